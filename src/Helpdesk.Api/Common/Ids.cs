@@ -1,0 +1,8 @@
+namespace Helpdesk.Api.Common;
+
+/// <summary>Resource ids: a short kind prefix and a time-ordered GUID, readable in logs.</summary>
+public static class Ids
+{
+    public static string New(string prefix, TimeProvider clock) =>
+        $"{prefix}_{Guid.CreateVersion7(clock.GetUtcNow()):N}";
+}

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Helpdesk.Domain.Common;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Helpdesk.Api.Common;
+
+/// <summary>The stable problem type URIs of the API (RFC 9457 <c>type</c>).</summary>
+public static class ProblemTypes
+{
+    private const string Base = "urn:helpdesk:problem:";
+
+    public const string Validation = Base + "validation";
+    public const string Conflict = Base + "conflict";
+    public const string StaleVersion = Base + "stale-version";
+    public const string PreconditionRequired = Base + "precondition-required";
+    public const string IdempotencyMismatch = Base + "idempotency-key-reused";
+    public const string IdempotencyInProgress = Base + "idempotency-key-in-progress";
+    public const string TooLarge = Base + "payload-too-large";
+    public const string NotFound = Base + "not-found";
+
+    public static string Rule(string code) => Base + code;
+}
+
+/// <summary>A write lost a race: somebody else changed the resource since it was read.</summary>
+public sealed class ConcurrencyConflictException(string message) : Exception(message);
+
+/// <summary>A uniqueness rule of a store was hit (an email or a domain already used).</summary>
+public sealed class UniqueConstraintException(string field, string message) : Exception(message)
+{
+    public string Field { get; } = field;
+}
+
+/// <summary>
+/// The one place exceptions become problem+json. Domain rules → 409, aggregate guards → 400 with
+/// the field, lost races → 412, malformed requests → their status with the offending JSON path.
+/// Anything else is a 500 with no detail: stack traces never leave the process.
+/// </summary>
+internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            DomainValidationException e => Problems.Validation(e.Field, e.Message),
+            UniqueConstraintException e => Problems.Validation(e.Field, e.Message, StatusCodes.Status409Conflict, ProblemTypes.Conflict),
+            DomainRuleException e => Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.Rule(e.Code), "The change breaks a rule of the ticket.", e.Message),
+            ConcurrencyConflictException e => Problems.Create(StatusCodes.Status412PreconditionFailed, ProblemTypes.StaleVersion, "The resource changed since you read it.", e.Message),
+            InvalidCursorException e => Problems.Validation("cursor", e.Message),
+            BadHttpRequestException e => FromBadRequest(e),
+            _ => null,
+        };
+
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            problem = Problems.Create(StatusCodes.Status500InternalServerError, "about:blank", "An unexpected error occurred.", "The error was logged; nothing was changed by the part that failed.");
+        }
+
+        httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails FromBadRequest(BadHttpRequestException exception)
+    {
+        if (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Problems.Create(StatusCodes.Status413PayloadTooLarge, ProblemTypes.TooLarge, "The request body is too large.", exception.Message);
+        }
+
+        if (exception.InnerException is JsonException json)
+        {
+            var field = JsonPaths.ToField(json.Path);
+            return Problems.Validation(field, JsonPaths.Describe(json));
+        }
+
+        return Problems.Create(exception.StatusCode, ProblemTypes.Validation, "The request is malformed.", exception.Message);
+    }
+}
+
+public static class Problems
+{
+    public static ProblemDetails Create(int status, string type, string title, string? detail) =>
+        new() { Status = status, Type = type, Title = title, Detail = detail };
+
+    public static HttpValidationProblemDetails Validation(string field, string message, int status = StatusCodes.Status400BadRequest, string type = ProblemTypes.Validation) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] }, status, type);
+
+    public static HttpValidationProblemDetails Validation(IDictionary<string, string[]> errors, int status = StatusCodes.Status400BadRequest, string type = ProblemTypes.Validation) =>
+        new(errors) { Status = status, Type = type, Title = "One or more fields are invalid." };
+
+    public static IResult NotFound(string what) =>
+        TypedResults.Problem(Create(StatusCodes.Status404NotFound, ProblemTypes.NotFound, $"The {what} does not exist.", null));
+
+    public static IResult PreconditionRequired() =>
+        TypedResults.Problem(Create(StatusCodes.Status428PreconditionRequired, ProblemTypes.PreconditionRequired, "If-Match is required.", "Send the ETag you read in an If-Match header so a concurrent change is never overwritten."));
+
+    public static IResult Stale() =>
+        TypedResults.Problem(Create(StatusCodes.Status412PreconditionFailed, ProblemTypes.StaleVersion, "The resource changed since you read it.", "Read it again and reapply your change."));
+
+    public static IResult Result(ProblemDetails problem) => TypedResults.Problem(problem);
+}
+
+/// <summary>Turns System.Text.Json's error paths into the API's field names.</summary>
+internal static class JsonPaths
+{
+    public static string ToField(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$")
+        {
+            return "body";
+        }
+
+        var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        return field.Replace("['", ".", StringComparison.Ordinal).Replace("']", string.Empty, StringComparison.Ordinal).TrimStart('.');
+    }
+
+    public static string Describe(JsonException exception) =>
+        exception.Message.Contains("could not be mapped", StringComparison.Ordinal)
+            ? "Unknown property: this field is not part of the request."
+            : "The value is not valid JSON of the expected type.";
+}

@@ -1,0 +1,147 @@
+using FluentValidation;
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Common;
+
+namespace Helpdesk.Api.Directory;
+
+/// <summary>
+/// The CRUD surface shared by accounts, contacts, agents and teams: staff read, admins write.
+/// Writes state the version they read (If-Match). DELETE deactivates rather than erases, because
+/// tickets and history keep pointing at the entry.
+/// </summary>
+internal abstract class DirectoryResource<TEntity, TRequest>
+    where TEntity : class
+{
+    public abstract DirectoryKind<TEntity> Kind { get; }
+
+    protected abstract string IdPrefix { get; }
+
+    /// <summary>Builds the entry from a validated request, or names the fields that refer to missing entries.</summary>
+    protected abstract Task<IDictionary<string, string[]>?> CheckReferencesAsync(TRequest request, IDirectoryStore store, CancellationToken cancellationToken);
+
+    protected abstract TEntity Build(string id, TRequest request);
+
+    protected abstract TEntity Deactivate(TEntity entry);
+
+    public void Map(RouteGroupBuilder api, string path)
+    {
+        var group = api.MapGroup(path).WithTags(path.TrimStart('/'));
+        group.MapGet("/", (IDirectoryStore store, string? q, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, q, limit, cursor, ct))
+            .RequireAuthorization(Policies.Staff);
+        group.MapGet("/{id}", (string id, IDirectoryStore store, HttpResponse response, CancellationToken ct) => GetAsync(id, store, response, ct))
+            .RequireAuthorization(Policies.Staff);
+
+        // Handlers taking the generic request type are passed as Delegate: the ASP.NET route
+        // analyzer crashes (AD0001) on lambdas whose parameters are type parameters.
+        Delegate create = (TRequest request, IDirectoryStore store, TimeProvider clock, HttpResponse response, CancellationToken ct) => CreateAsync(request, store, clock, response, ct);
+        Delegate replace = (string id, TRequest request, IDirectoryStore store, HttpRequest http, HttpResponse response, CancellationToken ct) => ReplaceAsync(id, request, store, http, response, ct);
+        group.MapPost("/", create).RequireAuthorization(Policies.Admin).Validate<TRequest>().Idempotent();
+        group.MapPut("/{id}", replace).RequireAuthorization(Policies.Admin).Validate<TRequest>();
+        group.MapDelete("/{id}", (string id, IDirectoryStore store, HttpRequest http, CancellationToken ct) => DeleteAsync(id, store, http, ct))
+            .RequireAuthorization(Policies.Admin);
+    }
+
+    private async Task<IResult> ListAsync(IDirectoryStore store, string? q, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > Paging.MaxLimit)
+        {
+            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+        }
+
+        var page = await store.ListAsync(Kind, q, limit ?? Paging.DefaultLimit, cursor, cancellationToken);
+        return TypedResults.Ok(page.Map(v => v.Value));
+    }
+
+    private async Task<IResult> GetAsync(string id, IDirectoryStore store, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var found = await store.FindAsync(Kind, id, cancellationToken);
+        if (found is null)
+        {
+            return Problems.NotFound(Kind.Name);
+        }
+
+        ETags.Set(response, found.Version);
+        return TypedResults.Ok(found.Value);
+    }
+
+    private async Task<IResult> CreateAsync(TRequest request, IDirectoryStore store, TimeProvider clock, HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (await CheckReferencesAsync(request, store, cancellationToken) is { } errors)
+        {
+            return Problems.Result(Problems.Validation(errors));
+        }
+
+        var entry = Build(Ids.New(IdPrefix, clock), request);
+        await store.CreateAsync(Kind, entry, cancellationToken);
+        ETags.Set(response, 1);
+        return TypedResults.Created($"{response.HttpContext.Request.PathBase}{response.HttpContext.Request.Path.Value?.TrimEnd('/')}/{Kind.Id(entry)}", entry);
+    }
+
+    private async Task<IResult> ReplaceAsync(string id, TRequest request, IDirectoryStore store, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var found = await store.FindAsync(Kind, id, cancellationToken);
+        if (found is null)
+        {
+            return Problems.NotFound(Kind.Name);
+        }
+
+        if (ETags.RequireMatch(http, found.Version) is { } refused)
+        {
+            return refused;
+        }
+
+        if (await CheckReferencesAsync(request, store, cancellationToken) is { } errors)
+        {
+            return Problems.Result(Problems.Validation(errors));
+        }
+
+        var entry = Build(id, request);
+        var version = await store.ReplaceAsync(Kind, entry, found.Version, cancellationToken);
+        ETags.Set(response, version);
+        return TypedResults.Ok(entry);
+    }
+
+    private async Task<IResult> DeleteAsync(string id, IDirectoryStore store, HttpRequest http, CancellationToken cancellationToken)
+    {
+        var found = await store.FindAsync(Kind, id, cancellationToken);
+        if (found is null)
+        {
+            return Problems.NotFound(Kind.Name);
+        }
+
+        if (ETags.RequireMatch(http, found.Version) is { } refused)
+        {
+            return refused;
+        }
+
+        await store.ReplaceAsync(Kind, Deactivate(found.Value), found.Version, cancellationToken);
+        return TypedResults.NoContent();
+    }
+}
+
+internal static class DirectoryChecks
+{
+    public static async Task<bool> Exists<T>(IDirectoryStore store, DirectoryKind<T> kind, string id, CancellationToken cancellationToken) =>
+        await store.FindAsync(kind, id, cancellationToken) is not null;
+
+    /// <summary>The fields whose referenced entry does not exist, or null when all do.</summary>
+    public static async Task<IDictionary<string, string[]>?> MissingAsync(params (string Field, Task<bool> Exists)[] references)
+    {
+        var errors = new Dictionary<string, string[]>();
+        foreach (var (field, exists) in references)
+        {
+            if (!await exists)
+            {
+                errors[field] = ["No such entry in the directory."];
+            }
+        }
+
+        return errors.Count == 0 ? null : errors;
+    }
+}
+
+internal static class DirectoryRules
+{
+    public static IRuleBuilderOptions<T, string?> ValidEmail<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty().MaximumLength(254).EmailAddress();
+}

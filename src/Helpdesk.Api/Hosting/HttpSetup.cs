@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+using Helpdesk.Api.Common;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.OpenApi;
+
+namespace Helpdesk.Api.Hosting;
+
+/// <summary>The API conventions of ARCHITECTURE.md, applied once for every route.</summary>
+public static class HttpSetup
+{
+    public static IServiceCollection AddHelpdeskHttp(this IServiceCollection services, IConfiguration configuration)
+    {
+        ValidationExtensions.UseJsonPropertyNames();
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+            o.SerializerOptions.Converters.Add(new UtcInstantConverter());
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<HttpLimitsOptions>(configuration.GetSection("Http"));
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddOpenApi("v1", o => o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1);
+        services.AddOpenApi("v2", o => o.OpenApiVersion = OpenApiSpecVersion.OpenApi2_0);
+        return services;
+    }
+
+    public static WebApplication UseHelpdeskHttp(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseMiddleware<BodySizeLimitMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<IdempotencyMiddleware>();
+        return app;
+    }
+}

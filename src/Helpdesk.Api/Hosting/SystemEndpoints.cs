@@ -1,0 +1,30 @@
+using Helpdesk.Api.Storage;
+
+namespace Helpdesk.Api.Hosting;
+
+/// <summary>Health, the API description, and the Functions host's readiness probe: the routes without a token.</summary>
+public static class SystemEndpoints
+{
+    public static RouteGroupBuilder MapSystemEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapGet("/health", async (IStoreHealth store, CancellationToken ct) =>
+                await store.IsHealthyAsync(ct)
+                    ? Results.Ok(new { status = "healthy" })
+                    : Results.Json(new { status = "unhealthy" }, statusCode: StatusCodes.Status503ServiceUnavailable))
+            .AllowAnonymous()
+            .WithTags("system")
+            .WithName("GetHealth");
+        return api;
+    }
+
+    public static WebApplication MapDescriptionAndProbe(this WebApplication app)
+    {
+        app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
+
+        // The Functions host polls GET / until the custom handler answers; standalone it says where the API is.
+        app.MapGet("/", () => Results.Ok(new { name = "helpdesk", api = "/api", openApi = "/api/openapi/v1.json" }))
+            .AllowAnonymous()
+            .ExcludeFromDescription();
+        return app;
+    }
+}

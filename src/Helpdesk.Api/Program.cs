@@ -1,0 +1,42 @@
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Demo;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Hosting;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Tickets;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.ListenForFunctionsHost();
+
+var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+
+builder.Services.AddHelpdeskHttp(builder.Configuration);
+builder.Services.AddHelpdeskAuth(builder.Configuration, storage.ResolvedDataFolder);
+builder.Services.AddStorage(storage);
+builder.Services.AddDirectory();
+builder.Services.AddTickets(builder.Configuration);
+builder.Services.AddScoped<DemoSeeder>();
+if (!CommandLine.IsCommand(args))
+{
+    builder.Services.AddHostedService<DemoSeedOnStart>();
+}
+
+var app = builder.Build();
+app.UseHelpdeskHttp();
+
+var api = app.MapGroup("/api");
+api.MapSystemEndpoints();
+api.MapDirectoryEndpoints();
+api.MapTicketEndpoints();
+app.MapDescriptionAndProbe();
+
+if (CommandLine.IsCommand(args))
+{
+    return await CommandLine.RunAsync(app, args);
+}
+
+await app.RunAsync();
+return 0;
+
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,281 @@
+using System.Globalization;
+using System.Text;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Data.Sqlite;
+
+namespace Helpdesk.Api.Storage.Sqlite;
+
+internal sealed class SqliteTicketStore(SqliteDatabase database) : ITicketStore, ITicketNumberSequence
+{
+    public async Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT version, doc FROM tickets WHERE id = $id", null, ("$id", id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? Ticket.Rehydrate(StoreJson.Deserialize<TicketSnapshot>(reader.GetString(1)), reader.GetInt64(0))
+            : null;
+    }
+
+    public async Task CreateAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        var s = ticket.ToSnapshot();
+        await using (var insert = connection.Command(
+            """
+            INSERT INTO tickets (id, number, version, status, is_open, priority, assignee_id, team_id, account_id, contact_id, created_at, updated_at, late_at, doc)
+            VALUES ($id, $number, 1, $status, $open, $priority, $assignee, $team, $account, $contact, $created, $updated, $late, $doc)
+            RETURNING seq
+            """,
+            transaction,
+            [.. Columns(s), ("$created", SqliteTime.Format(s.CreatedAt))]))
+        {
+            var seq = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+            await IndexTextAsync(connection, transaction, seq, s, replace: false, cancellationToken);
+        }
+
+        await AppendAsync(connection, transaction, ticket, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        ticket.MarkSaved(1);
+    }
+
+    public async Task SaveAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        if (ticket.PendingHistory.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        var s = ticket.ToSnapshot();
+        await using var update = connection.Command(
+            """
+            UPDATE tickets SET version = version + 1, number = $number, status = $status, is_open = $open, priority = $priority,
+                assignee_id = $assignee, team_id = $team, account_id = $account, contact_id = $contact,
+                updated_at = $updated, late_at = $late, doc = $doc
+            WHERE id = $id AND version = $expected
+            RETURNING seq
+            """,
+            transaction,
+            [.. Columns(s), ("$expected", ticket.Version)]);
+        var seq = await update.ExecuteScalarAsync(cancellationToken);
+        if (seq is not long rowSeq)
+        {
+            throw new ConcurrencyConflictException($"Ticket {ticket.Number} was changed by someone else since version {ticket.Version}.");
+        }
+
+        await IndexTextAsync(connection, transaction, rowSeq, s, replace: true, cancellationToken);
+        await AppendAsync(connection, transaction, ticket, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        ticket.MarkSaved(ticket.Version + 1);
+    }
+
+    public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder("SELECT seq, version, doc FROM tickets WHERE 1 = 1");
+        var parameters = new List<(string, object?)>();
+
+        void Where(string clause, string name, object? value)
+        {
+            sql.Append(" AND ").Append(clause);
+            parameters.Add((name, value));
+        }
+
+        switch (query.View)
+        {
+            case TicketView.Open:
+                sql.Append(" AND is_open = 1");
+                break;
+            case TicketView.Mine:
+                sql.Append(" AND is_open = 1");
+                Where("assignee_id = $me", "$me", query.CallerAgentId ?? string.Empty);
+                break;
+            case TicketView.Team:
+                sql.Append(" AND is_open = 1 AND team_id IN (SELECT value FROM json_each($teams))");
+                parameters.Add(("$teams", StoreJson.Serialize(query.CallerTeamIds ?? [])));
+                break;
+            case TicketView.Unassigned:
+                sql.Append(" AND is_open = 1 AND assignee_id IS NULL");
+                break;
+            case TicketView.Late:
+                sql.Append(" AND is_open = 1");
+                Where("late_at IS NOT NULL AND late_at <= $now", "$now", SqliteTime.Format(query.Now));
+                break;
+            case TicketView.All:
+                break;
+        }
+
+        if (query.Status is { } status)
+        {
+            Where("status = $status", "$status", Names.Of(status));
+        }
+
+        if (query.Priority is { } priority)
+        {
+            Where("priority = $priority", "$priority", Names.Of(priority));
+        }
+
+        if (query.AssigneeId is not null)
+        {
+            Where("assignee_id = $assignee", "$assignee", query.AssigneeId);
+        }
+
+        if (query.TeamId is not null)
+        {
+            Where("team_id = $team", "$team", query.TeamId);
+        }
+
+        if (query.AccountId is not null)
+        {
+            Where("account_id = $account", "$account", query.AccountId);
+        }
+
+        if (query.ContactId is not null)
+        {
+            Where("contact_id = $contact", "$contact", query.ContactId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Text))
+        {
+            AppendTextFilter(sql, parameters, query.Text.Trim());
+        }
+
+        if (query.Cursor is not null)
+        {
+            Where("seq < $after", "$after", Paging.DecodeKey(query.Cursor));
+        }
+
+        sql.Append(" ORDER BY seq DESC LIMIT $limit");
+        parameters.Add(("$limit", query.Limit + 1));
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(sql.ToString(), null, [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = new List<Ticket>();
+        long lastSeq = 0;
+        while (await reader.ReadAsync(cancellationToken) && items.Count < query.Limit)
+        {
+            lastSeq = reader.GetInt64(0);
+            items.Add(Ticket.Rehydrate(StoreJson.Deserialize<TicketSnapshot>(reader.GetString(2)), reader.GetInt64(1)));
+        }
+
+        var hasMore = items.Count == query.Limit && await reader.ReadAsync(cancellationToken);
+        return new Page<Ticket>(items, hasMore ? Paging.EncodeKey(lastSeq) : null);
+    }
+
+    public async Task<Page<HistoryEntry>> HistoryAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT seq, doc FROM ticket_history WHERE ticket_id = $id AND seq > $after ORDER BY seq LIMIT $limit",
+            null,
+            ("$id", ticketId),
+            ("$after", cursor is null ? 0 : Paging.DecodeKey(cursor)),
+            ("$limit", limit + 1));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = new List<HistoryEntry>();
+        long lastSeq = 0;
+        while (await reader.ReadAsync(cancellationToken) && items.Count < limit)
+        {
+            lastSeq = reader.GetInt64(0);
+            items.Add(StoreJson.Deserialize<HistoryEntry>(reader.GetString(1)));
+        }
+
+        var hasMore = items.Count == limit && await reader.ReadAsync(cancellationToken);
+        return new Page<HistoryEntry>(items, hasMore ? Paging.EncodeKey(lastSeq) : null);
+    }
+
+    public async Task<long> NextAsync(string key, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "INSERT INTO sequences (key, value) VALUES ($key, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value",
+            null,
+            ("$key", key));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static (string, object?)[] Columns(TicketSnapshot s) =>
+    [
+        ("$id", s.Id),
+        ("$number", s.Number),
+        ("$status", Names.Of(s.Status)),
+        ("$open", s.Status.IsActive() ? 1 : 0),
+        ("$priority", Names.Of(s.Priority)),
+        ("$assignee", s.AssigneeId),
+        ("$team", s.TeamId),
+        ("$account", s.AccountId),
+        ("$contact", s.Requester.ContactId),
+        ("$updated", SqliteTime.Format(s.UpdatedAt)),
+        ("$late", SqliteTime.Format(s.DueAt)),
+        ("$doc", StoreJson.Serialize(s)),
+    ];
+
+    /// <summary>
+    /// Full-text search over number, subject and description with a trigram index (substring
+    /// matches, any language). Terms shorter than three characters cannot use trigrams and fall
+    /// back to a scan of subject and number.
+    /// </summary>
+    private static void AppendTextFilter(StringBuilder sql, List<(string, object?)> parameters, string text)
+    {
+        if (text.Length >= 3)
+        {
+            sql.Append(" AND seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH $q)");
+            parameters.Add(("$q", "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
+        }
+        else
+        {
+            sql.Append(" AND (instr(lower(number), $q) > 0 OR instr(lower(json_extract(doc, '$.subject')), $q) > 0)");
+            parameters.Add(("$q", text.ToLowerInvariant()));
+        }
+    }
+
+    private static async Task IndexTextAsync(SqliteConnection connection, SqliteTransaction transaction, long seq, TicketSnapshot s, bool replace, CancellationToken cancellationToken)
+    {
+        if (replace)
+        {
+            await using var delete = connection.Command("DELETE FROM tickets_fts WHERE rowid = $seq", transaction, ("$seq", seq));
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var insert = connection.Command(
+            "INSERT INTO tickets_fts (rowid, number, subject, description) VALUES ($seq, $number, $subject, $description)",
+            transaction,
+            ("$seq", seq),
+            ("$number", s.Number),
+            ("$subject", s.Subject),
+            ("$description", s.Description ?? string.Empty));
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task AppendAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
+    {
+        foreach (var entry in ticket.PendingHistory)
+        {
+            await using var history = connection.Command(
+                "INSERT INTO ticket_history (ticket_id, doc) VALUES ($id, $doc)",
+                transaction,
+                ("$id", ticket.Id),
+                ("$doc", StoreJson.Serialize(entry)));
+            await history.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var domainEvent in ticket.PendingEvents)
+        {
+            await using var outbox = connection.Command(
+                "INSERT INTO outbox (id, type, ticket_id, occurred_at, doc) VALUES ($id, $type, $ticket, $at, $doc)",
+                transaction,
+                ("$id", domainEvent.Id.ToString("D", CultureInfo.InvariantCulture)),
+                ("$type", domainEvent.Type),
+                ("$ticket", domainEvent.TicketId),
+                ("$at", SqliteTime.Format(domainEvent.OccurredAt)),
+                ("$doc", StoreJson.Serialize(domainEvent)));
+            await outbox.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
+
+namespace Helpdesk.Api.Storage;
+
+public static class StorageSetup
+{
+    /// <summary>Registers the store selected by <c>Storage:Provider</c>; SQLite is the embedded default.</summary>
+    public static IServiceCollection AddStorage(this IServiceCollection services, StorageOptions options)
+    {
+        if (!string.Equals(options.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"Storage:Provider '{options.Provider}' is not available; use 'sqlite'.");
+        }
+
+        services.AddSingleton(_ =>
+        {
+            var database = new SqliteDatabase(options.ResolvedDataFolder);
+            database.Migrate();
+            return database;
+        });
+        services.AddSingleton<SqliteTicketStore>();
+        services.AddSingleton<ITicketStore>(sp => sp.GetRequiredService<SqliteTicketStore>());
+        services.AddSingleton<ITicketNumberSequence>(sp => sp.GetRequiredService<SqliteTicketStore>());
+        services.AddSingleton<IDirectoryStore, SqliteDirectoryStore>();
+        services.AddSingleton<IIdempotencyStore, SqliteIdempotencyStore>();
+        services.AddSingleton<IStoreHealth, SqliteStoreHealth>();
+        return services;
+    }
+}
+
+/// <summary>Answers whether the store can serve requests, for the health route.</summary>
+public interface IStoreHealth
+{
+    Task<bool> IsHealthyAsync(CancellationToken cancellationToken);
+}
+
+internal sealed class SqliteStoreHealth(SqliteDatabase database) : IStoreHealth
+{
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT 1");
+        return await command.ExecuteScalarAsync(cancellationToken) is 1L;
+    }
+}

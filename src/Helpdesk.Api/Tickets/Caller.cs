@@ -1,0 +1,34 @@
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Directory;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Directory;
+
+namespace Helpdesk.Api.Tickets;
+
+/// <summary>
+/// The calling user as the ticket rules see them: their directory agent (found once per request
+/// by the token's email) and the actor recorded in history.
+/// </summary>
+public sealed class Caller(CurrentUser user, IDirectoryStore directory)
+{
+    private Agent? _agent;
+    private bool _looked;
+
+    public CurrentUser User => user;
+
+    public async Task<Agent?> AgentAsync(CancellationToken cancellationToken)
+    {
+        if (!_looked)
+        {
+            _agent = user.Email is null ? null : await directory.FindByKeyAsync(DirectoryKinds.Agent, EmailAddresses.Normalize(user.Email), cancellationToken);
+            _looked = true;
+        }
+
+        return _agent is { Active: true } ? _agent : null;
+    }
+
+    public async Task<Actor> ActorAsync(CancellationToken cancellationToken) =>
+        user.IsStaff
+            ? Actor.Agent((await AgentAsync(cancellationToken))?.Id ?? user.Subject)
+            : Actor.Customer(user.ContactId ?? user.Subject);
+}

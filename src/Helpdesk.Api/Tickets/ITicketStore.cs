@@ -1,0 +1,57 @@
+using Helpdesk.Api.Common;
+using Helpdesk.Domain.Tickets;
+
+namespace Helpdesk.Api.Tickets;
+
+/// <summary>The views of API.md. Every view but <see cref="All"/> lists only tickets still being worked.</summary>
+public enum TicketView
+{
+    Open,
+    Mine,
+    Team,
+    Unassigned,
+    Late,
+    All,
+}
+
+public sealed record TicketQuery(
+    TicketView View,
+    DateTimeOffset Now,
+    int Limit,
+    string? Cursor,
+    string? CallerAgentId = null,
+    IReadOnlyList<string>? CallerTeamIds = null,
+    TicketStatus? Status = null,
+    Priority? Priority = null,
+    string? AssigneeId = null,
+    string? TeamId = null,
+    string? AccountId = null,
+    string? ContactId = null,
+    string? Text = null);
+
+/// <summary>
+/// Where tickets live. A save writes the ticket, its new history entries and its events in one
+/// atomic step, guarded by the version the ticket was read at.
+/// </summary>
+public interface ITicketStore
+{
+    Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Stores a new ticket (version 1) with its history and events.</summary>
+    Task CreateAsync(Ticket ticket, CancellationToken cancellationToken);
+
+    /// <summary>Stores the changes; throws <see cref="ConcurrencyConflictException"/> when the stored version moved on.</summary>
+    Task SaveAsync(Ticket ticket, CancellationToken cancellationToken);
+
+    /// <summary>Newest first; the cursor is stable while tickets are being created.</summary>
+    Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Oldest first.</summary>
+    Task<Page<HistoryEntry>> HistoryAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken);
+}
+
+/// <summary>Counters for ticket numbers: each call returns a value never returned before for that key.</summary>
+public interface ITicketNumberSequence
+{
+    Task<long> NextAsync(string key, CancellationToken cancellationToken);
+}

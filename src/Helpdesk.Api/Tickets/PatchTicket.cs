@@ -1,0 +1,232 @@
+using System.Text.Json;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Directory;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Tickets;
+
+/// <summary>
+/// PATCH /api/tickets/{id}: a JSON merge patch (RFC 7396). A member that is absent stays as it
+/// is, a member set to null is cleared (where clearing makes sense). Every bad member is reported
+/// at once; If-Match is required.
+/// </summary>
+internal static class PatchTicket
+{
+    public static async Task<IResult> HandleAsync(
+        string id,
+        JsonElement patch,
+        HttpContext http,
+        TicketChangeRunner runner,
+        IDirectoryStore directory,
+        IOptions<TicketOptions> options,
+        CancellationToken cancellationToken)
+    {
+        if (patch.ValueKind != JsonValueKind.Object)
+        {
+            return Problems.Result(Problems.Validation("body", "A merge patch is a JSON object."));
+        }
+
+        var reader = new PatchReader(patch);
+        var lists = options.Value;
+        var changes = new TicketChanges
+        {
+            Subject = reader.RequiredString("subject", Ticket.MaxSubjectLength),
+            Description = reader.NullableString("description", Ticket.MaxDescriptionLength),
+            Priority = reader.Enum<Priority>("priority", "The priority is urgent, high, normal or low."),
+            Type = reader.Listed("type", lists.Types),
+            Group = reader.Listed("group", lists.Groups),
+            Severity = reader.Listed("severity", lists.Severities),
+            Impact = reader.Listed("impact", lists.Impacts),
+            DueAt = reader.NullableInstant("dueAt"),
+            Progress = reader.Integer("progress", 0, 100),
+            Tags = reader.Strings("tags", Ticket.MaxTags, Ticket.MaxTagLength),
+            AccountId = reader.NullableString("accountId", 100),
+            NotifyCustomer = reader.Boolean("notifyCustomer"),
+        };
+        var contactId = reader.RequiredString("contactId", 100);
+        reader.RejectUnknown();
+
+        if (changes.AccountId is { HasValue: true, Value: { } accountId }
+            && !await DirectoryChecks.Exists(directory, DirectoryKinds.Account, accountId, cancellationToken))
+        {
+            reader.Errors["accountId"] = ["No such account."];
+        }
+
+        if (contactId.HasValue)
+        {
+            var contact = (await directory.FindAsync(DirectoryKinds.Contact, contactId.Value, cancellationToken))?.Value;
+            if (contact is null)
+            {
+                reader.Errors["contactId"] = ["No such contact."];
+            }
+            else
+            {
+                changes = changes with { Requester = Optional.Of(new Requester(contact.Id, contact.Email, contact.Name)) };
+            }
+        }
+
+        if (reader.Errors.Count > 0)
+        {
+            return Problems.Result(Problems.Validation(reader.Errors));
+        }
+
+        return await runner.RunAsync(
+            id,
+            http,
+            requireIfMatch: true,
+            (ticket, by, now) =>
+            {
+                ticket.Update(changes, options.Value.Settings, by, now);
+                return Task.CompletedTask;
+            },
+            cancellationToken);
+    }
+
+    private static readonly HashSet<string> Known =
+    [
+        "subject", "description", "priority", "type", "group", "severity", "impact",
+        "dueAt", "progress", "tags", "accountId", "contactId", "notifyCustomer",
+    ];
+
+    /// <summary>Reads merge-patch members, collecting one error per bad field.</summary>
+    private sealed class PatchReader(JsonElement patch)
+    {
+        public Dictionary<string, string[]> Errors { get; } = [];
+
+        public void RejectUnknown()
+        {
+            foreach (var property in patch.EnumerateObject().Where(p => !Known.Contains(p.Name)))
+            {
+                Errors[property.Name] = ["Unknown property: this field cannot be patched."];
+            }
+        }
+
+        public Optional<string> RequiredString(string name, int maxLength)
+        {
+            if (!patch.TryGetProperty(name, out var value))
+            {
+                return default;
+            }
+
+            if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
+            {
+                return Fail<string>(name, "A non-empty string is required; this field cannot be cleared.");
+            }
+
+            var text = value.GetString()!;
+            return text.Length > maxLength ? Fail<string>(name, $"At most {maxLength} characters.") : Optional.Of(text);
+        }
+
+        public Optional<string?> NullableString(string name, int maxLength)
+        {
+            if (!patch.TryGetProperty(name, out var value))
+            {
+                return default;
+            }
+
+            return value.ValueKind switch
+            {
+                JsonValueKind.Null => Optional.Of<string?>(null),
+                JsonValueKind.String when value.GetString()!.Length > maxLength => Fail<string?>(name, $"At most {maxLength} characters."),
+                JsonValueKind.String => Optional.Of<string?>(value.GetString()),
+                _ => Fail<string?>(name, "A string or null is required."),
+            };
+        }
+
+        public Optional<string?> Listed(string name, List<string> allowed)
+        {
+            var value = NullableString(name, 100);
+            if (value is { HasValue: true, Value: { } text } && TicketOptions.CheckListed(text, allowed) is { } message)
+            {
+                return Fail<string?>(name, message);
+            }
+
+            return value;
+        }
+
+        public Optional<TEnum> Enum<TEnum>(string name, string message)
+            where TEnum : struct, System.Enum
+        {
+            if (!patch.TryGetProperty(name, out var value))
+            {
+                return default;
+            }
+
+            return value.ValueKind == JsonValueKind.String && Names.TryParse<TEnum>(value.GetString(), out var parsed)
+                ? Optional.Of(parsed)
+                : Fail<TEnum>(name, message);
+        }
+
+        public Optional<DateTimeOffset?> NullableInstant(string name)
+        {
+            if (!patch.TryGetProperty(name, out var value))
+            {
+                return default;
+            }
+
+            if (value.ValueKind == JsonValueKind.Null)
+            {
+                return Optional.Of<DateTimeOffset?>(null);
+            }
+
+            return value.ValueKind == JsonValueKind.String && UtcInstantConverter.TryParse(value.GetString()!, out var instant)
+                ? Optional.Of<DateTimeOffset?>(instant)
+                : Fail<DateTimeOffset?>(name, "An ISO-8601 instant with a time zone (e.g. 2026-11-30T17:00:00Z) or null is required.");
+        }
+
+        public Optional<int> Integer(string name, int min, int max)
+        {
+            if (!patch.TryGetProperty(name, out var value))
+            {
+                return default;
+            }
+
+            return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number >= min && number <= max
+                ? Optional.Of(number)
+                : Fail<int>(name, $"A whole number from {min} to {max} is required.");
+        }
+
+        public Optional<bool> Boolean(string name)
+        {
+            if (!patch.TryGetProperty(name, out var value))
+            {
+                return default;
+            }
+
+            return value.ValueKind is JsonValueKind.True or JsonValueKind.False
+                ? Optional.Of(value.GetBoolean())
+                : Fail<bool>(name, "true or false is required.");
+        }
+
+        public Optional<IReadOnlyList<string>> Strings(string name, int maxCount, int maxLength)
+        {
+            if (!patch.TryGetProperty(name, out var value))
+            {
+                return default;
+            }
+
+            if (value.ValueKind == JsonValueKind.Null)
+            {
+                return Optional.Of<IReadOnlyList<string>>([]);
+            }
+
+            if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+            {
+                return Fail<IReadOnlyList<string>>(name, "An array of strings is required.");
+            }
+
+            var items = value.EnumerateArray().Select(e => e.GetString()!).ToArray();
+            return items.Length > maxCount || items.Any(i => i.Length > maxLength)
+                ? Fail<IReadOnlyList<string>>(name, $"At most {maxCount} tags of at most {maxLength} characters.")
+                : Optional.Of<IReadOnlyList<string>>(items);
+        }
+
+        private Optional<T> Fail<T>(string name, string message)
+        {
+            Errors[name] = [message];
+            return default;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Helpdesk.Domain.Tickets;
+
+namespace Helpdesk.Api.Tickets;
+
+/// <summary>Ticket settings (configuration section <c>Tickets</c>).</summary>
+public sealed class TicketOptions
+{
+    public const string Section = "Tickets";
+
+    public string NumberPrefix { get; set; } = "HD";
+    public int NumberPadding { get; set; } = 5;
+    public bool NumberYearlyReset { get; set; } = true;
+
+    public bool AutoMarkReadWhenCreatedByAgent { get; set; } = true;
+    public bool AutoAssignToCreator { get; set; }
+    public bool AllowReclassifyClosed { get; set; }
+
+    /// <summary>The configurable lists of FEATURES.md §1; an empty list accepts any value.</summary>
+    public List<string> Types { get; set; } = [];
+    public List<string> Groups { get; set; } = [];
+    public List<string> Severities { get; set; } = [];
+    public List<string> Impacts { get; set; } = [];
+
+    public TicketNumberFormat NumberFormat => new(NumberPrefix, NumberPadding, NumberYearlyReset);
+
+    public TicketSettings Settings => new()
+    {
+        AutoMarkReadWhenCreatedByAgent = AutoMarkReadWhenCreatedByAgent,
+        AutoAssignToCreator = AutoAssignToCreator,
+        AllowReclassifyClosed = AllowReclassifyClosed,
+    };
+
+    /// <summary>Null when the value is allowed, else the message naming the allowed values.</summary>
+    public static string? CheckListed(string? value, List<string> allowed) =>
+        value is null || allowed.Count == 0 || allowed.Contains(value, StringComparer.OrdinalIgnoreCase)
+            ? null
+            : $"'{value}' is not one of: {string.Join(", ", allowed)}.";
+}

@@ -1,0 +1,57 @@
+using Helpdesk.Domain.Tickets;
+
+namespace Helpdesk.Api.Tickets;
+
+public sealed record RequesterResponse(string ContactId, string Email, string? Name);
+
+/// <summary>The ticket representation of API.md.</summary>
+public sealed record TicketResponse(
+    string Id,
+    string Number,
+    string Subject,
+    string? Description,
+    TicketStatus Status,
+    Priority Priority,
+    string? Type,
+    string? Group,
+    string? Severity,
+    string? Impact,
+    RequesterResponse Requester,
+    string? AccountId,
+    string? AssigneeId,
+    string? TeamId,
+    IReadOnlyList<string> Tags,
+    int Progress,
+    bool NotifyCustomer,
+    string? ResolutionSummary,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset StartAt,
+    DateTimeOffset? DueAt,
+    DateTimeOffset? EndAt)
+{
+    public static TicketResponse From(Ticket t) => new(
+        t.Id,
+        t.Number,
+        t.Subject,
+        t.Description,
+        t.Status,
+        t.Priority,
+        t.Type,
+        t.Group,
+        t.Severity,
+        t.Impact,
+        new RequesterResponse(t.Requester.ContactId, t.Requester.Email, t.Requester.Name),
+        t.AccountId,
+        t.AssigneeId,
+        t.TeamId,
+        t.Tags,
+        t.Progress,
+        t.NotifyCustomer,
+        t.ResolutionSummary,
+        t.CreatedAt,
+        t.UpdatedAt,
+        t.StartAt,
+        t.DueAt,
+        t.EndAt);
+}

@@ -1,0 +1,30 @@
+using Helpdesk.Domain.Common;
+
+namespace Helpdesk.Domain.Tickets;
+
+/// <summary>
+/// Something that happened to a ticket, stored with the write that produced it and published
+/// afterwards (at least once). <see cref="Id"/> lets every consumer drop a redelivery.
+/// </summary>
+public sealed record DomainEvent(
+    Guid Id,
+    string Type,
+    string TicketId,
+    DateTimeOffset OccurredAt,
+    Actor Actor,
+    IReadOnlyDictionary<string, string?> Data);
+
+/// <summary>The event types a ticket emits; webhooks and notification rules subscribe to these names.</summary>
+public static class TicketEventTypes
+{
+    public const string Created = "ticket.created";
+    public const string Updated = "ticket.updated";
+    public const string Read = "ticket.read";
+    public const string Started = "ticket.started";
+    public const string Assigned = "ticket.assigned";
+    public const string Escalated = "ticket.escalated";
+    public const string WaitingOnCustomer = "ticket.waiting";
+    public const string Resolved = "ticket.resolved";
+    public const string Closed = "ticket.closed";
+    public const string Reopened = "ticket.reopened";
+}

@@ -1,0 +1,622 @@
+using System.Globalization;
+using Helpdesk.Domain.Common;
+
+namespace Helpdesk.Domain.Tickets;
+
+/// <summary>What a new ticket is made of; the creating use case resolves ids and the number first.</summary>
+public sealed record NewTicket(
+    string Id,
+    string Number,
+    string Subject,
+    string? Description,
+    Requester Requester,
+    string? AccountId,
+    Priority Priority,
+    string? Type,
+    string? Group,
+    string? Severity,
+    string? Impact,
+    string? TeamId,
+    string? AssigneeId,
+    DateTimeOffset? StartAt,
+    DateTimeOffset? DueAt,
+    IReadOnlyList<string> Tags,
+    bool NotifyCustomer);
+
+/// <summary>The fields a merge patch may change; absent fields stay as they are.</summary>
+public sealed record TicketChanges
+{
+    public Optional<string> Subject { get; init; }
+    public Optional<string?> Description { get; init; }
+    public Optional<Priority> Priority { get; init; }
+    public Optional<string?> Type { get; init; }
+    public Optional<string?> Group { get; init; }
+    public Optional<string?> Severity { get; init; }
+    public Optional<string?> Impact { get; init; }
+    public Optional<DateTimeOffset?> DueAt { get; init; }
+    public Optional<int> Progress { get; init; }
+    public Optional<IReadOnlyList<string>> Tags { get; init; }
+    public Optional<string?> AccountId { get; init; }
+    public Optional<Requester> Requester { get; init; }
+    public Optional<bool> NotifyCustomer { get; init; }
+}
+
+/// <summary>Every persisted field of a ticket; stores save and load exactly this.</summary>
+public sealed record TicketSnapshot(
+    string Id,
+    string Number,
+    string Subject,
+    string? Description,
+    TicketStatus Status,
+    Priority Priority,
+    string? Type,
+    string? Group,
+    string? Severity,
+    string? Impact,
+    Requester Requester,
+    string? AccountId,
+    string? AssigneeId,
+    string? TeamId,
+    IReadOnlyList<string> Tags,
+    int Progress,
+    bool NotifyCustomer,
+    string? ResolutionSummary,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset StartAt,
+    DateTimeOffset? DueAt,
+    DateTimeOffset? EndAt);
+
+/// <summary>
+/// The ticket aggregate. Every change goes through a method here, which checks the lifecycle
+/// rule, changes the fields, and records one history entry and one domain event. Stores persist
+/// the snapshot together with <see cref="PendingHistory"/> and <see cref="PendingEvents"/> in one
+/// atomic write, so no change is ever saved without its history and its event.
+/// </summary>
+public sealed class Ticket
+{
+    public const int MaxSubjectLength = 200;
+    public const int MaxDescriptionLength = 100_000;
+    public const int MaxTags = 20;
+    public const int MaxTagLength = 50;
+
+    private readonly List<HistoryEntry> _pendingHistory = [];
+    private readonly List<DomainEvent> _pendingEvents = [];
+    private TicketSnapshot _state;
+
+    private Ticket(TicketSnapshot state, long version)
+    {
+        _state = state;
+        Version = version;
+    }
+
+    /// <summary>The stored version this instance was read at; 0 before the first save.</summary>
+    public long Version { get; private set; }
+
+    public string Id => _state.Id;
+    public string Number => _state.Number;
+    public string Subject => _state.Subject;
+    public string? Description => _state.Description;
+    public TicketStatus Status => _state.Status;
+    public Priority Priority => _state.Priority;
+    public string? Type => _state.Type;
+    public string? Group => _state.Group;
+    public string? Severity => _state.Severity;
+    public string? Impact => _state.Impact;
+    public Requester Requester => _state.Requester;
+    public string? AccountId => _state.AccountId;
+    public string? AssigneeId => _state.AssigneeId;
+    public string? TeamId => _state.TeamId;
+    public IReadOnlyList<string> Tags => _state.Tags;
+    public int Progress => _state.Progress;
+    public bool NotifyCustomer => _state.NotifyCustomer;
+    public string? ResolutionSummary => _state.ResolutionSummary;
+    public DateTimeOffset CreatedAt => _state.CreatedAt;
+    public DateTimeOffset UpdatedAt => _state.UpdatedAt;
+    public DateTimeOffset StartAt => _state.StartAt;
+    public DateTimeOffset? DueAt => _state.DueAt;
+    public DateTimeOffset? EndAt => _state.EndAt;
+
+    public IReadOnlyList<HistoryEntry> PendingHistory => _pendingHistory;
+    public IReadOnlyList<DomainEvent> PendingEvents => _pendingEvents;
+
+    public static Ticket Rehydrate(TicketSnapshot snapshot, long version) => new(snapshot, version);
+
+    public TicketSnapshot ToSnapshot() => _state;
+
+    /// <summary>Called by a store once the pending history and events are durably written.</summary>
+    public void MarkSaved(long newVersion)
+    {
+        Version = newVersion;
+        _pendingHistory.Clear();
+        _pendingEvents.Clear();
+    }
+
+    public static Ticket Create(NewTicket data, Actor by, TicketSettings settings, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(by);
+        ArgumentNullException.ThrowIfNull(settings);
+
+        var assigneeId = data.AssigneeId;
+        if (assigneeId is null && by.Type == ActorType.Agent && settings.AutoAssignToCreator)
+        {
+            assigneeId = by.Id;
+        }
+
+        var status = assigneeId is not null
+            ? TicketStatus.Assigned
+            : by.Type == ActorType.Agent && settings.AutoMarkReadWhenCreatedByAgent
+                ? TicketStatus.Open
+                : TicketStatus.New;
+
+        var state = new TicketSnapshot(
+            Id: data.Id,
+            Number: data.Number,
+            Subject: CheckSubject(data.Subject),
+            Description: CheckDescription(data.Description),
+            Status: status,
+            Priority: data.Priority,
+            Type: Clean(data.Type),
+            Group: Clean(data.Group),
+            Severity: Clean(data.Severity),
+            Impact: Clean(data.Impact),
+            Requester: data.Requester,
+            AccountId: data.AccountId,
+            AssigneeId: assigneeId,
+            TeamId: data.TeamId,
+            Tags: CheckTags(data.Tags),
+            Progress: 0,
+            NotifyCustomer: data.NotifyCustomer,
+            ResolutionSummary: null,
+            CreatedAt: now,
+            UpdatedAt: now,
+            StartAt: data.StartAt ?? now,
+            DueAt: data.DueAt,
+            EndAt: null);
+
+        var ticket = new Ticket(state, version: 0);
+        ticket.Record(
+            "created",
+            TicketEventTypes.Created,
+            by,
+            now,
+            [new FieldChange("status", null, Names.Of(status))],
+            note: null,
+            ("number", data.Number),
+            ("status", Names.Of(status)),
+            ("priority", Names.Of(data.Priority)),
+            ("assigneeId", assigneeId),
+            ("teamId", data.TeamId));
+        return ticket;
+    }
+
+    /// <summary>New → open: somebody on the support side has read the ticket. Reading twice changes nothing.</summary>
+    public void MarkRead(Actor by, DateTimeOffset now)
+    {
+        EnsureNotClosed();
+        if (Status != TicketStatus.New)
+        {
+            return;
+        }
+
+        ChangeStatus(TicketStatus.Open, "read", TicketEventTypes.Read, by, now, note: null);
+    }
+
+    /// <summary>"Start": work begins on the ticket.</summary>
+    public void Start(Actor by, DateTimeOffset now)
+    {
+        EnsureNotClosed();
+        EnsureStatus("start", TicketStatus.New, TicketStatus.Open, TicketStatus.Assigned, TicketStatus.WaitingOnCustomer);
+        ChangeStatus(TicketStatus.InProgress, "started", TicketEventTypes.Started, by, now, note: null);
+    }
+
+    /// <summary>"Take ownership": the calling agent assigns the ticket to themself.</summary>
+    public void TakeOwnership(string agentId, Actor by, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(agentId);
+        EnsureNotClosed();
+        EnsureStatus("take", TicketStatus.New, TicketStatus.Open, TicketStatus.Assigned, TicketStatus.InProgress, TicketStatus.WaitingOnCustomer);
+        if (AssigneeId == agentId)
+        {
+            return;
+        }
+
+        ApplyAssignment(agentId, TeamId, "taken", TicketEventTypes.Assigned, by, now, note: null);
+    }
+
+    /// <summary>Assigns to an agent and/or a team; a null argument leaves that side unchanged.</summary>
+    public void Assign(string? assigneeId, string? teamId, Actor by, DateTimeOffset now)
+    {
+        if (assigneeId is null && teamId is null)
+        {
+            throw new DomainValidationException("assigneeId", "Name an agent, a team, or both.");
+        }
+
+        EnsureNotClosed();
+        EnsureStatus("assign", TicketStatus.New, TicketStatus.Open, TicketStatus.Assigned, TicketStatus.InProgress, TicketStatus.WaitingOnCustomer);
+        var newAssignee = assigneeId ?? AssigneeId;
+        var newTeam = teamId ?? TeamId;
+        if (newAssignee == AssigneeId && newTeam == TeamId)
+        {
+            return;
+        }
+
+        ApplyAssignment(newAssignee, newTeam, "assigned", TicketEventTypes.Assigned, by, now, note: null);
+    }
+
+    /// <summary>Escalates to a senior agent or another team; the note says why and is required.</summary>
+    public void Escalate(string? toAgentId, string? toTeamId, string note, Actor by, DateTimeOffset now)
+    {
+        if (toAgentId is null && toTeamId is null)
+        {
+            throw new DomainValidationException("toAgentId", "Name the agent or the team to escalate to.");
+        }
+
+        if (string.IsNullOrWhiteSpace(note))
+        {
+            throw new DomainValidationException("note", "An escalation needs a note saying why.");
+        }
+
+        EnsureNotClosed();
+        EnsureStatus("escalate", TicketStatus.New, TicketStatus.Open, TicketStatus.Assigned, TicketStatus.InProgress, TicketStatus.WaitingOnCustomer);
+        ApplyAssignment(toAgentId ?? AssigneeId, toTeamId ?? TeamId, "escalated", TicketEventTypes.Escalated, by, now, note.Trim());
+    }
+
+    /// <summary>The ticket waits for the customer (SLA clocks pause there).</summary>
+    public void WaitOnCustomer(Actor by, DateTimeOffset now)
+    {
+        EnsureNotClosed();
+        EnsureStatus("wait", TicketStatus.New, TicketStatus.Open, TicketStatus.Assigned, TicketStatus.InProgress);
+        ChangeStatus(TicketStatus.WaitingOnCustomer, "waiting", TicketEventTypes.WaitingOnCustomer, by, now, note: null);
+    }
+
+    /// <summary>The customer wrote back while we waited on them: the ticket is active again.</summary>
+    public void CustomerResponded(Actor by, DateTimeOffset now)
+    {
+        EnsureNotClosed();
+        if (Status == TicketStatus.WaitingOnCustomer)
+        {
+            ChangeStatus(ActiveStatus(), "customerResponded", TicketEventTypes.Updated, by, now, note: null);
+        }
+        else if (Status == TicketStatus.Resolved)
+        {
+            Reopen(by, now);
+        }
+    }
+
+    public void Resolve(string? summary, bool? notifyCustomer, Actor by, DateTimeOffset now)
+    {
+        EnsureNotClosed();
+        EnsureStatus("resolve", TicketStatus.New, TicketStatus.Open, TicketStatus.Assigned, TicketStatus.InProgress, TicketStatus.WaitingOnCustomer);
+        var from = Status;
+        var cleanSummary = string.IsNullOrWhiteSpace(summary) ? null : summary.Trim();
+        _state = _state with
+        {
+            Status = TicketStatus.Resolved,
+            EndAt = now,
+            ResolutionSummary = cleanSummary,
+            NotifyCustomer = notifyCustomer ?? NotifyCustomer,
+        };
+        Record(
+            "resolved",
+            TicketEventTypes.Resolved,
+            by,
+            now,
+            [new FieldChange("status", Names.Of(from), Names.Of(TicketStatus.Resolved)), new FieldChange("endAt", null, Format(now))],
+            cleanSummary,
+            ("from", Names.Of(from)),
+            ("to", Names.Of(TicketStatus.Resolved)),
+            ("summary", cleanSummary),
+            ("notifyCustomer", Format(NotifyCustomer)));
+    }
+
+    /// <summary>Closing is final: afterwards the ticket is read-only.</summary>
+    public void Close(bool? notifyCustomer, Actor by, DateTimeOffset now)
+    {
+        EnsureNotClosed();
+        var from = Status;
+        var endAt = EndAt ?? now;
+        _state = _state with
+        {
+            Status = TicketStatus.Closed,
+            EndAt = endAt,
+            NotifyCustomer = notifyCustomer ?? NotifyCustomer,
+        };
+        List<FieldChange> changes = [new FieldChange("status", Names.Of(from), Names.Of(TicketStatus.Closed))];
+        if (from != TicketStatus.Resolved)
+        {
+            changes.Add(new FieldChange("endAt", null, Format(endAt)));
+        }
+
+        Record(
+            "closed",
+            TicketEventTypes.Closed,
+            by,
+            now,
+            changes,
+            note: null,
+            ("from", Names.Of(from)),
+            ("to", Names.Of(TicketStatus.Closed)),
+            ("notifyCustomer", Format(NotifyCustomer)));
+    }
+
+    /// <summary>A resolved ticket comes back to work; a closed one never does.</summary>
+    public void Reopen(Actor by, DateTimeOffset now)
+    {
+        EnsureNotClosed();
+        EnsureStatus("reopen", TicketStatus.Resolved);
+        var to = ActiveStatus();
+        var endAt = EndAt;
+        _state = _state with { Status = to, EndAt = null };
+        Record(
+            "reopened",
+            TicketEventTypes.Reopened,
+            by,
+            now,
+            [new FieldChange("status", Names.Of(TicketStatus.Resolved), Names.Of(to)), new FieldChange("endAt", Format(endAt), null)],
+            note: null,
+            ("from", Names.Of(TicketStatus.Resolved)),
+            ("to", Names.Of(to)));
+    }
+
+    /// <summary>Applies a merge patch. On a closed ticket only a permitted reclassification passes.</summary>
+    public void Update(TicketChanges changes, TicketSettings settings, Actor by, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (Status == TicketStatus.Closed)
+        {
+            var onlyReclassifies = !changes.Subject.HasValue && !changes.Description.HasValue && !changes.Priority.HasValue
+                && !changes.Impact.HasValue && !changes.DueAt.HasValue && !changes.Progress.HasValue && !changes.Tags.HasValue
+                && !changes.AccountId.HasValue && !changes.Requester.HasValue && !changes.NotifyCustomer.HasValue;
+            if (!settings.AllowReclassifyClosed || !onlyReclassifies)
+            {
+                throw ClosedIsReadOnly();
+            }
+        }
+
+        var before = _state;
+        var after = before;
+        var diff = new List<FieldChange>();
+
+        void Track(string field, string? from, string? to)
+        {
+            if (from != to)
+            {
+                diff.Add(new FieldChange(field, from, to));
+            }
+        }
+
+        if (changes.Subject.HasValue)
+        {
+            after = after with { Subject = CheckSubject(changes.Subject.Value) };
+            Track("subject", before.Subject, after.Subject);
+        }
+
+        if (changes.Description.HasValue)
+        {
+            after = after with { Description = CheckDescription(changes.Description.Value) };
+            Track("description", before.Description, after.Description);
+        }
+
+        if (changes.Priority.HasValue)
+        {
+            after = after with { Priority = changes.Priority.Value };
+            Track("priority", Names.Of(before.Priority), Names.Of(after.Priority));
+        }
+
+        if (changes.Type.HasValue)
+        {
+            after = after with { Type = Clean(changes.Type.Value) };
+            Track("type", before.Type, after.Type);
+        }
+
+        if (changes.Group.HasValue)
+        {
+            after = after with { Group = Clean(changes.Group.Value) };
+            Track("group", before.Group, after.Group);
+        }
+
+        if (changes.Severity.HasValue)
+        {
+            after = after with { Severity = Clean(changes.Severity.Value) };
+            Track("severity", before.Severity, after.Severity);
+        }
+
+        if (changes.Impact.HasValue)
+        {
+            after = after with { Impact = Clean(changes.Impact.Value) };
+            Track("impact", before.Impact, after.Impact);
+        }
+
+        if (changes.DueAt.HasValue)
+        {
+            after = after with { DueAt = changes.DueAt.Value };
+            Track("dueAt", Format(before.DueAt), Format(after.DueAt));
+        }
+
+        if (changes.Progress.HasValue)
+        {
+            after = after with { Progress = CheckProgress(changes.Progress.Value) };
+            Track("progress", Format(before.Progress), Format(after.Progress));
+        }
+
+        if (changes.Tags.HasValue)
+        {
+            after = after with { Tags = CheckTags(changes.Tags.Value) };
+            Track("tags", string.Join(',', before.Tags), string.Join(',', after.Tags));
+        }
+
+        if (changes.AccountId.HasValue)
+        {
+            after = after with { AccountId = changes.AccountId.Value };
+            Track("accountId", before.AccountId, after.AccountId);
+        }
+
+        if (changes.Requester.HasValue)
+        {
+            after = after with { Requester = changes.Requester.Value };
+            Track("contactId", before.Requester.ContactId, after.Requester.ContactId);
+        }
+
+        if (changes.NotifyCustomer.HasValue)
+        {
+            after = after with { NotifyCustomer = changes.NotifyCustomer.Value };
+            Track("notifyCustomer", Format(before.NotifyCustomer), Format(after.NotifyCustomer));
+        }
+
+        if (diff.Count == 0)
+        {
+            return;
+        }
+
+        _state = after;
+        Record(
+            "updated",
+            TicketEventTypes.Updated,
+            by,
+            now,
+            diff,
+            note: null,
+            ("fields", string.Join(',', diff.Select(d => d.Field))));
+    }
+
+    private TicketStatus ActiveStatus() => AssigneeId is null ? TicketStatus.Open : TicketStatus.Assigned;
+
+    private void ApplyAssignment(string? assigneeId, string? teamId, string action, string eventType, Actor by, DateTimeOffset now, string? note)
+    {
+        var from = _state;
+        var status = assigneeId is not null && from.Status is TicketStatus.New or TicketStatus.Open
+            ? TicketStatus.Assigned
+            : from.Status;
+        _state = _state with { AssigneeId = assigneeId, TeamId = teamId, Status = status };
+
+        var changes = new List<FieldChange>();
+        if (from.AssigneeId != assigneeId)
+        {
+            changes.Add(new FieldChange("assigneeId", from.AssigneeId, assigneeId));
+        }
+
+        if (from.TeamId != teamId)
+        {
+            changes.Add(new FieldChange("teamId", from.TeamId, teamId));
+        }
+
+        if (from.Status != status)
+        {
+            changes.Add(new FieldChange("status", Names.Of(from.Status), Names.Of(status)));
+        }
+
+        Record(
+            action,
+            eventType,
+            by,
+            now,
+            changes,
+            note,
+            ("assigneeId", assigneeId),
+            ("previousAssigneeId", from.AssigneeId),
+            ("teamId", teamId),
+            ("previousTeamId", from.TeamId),
+            ("note", note));
+    }
+
+    private void ChangeStatus(TicketStatus to, string action, string eventType, Actor by, DateTimeOffset now, string? note)
+    {
+        var from = Status;
+        _state = _state with { Status = to };
+        Record(
+            action,
+            eventType,
+            by,
+            now,
+            [new FieldChange("status", Names.Of(from), Names.Of(to))],
+            note,
+            ("from", Names.Of(from)),
+            ("to", Names.Of(to)));
+    }
+
+    private void Record(
+        string action,
+        string eventType,
+        Actor by,
+        DateTimeOffset now,
+        IReadOnlyList<FieldChange> changes,
+        string? note,
+        params (string Key, string? Value)[] data)
+    {
+        _state = _state with { UpdatedAt = now };
+        _pendingHistory.Add(new HistoryEntry(now, by, action, changes, note));
+        var payload = data.ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal);
+        payload["number"] = Number;
+        payload["action"] = action;
+        _pendingEvents.Add(new DomainEvent(Guid.CreateVersion7(now), eventType, Id, now, by, payload));
+    }
+
+    private void EnsureNotClosed()
+    {
+        if (Status == TicketStatus.Closed)
+        {
+            throw ClosedIsReadOnly();
+        }
+    }
+
+    private void EnsureStatus(string operation, params TicketStatus[] allowed)
+    {
+        if (!allowed.Contains(Status))
+        {
+            throw new DomainRuleException(
+                "invalid-transition",
+                string.Create(CultureInfo.InvariantCulture, $"A ticket that is {Names.Of(Status)} cannot {operation}."));
+        }
+    }
+
+    private static DomainRuleException ClosedIsReadOnly() =>
+        new("ticket-closed", "The ticket is closed: closed tickets are read-only.");
+
+    private static string CheckSubject(string? subject)
+    {
+        var clean = subject?.Trim();
+        if (string.IsNullOrEmpty(clean))
+        {
+            throw new DomainValidationException("subject", "The subject is required.");
+        }
+
+        return clean.Length > MaxSubjectLength
+            ? throw new DomainValidationException("subject", $"The subject is at most {MaxSubjectLength} characters.")
+            : clean;
+    }
+
+    private static string? CheckDescription(string? description) =>
+        description is { Length: > MaxDescriptionLength }
+            ? throw new DomainValidationException("description", $"The description is at most {MaxDescriptionLength} characters.")
+            : description;
+
+    private static int CheckProgress(int progress) =>
+        progress is < 0 or > 100
+            ? throw new DomainValidationException("progress", "Progress is a percentage from 0 to 100.")
+            : progress;
+
+    private static string[] CheckTags(IReadOnlyList<string> tags)
+    {
+        var clean = tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        if (clean.Length > MaxTags)
+        {
+            throw new DomainValidationException("tags", $"A ticket has at most {MaxTags} tags.");
+        }
+
+        return clean.Any(t => t.Length > MaxTagLength)
+            ? throw new DomainValidationException("tags", $"A tag is at most {MaxTagLength} characters.")
+            : clean;
+    }
+
+    private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static string? Format(DateTimeOffset? value) =>
+        value?.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Format(bool value) => value ? "true" : "false";
+}
