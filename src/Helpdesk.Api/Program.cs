@@ -8,11 +8,9 @@ using Helpdesk.Api.Tickets;
 var builder = WebApplication.CreateBuilder(args);
 builder.ListenForFunctionsHost();
 
-var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-
 builder.Services.AddHelpdeskHttp(builder.Configuration);
-builder.Services.AddHelpdeskAuth(builder.Configuration, storage.ResolvedDataFolder);
-builder.Services.AddStorage(storage);
+builder.Services.AddHelpdeskAuth(builder.Configuration);
+builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddDirectory();
 builder.Services.AddTickets(builder.Configuration);
 builder.Services.AddScoped<DemoSeeder>();

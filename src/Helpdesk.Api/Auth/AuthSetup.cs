@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Helpdesk.Api.Storage;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Helpdesk.Api.Auth;
@@ -10,47 +12,12 @@ public static class AuthSetup
     /// the local development key only when one is configured explicitly. With neither, every
     /// protected route answers 401.
     /// </summary>
-    public static IServiceCollection AddHelpdeskAuth(this IServiceCollection services, IConfiguration configuration, string dataFolder)
+    public static IServiceCollection AddHelpdeskAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
-        var devKey = DevelopmentTokens.LoadKey(options, dataFolder);
-
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-            .AddJwtBearer(jwt =>
-            {
-                jwt.MapInboundClaims = false;
-                var parameters = new TokenValidationParameters
-                {
-                    NameClaimType = "name",
-                    RoleClaimType = "roles",
-                    ValidateIssuer = true,
-                    ValidateAudience = true,
-                    ValidateLifetime = true,
-                    ClockSkew = TimeSpan.FromMinutes(2),
-                };
-
-                if (!string.IsNullOrWhiteSpace(options.Authority))
-                {
-                    jwt.Authority = options.Authority;
-                    jwt.Audience = options.Audience;
-                    parameters.ValidAudience = options.Audience;
-                }
-
-                if (devKey is not null)
-                {
-                    parameters.IssuerSigningKey = devKey;
-                    parameters.ValidIssuers = [DevelopmentTokens.Issuer];
-                    parameters.ValidAudiences = [DevelopmentTokens.Audience, .. options.Audience is null ? Array.Empty<string>() : [options.Audience]];
-                }
-
-                if (devKey is null && string.IsNullOrWhiteSpace(options.Authority))
-                {
-                    parameters.RequireSignedTokens = true;
-                    parameters.IssuerSigningKeys = [];
-                }
-
-                jwt.TokenValidationParameters = parameters;
-            });
+        services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.Section));
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthOptions>, IOptions<StorageOptions>>((jwt, auth, storage) => Configure(jwt, auth.Value, storage.Value.ResolvedDataFolder));
 
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Staff, p => p.RequireRole(Roles.Agent, Roles.Supervisor, Roles.Admin))
@@ -62,5 +29,36 @@ public static class AuthSetup
         services.AddScoped(sp => CurrentUser.From(sp.GetRequiredService<IHttpContextAccessor>().HttpContext?.User ?? new System.Security.Claims.ClaimsPrincipal()));
         services.AddHttpContextAccessor();
         return services;
+    }
+
+    private static void Configure(JwtBearerOptions jwt, AuthOptions options, string dataFolder)
+    {
+        var devKey = DevelopmentTokens.LoadKey(options, dataFolder);
+        jwt.MapInboundClaims = false;
+        var parameters = new TokenValidationParameters
+        {
+            NameClaimType = "name",
+            RoleClaimType = "roles",
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.FromMinutes(2),
+        };
+
+        if (!string.IsNullOrWhiteSpace(options.Authority))
+        {
+            jwt.Authority = options.Authority;
+            jwt.Audience = options.Audience;
+            parameters.ValidAudience = options.Audience;
+        }
+
+        if (devKey is not null)
+        {
+            parameters.IssuerSigningKey = devKey;
+            parameters.ValidIssuers = [DevelopmentTokens.Issuer];
+            parameters.ValidAudiences = string.IsNullOrWhiteSpace(options.Audience) ? [DevelopmentTokens.Audience] : [DevelopmentTokens.Audience, options.Audience];
+        }
+
+        jwt.TokenValidationParameters = parameters;
     }
 }

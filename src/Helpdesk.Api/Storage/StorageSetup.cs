@@ -2,22 +2,21 @@ using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
+using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Storage;
 
 public static class StorageSetup
 {
     /// <summary>Registers the store selected by <c>Storage:Provider</c>; SQLite is the embedded default.</summary>
-    public static IServiceCollection AddStorage(this IServiceCollection services, StorageOptions options)
+    public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        if (!string.Equals(options.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section))
+            .Validate(o => string.Equals(o.Provider, "sqlite", StringComparison.OrdinalIgnoreCase), "Storage:Provider must be 'sqlite' (the only store built in so far).")
+            .ValidateOnStart();
+        services.AddSingleton(sp =>
         {
-            throw new InvalidOperationException($"Storage:Provider '{options.Provider}' is not available; use 'sqlite'.");
-        }
-
-        services.AddSingleton(_ =>
-        {
-            var database = new SqliteDatabase(options.ResolvedDataFolder);
+            var database = new SqliteDatabase(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ResolvedDataFolder);
             database.Migrate();
             return database;
         });

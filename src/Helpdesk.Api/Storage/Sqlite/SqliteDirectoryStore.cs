@@ -45,7 +45,7 @@ internal sealed class SqliteDirectoryStore(SqliteDatabase database) : IDirectory
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var items = new List<Versioned<T>>();
         long last = 0;
-        while (await reader.ReadAsync(cancellationToken) && items.Count < limit)
+        while (items.Count < limit && await reader.ReadAsync(cancellationToken))
         {
             last = reader.GetInt64(0);
             items.Add(new Versioned<T>(StoreJson.Deserialize<T>(reader.GetString(2)), reader.GetInt64(1)));

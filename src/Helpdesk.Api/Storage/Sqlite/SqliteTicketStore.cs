@@ -158,7 +158,7 @@ internal sealed class SqliteTicketStore(SqliteDatabase database) : ITicketStore,
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var items = new List<Ticket>();
         long lastSeq = 0;
-        while (await reader.ReadAsync(cancellationToken) && items.Count < query.Limit)
+        while (items.Count < query.Limit && await reader.ReadAsync(cancellationToken))
         {
             lastSeq = reader.GetInt64(0);
             items.Add(Ticket.Rehydrate(StoreJson.Deserialize<TicketSnapshot>(reader.GetString(2)), reader.GetInt64(1)));
@@ -180,7 +180,7 @@ internal sealed class SqliteTicketStore(SqliteDatabase database) : ITicketStore,
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var items = new List<HistoryEntry>();
         long lastSeq = 0;
-        while (await reader.ReadAsync(cancellationToken) && items.Count < limit)
+        while (items.Count < limit && await reader.ReadAsync(cancellationToken))
         {
             lastSeq = reader.GetInt64(0);
             items.Add(StoreJson.Deserialize<HistoryEntry>(reader.GetString(1)));

@@ -1,0 +1,142 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Helpdesk.Api.Auth;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Helpdesk.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real app over HTTP, on a SQLite file in its own temp folder, with a fake clock and the
+/// development token key. Each instance is a separate helpdesk; dispose deletes its data.
+/// </summary>
+public class HelpdeskApp : WebApplicationFactory<Program>
+{
+    public const string SigningKey = "dGVzdC1zaWduaW5nLWtleS10aGF0LWlzLWxvbmctZW5vdWdoLTEyMzQ1Njc4";
+
+    private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
+
+    public HelpdeskApp()
+    {
+        DataFolder = Path.Combine(Path.GetTempPath(), "helpdesk-tests", Guid.NewGuid().ToString("N"));
+    }
+
+    public string DataFolder { get; }
+
+    public FakeClock Clock { get; } = new(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+
+    /// <summary>Overrides a configuration value; call before the first client is created.</summary>
+    public HelpdeskApp With(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Storage:DataFolder", DataFolder);
+        builder.UseSetting("Auth:DevelopmentSigningKey", SigningKey);
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+
+    /// <summary>A client calling with a development token for this user and role.</summary>
+    public HttpClient ClientFor(string role, string user = "ada@helpdesk.test", string? contactId = null)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(role, user, contactId));
+        return client;
+    }
+
+    public static string Token(string role, string user, string? contactId = null, string key = SigningKey) =>
+        DevelopmentTokens.Create(new SymmetricSecurityKey(Convert.FromBase64String(key)), user, role, contactId, TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(1));
+
+    public HttpClient Admin => ClientFor(Roles.Admin, "admin@helpdesk.test");
+
+    /// <summary>Creates an agent in the directory (through the admin API) and returns a client calling as them.</summary>
+    public async Task<(string Id, HttpClient Client)> AgentAsync(string email, string role = Roles.Agent, params string[] teamIds)
+    {
+        var created = await Admin.PostAsJsonAsync("/api/agents", new { email, name = email.Split('@')[0], teamIds, roles = new[] { role } });
+        created.EnsureSuccessStatusCode();
+        var id = (await created.Json())["id"]!.GetValue<string>();
+        return (id, ClientFor(role, email));
+    }
+
+    public async Task<string> TeamAsync(string name)
+    {
+        var created = await Admin.PostAsJsonAsync("/api/teams", new { name });
+        created.EnsureSuccessStatusCode();
+        return (await created.Json())["id"]!.GetValue<string>();
+    }
+
+    public async Task<string> AccountAsync(string name, params string[] domains)
+    {
+        var created = await Admin.PostAsJsonAsync("/api/accounts", new { name, domains });
+        created.EnsureSuccessStatusCode();
+        return (await created.Json())["id"]!.GetValue<string>();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && System.IO.Directory.Exists(DataFolder))
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            System.IO.Directory.Delete(DataFolder, recursive: true);
+        }
+    }
+}
+
+public static class HttpExtensions
+{
+    public static async Task<JsonNode> Json(this HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new InvalidOperationException("Empty body.");
+
+    /// <summary>Opens a ticket as this client and returns its JSON.</summary>
+    public static async Task<JsonNode> OpenTicketAsync(this HttpClient client, object? body = null)
+    {
+        var response = await client.PostAsJsonAsync("/api/tickets", body ?? new { subject = "Printer jams", requester = new { email = "alice@contoso.com", name = "Alice" } });
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Creating a ticket failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        return await response.Json();
+    }
+
+    public static Task<HttpResponseMessage> PatchJsonAsync(this HttpClient client, string url, object body, string? ifMatch)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Patch, url)
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/merge-patch+json"),
+        };
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        return client.SendAsync(request);
+    }
+
+    public static async Task ShouldBeProblem(this HttpResponseMessage response, int status, string? field = null)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        ((int)response.StatusCode).ShouldBe(status, body);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", body);
+        body.ShouldNotContain("   at ", Case.Sensitive, "no stack trace leaks");
+        if (field is not null)
+        {
+            var errors = JsonNode.Parse(body)!["errors"]!.AsObject();
+            errors.Select(e => e.Key).ShouldContain(field, body);
+        }
+    }
+}
