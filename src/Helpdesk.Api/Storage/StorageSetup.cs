@@ -17,9 +17,10 @@ public static class StorageSetup
         services.AddSingleton(sp =>
         {
             var database = new SqliteDatabase(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ResolvedDataFolder);
-            database.Migrate();
+            database.Migrate(sp.GetServices<SqliteMigration>());
             return database;
         });
+        services.AddSingleton(SqliteSchema.Foundation);
         services.AddSingleton<SqliteTicketStore>();
         services.AddSingleton<ITicketStore>(sp => sp.GetRequiredService<SqliteTicketStore>());
         services.AddSingleton<ITicketNumberSequence>(sp => sp.GetRequiredService<SqliteTicketStore>());

@@ -36,25 +36,35 @@ public sealed class SqliteDatabase
         return connection;
     }
 
-    public void Migrate()
+    /// <summary>Runs every migration that has not run yet, each in its own transaction, ordered by name.</summary>
+    public void Migrate(IEnumerable<SqliteMigration> migrations)
     {
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        using (var wal = connection.CreateCommand())
+        using (var setup = connection.CreateCommand())
         {
-            wal.CommandText = "PRAGMA journal_mode = WAL;";
-            wal.ExecuteNonQuery();
+            setup.CommandText = "PRAGMA journal_mode = WAL; CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL) WITHOUT ROWID;";
+            setup.ExecuteNonQuery();
         }
 
-        using var read = connection.CreateCommand();
-        read.CommandText = "PRAGMA user_version;";
-        var current = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        for (var version = current; version < SqliteSchema.Migrations.Count; version++)
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT name FROM schema_migrations";
+            using var reader = read.ExecuteReader();
+            while (reader.Read())
+            {
+                applied.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var migration in migrations.Where(m => !applied.Contains(m.Name)).OrderBy(m => m.Name, StringComparer.Ordinal))
         {
             using var transaction = connection.BeginTransaction();
             using var migrate = connection.CreateCommand();
             migrate.Transaction = transaction;
-            migrate.CommandText = SqliteSchema.Migrations[version] + $"\nPRAGMA user_version = {version + 1};";
+            migrate.CommandText = migration.Sql + "\nINSERT INTO schema_migrations (name, applied_at) VALUES ($name, datetime('now'));";
+            migrate.Parameters.AddWithValue("$name", migration.Name);
             migrate.ExecuteNonQuery();
             transaction.Commit();
         }

@@ -1,14 +1,27 @@
 namespace Helpdesk.Api.Storage.Sqlite;
 
 /// <summary>
-/// The schema as ordered migrations; <c>PRAGMA user_version</c> records how many ran. Append, never edit.
-/// Partial indexes on <c>is_open = 1</c> serve the working views, so their cost follows the open
-/// backlog and not the number of closed tickets a helpdesk accumulates over the years.
+/// One named step of the schema. Each capability registers its own steps
+/// (<see cref="SqliteMigrations.AddSqliteMigration"/>); they run once each, ordered by name,
+/// and the names that ran are recorded in <c>schema_migrations</c>. Add new steps, never edit one.
+/// </summary>
+public sealed record SqliteMigration(string Name, string Sql);
+
+public static class SqliteMigrations
+{
+    public static IServiceCollection AddSqliteMigration(this IServiceCollection services, string name, string sql) =>
+        services.AddSingleton(new SqliteMigration(name, sql));
+}
+
+/// <summary>
+/// The foundation's schema: tickets, history, the outbox, sequences, idempotency keys, the
+/// directory. Partial indexes on <c>is_open = 1</c> serve the working views, so their cost
+/// follows the open backlog and not the number of closed tickets accumulated over the years.
 /// </summary>
 internal static class SqliteSchema
 {
-    public static IReadOnlyList<string> Migrations { get; } =
-    [
+    public static SqliteMigration Foundation { get; } = new(
+        "0001-foundation",
         """
         CREATE TABLE tickets (
             seq          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -88,8 +101,7 @@ internal static class SqliteSchema
             PRIMARY KEY (kind, key)
         ) WITHOUT ROWID;
         CREATE INDEX ix_directory_keys_id ON directory_keys (kind, id);
-        """,
-    ];
+        """);
 }
 
 /// <summary>Instants as fixed-width UTC text, so string order is time order in SQL.</summary>
