@@ -52,6 +52,19 @@ internal sealed class SqliteTicketStore(SqliteDatabase database) : ITicketStore,
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
+        await WriteChangesAsync(connection, transaction, ticket, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        ticket.MarkSaved(ticket.Version + 1);
+    }
+
+    /// <summary>
+    /// Writes a changed ticket, its new history and its events inside the caller's transaction,
+    /// so a capability that stores its own rows (messages, time entries) commits them together
+    /// with the ticket. The caller commits, then calls <c>ticket.MarkSaved(ticket.Version + 1)</c>.
+    /// Throws <see cref="ConcurrencyConflictException"/> when the stored version moved on.
+    /// </summary>
+    internal static async Task WriteChangesAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
+    {
         var s = ticket.ToSnapshot();
         await using var update = connection.Command(
             """
@@ -71,8 +84,6 @@ internal sealed class SqliteTicketStore(SqliteDatabase database) : ITicketStore,
 
         await IndexTextAsync(connection, transaction, rowSeq, s, replace: true, cancellationToken);
         await AppendAsync(connection, transaction, ticket, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        ticket.MarkSaved(ticket.Version + 1);
     }
 
     public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
