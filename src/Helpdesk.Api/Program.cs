@@ -4,6 +4,7 @@ using Helpdesk.Api.Directory;
 using Helpdesk.Api.Hosting;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Tickets;
+using Helpdesk.Api.Triggers;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.ListenForFunctionsHost();
@@ -13,6 +14,7 @@ builder.Services.AddHelpdeskAuth(builder.Configuration);
 builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddDirectory();
 builder.Services.AddTickets(builder.Configuration);
+builder.Services.AddTriggers(builder.Configuration);
 builder.Services.AddScoped<DemoSeeder>();
 if (!CommandLine.IsCommand(args))
 {
@@ -27,6 +29,7 @@ api.MapSystemEndpoints();
 api.MapDirectoryEndpoints();
 api.MapTicketEndpoints();
 app.MapDescriptionAndProbe();
+app.MapTimerTriggers();
 
 if (CommandLine.IsCommand(args))
 {

@@ -41,6 +41,7 @@ public class HelpdeskApp : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.UseSetting("Storage:DataFolder", DataFolder);
         builder.UseSetting("Auth:DevelopmentSigningKey", SigningKey);
+        builder.UseSetting("Jobs:RunInProcess", "false");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
