@@ -94,9 +94,32 @@ internal static class CreateTicket
             return Problems.Result(Problems.Validation(errors));
         }
 
+        var actor = await caller.ActorAsync(cancellationToken);
         var format = options.Value.NumberFormat;
-        var number = format.Format(now, await sequence.NextAsync(format.SequenceKey(now), cancellationToken));
-        var ticket = Ticket.Create(
+        for (var attempt = 1; ; attempt++)
+        {
+            var number = format.Format(now, await sequence.NextAsync(format.SequenceKey(now), cancellationToken));
+            var ticket = NewTicket(request, contact, accountId, number, actor, options.Value, clock, now);
+            try
+            {
+                await tickets.CreateAsync(ticket, cancellationToken);
+            }
+            catch (UniqueConstraintException e) when (e.Field == "number" && attempt < MaxNumberAttempts)
+            {
+                // The counter is behind the stored numbers (an import, a restored backup): numbers
+                // may have gaps but never repeat, so draw the next one.
+                continue;
+            }
+
+            ETags.Set(response, ticket.Version);
+            return TypedResults.Created($"/api/tickets/{ticket.Id}", TicketResponse.From(ticket));
+        }
+    }
+
+    private const int MaxNumberAttempts = 5;
+
+    private static Ticket NewTicket(CreateTicketRequest request, Contact contact, string? accountId, string number, Actor actor, TicketOptions options, TimeProvider clock, DateTimeOffset now) =>
+        Ticket.Create(
             new NewTicket(
                 Id: Ids.New("t", clock),
                 Number: number,
@@ -115,12 +138,7 @@ internal static class CreateTicket
                 DueAt: request.DueAt,
                 Tags: request.Tags ?? [],
                 NotifyCustomer: request.NotifyCustomer ?? true),
-            await caller.ActorAsync(cancellationToken),
-            options.Value.Settings,
+            actor,
+            options.Settings,
             now);
-
-        await tickets.CreateAsync(ticket, cancellationToken);
-        ETags.Set(response, ticket.Version);
-        return TypedResults.Created($"/api/tickets/{ticket.Id}", TicketResponse.From(ticket));
-    }
 }

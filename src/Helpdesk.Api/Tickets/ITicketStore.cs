@@ -37,7 +37,10 @@ public interface ITicketStore
 {
     Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Stores a new ticket (version 1) with its history and events.</summary>
+    /// <summary>
+    /// Stores a new ticket (version 1) with its history and events. Throws
+    /// <see cref="UniqueConstraintException"/> (field <c>number</c>) when the number is taken.
+    /// </summary>
     Task CreateAsync(Ticket ticket, CancellationToken cancellationToken);
 
     /// <summary>Stores the changes; throws <see cref="ConcurrencyConflictException"/> when the stored version moved on.</summary>
@@ -50,8 +53,11 @@ public interface ITicketStore
     Task<Page<HistoryEntry>> HistoryAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken);
 }
 
-/// <summary>Counters for ticket numbers: each call returns a value never returned before for that key.</summary>
+/// <summary>Counters for ticket numbers: each call returns values never returned before for that key.</summary>
 public interface ITicketNumberSequence
 {
     Task<long> NextAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Reserves <paramref name="count"/> consecutive values (an import) and returns the first.</summary>
+    Task<long> ReserveAsync(string key, int count, CancellationToken cancellationToken);
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Helpdesk.Api.Tests.Tickets;
 
@@ -257,6 +258,24 @@ public sealed class CreateTicketTests(HelpdeskApp app) : IClassFixture<HelpdeskA
 
         var numbers = tickets.Select(t => t["number"]!.GetValue<string>()).ToArray();
         numbers.Distinct().Count().ShouldBe(20);
+    }
+
+    [Fact]
+    public async Task A_number_already_taken_by_an_import_is_skipped_not_reused()
+    {
+        using var fresh = new HelpdeskApp();
+        var agent = fresh.ClientFor(Roles.Agent);
+        var imported = Helpdesk.Domain.Tickets.Ticket.Create(
+            new Helpdesk.Domain.Tickets.NewTicket("t_imported", "HD-2026-00001", "Imported", null, new Helpdesk.Domain.Tickets.Requester("con_x", "x@import.test", null),
+                null, Helpdesk.Domain.Tickets.Priority.Normal, null, null, null, null, null, null, null, null, [], true),
+            Helpdesk.Domain.Common.Actor.System("import"),
+            Helpdesk.Domain.Tickets.TicketSettings.Default,
+            fresh.Clock.GetUtcNow());
+        await fresh.Services.GetRequiredService<Helpdesk.Api.Storage.Sqlite.SqliteTicketStore>().CreateManyAsync([imported], CancellationToken.None);
+
+        var ticket = await agent.OpenTicketAsync();
+
+        ticket["number"]!.GetValue<string>().ShouldBe("HD-2026-00002");
     }
 
     private static Task<HttpResponseMessage> Send(HttpClient client, string key, object body)

@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace Helpdesk.Benchmarks;
+
+/// <summary>Benchmarks that print figures; they are commands, not tests (timings never gate CI).</summary>
+internal static class BenchmarkCommand
+{
+    public static async Task<int> Main(string[] args)
+    {
+        string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+        switch (args.FirstOrDefault() ?? "views")
+        {
+            case "views":
+                var sizes = (Option("--sizes") ?? "10000,1000000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+                var open = int.Parse(Option("--open") ?? "2000", CultureInfo.InvariantCulture);
+                var samples = int.Parse(Option("--samples") ?? "200", CultureInfo.InvariantCulture);
+                await ViewBenchmark.RunAsync(sizes, open, samples);
+                return 0;
+            default:
+                await Console.Error.WriteLineAsync("Usage: views [--sizes 10000,1000000] [--open 2000] [--samples 200]");
+                return 2;
+        }
+    }
+}
