@@ -65,7 +65,9 @@ public sealed record TicketSnapshot(
     DateTimeOffset UpdatedAt,
     DateTimeOffset StartAt,
     DateTimeOffset? DueAt,
-    DateTimeOffset? EndAt);
+    DateTimeOffset? EndAt,
+    IReadOnlyList<TimelineMark>? Timeline = null,
+    DateTimeOffset? LastActionAt = null);
 
 /// <summary>
 /// The ticket aggregate. Every change goes through a method here, which checks the lifecycle
@@ -119,6 +121,12 @@ public sealed class Ticket
 
     public IReadOnlyList<HistoryEntry> PendingHistory => _pendingHistory;
     public IReadOnlyList<DomainEvent> PendingEvents => _pendingEvents;
+
+    /// <summary>The SLA-relevant facts, oldest first.</summary>
+    public IReadOnlyList<TimelineMark> Timeline => _state.Timeline ?? [];
+
+    /// <summary>When somebody (not the system) last did anything to the ticket.</summary>
+    public DateTimeOffset LastActionAt => _state.LastActionAt ?? _state.CreatedAt;
 
     public static Ticket Rehydrate(TicketSnapshot snapshot, long version) => new(snapshot, version);
 
@@ -546,12 +554,50 @@ public sealed class Ticket
         string? note,
         params (string Key, string? Value)[] data)
     {
-        _state = _state with { UpdatedAt = now };
+        _state = _state with
+        {
+            UpdatedAt = now,
+            LastActionAt = by.Type == ActorType.System ? _state.LastActionAt : now,
+            Timeline = [.. Timeline, .. TimelineMarks(action, changes, now)],
+        };
         _pendingHistory.Add(new HistoryEntry(now, by, action, changes, note));
         var payload = data.ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal);
         payload["number"] = Number;
         payload["action"] = action;
         _pendingEvents.Add(new DomainEvent(Guid.CreateVersion7(now), eventType, Id, now, by, payload));
+    }
+
+    private IEnumerable<TimelineMark> TimelineMarks(string action, IReadOnlyList<FieldChange> changes, DateTimeOffset now)
+    {
+        if (action == "created")
+        {
+            yield return new TimelineMark(now, TimelineKinds.Status, Names.Of(Status));
+            yield return new TimelineMark(now, TimelineKinds.Priority, Names.Of(Priority));
+            yield return new TimelineMark(now, TimelineKinds.Type, Type);
+            yield return new TimelineMark(now, TimelineKinds.Team, TeamId);
+            yield break;
+        }
+
+        if (action is MessageActions.AgentReplied or MessageActions.CustomerMessage)
+        {
+            yield return new TimelineMark(now, action);
+        }
+
+        foreach (var change in changes)
+        {
+            var kind = change.Field switch
+            {
+                "status" => TimelineKinds.Status,
+                "priority" => TimelineKinds.Priority,
+                "type" => TimelineKinds.Type,
+                "teamId" => TimelineKinds.Team,
+                _ => null,
+            };
+            if (kind is not null)
+            {
+                yield return new TimelineMark(now, kind, change.To);
+            }
+        }
     }
 
     private void EnsureNotClosed()
