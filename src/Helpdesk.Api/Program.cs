@@ -2,6 +2,7 @@ using Helpdesk.Api.Auth;
 using Helpdesk.Api.Demo;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Hosting;
+using Helpdesk.Api.Sla;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Triggers;
@@ -14,6 +15,7 @@ builder.Services.AddHelpdeskAuth(builder.Configuration);
 builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddDirectory();
 builder.Services.AddTickets(builder.Configuration);
+builder.Services.AddSla();
 builder.Services.AddTriggers(builder.Configuration);
 builder.Services.AddScoped<DemoSeeder>();
 if (!CommandLine.IsCommand(args))
@@ -28,6 +30,7 @@ var api = app.MapGroup("/api");
 api.MapSystemEndpoints();
 api.MapDirectoryEndpoints();
 api.MapTicketEndpoints();
+api.MapSlaEndpoints();
 app.MapDescriptionAndProbe();
 app.MapTimerTriggers();
 

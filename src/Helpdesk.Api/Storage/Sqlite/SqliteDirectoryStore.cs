@@ -67,7 +67,14 @@ internal sealed class SqliteDirectoryStore(SqliteDatabase database) : IDirectory
             ("$search", kind.SearchText(entry).ToLowerInvariant()),
             ("$doc", StoreJson.Serialize(entry))))
         {
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            try
+            {
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (SqliteException e) when (e.IsUniqueViolation())
+            {
+                throw new UniqueConstraintException("id", $"A {kind.Name} with id '{kind.Id(entry)}' already exists.");
+            }
         }
 
         await WriteKeysAsync(connection, transaction, kind, entry, cancellationToken);

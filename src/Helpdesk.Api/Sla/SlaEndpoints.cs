@@ -1,0 +1,44 @@
+using FluentValidation;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Directory;
+
+namespace Helpdesk.Api.Sla;
+
+public static class SlaEndpoints
+{
+    public static IServiceCollection AddSla(this IServiceCollection services) =>
+        services
+            .AddSingleton<IValidator<SlaPolicyRequest>, SlaPolicyValidator>()
+            .AddSingleton<IValidator<CalendarRequest>, CalendarValidator>()
+            .AddHostedService<EnsureDefaultSlaPolicy>();
+
+    public static RouteGroupBuilder MapSlaEndpoints(this RouteGroupBuilder api)
+    {
+        new SlaPolicies().Map(api, "/sla-policies");
+        new Calendars().Map(api, "/calendars");
+        return api;
+    }
+}
+
+/// <summary>The default policy (FEATURES.md §3's priority table) exists from the first start, editable like any other.</summary>
+internal sealed class EnsureDefaultSlaPolicy(IDirectoryStore store) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (await store.FindAsync(SlaKinds.Policy, SlaDefaults.DefaultPolicyId, cancellationToken) is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            await store.CreateAsync(SlaKinds.Policy, SlaDefaults.DefaultPolicy, cancellationToken);
+        }
+        catch (UniqueConstraintException)
+        {
+            // Another instance created it first.
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
