@@ -2,6 +2,7 @@ using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Storage;
@@ -21,6 +22,8 @@ public static class StorageSetup
             return database;
         });
         services.AddSingleton(SqliteSchema.Foundation);
+        services.AddSingleton(SqliteSchema.TicketSchedule);
+        services.TryAddSingleton<ITicketScheduler, DueDateScheduler>();
         services.AddSingleton<SqliteTicketStore>();
         services.AddSingleton<ITicketStore>(sp => sp.GetRequiredService<SqliteTicketStore>());
         services.AddSingleton<ITicketNumberSequence>(sp => sp.GetRequiredService<SqliteTicketStore>());

@@ -102,6 +102,17 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         CREATE INDEX ix_directory_keys_id ON directory_keys (kind, id);
         """);
+
+    /// <summary>
+    /// When each open ticket's SLA next changes state; the breach scan reads this index only, so
+    /// its cost follows the tickets that are due, not the backlog.
+    /// </summary>
+    public static SqliteMigration TicketSchedule { get; } = new(
+        "0002-ticket-schedule",
+        """
+        ALTER TABLE tickets ADD COLUMN sla_next_at TEXT;
+        CREATE INDEX ix_tickets_sla_next ON tickets (sla_next_at) WHERE sla_next_at IS NOT NULL;
+        """);
 }
 
 /// <summary>Instants as fixed-width UTC text, so string order is time order in SQL.</summary>

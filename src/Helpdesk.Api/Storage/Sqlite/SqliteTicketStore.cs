@@ -8,7 +8,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Helpdesk.Api.Storage.Sqlite;
 
-internal sealed class SqliteTicketStore(SqliteDatabase database) : ITicketStore, ITicketNumberSequence
+internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketScheduler scheduler) : ITicketStore, ITicketNumberSequence
 {
     public async Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken)
     {
@@ -49,17 +49,18 @@ internal sealed class SqliteTicketStore(SqliteDatabase database) : ITicketStore,
         }
     }
 
-    private static async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
+    private async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
     {
         var s = ticket.ToSnapshot();
+        var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
         await using (var insert = connection.Command(
             """
-            INSERT INTO tickets (id, number, version, status, is_open, priority, assignee_id, team_id, account_id, contact_id, created_at, updated_at, late_at, doc)
-            VALUES ($id, $number, 1, $status, $open, $priority, $assignee, $team, $account, $contact, $created, $updated, $late, $doc)
+            INSERT INTO tickets (id, number, version, status, is_open, priority, assignee_id, team_id, account_id, contact_id, created_at, updated_at, late_at, sla_next_at, doc)
+            VALUES ($id, $number, 1, $status, $open, $priority, $assignee, $team, $account, $contact, $created, $updated, $late, $slaNext, $doc)
             RETURNING seq
             """,
             transaction,
-            [.. Columns(s), ("$created", SqliteTime.Format(s.CreatedAt))]))
+            [.. Columns(s, schedule), ("$created", SqliteTime.Format(s.CreatedAt))]))
         {
             long seq;
             try
@@ -94,22 +95,24 @@ internal sealed class SqliteTicketStore(SqliteDatabase database) : ITicketStore,
     /// <summary>
     /// Writes a changed ticket, its new history and its events inside the caller's transaction,
     /// so a capability that stores its own rows (messages, time entries) commits them together
-    /// with the ticket. The caller commits, then calls <c>ticket.MarkSaved(ticket.Version + 1)</c>.
-    /// Throws <see cref="ConcurrencyConflictException"/> when the stored version moved on.
+    /// with the ticket: inject <see cref="SqliteTicketStore"/> and call this. The caller commits,
+    /// then calls <c>ticket.MarkSaved(ticket.Version + 1)</c>. Throws
+    /// <see cref="ConcurrencyConflictException"/> when the stored version moved on.
     /// </summary>
-    internal static async Task WriteChangesAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
+    internal async Task WriteChangesAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
     {
         var s = ticket.ToSnapshot();
+        var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
         await using var update = connection.Command(
             """
             UPDATE tickets SET version = version + 1, number = $number, status = $status, is_open = $open, priority = $priority,
                 assignee_id = $assignee, team_id = $team, account_id = $account, contact_id = $contact,
-                updated_at = $updated, late_at = $late, doc = $doc
+                updated_at = $updated, late_at = $late, sla_next_at = $slaNext, doc = $doc
             WHERE id = $id AND version = $expected
             RETURNING seq
             """,
             transaction,
-            [.. Columns(s), ("$expected", ticket.Version)]);
+            [.. Columns(s, schedule), ("$expected", ticket.Version)]);
         var seq = await update.ExecuteScalarAsync(cancellationToken);
         if (seq is not long rowSeq)
         {
@@ -250,7 +253,7 @@ internal sealed class SqliteTicketStore(SqliteDatabase database) : ITicketStore,
         return last - count + 1;
     }
 
-    private static (string, object?)[] Columns(TicketSnapshot s) =>
+    private static (string, object?)[] Columns(TicketSnapshot s, TicketSchedule schedule) =>
     [
         ("$id", s.Id),
         ("$number", s.Number),
@@ -262,7 +265,8 @@ internal sealed class SqliteTicketStore(SqliteDatabase database) : ITicketStore,
         ("$account", s.AccountId),
         ("$contact", s.Requester.ContactId),
         ("$updated", SqliteTime.Format(s.UpdatedAt)),
-        ("$late", SqliteTime.Format(s.DueAt)),
+        ("$late", SqliteTime.Format(schedule.LateAt)),
+        ("$slaNext", SqliteTime.Format(schedule.NextSlaChangeAt)),
         ("$doc", StoreJson.Serialize(s)),
     ];
 
