@@ -1,6 +1,7 @@
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Demo;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Events;
 using Helpdesk.Api.Hosting;
 using Helpdesk.Api.Sla;
 using Helpdesk.Api.Storage;
@@ -17,6 +18,7 @@ builder.Services.AddDirectory();
 builder.Services.AddTickets(builder.Configuration);
 builder.Services.AddSla();
 builder.Services.AddTriggers(builder.Configuration);
+builder.Services.AddEvents(builder.Configuration);
 builder.Services.AddScoped<DemoSeeder>();
 if (!CommandLine.IsCommand(args))
 {
@@ -31,8 +33,10 @@ api.MapSystemEndpoints();
 api.MapDirectoryEndpoints();
 api.MapTicketEndpoints();
 api.MapSlaEndpoints();
+api.MapEventEndpoints();
 app.MapDescriptionAndProbe();
 app.MapTimerTriggers();
+app.MapQueueTriggers();
 
 if (CommandLine.IsCommand(args))
 {

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Domain.Tickets;
+
+namespace Helpdesk.Api.Events;
+
+/// <summary>
+/// Publishes stored events to the queues whose consumers want them. Standalone it moves outbox
+/// rows to the local queue; enqueueing and marking the row published commit in one transaction,
+/// so a process killed at any point either did both or neither. In Azure the same routing turns
+/// change-feed documents into Service Bus output-binding messages (<see cref="QueueTriggers"/>).
+/// </summary>
+public sealed class OutboxRelay(SqliteDatabase database, IEnumerable<QueueConsumerRegistration> consumers, TimeProvider clock)
+{
+    private const int BatchSize = 200;
+    private readonly QueueConsumerRegistration[] _consumers = [.. consumers];
+
+    /// <summary>The queues an event of this type goes to.</summary>
+    public IReadOnlyList<string> QueuesFor(string eventType) =>
+        [.. _consumers.Where(c => c.Accepts(eventType)).Select(c => c.Queue).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>Relays every unpublished outbox row; returns how many events were published.</summary>
+    public async Task<int> RelayPendingAsync(CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (true)
+        {
+            var relayed = await RelayBatchAsync(cancellationToken);
+            total += relayed;
+            if (relayed < BatchSize)
+            {
+                return total;
+            }
+        }
+    }
+
+    private async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        var pending = new List<(long Seq, string Doc)>();
+        await using (var select = connection.Command("SELECT seq, doc FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $limit", transaction, ("$limit", BatchSize)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                pending.Add((reader.GetInt64(0), reader.GetString(1)));
+            }
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var (seq, doc) in pending)
+        {
+            var message = EventMessage.From(StoreJson.Deserialize<DomainEvent>(doc));
+            foreach (var queue in QueuesFor(message.Type))
+            {
+                await LocalQueue.EnqueueAsync(connection, transaction, queue, message, now, cancellationToken);
+            }
+
+            await using var mark = connection.Command("UPDATE outbox SET published_at = $now WHERE seq = $seq", transaction, ("$now", SqliteTime.Format(now)), ("$seq", seq));
+            await mark.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return pending.Count;
+    }
+
+    /// <summary>
+    /// The events carried by change-feed documents: every document that holds an <c>events</c>
+    /// array (the events stored with that write) contributes them; other documents carry none.
+    /// </summary>
+    public static IEnumerable<EventMessage> EventsIn(JsonElement documents)
+    {
+        var items = documents.ValueKind switch
+        {
+            JsonValueKind.Array => documents.EnumerateArray().ToArray(),
+            JsonValueKind.Object => [documents],
+            _ => throw new InvalidDataException("The change feed delivered neither a document nor an array of documents."),
+        };
+
+        foreach (var document in items)
+        {
+            if (document.ValueKind == JsonValueKind.Object && document.TryGetProperty("events", out var events) && events.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var stored in events.EnumerateArray())
+                {
+                    yield return EventMessage.From(stored.Deserialize<DomainEvent>(StoreJson.Options)
+                        ?? throw new InvalidDataException("A stored event is empty."));
+                }
+            }
+        }
+    }
+}
