@@ -75,7 +75,7 @@ public sealed record TicketSnapshot(
 /// the snapshot together with <see cref="PendingHistory"/> and <see cref="PendingEvents"/> in one
 /// atomic write, so no change is ever saved without its history and its event.
 /// </summary>
-public sealed class Ticket
+public sealed partial class Ticket
 {
     public const int MaxSubjectLength = 200;
     public const int MaxDescriptionLength = 100_000;

@@ -1,0 +1,45 @@
+using FluentValidation;
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Storage.Sqlite;
+
+namespace Helpdesk.Api.Time;
+
+public static class TimeEndpoints
+{
+    public static IServiceCollection AddTime(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<TimeOptions>().Bind(configuration.GetSection(TimeOptions.Section))
+            .Validate(o => o.MaxTimerHours is > 0 and <= 24, "Time:MaxTimerHours is more than 0 and at most 24.")
+            .Validate(o => o.HeartbeatGapSeconds is >= 10 and <= 3600, "Time:HeartbeatGapSeconds is from 10 to 3600.")
+            .Validate(o => TimeOptions.IsTimeZone(o.DefaultTimeZone), "Time:DefaultTimeZone is an IANA time zone.")
+            .ValidateOnStart();
+        return services
+            .AddSqliteMigration(SqliteTimeStore.Schema.Name, SqliteTimeStore.Schema.Sql)
+            .AddSingleton<ITimeStore, SqliteTimeStore>()
+            .AddSingleton<IValidator<TimeEntryRequest>, TimeEntryValidator>()
+            .AddSingleton<IValidator<HourBankRequest>, HourBankValidator>()
+            .AddScoped<WorkDates>()
+            .AddScoped<TimeWork>();
+    }
+
+    public static RouteGroupBuilder MapTimeEndpoints(this RouteGroupBuilder api)
+    {
+        var ticket = api.MapGroup("/tickets/{id}").WithTags("time").RequireAuthorization(Policies.Staff);
+        ticket.MapGet("/time-entries", TimeEntryEndpoints.ListAsync).WithName("ListTimeEntries");
+        ticket.MapPost("/time-entries", TimeEntryEndpoints.CreateAsync).Validate<TimeEntryRequest>().Idempotent().WithName("CreateTimeEntry");
+        ticket.MapGet("/time-entries/{entryId}", TimeEntryEndpoints.GetAsync).WithName("GetTimeEntry");
+        ticket.MapPut("/time-entries/{entryId}", TimeEntryEndpoints.UpdateAsync).Validate<TimeEntryRequest>().WithName("UpdateTimeEntry");
+        ticket.MapDelete("/time-entries/{entryId}", TimeEntryEndpoints.DeleteAsync).WithName("DeleteTimeEntry");
+        ticket.MapPost("/time-entries/{entryId}/confirm", TimeEntryEndpoints.ConfirmAsync).WithName("ConfirmTimeEntry");
+        ticket.MapPost("/timer/start", TimerEndpoints.StartAsync).WithName("StartTimer");
+        ticket.MapPost("/timer/stop", TimerEndpoints.StopAsync).WithName("StopTimer");
+        ticket.MapDelete("/timer", TimerEndpoints.DiscardAsync).WithName("DiscardTimer");
+        ticket.MapPost("/presence", TimerEndpoints.HeartbeatAsync).WithName("RecordPresence");
+
+        var bank = api.MapGroup("/accounts/{accountId}/hour-bank").WithTags("time");
+        bank.MapGet("/", HourBankEndpoints.GetAsync).RequireAuthorization(Policies.Staff).WithName("GetHourBank");
+        bank.MapPut("/", HourBankEndpoints.PutAsync).RequireAuthorization(Policies.Admin).Validate<HourBankRequest>().WithName("PutHourBank");
+        return api;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Work;
+
+namespace Helpdesk.Domain.Tickets;
+
+/// <summary>The event types of work recorded on a ticket.</summary>
+public static class WorkEventTypes
+{
+    public const string TimeLogged = "ticket.timeLogged";
+    public const string TimeChanged = "ticket.timeChanged";
+    public const string TimeRemoved = "ticket.timeRemoved";
+}
+
+/// <summary>
+/// Work recorded on a ticket (time entries). The entries live in their own rows; the ticket
+/// keeps the history line and the event of each change, written in the same transaction.
+/// Work may be recorded on a closed ticket only when the setting allows it.
+/// </summary>
+public sealed partial class Ticket
+{
+    public void LogTime(TimeEntry entry, bool allowOnClosed, Actor by, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        EnsureWorkAllowed(entry.TicketId, allowOnClosed);
+        Record(
+            "timeLogged",
+            WorkEventTypes.TimeLogged,
+            by,
+            now,
+            [
+                new FieldChange("minutes", null, Format(entry.Minutes)),
+                new FieldChange("billable", null, Format(entry.Billable)),
+                new FieldChange("workDate", null, Format(entry.WorkDate)),
+            ],
+            entry.Note,
+            TimeData(entry));
+    }
+
+    public void ChangeTime(TimeEntry before, TimeEntry after, bool allowOnClosed, Actor by, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        EnsureWorkAllowed(after.TicketId, allowOnClosed);
+        var changes = new List<FieldChange>();
+        if (before.Minutes != after.Minutes)
+        {
+            changes.Add(new FieldChange("minutes", Format(before.Minutes), Format(after.Minutes)));
+        }
+
+        if (before.Billable != after.Billable)
+        {
+            changes.Add(new FieldChange("billable", Format(before.Billable), Format(after.Billable)));
+        }
+
+        if (before.WorkDate != after.WorkDate)
+        {
+            changes.Add(new FieldChange("workDate", Format(before.WorkDate), Format(after.WorkDate)));
+        }
+
+        if (before.Note != after.Note)
+        {
+            changes.Add(new FieldChange("timeNote", before.Note, after.Note));
+        }
+
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        Record("timeChanged", WorkEventTypes.TimeChanged, by, now, changes, after.Note, TimeData(after));
+    }
+
+    public void RemoveTime(TimeEntry entry, bool allowOnClosed, Actor by, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        EnsureWorkAllowed(entry.TicketId, allowOnClosed);
+        Record(
+            "timeRemoved",
+            WorkEventTypes.TimeRemoved,
+            by,
+            now,
+            [
+                new FieldChange("minutes", Format(entry.Minutes), null),
+                new FieldChange("billable", Format(entry.Billable), null),
+                new FieldChange("workDate", Format(entry.WorkDate), null),
+            ],
+            entry.Note,
+            TimeData(entry));
+    }
+
+    /// <summary>Closed tickets are read-only, also for work, unless the setting says otherwise.</summary>
+    public void EnsureWorkAllowed(string ticketId, bool allowOnClosed)
+    {
+        if (ticketId != Id)
+        {
+            throw new ArgumentException("The work belongs to another ticket.", nameof(ticketId));
+        }
+
+        if (!allowOnClosed)
+        {
+            EnsureNotClosed();
+        }
+    }
+
+    private static (string Key, string? Value)[] TimeData(TimeEntry entry) =>
+    [
+        ("entryId", entry.Id),
+        ("agentId", entry.AgentId),
+        ("minutes", Format(entry.Minutes)),
+        ("billable", Format(entry.Billable)),
+        ("workDate", Format(entry.WorkDate)),
+        ("source", Names.Of(entry.Source)),
+    ];
+
+    private static string Format(DateOnly value) => value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}
