@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Helpdesk.Api.Storage.Sqlite;
 
-internal sealed class SqliteTimeStore(SqliteDatabase database) : ITimeStore
+internal sealed class SqliteTimeStore(SqliteDatabase database, SqliteTicketStore tickets) : ITimeStore
 {
     public static SqliteMigration Schema { get; } = new(
         "0200-time",
@@ -142,7 +142,7 @@ internal sealed class SqliteTimeStore(SqliteDatabase database) : ITimeStore
         await using var transaction = connection.BeginTransaction();
         foreach (var ticket in write.Tickets.Where(t => t.PendingHistory.Count > 0))
         {
-            await SqliteTicketStore.WriteChangesAsync(connection, transaction, ticket, cancellationToken);
+            await tickets.WriteChangesAsync(connection, transaction, ticket, cancellationToken);
         }
 
         foreach (var entry in write.Removals)
