@@ -8,7 +8,8 @@ namespace Helpdesk.Api.Tickets;
 /// Load, change through the aggregate, save: the shape of every ticket write. When the client
 /// sent If-Match the write is conditional (412 when stale, also if a concurrent writer wins the
 /// race). Without it the command is re-applied to a fresh read, which is safe because commands
-/// state an intent ("resolve") rather than a state to overwrite.
+/// state an intent ("resolve") rather than a state to overwrite. A command that writes rows of
+/// its own with the ticket (a message) passes its own <c>save</c>, which must be as atomic.
 /// </summary>
 public sealed class TicketChangeRunner(ITicketStore store, Caller caller, TimeProvider clock)
 {
@@ -19,7 +20,8 @@ public sealed class TicketChangeRunner(ITicketStore store, Caller caller, TimePr
         HttpContext http,
         bool requireIfMatch,
         Func<Ticket, Actor, DateTimeOffset, Task> change,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<Ticket, CancellationToken, Task>? save = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -40,7 +42,7 @@ public sealed class TicketChangeRunner(ITicketStore store, Caller caller, TimePr
             await change(ticket, await caller.ActorAsync(cancellationToken), clock.GetUtcNow());
             try
             {
-                await store.SaveAsync(ticket, cancellationToken);
+                await (save ?? store.SaveAsync)(ticket, cancellationToken);
             }
             catch (ConcurrencyConflictException) when (attempt < Attempts && http.Request.Headers.IfMatch.Count == 0)
             {

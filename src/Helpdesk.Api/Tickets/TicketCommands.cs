@@ -1,5 +1,7 @@
 using FluentValidation;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Conversation;
+using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Tickets;
 
@@ -63,13 +65,40 @@ internal static class TicketCommands
             : await runner.RunAsync(id, http, (t, by, now) => t.Assign(request.AssigneeId, request.TeamId, by, now), ct);
     }
 
-    public static async Task<IResult> EscalateAsync(string id, EscalateRequest request, HttpContext http, TicketChangeRunner runner, TicketReferences references, CancellationToken ct)
+    /// <summary>The escalation note is also an internal message of the thread, stored with the escalation.</summary>
+    public static async Task<IResult> EscalateAsync(
+        string id,
+        EscalateRequest request,
+        HttpContext http,
+        TicketChangeRunner runner,
+        TicketReferences references,
+        Caller caller,
+        ConversationService conversation,
+        IConversationStore messages,
+        CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         await references.CheckAssignmentAsync(request.ToAgentId, request.ToTeamId, errors, "toAgentId", "toTeamId", ct);
-        return errors.Count > 0
-            ? Problems.Result(Problems.Validation(errors))
-            : await runner.RunAsync(id, http, (t, by, now) => t.Escalate(request.ToAgentId, request.ToTeamId, request.Note!, by, now), ct);
+        if (errors.Count > 0)
+        {
+            return Problems.Result(Problems.Validation(errors));
+        }
+
+        var authorName = (await caller.AgentAsync(ct))?.Name ?? caller.User.Email;
+        TicketMessage? note = null;
+        return await runner.RunAsync(
+            id,
+            http,
+            requireIfMatch: false,
+            (t, by, now) =>
+            {
+                t.Escalate(request.ToAgentId, request.ToTeamId, request.Note!, by, now);
+                note = conversation.EscalationNote(t, request.Note!.Trim(), by, authorName, now);
+                t.AddInternalNote(note.Id, [], by, now);
+                return Task.CompletedTask;
+            },
+            ct,
+            (t, token) => messages.SaveAsync(t, note!, token));
     }
 
     public static Task<IResult> ResolveAsync(string id, ResolveRequest? request, HttpContext http, TicketChangeRunner runner, CancellationToken ct) =>

@@ -28,7 +28,8 @@ public sealed record TicketResponse(
     DateTimeOffset UpdatedAt,
     DateTimeOffset StartAt,
     DateTimeOffset? DueAt,
-    DateTimeOffset? EndAt)
+    DateTimeOffset? EndAt,
+    string? FollowUpOfId)
 {
     public static TicketResponse From(Ticket t) => new(
         t.Id,
@@ -53,5 +54,6 @@ public sealed record TicketResponse(
         t.UpdatedAt,
         t.StartAt,
         t.DueAt,
-        t.EndAt);
+        t.EndAt,
+        t.FollowUpOfId);
 }

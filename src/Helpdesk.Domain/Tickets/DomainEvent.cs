@@ -27,4 +27,7 @@ public static class TicketEventTypes
     public const string Resolved = "ticket.resolved";
     public const string Closed = "ticket.closed";
     public const string Reopened = "ticket.reopened";
+
+    /// <summary>A message joined the conversation; data: messageId, visibility, authorType, cc (comma-separated emails).</summary>
+    public const string MessageAdded = "ticket.messageAdded";
 }

@@ -21,7 +21,8 @@ public sealed record NewTicket(
     DateTimeOffset? StartAt,
     DateTimeOffset? DueAt,
     IReadOnlyList<string> Tags,
-    bool NotifyCustomer);
+    bool NotifyCustomer,
+    string? FollowUpOfId = null);
 
 /// <summary>The fields a merge patch may change; absent fields stay as they are.</summary>
 public sealed record TicketChanges
@@ -67,7 +68,8 @@ public sealed record TicketSnapshot(
     DateTimeOffset? DueAt,
     DateTimeOffset? EndAt,
     IReadOnlyList<TimelineMark>? Timeline = null,
-    DateTimeOffset? LastActionAt = null);
+    DateTimeOffset? LastActionAt = null,
+    string? FollowUpOfId = null);
 
 /// <summary>
 /// The ticket aggregate. Every change goes through a method here, which checks the lifecycle
@@ -118,6 +120,9 @@ public sealed partial class Ticket
     public DateTimeOffset StartAt => _state.StartAt;
     public DateTimeOffset? DueAt => _state.DueAt;
     public DateTimeOffset? EndAt => _state.EndAt;
+
+    /// <summary>The closed ticket this one continues, when a customer wrote to a closed ticket.</summary>
+    public string? FollowUpOfId => _state.FollowUpOfId;
 
     public IReadOnlyList<HistoryEntry> PendingHistory => _pendingHistory;
     public IReadOnlyList<DomainEvent> PendingEvents => _pendingEvents;
@@ -181,7 +186,8 @@ public sealed partial class Ticket
             UpdatedAt: now,
             StartAt: data.StartAt ?? now,
             DueAt: data.DueAt,
-            EndAt: null);
+            EndAt: null,
+            FollowUpOfId: data.FollowUpOfId);
 
         var ticket = new Ticket(state, version: 0);
         ticket.Record(
@@ -195,7 +201,8 @@ public sealed partial class Ticket
             ("status", Names.Of(status)),
             ("priority", Names.Of(data.Priority)),
             ("assigneeId", assigneeId),
-            ("teamId", data.TeamId));
+            ("teamId", data.TeamId),
+            ("followUpOf", data.FollowUpOfId));
         return ticket;
     }
 
@@ -291,6 +298,41 @@ public sealed partial class Ticket
         {
             Reopen(by, now);
         }
+    }
+
+    /// <summary>
+    /// An agent's public reply: emailed to the requester and cc, and the first one is the first
+    /// response the SLA measures. A reply to a new ticket also marks it read.
+    /// </summary>
+    public void AddAgentReply(string messageId, IReadOnlyList<string> cc, Actor by, DateTimeOffset now)
+    {
+        EnsureNotClosed();
+        var changes = new List<FieldChange>();
+        if (Status == TicketStatus.New)
+        {
+            _state = _state with { Status = TicketStatus.Open };
+            changes.Add(new FieldChange("status", Names.Of(TicketStatus.New), Names.Of(TicketStatus.Open)));
+        }
+
+        RecordMessage(MessageActions.AgentReplied, messageId, MessageVisibility.Public, cc, by, now, changes);
+    }
+
+    /// <summary>A note for the team only. It is not a reply: no SLA clock sees it.</summary>
+    public void AddInternalNote(string messageId, IReadOnlyList<string> cc, Actor by, DateTimeOffset now)
+    {
+        EnsureNotClosed();
+        RecordMessage(MessageActions.NoteAdded, messageId, MessageVisibility.Internal, cc, by, now, []);
+    }
+
+    /// <summary>
+    /// The customer wrote (portal or mail): a ticket waiting on them becomes active again and a
+    /// resolved one reopens. A closed ticket refuses; the caller opens a follow-up instead.
+    /// </summary>
+    public void AddCustomerMessage(string messageId, IReadOnlyList<string> cc, Actor by, DateTimeOffset now)
+    {
+        EnsureNotClosed();
+        RecordMessage(MessageActions.CustomerMessage, messageId, MessageVisibility.Public, cc, by, now, []);
+        CustomerResponded(by, now);
     }
 
     public void Resolve(string? summary, bool? notifyCustomer, Actor by, DateTimeOffset now)
@@ -488,6 +530,23 @@ public sealed partial class Ticket
             diff,
             note: null,
             ("fields", string.Join(',', diff.Select(d => d.Field))));
+    }
+
+    private void RecordMessage(string action, string messageId, MessageVisibility visibility, IReadOnlyList<string> cc, Actor by, DateTimeOffset now, IReadOnlyList<FieldChange> changes)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(messageId);
+        ArgumentNullException.ThrowIfNull(cc);
+        Record(
+            action,
+            TicketEventTypes.MessageAdded,
+            by,
+            now,
+            changes,
+            note: null,
+            ("messageId", messageId),
+            ("visibility", Names.Of(visibility)),
+            ("authorType", Names.Of(by.Type)),
+            ("cc", string.Join(',', cc)));
     }
 
     private TicketStatus ActiveStatus() => AssigneeId is null ? TicketStatus.Open : TicketStatus.Assigned;

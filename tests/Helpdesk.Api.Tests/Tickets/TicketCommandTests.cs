@@ -26,7 +26,7 @@ public sealed class TicketCommandTests(HelpdeskApp app) : IClassFixture<Helpdesk
         (await Status(ada.PostAsJsonAsync($"{url}/close", new { notifyCustomer = false }))).ShouldBe("closed");
 
         var history = (await (await ada.GetAsync($"{url}/history")).Json())["items"]!.AsArray();
-        history.Select(h => h!["action"]!.GetValue<string>()).ShouldBe(["created", "taken", "started", "waiting", "escalated", "resolved", "reopened", "closed"]);
+        history.Select(h => h!["action"]!.GetValue<string>()).ShouldBe(["created", "taken", "started", "waiting", "escalated", "noteAdded", "resolved", "reopened", "closed"]);
         var escalation = history[4]!;
         escalation["actor"]!["type"]!.GetValue<string>().ShouldBe("agent");
         escalation["actor"]!["id"]!.GetValue<string>().ShouldBe(adaId);

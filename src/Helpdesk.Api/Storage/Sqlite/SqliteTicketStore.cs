@@ -49,7 +49,8 @@ internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketSchedule
         }
     }
 
-    private async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
+    /// <summary>Inserts a new ticket with its history and events inside the caller's transaction; the caller then calls <c>ticket.MarkSaved(1)</c>.</summary>
+    internal async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
     {
         var s = ticket.ToSnapshot();
         var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);

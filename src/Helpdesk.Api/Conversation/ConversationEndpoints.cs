@@ -1,0 +1,125 @@
+using FluentValidation;
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Directory;
+using Helpdesk.Domain.Tickets;
+
+namespace Helpdesk.Api.Conversation;
+
+public sealed record PostMessageRequest(string? Visibility, string? Body, IReadOnlyList<string>? Cc);
+
+internal sealed class PostMessageValidator : AbstractValidator<PostMessageRequest>
+{
+    public const int MaxBodyLength = 100_000;
+    public const int MaxCc = 50;
+
+    public PostMessageValidator()
+    {
+        RuleFor(r => r.Visibility).NotEmpty().Must(v => v is null || Names.TryParse<MessageVisibility>(v, out _)).WithMessage("The visibility is public or internal.");
+        RuleFor(r => r.Body).NotEmpty().MaximumLength(MaxBodyLength);
+        RuleFor(r => r.Cc).Must(c => c is null || c.Count <= MaxCc).WithMessage($"At most {MaxCc} addresses in cc.");
+        RuleForEach(r => r.Cc).ValidEmail();
+    }
+}
+
+/// <summary>The conversation routes of API.md for support staff: the whole thread, internal notes included.</summary>
+public static class ConversationEndpoints
+{
+    public static IServiceCollection AddConversation(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<ConversationOptions>(configuration.GetSection(ConversationOptions.Section));
+        return services
+            .AddSqliteMigration(SqliteConversationStore.Migration.Name, SqliteConversationStore.Migration.Sql)
+            .AddSingleton<IConversationStore, SqliteConversationStore>()
+            .AddSingleton<IValidator<PostMessageRequest>, PostMessageValidator>()
+            .AddScoped<MentionResolver>()
+            .AddScoped<ConversationService>();
+    }
+
+    public static RouteGroupBuilder MapConversationEndpoints(this RouteGroupBuilder api)
+    {
+        var messages = api.MapGroup("/tickets/{id}/messages").WithTags("conversation").RequireAuthorization(Policies.Staff);
+        messages.MapGet("/", ListAsync).WithName("ListMessages");
+        messages.MapGet("/{messageId}", GetAsync).WithName("GetMessage");
+        messages.MapPost("/", PostAsync).Validate<PostMessageRequest>().Idempotent().WithName("PostMessage");
+        return api;
+    }
+
+    private static async Task<IResult> ListAsync(string id, ITicketStore tickets, IConversationStore store, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > Paging.MaxLimit)
+        {
+            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+        }
+
+        if (await tickets.FindAsync(id, cancellationToken) is null)
+        {
+            return Problems.NotFound("ticket");
+        }
+
+        var page = await store.ListAsync(id, includeInternal: true, limit ?? Paging.DefaultLimit, cursor, cancellationToken);
+        return TypedResults.Ok(page.Map(m => MessageResponse.From(m, [])));
+    }
+
+    private static async Task<IResult> GetAsync(string id, string messageId, IConversationStore store, CancellationToken cancellationToken) =>
+        await store.FindAsync(id, messageId, cancellationToken) is { } message
+            ? TypedResults.Ok(MessageResponse.From(message, []))
+            : Problems.NotFound("message");
+
+    private static async Task<IResult> PostAsync(
+        string id,
+        PostMessageRequest request,
+        Caller caller,
+        IDirectoryStore directory,
+        MentionResolver mentions,
+        ConversationService conversation,
+        HttpRequest http,
+        CancellationToken cancellationToken)
+    {
+        var visibility = Enum.Parse<MessageVisibility>(request.Visibility!, ignoreCase: true);
+        var body = HtmlSanitizer.Sanitize(request.Body!);
+        var isInternal = visibility == MessageVisibility.Internal;
+        var cc = (request.Cc ?? []).Select(EmailAddresses.Normalize).ToList();
+        if (isInternal)
+        {
+            var errors = new Dictionary<string, string[]>();
+            for (var i = 0; i < cc.Count; i++)
+            {
+                if (await directory.FindByKeyAsync(DirectoryKinds.Agent, cc[i], cancellationToken) is not { Active: true })
+                {
+                    errors[$"cc[{i}]"] = ["An internal note is only copied to active agents."];
+                }
+            }
+
+            if (errors.Count > 0)
+            {
+                return Problems.Result(Problems.Validation(errors));
+            }
+        }
+
+        var resolved = await mentions.ResolveAsync(body.Text, agentsOnly: isInternal, cancellationToken);
+        cc.AddRange(resolved.Emails.Select(EmailAddresses.Normalize));
+        var agent = await caller.AgentAsync(cancellationToken);
+        var draft = new MessageDraft(
+            await caller.ActorAsync(cancellationToken),
+            agent?.Name ?? caller.User.Email,
+            visibility,
+            body,
+            cc.Distinct(StringComparer.Ordinal).ToArray(),
+            MessageSources.Api);
+
+        var posted = await conversation.AddAsync(id, draft, cancellationToken);
+        if (posted is null)
+        {
+            return Problems.NotFound("ticket");
+        }
+
+        return TypedResults.Created(
+            $"{http.PathBase}/api/tickets/{posted.Ticket.Id}/messages/{posted.Message.Id}",
+            MessageResponse.From(posted.Message, [], resolved.Unknown));
+    }
+}

@@ -1,0 +1,178 @@
+using System.Net;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Directory;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Conversation;
+
+/// <summary>Conversation settings (configuration section <c>Conversation</c>).</summary>
+public sealed class ConversationOptions
+{
+    public const string Section = "Conversation";
+
+    /// <summary>
+    /// A customer writing to a closed ticket opens a new follow-up ticket linked to it (the
+    /// default). When false the message is refused (409 ticket-closed) and the customer has to
+    /// open a new ticket themself.
+    /// </summary>
+    public bool FollowUpOnClosedTicket { get; set; } = true;
+}
+
+/// <summary>A message about to be added: who writes, for whom, what (already sanitised) and to whom in copy.</summary>
+public sealed record MessageDraft(Actor Author, string? AuthorName, MessageVisibility Visibility, SanitizedBody Body, IReadOnlyList<string> Cc, string Source);
+
+/// <summary>Where a message landed: the ticket it was added to (a follow-up when the addressed one was closed) and the message.</summary>
+public sealed record PostedMessage(Ticket Ticket, TicketMessage Message);
+
+/// <summary>
+/// Adds messages to tickets: the one path for agents' replies and notes, the portal and inbound
+/// mail. Each message is recorded on the aggregate (history, event, SLA timeline) and stored with
+/// it in one transaction. Appending is an intent, not an overwrite, so a lost race is simply
+/// retried on a fresh read of the ticket.
+/// </summary>
+public sealed class ConversationService(
+    ITicketStore tickets,
+    IConversationStore messages,
+    ITicketNumberSequence sequence,
+    IOptions<TicketOptions> ticketOptions,
+    IOptions<ConversationOptions> options,
+    TimeProvider clock)
+{
+    private const int Attempts = 3;
+    private const int MaxNumberAttempts = 5;
+
+    /// <summary>
+    /// A customer's message (portal, inbound mail). Null when the ticket does not exist. On a
+    /// closed ticket the message opens a follow-up ticket, unless configured otherwise.
+    /// </summary>
+    public Task<PostedMessage?> AddCustomerMessageAsync(string ticketId, Contact from, string html, IReadOnlyList<string> cc, string source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        var draft = new MessageDraft(Actor.Customer(from.Id), from.Name ?? from.Email, MessageVisibility.Public, HtmlSanitizer.Sanitize(html), cc, source);
+        return AddAsync(ticketId, draft, cancellationToken);
+    }
+
+    /// <summary>Adds the draft to the ticket; null when the ticket does not exist.</summary>
+    public async Task<PostedMessage?> AddAsync(string ticketId, MessageDraft draft, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        if (draft.Body.IsEmpty)
+        {
+            throw new DomainValidationException("body", "The message has no content once unsafe HTML is removed.");
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var ticket = await tickets.FindAsync(ticketId, cancellationToken);
+            if (ticket is null)
+            {
+                return null;
+            }
+
+            var now = clock.GetUtcNow();
+            if (ticket.Status == TicketStatus.Closed && draft.Author.Type == ActorType.Customer && options.Value.FollowUpOnClosedTicket)
+            {
+                return await FollowUpAsync(ticket, draft, cancellationToken);
+            }
+
+            var message = Build(ticket.Id, draft, now);
+            Record(ticket, message, now);
+            try
+            {
+                await messages.SaveAsync(ticket, message, cancellationToken);
+                return new PostedMessage(ticket, message);
+            }
+            catch (ConcurrencyConflictException) when (attempt < Attempts)
+            {
+            }
+        }
+    }
+
+    /// <summary>The internal message that carries an escalation's note, recorded on the ticket by the caller's change.</summary>
+    public TicketMessage EscalationNote(Ticket ticket, string note, Actor by, string? authorName, DateTimeOffset now) =>
+        Build(ticket.Id, new MessageDraft(by, authorName, MessageVisibility.Internal, FromText(note), [], MessageSources.Escalation), now);
+
+    /// <summary>Plain text as a message body: encoded, one paragraph per blank-line block, line breaks kept.</summary>
+    public static SanitizedBody FromText(string text)
+    {
+        var paragraphs = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var html = string.Concat(paragraphs.Select(p => "<p>" + WebUtility.HtmlEncode(p).Replace("\n", "<br>", StringComparison.Ordinal) + "</p>"));
+        return HtmlSanitizer.Sanitize(html);
+    }
+
+    private static void Record(Ticket ticket, TicketMessage message, DateTimeOffset now)
+    {
+        if (message.Visibility == MessageVisibility.Internal)
+        {
+            ticket.AddInternalNote(message.Id, message.Cc, message.Author, now);
+        }
+        else if (message.Author.Type == ActorType.Customer)
+        {
+            ticket.AddCustomerMessage(message.Id, message.Cc, message.Author, now);
+        }
+        else
+        {
+            ticket.AddAgentReply(message.Id, message.Cc, message.Author, now);
+        }
+    }
+
+    private async Task<PostedMessage> FollowUpAsync(Ticket closed, MessageDraft draft, CancellationToken cancellationToken)
+    {
+        var settings = ticketOptions.Value;
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = clock.GetUtcNow();
+            var number = settings.NumberFormat.Format(now, await sequence.NextAsync(settings.NumberFormat.SequenceKey(now), cancellationToken));
+            var followUp = Ticket.Create(
+                new NewTicket(
+                    Id: Ids.New("t", clock),
+                    Number: number,
+                    Subject: closed.Subject,
+                    Description: null,
+                    Requester: closed.Requester,
+                    AccountId: closed.AccountId,
+                    Priority: closed.Priority,
+                    Type: closed.Type,
+                    Group: closed.Group,
+                    Severity: closed.Severity,
+                    Impact: closed.Impact,
+                    TeamId: closed.TeamId,
+                    AssigneeId: null,
+                    StartAt: null,
+                    DueAt: null,
+                    Tags: closed.Tags,
+                    NotifyCustomer: closed.NotifyCustomer,
+                    FollowUpOfId: closed.Id),
+                draft.Author,
+                settings.Settings,
+                now);
+            var message = Build(followUp.Id, draft, now);
+            Record(followUp, message, now);
+            try
+            {
+                await messages.SaveAsync(followUp, message, cancellationToken);
+                return new PostedMessage(followUp, message);
+            }
+            catch (UniqueConstraintException e) when (e.Field == "number" && attempt < MaxNumberAttempts)
+            {
+                // The counter is behind the stored numbers: draw the next one (see CreateTicket).
+            }
+        }
+    }
+
+    private TicketMessage Build(string ticketId, MessageDraft draft, DateTimeOffset now) =>
+        new(
+            Ids.New("msg", clock),
+            ticketId,
+            now,
+            draft.Author,
+            draft.AuthorName,
+            draft.Visibility,
+            draft.Body.Html,
+            draft.Body.Text,
+            draft.Cc.Select(EmailAddresses.Normalize).Distinct(StringComparer.Ordinal).ToArray(),
+            draft.Source);
+}

@@ -1,0 +1,31 @@
+using System.Text.Json.Serialization;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Tickets;
+
+namespace Helpdesk.Api.Conversation;
+
+public sealed record MessageAuthor(ActorType Type, string Id, string? Name);
+
+/// <summary>A file attached to a message, as listed with it.</summary>
+public sealed record MessageAttachment(string Id, string FileName, string ContentType, long Size);
+
+/// <summary>
+/// A message of API.md's conversation: <c>body</c> is the sanitised HTML, <c>text</c> its
+/// plain-text rendering. <c>unknownMentions</c> only appears in the answer to a POST.
+/// </summary>
+public sealed record MessageResponse(
+    string Id,
+    string TicketId,
+    DateTimeOffset At,
+    MessageAuthor Author,
+    MessageVisibility Visibility,
+    string Body,
+    string Text,
+    IReadOnlyList<string> Cc,
+    IReadOnlyList<MessageAttachment> Attachments,
+    string Source,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? UnknownMentions = null)
+{
+    public static MessageResponse From(TicketMessage m, IReadOnlyList<MessageAttachment> attachments, IReadOnlyList<string>? unknownMentions = null) =>
+        new(m.Id, m.TicketId, m.At, new MessageAuthor(m.Author.Type, m.Author.Id, m.AuthorName), m.Visibility, m.Html, m.Text, m.Cc, attachments, m.Source, unknownMentions);
+}

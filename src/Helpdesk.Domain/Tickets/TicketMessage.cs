@@ -1,0 +1,38 @@
+using Helpdesk.Domain.Common;
+
+namespace Helpdesk.Domain.Tickets;
+
+public enum MessageVisibility
+{
+    /// <summary>Seen by the customer (portal) and emailed to the requester and cc.</summary>
+    Public,
+
+    /// <summary>Team only: never emailed to a customer, never returned by a customer route.</summary>
+    Internal,
+}
+
+/// <summary>Where a message came from: typed in the API or the portal, received by mail, or written by a ticket command.</summary>
+public static class MessageSources
+{
+    public const string Api = "api";
+    public const string Portal = "portal";
+    public const string Email = "email";
+    public const string Escalation = "escalation";
+}
+
+/// <summary>
+/// One entry of a ticket's conversation. The body is kept twice: sanitised HTML and a plain-text
+/// rendering (for mail clients, search and previews). Messages are stored beside the ticket, in
+/// the same transaction as the history entry and the event the aggregate records for them.
+/// </summary>
+public sealed record TicketMessage(
+    string Id,
+    string TicketId,
+    DateTimeOffset At,
+    Actor Author,
+    string? AuthorName,
+    MessageVisibility Visibility,
+    string Html,
+    string Text,
+    IReadOnlyList<string> Cc,
+    string Source);
