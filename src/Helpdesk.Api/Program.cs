@@ -5,6 +5,7 @@ using Helpdesk.Api.Directory;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Hosting;
 using Helpdesk.Api.Reports;
+using Helpdesk.Api.Mail;
 using Helpdesk.Api.Sla;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Tickets;
@@ -24,6 +25,7 @@ builder.Services.AddTime(builder.Configuration);
 builder.Services.AddConversation(builder.Configuration);
 builder.Services.AddTriggers(builder.Configuration);
 builder.Services.AddEvents(builder.Configuration);
+builder.Services.AddMail(builder.Configuration);
 builder.Services.AddScoped<DemoSeeder>();
 if (!CommandLine.IsCommand(args))
 {
@@ -42,6 +44,7 @@ api.MapEventEndpoints();
 api.MapTimeEndpoints();
 api.MapReportEndpoints();
 api.MapConversationEndpoints();
+api.MapMailEndpoints();
 app.MapDescriptionAndProbe();
 app.MapTimerTriggers();
 app.MapQueueTriggers();

@@ -1,0 +1,178 @@
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Graph;
+using Microsoft.Graph.Models;
+using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Mail;
+
+/// <summary>
+/// The support mailboxes as Microsoft Graph shows them, through the Graph SDK. The SDK's default
+/// middleware retries 429/503 answers after the Retry-After delay Graph asks for. Messages are
+/// always addressed by immutable id, so an id recorded from a notification still finds the mail
+/// after a user moved it.
+/// </summary>
+public sealed class GraphMailbox(GraphServiceClient graph)
+{
+    private const string ImmutableIds = "IdType=\"ImmutableId\"";
+
+    /// <summary>The message fields ingestion reads.</summary>
+    public static readonly string[] MessageFields =
+    [
+        "id", "internetMessageId", "conversationId", "internetMessageHeaders", "from", "sender", "toRecipients",
+        "ccRecipients", "subject", "body", "uniqueBody", "hasAttachments", "receivedDateTime",
+    ];
+
+    public static GraphServiceClient CreateClient(GraphConnection connection, HttpClient httpClient)
+    {
+        var scopes = new[] { new Uri(new Uri(connection.BaseUrl), "/.default").ToString() };
+        return connection.Authentication.ToUpperInvariant() switch
+        {
+            "NONE" => new GraphServiceClient(httpClient, new AnonymousAuthenticationProvider(), connection.BaseUrl),
+            "CLIENTSECRET" => new GraphServiceClient(httpClient, (TokenCredential)new ClientSecretCredential(connection.TenantId, connection.ClientId, connection.ClientSecret), scopes, connection.BaseUrl),
+            _ => new GraphServiceClient(httpClient, new ManagedIdentityCredential(connection.ClientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(connection.ClientId)), scopes, connection.BaseUrl),
+        };
+    }
+
+    public async Task<Subscription> SubscribeAsync(SupportMailbox mailbox, string notificationUrl, string lifecycleUrl, string clientState, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        await graph.Subscriptions.PostAsync(
+            new Subscription
+            {
+                ChangeType = "created",
+                Resource = $"users/{mailbox.Id}/mailFolders('{mailbox.Folder}')/messages",
+                NotificationUrl = notificationUrl,
+                LifecycleNotificationUrl = lifecycleUrl,
+                ClientState = clientState,
+                ExpirationDateTime = expiresAt,
+            },
+            cancellationToken: cancellationToken)
+        ?? throw new InvalidOperationException("Graph answered a subscription request with no subscription.");
+
+    /// <summary>Extends a subscription; false when Graph no longer knows it (it must be created again).</summary>
+    public async Task<bool> RenewAsync(string subscriptionId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await graph.Subscriptions[subscriptionId].PatchAsync(new Subscription { ExpirationDateTime = expiresAt }, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (ODataError e) when (e.ResponseStatusCode == StatusCodes.Status404NotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Answers a reauthorizationRequired event; false when Graph no longer knows the subscription.</summary>
+    public async Task<bool> ReauthorizeAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await graph.Subscriptions[subscriptionId].Reauthorize.PostAsync(cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (ODataError e) when (e.ResponseStatusCode == StatusCodes.Status404NotFound)
+        {
+            return false;
+        }
+    }
+
+    public async Task UnsubscribeAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await graph.Subscriptions[subscriptionId].DeleteAsync(cancellationToken: cancellationToken);
+        }
+        catch (ODataError e) when (e.ResponseStatusCode == StatusCodes.Status404NotFound)
+        {
+            // Already gone on Graph's side: that is what was asked.
+        }
+    }
+
+    /// <summary>
+    /// The ids of the messages that arrived in the folder since <paramref name="deltaLink"/> (all of
+    /// them on the first run), following every page, and the delta link to resume from next time.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> MessageIds, string DeltaLink)> DeltaAsync(SupportMailbox mailbox, string? deltaLink, CancellationToken cancellationToken)
+    {
+        var builder = graph.Users[mailbox.Id].MailFolders[mailbox.Folder].Messages.Delta;
+        var page = deltaLink is null
+            ? await builder.GetAsDeltaGetResponseAsync(
+                r =>
+                {
+                    r.QueryParameters.Select = ["id", "internetMessageId"];
+                    r.Headers.Add("Prefer", ImmutableIds);
+                },
+                cancellationToken)
+            : await builder.WithUrl(deltaLink).GetAsDeltaGetResponseAsync(r => r.Headers.Add("Prefer", ImmutableIds), cancellationToken);
+
+        var ids = new List<string>();
+        while (true)
+        {
+            ids.AddRange((page?.Value ?? []).Where(m => m.Id is not null && m.AdditionalData?.ContainsKey("@removed") != true).Select(m => m.Id!));
+            if (page?.OdataNextLink is { } next)
+            {
+                page = await builder.WithUrl(next).GetAsDeltaGetResponseAsync(r => r.Headers.Add("Prefer", ImmutableIds), cancellationToken);
+                continue;
+            }
+
+            return (ids, page?.OdataDeltaLink ?? throw new InvalidOperationException("Graph ended a delta round without a delta link."));
+        }
+    }
+
+    /// <summary>The message with the fields ingestion reads; null when it no longer exists.</summary>
+    public async Task<Message?> GetMessageAsync(SupportMailbox mailbox, string messageId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await graph.Users[mailbox.Id].Messages[messageId].GetAsync(
+                r =>
+                {
+                    r.QueryParameters.Select = MessageFields;
+                    r.Headers.Add("Prefer", ImmutableIds);
+                },
+                cancellationToken);
+        }
+        catch (ODataError e) when (e.ResponseStatusCode == StatusCodes.Status404NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<IReadOnlyList<FileAttachment>> GetAttachmentsAsync(SupportMailbox mailbox, string messageId, CancellationToken cancellationToken)
+    {
+        var page = await graph.Users[mailbox.Id].Messages[messageId].Attachments.GetAsync(r => r.Headers.Add("Prefer", ImmutableIds), cancellationToken);
+        return [.. (page?.Value ?? []).OfType<FileAttachment>()];
+    }
+
+    /// <summary>What the mailbox settings ask for once a mail is in: mark it read, move it to the processed folder.</summary>
+    public async Task TidyAsync(SupportMailbox mailbox, string messageId, CancellationToken cancellationToken)
+    {
+        var message = graph.Users[mailbox.Id].Messages[messageId];
+        if (mailbox.MarkRead)
+        {
+            await message.PatchAsync(new Message { IsRead = true }, r => r.Headers.Add("Prefer", ImmutableIds), cancellationToken);
+        }
+
+        if (!string.IsNullOrWhiteSpace(mailbox.ProcessedFolder))
+        {
+            await message.Move.PostAsync(new Microsoft.Graph.Users.Item.Messages.Item.Move.MovePostRequestBody { DestinationId = mailbox.ProcessedFolder }, r => r.Headers.Add("Prefer", ImmutableIds), cancellationToken);
+        }
+    }
+}
+
+/// <summary>Builds the Graph client once from <see cref="MailOptions"/>.</summary>
+internal static class GraphClientSetup
+{
+    public static IServiceCollection AddGraphMailbox(this IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<MailOptions>>().Value;
+            var http = GraphClientFactory.Create(GraphClientFactory.CreateDefaultHandlers());
+            return new GraphMailbox(GraphMailbox.CreateClient(options.Graph, http));
+        });
+        return services;
+    }
+}

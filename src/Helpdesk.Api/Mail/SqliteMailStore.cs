@@ -1,0 +1,399 @@
+using Helpdesk.Api.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Helpdesk.Api.Mail;
+
+/// <summary>A Graph subscription the app holds for a support mailbox, with the secret Graph echoes back.</summary>
+public sealed record MailSubscription(string Mailbox, string SubscriptionId, string ClientState, DateTimeOffset ExpiresAt, bool ReauthorizeRequested);
+
+/// <summary>What became of an inbound mail. Pending mail is waiting for (another) ingestion attempt.</summary>
+public static class InboundStates
+{
+    public const string Pending = "pending";
+    public const string Done = "done";
+    public const string Filtered = "filtered";
+    public const string Duplicate = "duplicate";
+    public const string Gone = "gone";
+    public const string Quarantined = "quarantined";
+    public const string Dropped = "dropped";
+    public const string Dead = "dead";
+}
+
+/// <summary>One mail Graph told us about (notification or delta), claimed for ingestion.</summary>
+public sealed record InboundMail(long Seq, string Mailbox, string GraphId, int Attempts, bool Released);
+
+/// <summary>How an inbound mail ended, as listed to supervisors and admins.</summary>
+public sealed record InboundMailView(
+    long Id,
+    string Mailbox,
+    string GraphId,
+    string State,
+    string? Reason,
+    string? From,
+    string? Subject,
+    string? InternetMessageId,
+    string? TicketId,
+    string? ThreadedBy,
+    int Attempts,
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset? ProcessedAt);
+
+/// <summary>
+/// The email channel's rows in the embedded store: subscriptions, delta links, the inbound mail
+/// journal (the durable record of every notified mail, its attempts and its outcome), and the
+/// Message-IDs seen or sent per ticket, which both deduplicate and thread.
+/// </summary>
+public sealed class SqliteMailStore(SqliteDatabase database)
+{
+    public static SqliteMigration Schema { get; } = new(
+        "0400-mail",
+        """
+        CREATE TABLE mail_subscriptions (
+            mailbox          TEXT PRIMARY KEY,
+            subscription_id  TEXT NOT NULL UNIQUE,
+            client_state     TEXT NOT NULL,
+            expires_at       TEXT NOT NULL,
+            reauthorize      INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+
+        CREATE TABLE mail_delta (
+            mailbox     TEXT PRIMARY KEY,
+            delta_link  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE mail_inbound (
+            seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
+            mailbox              TEXT NOT NULL,
+            graph_id             TEXT NOT NULL,
+            source               TEXT NOT NULL,
+            state                TEXT NOT NULL,
+            attempts             INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at      TEXT NOT NULL,
+            released             INTEGER NOT NULL DEFAULT 0,
+            reason               TEXT,
+            from_address         TEXT,
+            subject              TEXT,
+            internet_message_id  TEXT,
+            ticket_id            TEXT,
+            threaded_by          TEXT,
+            received_at          TEXT NOT NULL,
+            processed_at         TEXT,
+            UNIQUE (mailbox, graph_id)
+        );
+        CREATE INDEX ix_mail_inbound_due    ON mail_inbound (next_attempt_at) WHERE state = 'pending';
+        CREATE INDEX ix_mail_inbound_state  ON mail_inbound (state, seq);
+        CREATE INDEX ix_mail_inbound_sender ON mail_inbound (from_address, processed_at);
+
+        CREATE TABLE mail_message_ids (
+            message_id       TEXT NOT NULL,
+            mailbox          TEXT NOT NULL,
+            ticket_id        TEXT NOT NULL,
+            direction        TEXT NOT NULL,
+            graph_id         TEXT,
+            conversation_id  TEXT,
+            at               TEXT NOT NULL,
+            PRIMARY KEY (message_id, mailbox)
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_mail_message_ids_conversation ON mail_message_ids (conversation_id) WHERE conversation_id IS NOT NULL;
+        CREATE INDEX ix_mail_message_ids_ticket ON mail_message_ids (ticket_id);
+        """);
+
+    public async Task<IReadOnlyList<MailSubscription>> SubscriptionsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT mailbox, subscription_id, client_state, expires_at, reauthorize FROM mail_subscriptions");
+        return await ReadSubscriptionsAsync(command, cancellationToken);
+    }
+
+    public async Task<MailSubscription?> FindSubscriptionAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT mailbox, subscription_id, client_state, expires_at, reauthorize FROM mail_subscriptions WHERE subscription_id = $id", null, ("$id", subscriptionId));
+        var found = await ReadSubscriptionsAsync(command, cancellationToken);
+        return found.Count > 0 ? found[0] : null;
+    }
+
+    public async Task SaveSubscriptionAsync(MailSubscription subscription, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            """
+            INSERT INTO mail_subscriptions (mailbox, subscription_id, client_state, expires_at, reauthorize) VALUES ($mailbox, $id, $state, $expires, $reauthorize)
+            ON CONFLICT (mailbox) DO UPDATE SET subscription_id = $id, client_state = $state, expires_at = $expires, reauthorize = $reauthorize
+            """,
+            null,
+            ("$mailbox", subscription.Mailbox),
+            ("$id", subscription.SubscriptionId),
+            ("$state", subscription.ClientState),
+            ("$expires", SqliteTime.Format(subscription.ExpiresAt)),
+            ("$reauthorize", subscription.ReauthorizeRequested ? 1 : 0));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task RemoveSubscriptionAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("DELETE FROM mail_subscriptions WHERE subscription_id = $id", null, ("$id", subscriptionId));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Asks the next renewal run to reauthorize the subscription (a <c>reauthorizationRequired</c> lifecycle event).</summary>
+    public async Task RequestReauthorizationAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("UPDATE mail_subscriptions SET reauthorize = 1 WHERE subscription_id = $id", null, ("$id", subscriptionId));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<string?> DeltaLinkAsync(string mailbox, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT delta_link FROM mail_delta WHERE mailbox = $mailbox", null, ("$mailbox", mailbox));
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    /// <summary>
+    /// Records the mail a delta round found and the link to resume from, in one transaction: a
+    /// crash before the commit repeats the round, never skips it.
+    /// </summary>
+    public async Task<int> RecordDeltaAsync(string mailbox, IReadOnlyList<string> graphIds, string deltaLink, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        var added = await InsertInboundAsync(connection, transaction, mailbox, graphIds, "delta", now, cancellationToken);
+        await using (var command = connection.Command(
+            "INSERT INTO mail_delta (mailbox, delta_link, updated_at) VALUES ($mailbox, $link, $now) ON CONFLICT (mailbox) DO UPDATE SET delta_link = $link, updated_at = $now",
+            transaction,
+            ("$mailbox", mailbox),
+            ("$link", deltaLink),
+            ("$now", SqliteTime.Format(now))))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return added;
+    }
+
+    /// <summary>Records notified mail for ingestion; a mail already recorded (a repeated notification, or seen by delta) is not added again.</summary>
+    public async Task<int> RecordNotifiedAsync(IReadOnlyList<(string Mailbox, string GraphId)> mails, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        var added = 0;
+        foreach (var group in mails.GroupBy(m => m.Mailbox, StringComparer.Ordinal))
+        {
+            added += await InsertInboundAsync(connection, transaction, group.Key, [.. group.Select(m => m.GraphId)], "notification", now, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return added;
+    }
+
+    private static async Task<int> InsertInboundAsync(SqliteConnection connection, SqliteTransaction transaction, string mailbox, IReadOnlyList<string> graphIds, string source, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var added = 0;
+        await using var insert = connection.Command(
+            """
+            INSERT INTO mail_inbound (mailbox, graph_id, source, state, next_attempt_at, received_at)
+            VALUES ($mailbox, $graphId, $source, 'pending', $now, $now)
+            ON CONFLICT (mailbox, graph_id) DO NOTHING
+            """,
+            transaction,
+            ("$mailbox", mailbox),
+            ("$graphId", string.Empty),
+            ("$source", source),
+            ("$now", SqliteTime.Format(now)));
+        foreach (var graphId in graphIds)
+        {
+            insert.Parameters["$graphId"].Value = graphId;
+            added += await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return added;
+    }
+
+    /// <summary>
+    /// Takes up to <paramref name="limit"/> due mails for one attempt each. A claimed mail is
+    /// hidden until <paramref name="leaseUntil"/>: if the process dies mid-way, it comes back then.
+    /// </summary>
+    public async Task<IReadOnlyList<InboundMail>> ClaimAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            """
+            UPDATE mail_inbound SET attempts = attempts + 1, next_attempt_at = $lease
+            WHERE seq IN (SELECT seq FROM mail_inbound WHERE state = 'pending' AND next_attempt_at <= $now ORDER BY next_attempt_at, seq LIMIT $limit)
+            RETURNING seq, mailbox, graph_id, attempts, released
+            """,
+            null,
+            ("$now", SqliteTime.Format(now)),
+            ("$lease", SqliteTime.Format(leaseUntil)),
+            ("$limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var claimed = new List<InboundMail>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add(new InboundMail(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt64(4) == 1));
+        }
+
+        return [.. claimed.OrderBy(c => c.Seq)];
+    }
+
+    /// <summary>A failed attempt: due again at <paramref name="retryAt"/>, or dead-lettered with the reason when <paramref name="retryAt"/> is null.</summary>
+    public async Task FailAsync(long seq, string reason, DateTimeOffset? retryAt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "UPDATE mail_inbound SET state = $state, reason = $reason, next_attempt_at = $next, processed_at = $processed WHERE seq = $seq AND state = 'pending'",
+            null,
+            ("$seq", seq),
+            ("$state", retryAt is null ? InboundStates.Dead : InboundStates.Pending),
+            ("$reason", reason.Length > 500 ? reason[..500] : reason),
+            ("$next", SqliteTime.Format(retryAt ?? now)),
+            ("$processed", retryAt is null ? SqliteTime.Format(now) : null));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Ends a mail's ingestion without a ticket write (filtered, duplicate, gone, quarantined).</summary>
+    public async Task SettleAsync(long seq, InboundOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = SettleCommand(connection, null, seq, outcome, now);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The settle step inside a caller's transaction (the one that writes the ticket).</summary>
+    internal static SqliteCommand SettleCommand(SqliteConnection connection, SqliteTransaction? transaction, long seq, InboundOutcome outcome, DateTimeOffset now) =>
+        connection.Command(
+            """
+            UPDATE mail_inbound SET state = $state, reason = $reason, from_address = $from, subject = $subject,
+                internet_message_id = $imid, ticket_id = $ticket, threaded_by = $signal, processed_at = $now
+            WHERE seq = $seq
+            """,
+            transaction,
+            ("$seq", seq),
+            ("$state", outcome.State),
+            ("$reason", outcome.Reason),
+            ("$from", outcome.From),
+            ("$subject", outcome.Subject is { Length: > 300 } s ? s[..300] : outcome.Subject),
+            ("$imid", outcome.InternetMessageId),
+            ("$ticket", outcome.TicketId),
+            ("$signal", outcome.ThreadedBy),
+            ("$now", SqliteTime.Format(now)));
+
+    /// <summary>How many mails from this sender were taken in since <paramref name="since"/> (the burst breaker's count).</summary>
+    public async Task<int> CountFromSenderAsync(string from, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT count(*) FROM mail_inbound WHERE from_address = $from AND processed_at >= $since AND state IN ('done', 'quarantined')",
+            null,
+            ("$from", from),
+            ("$since", SqliteTime.Format(since)));
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task<IReadOnlyList<InboundMailView>> ListAsync(string state, int limit, long? before, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            """
+            SELECT seq, mailbox, graph_id, state, reason, from_address, subject, internet_message_id, ticket_id, threaded_by, attempts, received_at, processed_at
+            FROM mail_inbound WHERE state = $state AND seq < $before ORDER BY seq DESC LIMIT $limit
+            """,
+            null,
+            ("$state", state),
+            ("$before", before ?? long.MaxValue),
+            ("$limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = new List<InboundMailView>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(ReadView(reader));
+        }
+
+        return items;
+    }
+
+    public async Task<InboundMailView?> FindAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            """
+            SELECT seq, mailbox, graph_id, state, reason, from_address, subject, internet_message_id, ticket_id, threaded_by, attempts, received_at, processed_at
+            FROM mail_inbound WHERE seq = $seq
+            """,
+            null,
+            ("$seq", id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadView(reader) : null;
+    }
+
+    /// <summary>
+    /// Moves a mail from <paramref name="from"/> to pending again (release from quarantine,
+    /// re-drive a dead letter) or to dropped. False when the mail is not in that state (any more).
+    /// </summary>
+    public async Task<bool> MoveAsync(long id, string from, string to, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            """
+            UPDATE mail_inbound SET state = $to, next_attempt_at = $now, processed_at = $processed,
+                attempts = CASE WHEN $to = 'pending' THEN 0 ELSE attempts END,
+                released = CASE WHEN $from = 'quarantined' AND $to = 'pending' THEN 1 ELSE released END
+            WHERE seq = $seq AND state = $from
+            """,
+            null,
+            ("$seq", id),
+            ("$from", from),
+            ("$to", to),
+            ("$now", SqliteTime.Format(now)),
+            ("$processed", to == InboundStates.Pending ? null : SqliteTime.Format(now)));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private static InboundMailView ReadView(SqliteDataReader reader) => new(
+        reader.GetInt64(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.GetString(3),
+        reader.IsDBNull(4) ? null : reader.GetString(4),
+        reader.IsDBNull(5) ? null : reader.GetString(5),
+        reader.IsDBNull(6) ? null : reader.GetString(6),
+        reader.IsDBNull(7) ? null : reader.GetString(7),
+        reader.IsDBNull(8) ? null : reader.GetString(8),
+        reader.IsDBNull(9) ? null : reader.GetString(9),
+        reader.GetInt32(10),
+        DateTimeOffset.Parse(reader.GetString(11), System.Globalization.CultureInfo.InvariantCulture),
+        reader.IsDBNull(12) ? null : DateTimeOffset.Parse(reader.GetString(12), System.Globalization.CultureInfo.InvariantCulture));
+
+    private static async Task<IReadOnlyList<MailSubscription>> ReadSubscriptionsAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = new List<MailSubscription>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new MailSubscription(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                DateTimeOffset.Parse(reader.GetString(3), System.Globalization.CultureInfo.InvariantCulture),
+                reader.GetInt64(4) == 1));
+        }
+
+        return items;
+    }
+}
+
+/// <summary>The end of one mail's ingestion as recorded on its journal row.</summary>
+public sealed record InboundOutcome(
+    string State,
+    string? Reason = null,
+    string? From = null,
+    string? Subject = null,
+    string? InternetMessageId = null,
+    string? TicketId = null,
+    string? ThreadedBy = null);

@@ -1,0 +1,493 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Helpdesk.Api.Tests.Infrastructure.FakeGraph;
+
+/// <summary>
+/// A stand-in for Microsoft Graph: a real Kestrel server on 127.0.0.1 that speaks Graph's JSON
+/// for the endpoints the helpdesk uses (subscriptions, messages get/delta/attachments/patch/move/
+/// reply, sendMail, events), so the real Microsoft.Graph SDK runs against it unchanged.
+/// Mailboxes, messages and subscriptions live in memory; tests seed mail with
+/// <see cref="Deliver"/>, read what was sent from <see cref="Sent"/>, and inject faults
+/// (<see cref="Throttle"/>, <see cref="Break"/>). When <see cref="Callback"/> is set, the server
+/// calls the app back like Graph does: the validation handshake on subscription create, and
+/// change notifications on <see cref="NotifyAsync"/>.
+/// </summary>
+public sealed class FakeGraphServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, Mailbox> _mailboxes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, FakeSubscription> _subscriptions = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<SentMail> _sent = new();
+    private readonly ConcurrentQueue<string> _requests = new();
+    private readonly ConcurrentQueue<JsonObject> _events = new();
+    private readonly ConcurrentDictionary<string, int> _throttles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _broken = new(StringComparer.Ordinal);
+    private long _sequence;
+
+    private FakeGraphServer(WebApplication app) => _app = app;
+
+    /// <summary>The Graph base URL to give the SDK, e.g. <c>http://127.0.0.1:5123/v1.0</c>.</summary>
+    public string BaseUrl { get; private set; } = string.Empty;
+
+    /// <summary>The client Graph uses to call the app back (a WebApplicationFactory client); null: no callbacks.</summary>
+    public HttpClient? Callback { get; set; }
+
+    /// <summary>Seconds sent in Retry-After when a throttle fires.</summary>
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>Every request received, as "METHOD /path" (without the version segment and query).</summary>
+    public IReadOnlyList<string> Requests => [.. _requests];
+
+    public IReadOnlyList<SentMail> Sent => [.. _sent];
+
+    public IReadOnlyList<JsonObject> Events => [.. _events];
+
+    public IReadOnlyCollection<FakeSubscription> Subscriptions => [.. _subscriptions.Values];
+
+    public static async Task<FakeGraphServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var server = new FakeGraphServer(app);
+        server.Map(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseUrl = address.TrimEnd('/') + "/v1.0";
+        return server;
+    }
+
+    /// <summary>Puts a new message in a mailbox folder (as if it had just arrived) and returns its Graph id.</summary>
+    public string Deliver(string mailbox, FakeMessage message, string folder = "Inbox")
+    {
+        var box = _mailboxes.GetOrAdd(mailbox, _ => new Mailbox());
+        var sequence = Interlocked.Increment(ref _sequence);
+        var id = message.Id ?? "AAMkAD-" + sequence.ToString(CultureInfo.InvariantCulture);
+        var stored = message with { Id = id, Folder = folder, Sequence = sequence };
+        box.Messages[id] = stored;
+        return id;
+    }
+
+    public FakeMessage? Message(string mailbox, string id) =>
+        _mailboxes.TryGetValue(mailbox, out var box) && box.Messages.TryGetValue(id, out var message) ? message : null;
+
+    /// <summary>The next <paramref name="times"/> requests whose path contains <paramref name="pathPart"/> answer 429 with Retry-After.</summary>
+    public void Throttle(string pathPart, int times = 1) => _throttles[pathPart] = times;
+
+    /// <summary>Every request whose path contains <paramref name="pathPart"/> answers 500 until <see cref="Repair"/>.</summary>
+    public void Break(string pathPart) => _broken[pathPart] = true;
+
+    public void Repair(string pathPart) => _broken.TryRemove(pathPart, out _);
+
+    /// <summary>Graph removes a subscription on its side (it then sends subscriptionRemoved).</summary>
+    public void Drop(string subscriptionId) => _subscriptions.TryRemove(subscriptionId, out _);
+
+    /// <summary>Posts a change notification for a message to the subscription of its mailbox, like Graph does.</summary>
+    public async Task<HttpResponseMessage> NotifyAsync(string mailbox, string messageId, string? clientState = null, int copies = 1)
+    {
+        var subscription = _subscriptions.Values.FirstOrDefault(s => s.Resource.Contains($"users/{mailbox}/", StringComparison.OrdinalIgnoreCase))
+            ?? throw new InvalidOperationException($"No subscription for {mailbox}.");
+        var items = new JsonArray();
+        for (var i = 0; i < copies; i++)
+        {
+            items.Add(new JsonObject
+            {
+                ["subscriptionId"] = subscription.Id,
+                ["subscriptionExpirationDateTime"] = subscription.ExpirationDateTime,
+                ["changeType"] = "created",
+                ["resource"] = $"Users/{mailbox}/Messages/{messageId}",
+                ["resourceData"] = new JsonObject
+                {
+                    ["@odata.type"] = "#Microsoft.Graph.Message",
+                    ["@odata.id"] = $"Users/{mailbox}/Messages/{messageId}",
+                    ["@odata.etag"] = "W/\"CQAAABYAAAD\"",
+                    ["id"] = messageId,
+                },
+                ["clientState"] = clientState ?? subscription.ClientState,
+                ["tenantId"] = "00000000-0000-0000-0000-000000000001",
+            });
+        }
+
+        return await PostToAppAsync(subscription.NotificationUrl, new JsonObject { ["value"] = items });
+    }
+
+    /// <summary>Posts a lifecycle event (reauthorizationRequired, subscriptionRemoved, missed) for a subscription.</summary>
+    public Task<HttpResponseMessage> LifecycleAsync(FakeSubscription subscription, string lifecycleEvent, string? clientState = null) =>
+        PostToAppAsync(
+            subscription.LifecycleNotificationUrl ?? throw new InvalidOperationException("The subscription has no lifecycle URL."),
+            new JsonObject
+            {
+                ["value"] = new JsonArray(new JsonObject
+                {
+                    ["subscriptionId"] = subscription.Id,
+                    ["subscriptionExpirationDateTime"] = subscription.ExpirationDateTime,
+                    ["tenantId"] = "00000000-0000-0000-0000-000000000001",
+                    ["clientState"] = clientState ?? subscription.ClientState,
+                    ["lifecycleEvent"] = lifecycleEvent,
+                }),
+            });
+
+    private async Task<HttpResponseMessage> PostToAppAsync(string url, JsonObject body)
+    {
+        var client = Callback ?? throw new InvalidOperationException("Set Callback to let the fake Graph call the app.");
+        using var content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        return await client.PostAsync(new Uri(url).PathAndQuery, content);
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var path = context.Request.Path.Value ?? string.Empty;
+            var shortPath = path.StartsWith("/v1.0", StringComparison.Ordinal) ? path[5..] : path;
+            _requests.Enqueue($"{context.Request.Method} {Uri.UnescapeDataString(shortPath)}");
+            foreach (var (part, remaining) in _throttles)
+            {
+                if (remaining > 0 && path.Contains(part, StringComparison.OrdinalIgnoreCase) && _throttles.TryUpdate(part, remaining - 1, remaining))
+                {
+                    context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                    context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                    await context.Response.WriteAsJsonAsync(Error("ApplicationThrottled", "Application is over its MailboxConcurrency limit."));
+                    return;
+                }
+            }
+
+            if (_broken.Keys.Any(part => path.Contains(part, StringComparison.OrdinalIgnoreCase)))
+            {
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                await context.Response.WriteAsJsonAsync(Error("generalException", "The fake Graph was told to fail."));
+                return;
+            }
+
+            await next(context);
+        });
+
+        var v = app.MapGroup("/v1.0");
+        v.MapPost("/subscriptions", CreateSubscriptionAsync);
+        v.MapPatch("/subscriptions/{id}", UpdateSubscriptionAsync);
+        v.MapDelete("/subscriptions/{id}", (string id) => _subscriptions.TryRemove(id, out _) ? Results.NoContent() : NotFound());
+        v.MapPost("/subscriptions/{id}/reauthorize", (string id) => _subscriptions.ContainsKey(id) ? Results.NoContent() : NotFound());
+
+        v.MapGet("/users/{user}/messages/{id}", (string user, string id, HttpRequest request) =>
+            Message(user, id) is { } m ? Results.Json(m.ToGraph(user, Select(request))) : NotFound());
+        v.MapGet("/users/{user}/mailFolders/{folder}/messages/delta", Delta);
+        v.MapGet("/users/{user}/mailFolders/{folder}/messages/delta()", Delta);
+        v.MapGet("/users/{user}/messages/{id}/attachments", (string user, string id) =>
+            Message(user, id) is { } m
+                ? Results.Json(new JsonObject { ["value"] = new JsonArray([.. (m.Attachments ?? []).Select(a => (JsonNode)a.ToGraph())]) })
+                : NotFound());
+        v.MapPatch("/users/{user}/messages/{id}", async (string user, string id, HttpRequest request) =>
+        {
+            var patch = await JsonNode.ParseAsync(request.Body);
+            if (Message(user, id) is not { } m)
+            {
+                return NotFound();
+            }
+
+            var updated = m with { IsRead = patch?["isRead"]?.GetValue<bool>() ?? m.IsRead };
+            _mailboxes[user].Messages[id] = updated;
+            return Results.Json(updated.ToGraph(user, null));
+        });
+        v.MapPost("/users/{user}/messages/{id}/move", async (string user, string id, HttpRequest request) =>
+        {
+            var body = await JsonNode.ParseAsync(request.Body);
+            if (Message(user, id) is not { } m)
+            {
+                return NotFound();
+            }
+
+            var moved = m with { Folder = body?["destinationId"]?.GetValue<string>() ?? m.Folder };
+            _mailboxes[user].Messages[id] = moved;
+            return Results.Json(moved.ToGraph(user, null), statusCode: StatusCodes.Status201Created);
+        });
+        v.MapPost("/users/{user}/messages/{id}/reply", async (string user, string id, HttpRequest request) =>
+        {
+            var body = (await JsonNode.ParseAsync(request.Body))!.AsObject();
+            if (Message(user, id) is null)
+            {
+                return NotFound();
+            }
+
+            _sent.Enqueue(new SentMail(user, "reply", id, body));
+            return Results.Accepted();
+        });
+        v.MapPost("/users/{user}/sendMail", async (string user, HttpRequest request) =>
+        {
+            var body = (await JsonNode.ParseAsync(request.Body))!.AsObject();
+            _sent.Enqueue(new SentMail(user, "sendMail", null, body));
+            return Results.Accepted();
+        });
+        v.MapPost("/users/{user}/events", async (string user, HttpRequest request) =>
+        {
+            var body = (await JsonNode.ParseAsync(request.Body))!.AsObject();
+            body["id"] = "AAMkEv-" + Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture);
+            body["organizer"] = new JsonObject { ["emailAddress"] = new JsonObject { ["address"] = user } };
+            _events.Enqueue(body);
+            return Results.Json(body, statusCode: StatusCodes.Status201Created);
+        });
+    }
+
+    private async Task<IResult> CreateSubscriptionAsync(HttpRequest request)
+    {
+        var body = (await JsonNode.ParseAsync(request.Body))!.AsObject();
+        var notificationUrl = body["notificationUrl"]?.GetValue<string>();
+        var resource = body["resource"]?.GetValue<string>();
+        var expiration = body["expirationDateTime"]?.GetValue<DateTimeOffset>();
+        if (notificationUrl is null || resource is null || expiration is null || body["changeType"] is null)
+        {
+            return BadRequest("notificationUrl, resource, changeType and expirationDateTime are required.");
+        }
+
+        if (body["clientState"]?.GetValue<string>() is { Length: > 128 })
+        {
+            return BadRequest("clientState is at most 128 characters.");
+        }
+
+        if (Callback is not null)
+        {
+            // Like Graph: the endpoint must echo the validation token, as text/plain, before the subscription exists.
+            var token = "Validation: Token-" + Guid.NewGuid().ToString("N");
+            using var handshake = new HttpRequestMessage(HttpMethod.Post, new Uri(notificationUrl).PathAndQuery + "?validationToken=" + Uri.EscapeDataString(token));
+            handshake.Content = new StringContent(string.Empty, System.Text.Encoding.UTF8, "text/plain");
+            using var answer = await Callback.SendAsync(handshake);
+            if (!answer.IsSuccessStatusCode || answer.Content.Headers.ContentType?.MediaType != "text/plain" || await answer.Content.ReadAsStringAsync() != token)
+            {
+                return BadRequest("Subscription validation request failed. Response must exactly match validationToken query parameter.");
+            }
+        }
+
+        var subscription = new FakeSubscription(
+            Guid.NewGuid().ToString("D"),
+            resource,
+            body["changeType"]!.GetValue<string>(),
+            notificationUrl,
+            body["lifecycleNotificationUrl"]?.GetValue<string>(),
+            body["clientState"]?.GetValue<string>(),
+            expiration.Value);
+        _subscriptions[subscription.Id] = subscription;
+        return Results.Json(subscription.ToGraph(), statusCode: StatusCodes.Status201Created);
+    }
+
+    private async Task<IResult> UpdateSubscriptionAsync(string id, HttpRequest request)
+    {
+        var body = (await JsonNode.ParseAsync(request.Body))!.AsObject();
+        if (!_subscriptions.TryGetValue(id, out var subscription))
+        {
+            return NotFound();
+        }
+
+        var renewed = subscription with { ExpirationDateTime = body["expirationDateTime"]?.GetValue<DateTimeOffset>() ?? subscription.ExpirationDateTime };
+        _subscriptions[id] = renewed;
+        return Results.Json(renewed.ToGraph());
+    }
+
+    /// <summary>
+    /// Delta as Graph pages it: messages after the token's sequence, <c>@odata.nextLink</c> while
+    /// more remain, then a <c>@odata.deltaLink</c> that resumes after the last one seen.
+    /// </summary>
+    private IResult Delta(string user, string folder, HttpRequest request)
+    {
+        const int pageSize = 10;
+        long after = 0;
+        if (request.Query.TryGetValue("$deltatoken", out var delta))
+        {
+            after = long.Parse(delta!, CultureInfo.InvariantCulture);
+        }
+        else if (request.Query.TryGetValue("$skiptoken", out var skip))
+        {
+            after = long.Parse(skip!, CultureInfo.InvariantCulture);
+        }
+
+        var all = _mailboxes.TryGetValue(user, out var box)
+            ? box.Messages.Values.Where(m => string.Equals(m.Folder, folder, StringComparison.OrdinalIgnoreCase) && m.Sequence > after).OrderBy(m => m.Sequence).ToList()
+            : [];
+        var page = all.Take(pageSize).ToList();
+        var last = page.Count > 0 ? page[^1].Sequence : after;
+        var link = $"{BaseUrl}/users/{Uri.EscapeDataString(user)}/mailFolders/{folder}/messages/delta";
+        var answer = new JsonObject
+        {
+            ["@odata.context"] = $"{BaseUrl}/$metadata#Collection(message)",
+            ["value"] = new JsonArray([.. page.Select(m => (JsonNode)m.ToGraph(user, Select(request)))]),
+        };
+        if (all.Count > pageSize)
+        {
+            answer["@odata.nextLink"] = link + "?$skiptoken=" + last.ToString(CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            answer["@odata.deltaLink"] = link + "?$deltatoken=" + last.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return Results.Json(answer);
+    }
+
+    private static HashSet<string>? Select(HttpRequest request) =>
+        request.Query.TryGetValue("$select", out var select)
+            ? select.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase)
+            : null;
+
+    private static IResult NotFound() =>
+        Results.Json(Error("ErrorItemNotFound", "The specified object was not found in the store."), statusCode: StatusCodes.Status404NotFound);
+
+    private static IResult BadRequest(string message) =>
+        Results.Json(Error("InvalidRequest", message), statusCode: StatusCodes.Status400BadRequest);
+
+    private static JsonObject Error(string code, string message) =>
+        new() { ["error"] = new JsonObject { ["code"] = code, ["message"] = message } };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private sealed class Mailbox
+    {
+        public ConcurrentDictionary<string, FakeMessage> Messages { get; } = new(StringComparer.Ordinal);
+    }
+}
+
+/// <summary>A mail sent through the fake: sendMail or a reply to message <see cref="ReplyTo"/>; the request body as Graph received it.</summary>
+public sealed record SentMail(string Mailbox, string Kind, string? ReplyTo, JsonObject Body)
+{
+    public JsonObject Message => Body["message"]?.AsObject() ?? new JsonObject();
+
+    public string? Subject => Message["subject"]?.GetValue<string>();
+
+    public IReadOnlyList<string> To =>
+        Message["toRecipients"]?.AsArray().Select(r => r!["emailAddress"]!["address"]!.GetValue<string>()).ToList() ?? [];
+
+    public string? Header(string name) =>
+        Message["internetMessageHeaders"]?.AsArray()
+            .FirstOrDefault(h => string.Equals(h!["name"]!.GetValue<string>(), name, StringComparison.OrdinalIgnoreCase))?["value"]?.GetValue<string>();
+
+    public string Content => Message["body"]?["content"]?.GetValue<string>() ?? Body["comment"]?.GetValue<string>() ?? string.Empty;
+}
+
+public sealed record FakeSubscription(
+    string Id,
+    string Resource,
+    string ChangeType,
+    string NotificationUrl,
+    string? LifecycleNotificationUrl,
+    string? ClientState,
+    DateTimeOffset ExpirationDateTime)
+{
+    public JsonObject ToGraph() => new()
+    {
+        ["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#subscriptions/$entity",
+        ["id"] = Id,
+        ["resource"] = Resource,
+        ["applicationId"] = "11111111-1111-1111-1111-111111111111",
+        ["changeType"] = ChangeType,
+        ["clientState"] = ClientState,
+        ["notificationUrl"] = NotificationUrl,
+        ["lifecycleNotificationUrl"] = LifecycleNotificationUrl,
+        ["expirationDateTime"] = ExpirationDateTime.ToString("O", CultureInfo.InvariantCulture),
+        ["creatorId"] = "22222222-2222-2222-2222-222222222222",
+        ["latestSupportedTlsVersion"] = "v1_2",
+    };
+}
+
+public sealed record FakeAttachment(string Name, string ContentType, byte[] Content, bool IsInline = false, string? ContentId = null)
+{
+    public JsonObject ToGraph() => new()
+    {
+        ["@odata.type"] = "#microsoft.graph.fileAttachment",
+        ["id"] = "AAMkAt-" + Name,
+        ["name"] = Name,
+        ["contentType"] = ContentType,
+        ["size"] = Content.Length,
+        ["isInline"] = IsInline,
+        ["contentId"] = ContentId,
+        ["contentBytes"] = Convert.ToBase64String(Content),
+    };
+}
+
+/// <summary>An Outlook message as the fake stores it; <see cref="ToGraph"/> renders Graph's JSON (honouring $select).</summary>
+public sealed record FakeMessage(
+    string From,
+    string Subject,
+    string Body,
+    string? FromName = null,
+    IReadOnlyList<string>? To = null,
+    IReadOnlyList<string>? Cc = null,
+    string? InternetMessageId = null,
+    string? ConversationId = null,
+    string? UniqueBody = null,
+    IReadOnlyDictionary<string, string>? Headers = null,
+    IReadOnlyList<FakeAttachment>? Attachments = null)
+{
+    public string? Id { get; init; }
+    public string Folder { get; init; } = "Inbox";
+    public long Sequence { get; init; }
+    public bool IsRead { get; init; }
+
+    private IReadOnlyList<FakeAttachment> AttachmentList => Attachments ?? [];
+
+    public JsonObject ToGraph(string mailbox, HashSet<string>? select)
+    {
+        var messageId = InternetMessageId ?? $"<{Id}@fake.outlook.test>";
+        var headers = new JsonArray
+        {
+            new JsonObject { ["name"] = "Message-ID", ["value"] = messageId },
+            new JsonObject { ["name"] = "Subject", ["value"] = Subject },
+        };
+        foreach (var (name, value) in Headers ?? new Dictionary<string, string>())
+        {
+            headers.Add(new JsonObject { ["name"] = name, ["value"] = value });
+        }
+
+        var all = new JsonObject
+        {
+            ["@odata.etag"] = "W/\"CQAAABYAAAD\"",
+            ["id"] = Id,
+            ["createdDateTime"] = "2026-03-02T09:00:00Z",
+            ["receivedDateTime"] = "2026-03-02T09:00:00Z",
+            ["hasAttachments"] = AttachmentList.Any(a => !a.IsInline),
+            ["internetMessageId"] = messageId,
+            ["subject"] = Subject,
+            ["bodyPreview"] = Body.Length > 255 ? Body[..255] : Body,
+            ["conversationId"] = ConversationId ?? "AAQkConv-" + Id,
+            ["isRead"] = IsRead,
+            ["parentFolderId"] = Folder,
+            ["body"] = new JsonObject { ["contentType"] = "html", ["content"] = Body },
+            ["uniqueBody"] = new JsonObject { ["contentType"] = "html", ["content"] = UniqueBody ?? Body },
+            ["sender"] = Address(From, FromName),
+            ["from"] = Address(From, FromName),
+            ["toRecipients"] = new JsonArray([.. (To ?? [mailbox]).Select(a => (JsonNode)Address(a, null))]),
+            ["ccRecipients"] = new JsonArray([.. (Cc ?? []).Select(a => (JsonNode)Address(a, null))]),
+            ["internetMessageHeaders"] = headers,
+        };
+        if (select is null)
+        {
+            all.Remove("uniqueBody");
+            all.Remove("internetMessageHeaders");
+            return all;
+        }
+
+        var chosen = new JsonObject();
+        foreach (var (name, value) in all)
+        {
+            if (name is "id" or "@odata.etag" || select.Contains(name))
+            {
+                chosen[name] = value?.DeepClone();
+            }
+        }
+
+        return chosen;
+    }
+
+    private static JsonObject Address(string address, string? name) =>
+        new() { ["emailAddress"] = new JsonObject { ["name"] = name ?? address, ["address"] = address } };
+}
