@@ -9,10 +9,23 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 status=0
-dotnet test Helpdesk.Functions.sln --nologo 2>&1 | tee "$log" || status=$?
 
-# Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 74, Skipped: 0, ...").
+# The Cosmos DB test server (tools/cosmos-test-server): installed from its lock file, its own
+# compatibility tests run with node's test runner. The .NET tests start it themselves.
+server=tools/cosmos-test-server
+if [ ! -f "$server/node_modules/@vercel/cosmosdb-server/package.json" ]; then
+  (cd "$server" && npm ci --no-audit --no-fund)
+fi
+(cd "$server" && npm test 2>&1) | tee -a "$log" || status=$?
+
+dotnet test Helpdesk.Functions.sln --nologo 2>&1 | tee -a "$log" || status=$?
+
+# Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 74, Skipped: 0, ...") and
+# node's ("# pass 20", "# fail 0", "# skipped 0").
 read -r passed failed skipped < <(awk '
+  /^# pass [0-9]+$/    { p += $3 }
+  /^# fail [0-9]+$/    { f += $3 }
+  /^# skipped [0-9]+$/ { s += $3 }
   /(Passed|Failed)! +- +Failed:/ {
     for (i = 1; i <= NF; i++) {
       if ($i == "Failed:")  f += $(i + 1)
