@@ -10,5 +10,9 @@ public sealed class StorageOptions
     /// <summary>Where the embedded store and local files live; relative paths are under the working directory.</summary>
     public string DataFolder { get; set; } = "data";
 
+    public bool IsSqlite => string.Equals(Provider, "sqlite", StringComparison.OrdinalIgnoreCase);
+
+    public bool IsCosmos => string.Equals(Provider, "cosmos", StringComparison.OrdinalIgnoreCase);
+
     public string ResolvedDataFolder => Path.GetFullPath(DataFolder);
 }

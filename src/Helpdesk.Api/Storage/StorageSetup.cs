@@ -1,5 +1,6 @@
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,11 +10,15 @@ namespace Helpdesk.Api.Storage;
 
 public static class StorageSetup
 {
-    /// <summary>Registers the store selected by <c>Storage:Provider</c>; SQLite is the embedded default.</summary>
+    /// <summary>
+    /// Registers the store selected by <c>Storage:Provider</c>: SQLite (the embedded default) or
+    /// Cosmos DB for the foundation's stores. The SQLite database is registered either way, for
+    /// the capabilities whose stores have no Cosmos DB implementation yet.
+    /// </summary>
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section))
-            .Validate(o => string.Equals(o.Provider, "sqlite", StringComparison.OrdinalIgnoreCase), "Storage:Provider must be 'sqlite' (the only store built in so far).")
+            .Validate(o => o.IsSqlite || o.IsCosmos, "Storage:Provider must be 'sqlite' or 'cosmos'.")
             .ValidateOnStart();
         services.AddSingleton(sp =>
         {
@@ -24,6 +29,12 @@ public static class StorageSetup
         services.AddSingleton(SqliteSchema.Foundation);
         services.AddSingleton(SqliteSchema.TicketSchedule);
         services.TryAddSingleton<ITicketScheduler, DueDateScheduler>();
+        var selected = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        return selected.IsCosmos ? services.AddCosmosStorage(configuration) : services.AddSqliteStores();
+    }
+
+    private static IServiceCollection AddSqliteStores(this IServiceCollection services)
+    {
         services.AddSingleton<SqliteTicketStore>();
         services.AddSingleton<ITicketStore>(sp => sp.GetRequiredService<SqliteTicketStore>());
         services.AddSingleton<ITicketNumberSequence>(sp => sp.GetRequiredService<SqliteTicketStore>());

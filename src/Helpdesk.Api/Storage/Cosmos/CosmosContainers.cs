@@ -1,0 +1,112 @@
+using System.Collections.ObjectModel;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Storage.Cosmos;
+
+/// <summary>
+/// The containers of docs/adr/0003-cosmos-containers.md, with their partition keys and
+/// indexing policies. Created on first use when <see cref="CosmosOptions.CreateIfMissing"/> is
+/// on; the stores ask for them through this class so creation happens once.
+/// </summary>
+public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions> options)
+{
+    public const string Tickets = "tickets";
+    public const string Directory = "directory";
+    public const string Keys = "keys";
+    public const string Counters = "counters";
+    public const string Idempotency = "idempotency";
+
+    private readonly Lazy<Task<Database>> _database = new(() => EnsureAsync(client, options.Value));
+
+    public async Task<Container> GetAsync(string name, CancellationToken cancellationToken)
+    {
+        var database = await _database.Value.WaitAsync(cancellationToken);
+        return database.GetContainer(name);
+    }
+
+    private static IReadOnlyList<ContainerProperties> Definitions() =>
+    [
+        TicketsContainer(),
+        WithPointReadsOnly(new ContainerProperties(Keys, "/id")),
+        WithPointReadsOnly(new ContainerProperties(Counters, "/id")),
+        WithPointReadsOnly(new ContainerProperties(Idempotency, "/id") { DefaultTimeToLive = -1 }),
+        DirectoryContainer(),
+    ];
+
+    private static async Task<Database> EnsureAsync(CosmosClient client, CosmosOptions options)
+    {
+        if (!options.CreateIfMissing)
+        {
+            return client.GetDatabase(options.Database);
+        }
+
+        Database database = await client.CreateDatabaseIfNotExistsAsync(options.Database);
+        foreach (var definition in Definitions())
+        {
+            await database.CreateContainerIfNotExistsAsync(definition);
+        }
+
+        return database;
+    }
+
+    /// <summary>
+    /// One logical partition per ticket (<c>/ticketId</c>): the ticket document carries its
+    /// history and the events of its writes, and later the ticket's messages and time entries
+    /// join it under the same key. Only the small query columns are indexed; the snapshot,
+    /// history, events and search text are not.
+    /// </summary>
+    private static ContainerProperties TicketsContainer()
+    {
+        var container = new ContainerProperties(Tickets, "/ticketId");
+        var policy = container.IndexingPolicy;
+        policy.IndexingMode = IndexingMode.Consistent;
+        policy.IncludedPaths.Add(new IncludedPath { Path = "/*" });
+        foreach (var path in new[] { "/snapshot/*", "/history/*", "/events/*", "/search/?" })
+        {
+            policy.ExcludedPaths.Add(new ExcludedPath { Path = path });
+        }
+
+        // Equality filters first, the sort key (seq, newest first) last: one composite index per view.
+        string[][] views =
+        [
+            ["/type", "/isOpen"],
+            ["/type", "/isOpen", "/assigneeId"],
+            ["/type", "/isOpen", "/teamId"],
+            ["/type", "/status"],
+            ["/type", "/accountId"],
+            ["/type", "/contactId"],
+            ["/type"],
+        ];
+        foreach (var filters in views)
+        {
+            var composite = new Collection<CompositePath>();
+            foreach (var filter in filters)
+            {
+                composite.Add(new CompositePath { Path = filter, Order = CompositePathSortOrder.Ascending });
+            }
+
+            composite.Add(new CompositePath { Path = "/seq", Order = CompositePathSortOrder.Descending });
+            policy.CompositeIndexes.Add(composite);
+        }
+
+        return container;
+    }
+
+    private static ContainerProperties DirectoryContainer()
+    {
+        var container = new ContainerProperties(Directory, "/kind");
+        container.IndexingPolicy.IncludedPaths.Add(new IncludedPath { Path = "/*" });
+        container.IndexingPolicy.ExcludedPaths.Add(new ExcludedPath { Path = "/entry/*" });
+        container.IndexingPolicy.ExcludedPaths.Add(new ExcludedPath { Path = "/search/?" });
+        return container;
+    }
+
+    /// <summary>Containers read only by id: indexing nothing makes every write cheaper.</summary>
+    private static ContainerProperties WithPointReadsOnly(ContainerProperties container)
+    {
+        container.IndexingPolicy.IndexingMode = IndexingMode.Consistent;
+        container.IndexingPolicy.ExcludedPaths.Add(new ExcludedPath { Path = "/*" });
+        return container;
+    }
+}

@@ -1,0 +1,46 @@
+using System.Net;
+using Microsoft.Azure.Cosmos;
+
+namespace Helpdesk.Api.Storage.Cosmos;
+
+/// <summary>
+/// The outer retry around the SDK's own: the SDK already retries 429s (up to
+/// <see cref="CosmosClientOptions.MaxRetryAttemptsOnRateLimitedRequests"/>), but a burst can
+/// outlast it, and a 503 from a gateway failover is not retried for writes. A few more attempts,
+/// each after the server's retry-after (or a short backoff), turn those into slow successes;
+/// past <see cref="MaxAttempts"/> the error surfaces.
+/// </summary>
+public sealed class CosmosRetry(TimeProvider clock)
+{
+    public const int MaxAttempts = 4;
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(5);
+
+    public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await operation(cancellationToken);
+            }
+            catch (CosmosException e) when (IsTransient(e.StatusCode) && attempt < MaxAttempts)
+            {
+                var wait = e.RetryAfter ?? TimeSpan.FromMilliseconds(50 * (1 << attempt));
+                await Task.Delay(wait < MaxWait ? wait : MaxWait, clock, cancellationToken);
+            }
+        }
+    }
+
+    public Task RunAsync(Func<CancellationToken, Task> operation, CancellationToken cancellationToken) =>
+        RunAsync(
+            async ct =>
+            {
+                await operation(ct);
+                return true;
+            },
+            cancellationToken);
+
+    private static bool IsTransient(HttpStatusCode status) =>
+        status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable;
+}

@@ -1,0 +1,57 @@
+using Azure.Identity;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Tickets;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Storage.Cosmos;
+
+public static class CosmosSetup
+{
+    /// <summary>
+    /// The Cosmos DB stores. The client signs in with DefaultAzureCredential (the app's managed
+    /// identity in Azure) unless a key is configured, which only local test servers use.
+    /// </summary>
+    public static IServiceCollection AddCosmosStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CosmosOptions>().Bind(configuration.GetSection(CosmosOptions.Section))
+            .Validate(o => Uri.TryCreate(o.Endpoint, UriKind.Absolute, out _), "Storage:Cosmos:Endpoint must be the account's URL when Storage:Provider is 'cosmos'.")
+            .ValidateOnStart();
+        services.AddSingleton(sp => CreateClient(sp.GetRequiredService<IOptions<CosmosOptions>>().Value));
+        services.AddSingleton<CosmosContainers>();
+        services.AddSingleton(new CosmosRetry(TimeProvider.System));
+        services.AddSingleton<CosmosSequence>();
+        services.AddSingleton<CosmosUniqueKeys>();
+        services.AddSingleton<ITicketStore, CosmosTicketStore>();
+        services.AddSingleton<ITicketNumberSequence>(sp => sp.GetRequiredService<CosmosSequence>());
+        services.AddSingleton<IDirectoryStore, CosmosDirectoryStore>();
+        services.AddSingleton<IIdempotencyStore, CosmosIdempotencyStore>();
+        services.AddSingleton<IStoreHealth, CosmosStoreHealth>();
+        return services;
+    }
+
+    private static CosmosClient CreateClient(CosmosOptions options)
+    {
+        var clientOptions = new CosmosClientOptions
+        {
+            ConnectionMode = options.ConnectionMode,
+            Serializer = new CosmosJsonSerializer(),
+            MaxRetryAttemptsOnRateLimitedRequests = 9,
+            MaxRetryWaitTimeOnRateLimitedRequests = TimeSpan.FromSeconds(30),
+        };
+        return string.IsNullOrEmpty(options.Key)
+            ? new CosmosClient(options.Endpoint, new DefaultAzureCredential(), clientOptions)
+            : new CosmosClient(options.Endpoint, options.Key, clientOptions);
+    }
+}
+
+internal sealed class CosmosStoreHealth(CosmosContainers containers) : IStoreHealth
+{
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    {
+        var tickets = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var read = await tickets.ReadContainerAsync(cancellationToken: cancellationToken);
+        return read.StatusCode == System.Net.HttpStatusCode.OK;
+    }
+}

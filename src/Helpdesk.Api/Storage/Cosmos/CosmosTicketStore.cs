@@ -1,0 +1,308 @@
+using System.Globalization;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Azure.Cosmos;
+
+namespace Helpdesk.Api.Storage.Cosmos;
+
+/// <summary>
+/// Tickets in Cosmos DB: one document per ticket in its own logical partition, holding the
+/// snapshot, the query columns, the whole history and the events not yet relayed. A save is one
+/// replace of that document guarded by its ETag, so the ticket, its history and its events are
+/// written atomically without TransactionalBatch; the relay's change-feed function publishes the
+/// events from the document (see docs/adr/0004-cosmos-containers.md).
+/// </summary>
+public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequence sequence, CosmosUniqueKeys keys, ITicketScheduler scheduler, CosmosRetry retry) : ITicketStore
+{
+    internal const string NumberKind = "ticket-number";
+    internal const string OrderSequence = "order:tickets";
+
+    /// <summary>
+    /// The stored state a loaded ticket was read at (ETag, history, events), so a save
+    /// replaces the document without reading it again.
+    /// </summary>
+    private readonly ConditionalWeakTable<Ticket, Loaded> _loaded = [];
+
+    public async Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var loaded = await ReadAsync(container, id, cancellationToken);
+        if (loaded is null)
+        {
+            return null;
+        }
+
+        var ticket = Ticket.Rehydrate(loaded.Document.Snapshot, loaded.Document.Version);
+        _loaded.AddOrUpdate(ticket, loaded);
+        return ticket;
+    }
+
+    public async Task CreateAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var claimed = await keys.ClaimAsync(
+            NumberKind,
+            ticket.Number,
+            ticket.Id,
+            async (owner, ct) => await ReadAsync(container, owner, ct) is { } other && other.Document.Number == ticket.Number,
+            cancellationToken);
+        if (!claimed)
+        {
+            throw new UniqueConstraintException("number", $"Ticket number {ticket.Number} is already taken.");
+        }
+
+        var seq = await sequence.NextAsync(OrderSequence, cancellationToken);
+        var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
+        var document = TicketDocument.Of(ticket.ToSnapshot(), schedule, seq, 1, [.. ticket.PendingHistory], [.. ticket.PendingEvents]);
+        ItemResponse<TicketDocument> created;
+        try
+        {
+            created = await retry.RunAsync(ct => container.CreateItemAsync(document, new PartitionKey(document.TicketId), cancellationToken: ct), cancellationToken);
+        }
+        catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Conflict)
+        {
+            throw new UniqueConstraintException("id", $"A ticket with id '{ticket.Id}' already exists.");
+        }
+
+        ticket.MarkSaved(1);
+        _loaded.AddOrUpdate(ticket, new Loaded(created.Resource, created.ETag));
+    }
+
+    public async Task SaveAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        if (ticket.PendingHistory.Count == 0)
+        {
+            return;
+        }
+
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var loaded = _loaded.TryGetValue(ticket, out var known) ? known : await ReadAsync(container, ticket.Id, cancellationToken);
+        var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
+        while (true)
+        {
+            if (loaded is null || loaded.Document.Version != ticket.Version)
+            {
+                throw Conflict(ticket);
+            }
+
+            var before = loaded.Document;
+            var document = TicketDocument.Of(ticket.ToSnapshot(), schedule, before.Seq, before.Version + 1, [.. before.History, .. ticket.PendingHistory], [.. before.Events, .. ticket.PendingEvents]);
+            try
+            {
+                var replaced = await retry.RunAsync(
+                    ct => container.ReplaceItemAsync(document, document.Id, new PartitionKey(document.TicketId), new ItemRequestOptions { IfMatchEtag = loaded.ETag }, ct),
+                    cancellationToken);
+                ticket.MarkSaved(document.Version);
+                _loaded.AddOrUpdate(ticket, new Loaded(replaced.Resource, replaced.ETag));
+                return;
+            }
+            catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+            {
+                // Only a new version is a conflict: anything else that moved the ETag is merged again.
+                loaded = await ReadAsync(container, ticket.Id, cancellationToken);
+            }
+        }
+    }
+
+    public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new StringBuilder("SELECT TOP @top c.seq, c.version, c.snapshot FROM c WHERE c.type = 'ticket'");
+        var parameters = new Dictionary<string, object?>(StringComparer.Ordinal) { ["@top"] = query.Limit + 1 };
+
+        void Where(string clause, string name, object? value)
+        {
+            sql.Append(" AND ").Append(clause);
+            parameters[name] = value;
+        }
+
+        if (query.View != TicketView.All)
+        {
+            sql.Append(" AND c.isOpen = true");
+        }
+
+        switch (query.View)
+        {
+            case TicketView.Mine:
+                Where("c.assigneeId = @me", "@me", query.CallerAgentId ?? string.Empty);
+                break;
+            case TicketView.Team:
+                var teams = query.CallerTeamIds ?? [];
+                if (teams.Count == 0)
+                {
+                    return new Page<Ticket>([], null);
+                }
+
+                sql.Append(" AND c.teamId IN (")
+                    .AppendJoin(", ", teams.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@team{i}")))
+                    .Append(')');
+                for (var i = 0; i < teams.Count; i++)
+                {
+                    parameters[string.Create(CultureInfo.InvariantCulture, $"@team{i}")] = teams[i];
+                }
+
+                break;
+            case TicketView.Unassigned:
+                sql.Append(" AND IS_NULL(c.assigneeId)");
+                break;
+            case TicketView.Late:
+                Where("IS_STRING(c.lateAt) AND c.lateAt <= @now", "@now", TicketDocument.Time(query.Now));
+                break;
+        }
+
+        if (query.Status is { } status)
+        {
+            Where("c.status = @status", "@status", Names.Of(status));
+        }
+
+        if (query.Priority is { } priority)
+        {
+            Where("c.priority = @priority", "@priority", Names.Of(priority));
+        }
+
+        if (query.AssigneeId is not null)
+        {
+            Where("c.assigneeId = @assignee", "@assignee", query.AssigneeId);
+        }
+
+        if (query.TeamId is not null)
+        {
+            Where("c.teamId = @team", "@team", query.TeamId);
+        }
+
+        if (query.AccountId is not null)
+        {
+            Where("c.accountId = @account", "@account", query.AccountId);
+        }
+
+        if (query.ContactId is not null)
+        {
+            Where("c.contactId = @contact", "@contact", query.ContactId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Text))
+        {
+            Where("CONTAINS(c.search, @q)", "@q", query.Text.Trim().ToLowerInvariant());
+        }
+
+        if (query.Cursor is not null)
+        {
+            Where("c.seq < @after", "@after", Paging.DecodeKey(query.Cursor));
+        }
+
+        sql.Append(" ORDER BY c.seq DESC");
+        var definition = new QueryDefinition(sql.ToString());
+        foreach (var (name, value) in parameters)
+        {
+            definition.WithParameter(name, value);
+        }
+
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var rows = await CosmosQueries.TakeAsync<TicketRow>(container, definition, query.Limit + 1, partitionKey: null, retry, cancellationToken);
+        var items = rows.Take(query.Limit).Select(r => Ticket.Rehydrate(r.Snapshot, r.Version)).ToArray();
+        return new Page<Ticket>(items, rows.Count > query.Limit ? Paging.EncodeKey(rows[query.Limit - 1].Seq) : null);
+    }
+
+    public async Task<Page<HistoryEntry>> HistoryAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var after = cursor is null ? 0 : Paging.DecodeKey(cursor);
+        var history = (await ReadAsync(container, ticketId, cancellationToken))?.Document.History ?? [];
+        var items = history.Skip((int)Math.Min(after, history.Count)).Take(limit).ToArray();
+        var end = after + items.Length;
+        return new Page<HistoryEntry>(items, end < history.Count ? Paging.EncodeKey(end) : null);
+    }
+
+    private async Task<Loaded?> ReadAsync(Container container, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var read = await retry.RunAsync(ct => container.ReadItemAsync<TicketDocument>(id, new PartitionKey(id), cancellationToken: ct), cancellationToken);
+            return new Loaded(read.Resource, read.ETag);
+        }
+        catch (CosmosException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private static ConcurrencyConflictException Conflict(Ticket ticket) =>
+        new($"Ticket {ticket.Number} was changed by someone else since version {ticket.Version}.");
+
+    private sealed record Loaded(TicketDocument Document, string ETag);
+
+    private sealed record TicketRow(long Seq, long Version, TicketSnapshot Snapshot);
+}
+
+/// <summary>
+/// The stored shape of a ticket: query columns at the top level, the rest unindexed.
+/// <see cref="Events"/> holds the events of the ticket's latest writes, oldest first: the change
+/// feed may skip intermediate versions of a document, so each version carries the events of the
+/// writes before it as well (up to <see cref="RetainedEvents"/>), the relay's change-feed
+/// function publishes the <c>events</c> array of every document it is given, and consumers drop
+/// the event ids they have already seen.
+/// </summary>
+internal sealed record TicketDocument(
+    string Id,
+    string TicketId,
+    string Type,
+    long Seq,
+    long Version,
+    string Number,
+    bool IsOpen,
+    string Status,
+    string Priority,
+    string? AssigneeId,
+    string? TeamId,
+    string? AccountId,
+    string ContactId,
+    string UpdatedAt,
+    string? LateAt,
+    string? SlaNextAt,
+    string Search,
+    TicketSnapshot Snapshot,
+    IReadOnlyList<HistoryEntry> History,
+    IReadOnlyList<DomainEvent> Events)
+{
+    /// <summary>
+    /// An event drops out of the document after this many later events of the same ticket:
+    /// far more than one ticket receives between two change-feed polls (seconds apart).
+    /// </summary>
+    public const int RetainedEvents = 50;
+
+    public static TicketDocument Of(TicketSnapshot s, TicketSchedule schedule, long seq, long version, IReadOnlyList<HistoryEntry> history, IReadOnlyList<DomainEvent> events) =>
+        new(
+            s.Id,
+            s.Id,
+            "ticket",
+            seq,
+            version,
+            s.Number,
+            s.Status.IsActive(),
+            Names.Of(s.Status),
+            Names.Of(s.Priority),
+            s.AssigneeId,
+            s.TeamId,
+            s.AccountId,
+            s.Requester.ContactId,
+            Time(s.UpdatedAt),
+            Time(schedule.LateAt),
+            Time(schedule.NextSlaChangeAt),
+            $"{s.Number}\n{s.Subject}\n{s.Description}".ToLowerInvariant(),
+            s,
+            history,
+            events.Count > RetainedEvents ? events.Skip(events.Count - RetainedEvents).ToArray() : events);
+
+    /// <summary>Fixed-width UTC text (seven fractional digits), so string order is time order in queries.</summary>
+    public static string Time(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    public static string? Time(DateTimeOffset? value) => value is { } v ? Time(v) : null;
+}

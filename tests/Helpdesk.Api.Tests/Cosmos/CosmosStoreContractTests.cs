@@ -1,0 +1,52 @@
+using Helpdesk.Api.Storage.Cosmos;
+using Helpdesk.Api.Tests.Storage;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Tests.Cosmos;
+
+/// <summary>The store contract on Cosmos DB (the test server), one database per test.</summary>
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosStoreContractTests(CosmosTestServer server) : StoreContractTests
+{
+    private readonly string _database = $"contract-{Guid.NewGuid():N}";
+    private readonly List<CosmosClient> _clients = [];
+
+    protected override Task<Stores> OpenAsync()
+    {
+        var client = server.CreateClient(new CosmosJsonSerializer());
+        _clients.Add(client);
+        var containers = new CosmosContainers(client, Options.Create(new CosmosOptions { Endpoint = server.Endpoint.ToString(), Database = _database }));
+        var retry = new CosmosRetry(TimeProvider.System);
+        var sequence = new CosmosSequence(containers, retry);
+        var keys = new CosmosUniqueKeys(containers, retry);
+        return Task.FromResult(new Stores(
+            new CosmosTicketStore(containers, sequence, keys, new DueDateScheduler(), retry),
+            sequence,
+            new CosmosDirectoryStore(containers, sequence, keys, retry),
+            new CosmosIdempotencyStore(containers, retry)));
+    }
+
+    protected override async Task<IReadOnlyList<DomainEvent>> PendingEventsAsync(string ticketId)
+    {
+        var client = server.CreateClient(new CosmosJsonSerializer());
+        _clients.Add(client);
+        var document = await client.GetContainer(_database, CosmosContainers.Tickets).ReadItemAsync<TicketDocument>(ticketId, new PartitionKey(ticketId));
+        return document.Resource.Events;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (_clients.Count > 0)
+        {
+            using var deleted = await _clients[0].GetDatabase(_database).DeleteStreamAsync();
+        }
+
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Data.Sqlite;
+
+namespace Helpdesk.Api.Tests.Storage;
+
+/// <summary>The store contract on the embedded SQLite store, one database file per test.</summary>
+public sealed class SqliteStoreContractTests : StoreContractTests
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "helpdesk-tests", Guid.NewGuid().ToString("N"));
+
+    protected override Task<Stores> OpenAsync()
+    {
+        var database = new SqliteDatabase(_folder);
+        database.Migrate([SqliteSchema.Foundation, SqliteSchema.TicketSchedule]);
+        var tickets = new SqliteTicketStore(database, new DueDateScheduler());
+        return Task.FromResult(new Stores(tickets, tickets, new SqliteDirectoryStore(database), new SqliteIdempotencyStore(database)));
+    }
+
+    protected override async Task<IReadOnlyList<DomainEvent>> PendingEventsAsync(string ticketId)
+    {
+        var database = new SqliteDatabase(_folder);
+        await using var connection = await database.OpenAsync(default);
+        await using var command = connection.Command("SELECT doc FROM outbox WHERE ticket_id = $id AND published_at IS NULL ORDER BY seq", null, ("$id", ticketId));
+        await using var reader = await command.ExecuteReaderAsync();
+        var events = new List<DomainEvent>();
+        while (await reader.ReadAsync())
+        {
+            events.Add(StoreJson.Deserialize<DomainEvent>(reader.GetString(0)));
+        }
+
+        return events;
+    }
+
+    public override Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        if (System.IO.Directory.Exists(_folder))
+        {
+            System.IO.Directory.Delete(_folder, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+}
