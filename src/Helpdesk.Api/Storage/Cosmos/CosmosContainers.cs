@@ -67,7 +67,8 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
             policy.ExcludedPaths.Add(new ExcludedPath { Path = path });
         }
 
-        // Equality filters first, the sort key (seq, newest first) last: one composite index per view.
+        // Equality filters first, the sort key (seq, newest first) last: one composite index per
+        // view, matched path for path by the ORDER BY of CosmosTicketStore.QueryAsync.
         string[][] views =
         [
             ["/type", "/isOpen"],

@@ -123,21 +123,33 @@ public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequenc
             parameters[name] = value;
         }
 
+        // The equality filters the view's composite index starts with; the ORDER BY names them
+        // too, so the query reads that index range in seq order (docs/adr/0004-cosmos-containers.md).
+        string[] index = ["type"];
         if (query.View != TicketView.All)
         {
             sql.Append(" AND c.isOpen = true");
+            index = ["type", "isOpen"];
         }
 
         switch (query.View)
         {
             case TicketView.Mine:
                 Where("c.assigneeId = @me", "@me", query.CallerAgentId ?? string.Empty);
+                index = ["type", "isOpen", "assigneeId"];
                 break;
             case TicketView.Team:
                 var teams = query.CallerTeamIds ?? [];
                 if (teams.Count == 0)
                 {
                     return new Page<Ticket>([], null);
+                }
+
+                if (teams.Count == 1)
+                {
+                    Where("c.teamId = @team0", "@team0", teams[0]);
+                    index = ["type", "isOpen", "teamId"];
+                    break;
                 }
 
                 sql.Append(" AND c.teamId IN (")
@@ -150,10 +162,20 @@ public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequenc
 
                 break;
             case TicketView.Unassigned:
-                sql.Append(" AND IS_NULL(c.assigneeId)");
+                sql.Append(" AND c.assigneeId = null");
+                index = ["type", "isOpen", "assigneeId"];
                 break;
             case TicketView.Late:
                 Where("IS_STRING(c.lateAt) AND c.lateAt <= @now", "@now", TicketDocument.Time(query.Now));
+                break;
+            case TicketView.All when query.Status is not null:
+                index = ["type", "status"];
+                break;
+            case TicketView.All when query.AccountId is not null:
+                index = ["type", "accountId"];
+                break;
+            case TicketView.All when query.ContactId is not null:
+                index = ["type", "contactId"];
                 break;
         }
 
@@ -197,7 +219,7 @@ public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequenc
             Where("c.seq < @after", "@after", Paging.DecodeKey(query.Cursor));
         }
 
-        sql.Append(" ORDER BY c.seq DESC");
+        sql.Append(" ORDER BY ").AppendJoin(", ", index.Select(path => $"c.{path}")).Append(", c.seq DESC");
         var definition = new QueryDefinition(sql.ToString());
         foreach (var (name, value) in parameters)
         {
