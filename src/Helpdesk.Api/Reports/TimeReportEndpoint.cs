@@ -1,5 +1,6 @@
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Expenses;
 using Helpdesk.Api.Time;
 using Helpdesk.Domain.Work;
 
@@ -9,6 +10,8 @@ public sealed record NamedAgentTime(string AgentId, string? Name, TimeTotals Tim
 
 public sealed record NamedAccountTime(string? AccountId, string? Name, TimeTotals Time, HourBankUse? HourBank);
 
+public sealed record AccountExpenses(string? AccountId, string? Name, IReadOnlyList<MoneyTotal> Totals);
+
 public sealed record TimeReportResponse(
     string Month,
     DateOnly From,
@@ -16,15 +19,18 @@ public sealed record TimeReportResponse(
     TimeTotals Totals,
     IReadOnlyList<NamedAgentTime> ByAgent,
     IReadOnlyList<NamedAccountTime> ByAccount,
-    IReadOnlyList<TicketTime> ByTicket);
+    IReadOnlyList<TicketTime> ByTicket,
+    IReadOnlyList<MoneyTotal> Expenses,
+    IReadOnlyList<AccountExpenses> ExpensesByAccount);
 
 /// <summary>
-/// GET /api/reports/time?month=YYYY-MM[&amp;format=csv]: the monthly time report. Work dates are
-/// already days in each account's time zone, so the month is a plain range of dates.
+/// GET /api/reports/time?month=YYYY-MM[&amp;format=csv]: the monthly time report, with the month's
+/// products and expenses totalled per currency. Work dates are already days in each account's
+/// time zone, so the month is a plain range of dates.
 /// </summary>
 internal static class TimeReportEndpoint
 {
-    public static async Task<IResult> HandleAsync(string? month, string? format, ITimeStore store, IDirectoryStore directory, CancellationToken ct)
+    public static async Task<IResult> HandleAsync(string? month, string? format, ITimeStore store, ICostLineStore lines, IDirectoryStore directory, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var period = Months.TryParse(month);
@@ -68,7 +74,17 @@ internal static class TimeReportEndpoint
             byAccount.Add(new NamedAccountTime(account.AccountId, found?.Value.Name, account.Time, account.HourBank));
         }
 
-        var response = new TimeReportResponse(name, from, to, report.Totals, byAgent, byAccount, report.ByTicket);
+        var costs = await lines.RowsAsync(from, to, ct);
+        var expensesByAccount = new List<AccountExpenses>();
+        foreach (var account in costs.GroupBy(c => c.AccountId ?? string.Empty, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var accountId = account.Key.Length == 0 ? null : account.Key;
+            var found = accountId is null ? null : await directory.FindAsync(DirectoryKinds.Account, accountId, ct);
+            expensesByAccount.Add(new AccountExpenses(accountId, found?.Value.Name, CostLine.Totals(account.Select(c => c.Line))));
+        }
+
+        var response = new TimeReportResponse(
+            name, from, to, report.Totals, byAgent, byAccount, report.ByTicket, CostLine.Totals(costs.Select(c => c.Line)), expensesByAccount);
         return format == "csv" ? ToCsv(response).ToResult($"time-{name}.csv") : TypedResults.Ok(response);
     }
 
@@ -76,7 +92,7 @@ internal static class TimeReportEndpoint
     {
         var csv = new Csv().Row(
             "section", "id", "name", "minutes", "hours", "billableMinutes", "billableHours", "nonBillableMinutes", "nonBillableHours",
-            "hoursIncluded", "hoursLeft", "overrunHours", "overrun");
+            "hoursIncluded", "hoursLeft", "overrunHours", "overrun", "currency", "amount", "billableAmount");
         csv.Row(Time("total", report.Month, null, report.Totals, null));
         foreach (var agent in report.ByAgent)
         {
@@ -93,12 +109,28 @@ internal static class TimeReportEndpoint
             csv.Row(Time("ticket", ticket.TicketId, ticket.TicketNumber, ticket.Time, null));
         }
 
+        foreach (var total in report.Expenses)
+        {
+            csv.Row(Money("expenses", null, null, total));
+        }
+
+        foreach (var account in report.ExpensesByAccount)
+        {
+            foreach (var total in account.Totals)
+            {
+                csv.Row(Money("accountExpenses", account.AccountId, account.Name, total));
+            }
+        }
+
         return csv;
     }
+
+    private static object?[] Money(string section, string? id, string? name, MoneyTotal total) =>
+        [section, id, name, null, null, null, null, null, null, null, null, null, null, total.Currency, total.Amount, total.BillableAmount];
 
     private static object?[] Time(string section, string? id, string? name, TimeTotals t, HourBankUse? bank) =>
     [
         section, id, name, t.Minutes, t.Hours, t.BillableMinutes, t.BillableHours, t.NonBillableMinutes, t.NonBillableHours,
-        bank?.HoursIncluded, bank?.HoursLeft, bank?.OverrunHours, bank?.Overrun,
+        bank?.HoursIncluded, bank?.HoursLeft, bank?.OverrunHours, bank?.Overrun, null, null, null,
     ];
 }

@@ -10,10 +10,13 @@ public static class WorkEventTypes
     public const string TimeLogged = "ticket.timeLogged";
     public const string TimeChanged = "ticket.timeChanged";
     public const string TimeRemoved = "ticket.timeRemoved";
+    public const string LineAdded = "ticket.lineAdded";
+    public const string LineChanged = "ticket.lineChanged";
+    public const string LineRemoved = "ticket.lineRemoved";
 }
 
 /// <summary>
-/// Work recorded on a ticket (time entries). The entries live in their own rows; the ticket
+/// Work recorded on a ticket (time entries, products and expenses). The entries live in their own rows; the ticket
 /// keeps the history line and the event of each change, written in the same transaction.
 /// Work may be recorded on a closed ticket only when the setting allows it.
 /// </summary>
@@ -89,6 +92,32 @@ public sealed partial class Ticket
             TimeData(entry));
     }
 
+    public void AddLine(CostLine line, bool allowOnClosed, Actor by, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        EnsureWorkAllowed(line.TicketId, allowOnClosed);
+        Record("lineAdded", WorkEventTypes.LineAdded, by, now, [.. LineFields(null, line)], line.Description, LineData(line));
+    }
+
+    public void ChangeLine(CostLine before, CostLine after, bool allowOnClosed, Actor by, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        EnsureWorkAllowed(after.TicketId, allowOnClosed);
+        var changes = LineFields(before, after).ToArray();
+        if (changes.Length > 0)
+        {
+            Record("lineChanged", WorkEventTypes.LineChanged, by, now, changes, after.Description, LineData(after));
+        }
+    }
+
+    public void RemoveLine(CostLine line, bool allowOnClosed, Actor by, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        EnsureWorkAllowed(line.TicketId, allowOnClosed);
+        Record("lineRemoved", WorkEventTypes.LineRemoved, by, now, [.. LineFields(line, null)], line.Description, LineData(line));
+    }
+
     /// <summary>Closed tickets are read-only, also for work, unless the setting says otherwise.</summary>
     public void EnsureWorkAllowed(string ticketId, bool allowOnClosed)
     {
@@ -112,6 +141,41 @@ public sealed partial class Ticket
         ("workDate", Format(entry.WorkDate)),
         ("source", Names.Of(entry.Source)),
     ];
+
+    private static IEnumerable<FieldChange> LineFields(CostLine? before, CostLine? after)
+    {
+        (string Field, Func<CostLine, string?> Value)[] fields =
+        [
+            ("lineKind", l => Names.Of(l.Kind)),
+            ("lineDescription", l => l.Description),
+            ("quantity", l => Format(l.Quantity)),
+            ("unitPrice", l => Format(l.UnitPrice)),
+            ("currency", l => l.Currency),
+            ("amount", l => Format(l.Amount)),
+            ("billable", l => Format(l.Billable)),
+            ("lineDate", l => Format(l.Date)),
+        ];
+        foreach (var (field, value) in fields)
+        {
+            var from = before is null ? null : value(before);
+            var to = after is null ? null : value(after);
+            if (from != to)
+            {
+                yield return new FieldChange(field, from, to);
+            }
+        }
+    }
+
+    private static (string Key, string? Value)[] LineData(CostLine line) =>
+    [
+        ("lineId", line.Id),
+        ("kind", Names.Of(line.Kind)),
+        ("amount", Format(line.Amount)),
+        ("currency", line.Currency),
+        ("billable", Format(line.Billable)),
+    ];
+
+    private static string Format(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Format(DateOnly value) => value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

@@ -50,7 +50,7 @@ public sealed class TimeReportTests(HelpdeskApp app) : IClassFixture<HelpdeskApp
         bytes.Take(3).ShouldBe(new byte[] { 0xEF, 0xBB, 0xBF });
         var lines = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         var header = lines[0].Split(',');
-        header.ShouldBe(["section", "id", "name", "minutes", "hours", "billableMinutes", "billableHours", "nonBillableMinutes", "nonBillableHours", "hoursIncluded", "hoursLeft", "overrunHours", "overrun"]);
+        header.ShouldBe(["section", "id", "name", "minutes", "hours", "billableMinutes", "billableHours", "nonBillableMinutes", "nonBillableHours", "hoursIncluded", "hoursLeft", "overrunHours", "overrun", "currency", "amount", "billableAmount"]);
         var rows = lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second)).ToArray();
         var total = rows.Single(r => r["section"] == "total");
         total["minutes"].ShouldBe("185");

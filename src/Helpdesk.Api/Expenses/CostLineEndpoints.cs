@@ -1,0 +1,145 @@
+using FluentValidation;
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Api.Time;
+using Helpdesk.Domain.Work;
+
+namespace Helpdesk.Api.Expenses;
+
+public sealed record CostLineRequest(CostLineKind? Kind, string? Description, decimal? Quantity, decimal? UnitPrice, string? Currency, bool? Billable, DateOnly? Date);
+
+public sealed record CostLineList(IReadOnlyList<CostLine> Items, string? NextCursor, IReadOnlyList<MoneyTotal> Totals);
+
+internal sealed class CostLineValidator : AbstractValidator<CostLineRequest>
+{
+    public CostLineValidator()
+    {
+        RuleFor(r => r.Kind).NotNull();
+        RuleFor(r => r.Description).NotEmpty().MaximumLength(CostLine.MaxDescriptionLength);
+        RuleFor(r => r.Quantity).NotNull().GreaterThan(0).LessThanOrEqualTo(CostLine.MaxQuantity).PrecisionScale(18, CostLine.MaxDecimals, ignoreTrailingZeros: true);
+        RuleFor(r => r.UnitPrice).NotNull().InclusiveBetween(0, CostLine.MaxUnitPrice).PrecisionScale(18, CostLine.MaxDecimals, ignoreTrailingZeros: true);
+        RuleFor(r => r.Currency).NotEmpty().Must(Currencies.IsKnown).WithMessage("The currency is an ISO 4217 code in upper case, e.g. EUR.");
+        RuleFor(r => r.Billable).NotNull();
+    }
+}
+
+/// <summary>Products and expenses on a ticket (FEATURES.md §6): staff add them; the author or a supervisor changes them.</summary>
+public static class CostLineEndpoints
+{
+    public static IServiceCollection AddExpenses(this IServiceCollection services) =>
+        services
+            .AddSqliteMigration(SqliteCostLineStore.Schema.Name, SqliteCostLineStore.Schema.Sql)
+            .AddSingleton<ICostLineStore, SqliteCostLineStore>()
+            .AddSingleton<IValidator<CostLineRequest>, CostLineValidator>();
+
+    public static RouteGroupBuilder MapExpenseEndpoints(this RouteGroupBuilder api)
+    {
+        var lines = api.MapGroup("/tickets/{id}/cost-lines").WithTags("expenses").RequireAuthorization(Policies.Staff);
+        lines.MapGet("/", ListAsync).WithName("ListCostLines");
+        lines.MapPost("/", CreateAsync).Validate<CostLineRequest>().Idempotent().WithName("CreateCostLine");
+        lines.MapGet("/{lineId}", GetAsync).WithName("GetCostLine");
+        lines.MapPut("/{lineId}", UpdateAsync).Validate<CostLineRequest>().WithName("UpdateCostLine");
+        lines.MapDelete("/{lineId}", DeleteAsync).WithName("DeleteCostLine");
+        return api;
+    }
+
+    private static async Task<IResult> ListAsync(string id, ITicketStore tickets, ICostLineStore store, int? limit, string? cursor, CancellationToken ct)
+    {
+        if (limit is < 1 or > Paging.MaxLimit)
+        {
+            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+        }
+
+        if (await tickets.FindAsync(id, ct) is null)
+        {
+            return Problems.NotFound("ticket");
+        }
+
+        var page = await store.ListAsync(id, limit ?? Paging.DefaultLimit, cursor, ct);
+        return TypedResults.Ok(new CostLineList([.. page.Items.Select(l => l.Value)], page.NextCursor, CostLine.Totals(await store.AllAsync(id, ct))));
+    }
+
+    private static async Task<IResult> GetAsync(string id, string lineId, ICostLineStore store, HttpResponse response, CancellationToken ct)
+    {
+        var line = await store.FindAsync(id, lineId, ct);
+        if (line is null)
+        {
+            return Problems.NotFound("cost line");
+        }
+
+        ETags.Set(response, line.Version);
+        return TypedResults.Ok(line.Value);
+    }
+
+    private static Task<IResult> CreateAsync(string id, CostLineRequest request, TimeWork work, ICostLineStore store, WorkDates dates, TimeProvider clock, HttpResponse response, CancellationToken ct) =>
+        work.RunAsync(id, async c =>
+        {
+            var date = request.Date ?? await dates.DateOfAsync(c.Ticket, c.Now, ct);
+            var line = CostLine.Add(
+                Ids.New("col", clock), id, c.Actor.Id, request.Kind!.Value, request.Description!, request.Quantity!.Value, request.UnitPrice!.Value, request.Currency!, request.Billable!.Value, date, c.Now);
+            c.Ticket.AddLine(line, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
+            await store.SaveAsync(c.Ticket, new Versioned<CostLine>(line, 0), ct);
+            ETags.Set(response, 1);
+            return TypedResults.Created($"/api/tickets/{id}/cost-lines/{line.Id}", line);
+        }, ct);
+
+    private static Task<IResult> UpdateAsync(string id, string lineId, CostLineRequest request, TimeWork work, ICostLineStore store, HttpContext http, CancellationToken ct) =>
+        work.RunAsync(id, async c =>
+        {
+            var found = await store.FindAsync(id, lineId, ct);
+            if (found is null)
+            {
+                return Problems.NotFound("cost line");
+            }
+
+            if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
+            {
+                return refused;
+            }
+
+            if (!c.MayChange(found.Value.AgentId))
+            {
+                return TimeWork.NotAuthor();
+            }
+
+            var changed = found.Value.Change(
+                request.Kind!.Value, request.Description!, request.Quantity!.Value, request.UnitPrice!.Value, request.Currency!, request.Billable!.Value, request.Date ?? found.Value.Date, c.Now);
+            c.Ticket.ChangeLine(found.Value, changed, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
+            if (c.Ticket.PendingHistory.Count == 0)
+            {
+                ETags.Set(http.Response, found.Version);
+                return TypedResults.Ok(found.Value);
+            }
+
+            await store.SaveAsync(c.Ticket, found with { Value = changed }, ct);
+            ETags.Set(http.Response, found.Version + 1);
+            return TypedResults.Ok(changed);
+        }, ct);
+
+    private static Task<IResult> DeleteAsync(string id, string lineId, TimeWork work, ICostLineStore store, HttpRequest http, CancellationToken ct) =>
+        work.RunAsync(id, async c =>
+        {
+            var found = await store.FindAsync(id, lineId, ct);
+            if (found is null)
+            {
+                return Problems.NotFound("cost line");
+            }
+
+            if (ETags.RequireMatch(http, found.Version) is { } refused)
+            {
+                return refused;
+            }
+
+            if (!c.MayChange(found.Value.AgentId))
+            {
+                return TimeWork.NotAuthor();
+            }
+
+            c.Ticket.RemoveLine(found.Value, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
+            await store.RemoveAsync(c.Ticket, found, ct);
+            return TypedResults.NoContent();
+        }, ct);
+}
