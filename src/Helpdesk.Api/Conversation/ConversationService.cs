@@ -119,42 +119,82 @@ public sealed class ConversationService(
         }
     }
 
-    private async Task<PostedMessage> FollowUpAsync(Ticket closed, MessageDraft draft, CancellationToken cancellationToken)
+    /// <summary>
+    /// A customer opens a ticket (portal, or a new mail thread): the body is the ticket's
+    /// description (as text) and its first public message (as HTML), stored together.
+    /// </summary>
+    public Task<PostedMessage> OpenCustomerTicketAsync(Contact from, string subject, string html, IReadOnlyList<string> cc, Priority priority, string source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        var draft = new MessageDraft(Actor.Customer(from.Id), from.Name ?? from.Email, MessageVisibility.Public, HtmlSanitizer.Sanitize(html), cc, source);
+        if (draft.Body.IsEmpty)
+        {
+            throw new DomainValidationException("body", "The message has no content once unsafe HTML is removed.");
+        }
+
+        var description = draft.Body.Text.Length > Ticket.MaxDescriptionLength ? draft.Body.Text[..Ticket.MaxDescriptionLength] : draft.Body.Text;
+        return OpenAsync(
+            (id, number) => new NewTicket(
+                Id: id,
+                Number: number,
+                Subject: subject,
+                Description: description,
+                Requester: new Requester(from.Id, from.Email, from.Name),
+                AccountId: from.AccountId,
+                Priority: priority,
+                Type: null,
+                Group: null,
+                Severity: null,
+                Impact: null,
+                TeamId: null,
+                AssigneeId: null,
+                StartAt: null,
+                DueAt: null,
+                Tags: [],
+                NotifyCustomer: true),
+            draft,
+            cancellationToken);
+    }
+
+    /// <summary>A customer wrote to a closed ticket: a new ticket continues it, with their message as the first one.</summary>
+    private Task<PostedMessage> FollowUpAsync(Ticket closed, MessageDraft draft, CancellationToken cancellationToken) =>
+        OpenAsync(
+            (id, number) => new NewTicket(
+                Id: id,
+                Number: number,
+                Subject: closed.Subject,
+                Description: null,
+                Requester: closed.Requester,
+                AccountId: closed.AccountId,
+                Priority: closed.Priority,
+                Type: closed.Type,
+                Group: closed.Group,
+                Severity: closed.Severity,
+                Impact: closed.Impact,
+                TeamId: closed.TeamId,
+                AssigneeId: null,
+                StartAt: null,
+                DueAt: null,
+                Tags: closed.Tags,
+                NotifyCustomer: closed.NotifyCustomer,
+                FollowUpOfId: closed.Id),
+            draft,
+            cancellationToken);
+
+    private async Task<PostedMessage> OpenAsync(Func<string, string, NewTicket> describe, MessageDraft draft, CancellationToken cancellationToken)
     {
         var settings = ticketOptions.Value;
         for (var attempt = 1; ; attempt++)
         {
             var now = clock.GetUtcNow();
             var number = settings.NumberFormat.Format(now, await sequence.NextAsync(settings.NumberFormat.SequenceKey(now), cancellationToken));
-            var followUp = Ticket.Create(
-                new NewTicket(
-                    Id: Ids.New("t", clock),
-                    Number: number,
-                    Subject: closed.Subject,
-                    Description: null,
-                    Requester: closed.Requester,
-                    AccountId: closed.AccountId,
-                    Priority: closed.Priority,
-                    Type: closed.Type,
-                    Group: closed.Group,
-                    Severity: closed.Severity,
-                    Impact: closed.Impact,
-                    TeamId: closed.TeamId,
-                    AssigneeId: null,
-                    StartAt: null,
-                    DueAt: null,
-                    Tags: closed.Tags,
-                    NotifyCustomer: closed.NotifyCustomer,
-                    FollowUpOfId: closed.Id),
-                draft.Author,
-                settings.Settings,
-                now);
-            var message = Build(followUp.Id, draft, now);
-            Record(followUp, message, now);
+            var ticket = Ticket.Create(describe(Ids.New("t", clock), number), draft.Author, settings.Settings, now);
+            var message = Build(ticket.Id, draft, now);
+            Record(ticket, message, now);
             try
             {
-                await messages.SaveAsync(followUp, message, cancellationToken);
-                return new PostedMessage(followUp, message);
+                await messages.SaveAsync(ticket, message, cancellationToken);
+                return new PostedMessage(ticket, message);
             }
             catch (UniqueConstraintException e) when (e.Field == "number" && attempt < MaxNumberAttempts)
             {

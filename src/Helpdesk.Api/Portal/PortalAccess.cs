@@ -1,0 +1,55 @@
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Directory;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Portal;
+
+/// <summary>Customer portal settings (configuration section <c>Portal</c>).</summary>
+public sealed class PortalOptions
+{
+    public const string Section = "Portal";
+
+    /// <summary>A customer sees every ticket of their account, not only the ones they asked.</summary>
+    public bool AccountWideTickets { get; set; }
+}
+
+/// <summary>
+/// What the calling customer may see: their own tickets, or their account's when configured.
+/// Anything else is reported as missing, never as forbidden, so ticket ids reveal nothing.
+/// </summary>
+public sealed class PortalAccess(CurrentUser user, IDirectoryStore directory, ITicketStore tickets, IOptions<PortalOptions> options)
+{
+    private Contact? _contact;
+
+    /// <summary>The caller's active contact, or null when the token names none.</summary>
+    public async Task<Contact?> ContactAsync(CancellationToken cancellationToken)
+    {
+        if (_contact is null && user.ContactId is not null)
+        {
+            _contact = (await directory.FindAsync(DirectoryKinds.Contact, user.ContactId, cancellationToken))?.Value;
+        }
+
+        return _contact is { Active: true } ? _contact : null;
+    }
+
+    public bool AccountWide => options.Value.AccountWideTickets;
+
+    public async Task<Ticket?> FindVisibleAsync(string ticketId, CancellationToken cancellationToken)
+    {
+        var contact = await ContactAsync(cancellationToken);
+        if (contact is null)
+        {
+            return null;
+        }
+
+        var ticket = await tickets.FindAsync(ticketId, cancellationToken);
+        return ticket is not null && CanSee(contact, ticket) ? ticket : null;
+    }
+
+    public bool CanSee(Contact contact, Ticket ticket) =>
+        ticket.Requester.ContactId == contact.Id
+        || (AccountWide && contact.AccountId is not null && ticket.AccountId == contact.AccountId);
+}

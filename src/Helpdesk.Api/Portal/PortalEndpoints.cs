@@ -1,0 +1,176 @@
+using FluentValidation;
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Conversation;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Tickets;
+
+namespace Helpdesk.Api.Portal;
+
+public sealed record PortalTicketRequest(string? Subject, string? Description, string? Priority, IReadOnlyList<string>? Cc);
+
+public sealed record PortalMessageRequest(string? Body, IReadOnlyList<string>? Cc);
+
+/// <summary>A ticket as its customer sees it: no assignment, tags or internal fields, public messages only.</summary>
+public sealed record PortalTicketResponse(
+    string Id,
+    string Number,
+    string Subject,
+    string? Description,
+    TicketStatus Status,
+    Priority Priority,
+    RequesterResponse Requester,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? EndAt,
+    string? FollowUpOfId,
+    IReadOnlyList<MessageResponse>? Messages = null)
+{
+    public static PortalTicketResponse From(Ticket t, IReadOnlyList<MessageResponse>? messages = null) => new(
+        t.Id,
+        t.Number,
+        t.Subject,
+        t.Description,
+        t.Status,
+        t.Priority,
+        new RequesterResponse(t.Requester.ContactId, t.Requester.Email, t.Requester.Name),
+        t.CreatedAt,
+        t.UpdatedAt,
+        t.EndAt,
+        t.FollowUpOfId,
+        messages);
+}
+
+internal sealed class PortalTicketValidator : AbstractValidator<PortalTicketRequest>
+{
+    public PortalTicketValidator()
+    {
+        RuleFor(r => r.Subject).NotEmpty().MaximumLength(Ticket.MaxSubjectLength);
+        RuleFor(r => r.Description).NotEmpty().MaximumLength(PostMessageValidator.MaxBodyLength);
+        RuleFor(r => r.Priority).Must(p => p is null || Names.TryParse<Priority>(p, out _)).WithMessage("The priority is urgent, high, normal or low.");
+        RuleFor(r => r.Cc).Must(c => c is null || c.Count <= PostMessageValidator.MaxCc).WithMessage($"At most {PostMessageValidator.MaxCc} addresses in cc.");
+        RuleForEach(r => r.Cc).ValidEmail();
+    }
+}
+
+internal sealed class PortalMessageValidator : AbstractValidator<PortalMessageRequest>
+{
+    public PortalMessageValidator()
+    {
+        RuleFor(r => r.Body).NotEmpty().MaximumLength(PostMessageValidator.MaxBodyLength);
+        RuleFor(r => r.Cc).Must(c => c is null || c.Count <= PostMessageValidator.MaxCc).WithMessage($"At most {PostMessageValidator.MaxCc} addresses in cc.");
+        RuleForEach(r => r.Cc).ValidEmail();
+    }
+}
+
+/// <summary>The customer portal of API.md: a customer's own tickets, public messages only; any other id is 404.</summary>
+public static class PortalEndpoints
+{
+    public static IServiceCollection AddPortal(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<PortalOptions>(configuration.GetSection(PortalOptions.Section));
+        return services
+            .AddSingleton<IValidator<PortalTicketRequest>, PortalTicketValidator>()
+            .AddSingleton<IValidator<PortalMessageRequest>, PortalMessageValidator>()
+            .AddScoped<PortalAccess>();
+    }
+
+    public static RouteGroupBuilder MapPortalEndpoints(this RouteGroupBuilder api)
+    {
+        var portal = api.MapGroup("/portal/tickets").WithTags("portal").RequireAuthorization(Policies.Customer);
+        portal.MapGet("/", ListAsync).WithName("PortalListTickets");
+        portal.MapGet("/{id}", GetAsync).WithName("PortalGetTicket");
+        portal.MapGet("/{id}/messages", ListMessagesAsync).WithName("PortalListMessages");
+        portal.MapPost("/", OpenAsync).Validate<PortalTicketRequest>().Idempotent().WithName("PortalOpenTicket");
+        portal.MapPost("/{id}/messages", ReplyAsync).Validate<PortalMessageRequest>().Idempotent().WithName("PortalPostMessage");
+        return api;
+    }
+
+    private static IResult NotAContact() =>
+        Problems.Result(Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-a-contact"), "The token names no active contact.", "Portal routes need a customer token whose contact_id is an active contact."));
+
+    private static async Task<IResult> ListAsync(PortalAccess access, ITicketStore tickets, TimeProvider clock, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > Paging.MaxLimit)
+        {
+            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+        }
+
+        var contact = await access.ContactAsync(cancellationToken);
+        if (contact is null)
+        {
+            return NotAContact();
+        }
+
+        var accountWide = access.AccountWide && contact.AccountId is not null;
+        var page = await tickets.QueryAsync(
+            new TicketQuery(
+                TicketView.All,
+                clock.GetUtcNow(),
+                limit ?? Paging.DefaultLimit,
+                cursor,
+                AccountId: accountWide ? contact.AccountId : null,
+                ContactId: accountWide ? null : contact.Id),
+            cancellationToken);
+        return TypedResults.Ok(page.Map(t => PortalTicketResponse.From(t)));
+    }
+
+    private static async Task<IResult> GetAsync(string id, PortalAccess access, IConversationStore messages, CancellationToken cancellationToken)
+    {
+        var ticket = await access.FindVisibleAsync(id, cancellationToken);
+        if (ticket is null)
+        {
+            return Problems.NotFound("ticket");
+        }
+
+        var thread = await messages.ListAsync(ticket.Id, includeInternal: false, Paging.MaxLimit, null, cancellationToken);
+        return TypedResults.Ok(PortalTicketResponse.From(ticket, thread.Items.Select(m => MessageResponse.From(m, [])).ToArray()));
+    }
+
+    private static async Task<IResult> ListMessagesAsync(string id, PortalAccess access, IConversationStore messages, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > Paging.MaxLimit)
+        {
+            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+        }
+
+        var ticket = await access.FindVisibleAsync(id, cancellationToken);
+        if (ticket is null)
+        {
+            return Problems.NotFound("ticket");
+        }
+
+        var page = await messages.ListAsync(ticket.Id, includeInternal: false, limit ?? Paging.DefaultLimit, cursor, cancellationToken);
+        return TypedResults.Ok(page.Map(m => MessageResponse.From(m, [])));
+    }
+
+    private static async Task<IResult> OpenAsync(PortalTicketRequest request, PortalAccess access, ConversationService conversation, HttpRequest http, CancellationToken cancellationToken)
+    {
+        var contact = await access.ContactAsync(cancellationToken);
+        if (contact is null)
+        {
+            return NotAContact();
+        }
+
+        var priority = request.Priority is null ? Priority.Normal : Enum.Parse<Priority>(request.Priority, ignoreCase: true);
+        var opened = await conversation.OpenCustomerTicketAsync(contact, request.Subject!.Trim(), request.Description!, request.Cc ?? [], priority, MessageSources.Portal, cancellationToken);
+        return TypedResults.Created($"{http.PathBase}/api/portal/tickets/{opened.Ticket.Id}", PortalTicketResponse.From(opened.Ticket, [MessageResponse.From(opened.Message, [])]));
+    }
+
+    private static async Task<IResult> ReplyAsync(string id, PortalMessageRequest request, PortalAccess access, ConversationService conversation, HttpRequest http, CancellationToken cancellationToken)
+    {
+        var ticket = await access.FindVisibleAsync(id, cancellationToken);
+        var contact = await access.ContactAsync(cancellationToken);
+        if (ticket is null || contact is null)
+        {
+            return Problems.NotFound("ticket");
+        }
+
+        var posted = await conversation.AddCustomerMessageAsync(ticket.Id, contact, request.Body!, request.Cc ?? [], MessageSources.Portal, cancellationToken);
+        return posted is null
+            ? Problems.NotFound("ticket")
+            : TypedResults.Created($"{http.PathBase}/api/portal/tickets/{posted.Ticket.Id}/messages", MessageResponse.From(posted.Message, []));
+    }
+}
