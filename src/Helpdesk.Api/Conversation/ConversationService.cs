@@ -21,8 +21,12 @@ public sealed class ConversationOptions
     public bool FollowUpOnClosedTicket { get; set; } = true;
 }
 
-/// <summary>A message about to be added: who writes, for whom, what (already sanitised) and to whom in copy.</summary>
-public sealed record MessageDraft(Actor Author, string? AuthorName, MessageVisibility Visibility, SanitizedBody Body, IReadOnlyList<string> Cc, string Source);
+/// <summary>
+/// A message about to be added: who writes, for whom, what (already sanitised) and to whom in copy.
+/// <paramref name="Id"/> is given by a caller that must recognise its own message on a retry
+/// (inbound mail derives it from the mail's Message-ID); otherwise a new id is drawn.
+/// </summary>
+public sealed record MessageDraft(Actor Author, string? AuthorName, MessageVisibility Visibility, SanitizedBody Body, IReadOnlyList<string> Cc, string Source, string? Id = null);
 
 /// <summary>Where a message landed: the ticket it was added to (a follow-up when the addressed one was closed) and the message.</summary>
 public sealed record PostedMessage(Ticket Ticket, TicketMessage Message);
@@ -205,7 +209,7 @@ public sealed class ConversationService(
 
     private TicketMessage Build(string ticketId, MessageDraft draft, DateTimeOffset now) =>
         new(
-            Ids.New("msg", clock),
+            draft.Id ?? Ids.New("msg", clock),
             ticketId,
             now,
             draft.Author,

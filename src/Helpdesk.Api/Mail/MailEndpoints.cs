@@ -1,3 +1,5 @@
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Triggers;
 
@@ -13,13 +15,16 @@ public static class MailEndpoints
             .Validate(o => o.Mailboxes.All(m => !string.IsNullOrWhiteSpace(m.Id) && !string.IsNullOrWhiteSpace(m.Address)), "Every Mail:Mailboxes entry needs an Id and an Address.")
             .Validate(o => o.SubscriptionMinutes is > 0 and <= RenewMailSubscriptions.MaxSubscriptionMinutes, "Mail:SubscriptionMinutes is from 1 to 10080 (Graph's limit for Outlook messages).")
             .Validate(o => string.IsNullOrWhiteSpace(o.NotificationUrl) || Uri.TryCreate(o.NotificationUrl, UriKind.Absolute, out _), "Mail:NotificationUrl is an absolute URL.")
+            .Validate(o => o.MaxAttempts >= 1 && o.IngestBatchSize >= 1 && o.MaxMailsPerSender >= 1, "Mail:MaxAttempts, IngestBatchSize and MaxMailsPerSender are at least 1.")
             .ValidateOnStart();
         var settings = options.Get<MailOptions>() ?? new MailOptions();
         return services
             .AddSqliteMigration(SqliteMailStore.Schema.Name, SqliteMailStore.Schema.Sql)
             .AddSingleton<SqliteMailStore>()
             .AddGraphMailbox()
-            .AddScheduledJob<RenewMailSubscriptions>(RenewMailSubscriptions.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.CatchUpIntervalSeconds)));
+            .AddScoped<MailThreading>()
+            .AddScheduledJob<RenewMailSubscriptions>(RenewMailSubscriptions.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.CatchUpIntervalSeconds)))
+            .AddScheduledJob<IngestMail>(IngestMail.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.IngestIntervalSeconds)));
     }
 
     public static RouteGroupBuilder MapMailEndpoints(this RouteGroupBuilder api)
@@ -27,6 +32,50 @@ public static class MailEndpoints
         var graph = api.MapGroup("/graph").WithTags("mail").AllowAnonymous();
         graph.MapPost("/notifications", GraphWebhooks.NotificationsAsync).WithName("GraphNotifications");
         graph.MapPost("/lifecycle", GraphWebhooks.LifecycleAsync).WithName("GraphLifecycle");
+
+        var mail = api.MapGroup("/mail").WithTags("mail");
+        mail.MapGet("/quarantine", (SqliteMailStore store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Quarantined, limit, cursor, ct))
+            .RequireAuthorization(Policies.Supervisor).WithName("ListQuarantinedMail");
+        mail.MapPost("/quarantine/{id:long}/release", (long id, SqliteMailStore store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Quarantined, InboundStates.Pending, clock, ct))
+            .RequireAuthorization(Policies.Supervisor).WithName("ReleaseQuarantinedMail");
+        mail.MapPost("/quarantine/{id:long}/drop", (long id, SqliteMailStore store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Quarantined, InboundStates.Dropped, clock, ct))
+            .RequireAuthorization(Policies.Supervisor).WithName("DropQuarantinedMail");
+        mail.MapGet("/dead-letters", (SqliteMailStore store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Dead, limit, cursor, ct))
+            .RequireAuthorization(Policies.Admin).WithName("ListDeadLetterMail");
+        mail.MapPost("/dead-letters/{id:long}/redrive", (long id, SqliteMailStore store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Dead, InboundStates.Pending, clock, ct))
+            .RequireAuthorization(Policies.Admin).WithName("RedriveDeadLetterMail");
+        mail.MapGet("/inbound/{id:long}", async (long id, SqliteMailStore store, CancellationToken ct) =>
+                await store.FindAsync(id, ct) is { } found ? TypedResults.Ok(found) : Problems.NotFound("inbound mail"))
+            .RequireAuthorization(Policies.Staff).WithName("GetInboundMail");
         return api;
+    }
+
+    private static async Task<IResult> ListAsync(SqliteMailStore store, string state, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > Paging.MaxLimit)
+        {
+            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+        }
+
+        var size = limit ?? Paging.DefaultLimit;
+        var items = await store.ListAsync(state, size + 1, cursor is null ? null : Paging.DecodeKey(cursor), cancellationToken);
+        var page = items.Take(size).ToList();
+        return TypedResults.Ok(new Page<InboundMailView>(page, items.Count > size ? Paging.EncodeKey(page[^1].Id) : null));
+    }
+
+    /// <summary>Release or re-drive (back to pending, attempts reset) or drop; 409 when the mail is not in that state.</summary>
+    private static async Task<IResult> MoveAsync(SqliteMailStore store, long id, string from, string to, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (await store.FindAsync(id, cancellationToken) is not { } mail)
+        {
+            return Problems.NotFound("inbound mail");
+        }
+
+        if (!await store.MoveAsync(id, from, to, clock.GetUtcNow(), cancellationToken))
+        {
+            return Problems.Result(Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.Rule("mail-state"), $"The mail is {mail.State}, not {from}.", null));
+        }
+
+        return TypedResults.Ok(await store.FindAsync(id, cancellationToken));
     }
 }

@@ -284,6 +284,101 @@ public sealed class SqliteMailStore(SqliteDatabase database)
             ("$signal", outcome.ThreadedBy),
             ("$now", SqliteTime.Format(now)));
 
+    /// <summary>Whether this mailbox already took in a mail with this Message-ID (the per-mailbox deduplication key).</summary>
+    public async Task<bool> SeenAsync(string mailbox, string internetMessageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT 1 FROM mail_message_ids WHERE message_id = $id AND mailbox = $mailbox AND direction = 'in'", null, ("$id", internetMessageId), ("$mailbox", mailbox));
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    /// <summary>The ticket of the first of these Message-IDs (in the order given) that the helpdesk sent or received.</summary>
+    public async Task<string?> TicketOfMessageIdsAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken)
+    {
+        if (messageIds.Count == 0)
+        {
+            return null;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT ticket_id FROM mail_message_ids WHERE message_id = $id LIMIT 1", null, ("$id", string.Empty));
+        foreach (var id in messageIds)
+        {
+            command.Parameters["$id"].Value = id;
+            if (await command.ExecuteScalarAsync(cancellationToken) is string ticketId)
+            {
+                return ticketId;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The ticket the latest mail of this Graph conversation went to (a weak hint only).</summary>
+    public async Task<string?> TicketOfConversationAsync(string conversationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT ticket_id FROM mail_message_ids WHERE conversation_id = $id ORDER BY at DESC LIMIT 1", null, ("$id", conversationId));
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    /// <summary>
+    /// The ticket holding a conversation message with this id, if it was stored. Inbound mail
+    /// derives its message id from its Message-ID, so a retry after a crash finds its own message here.
+    /// </summary>
+    public async Task<string?> TicketOfStoredMessageAsync(string messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT ticket_id FROM ticket_messages WHERE id = $id", null, ("$id", messageId));
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    /// <summary>Ends a mail's ingestion and remembers its Message-ID for the ticket, in one transaction.</summary>
+    public async Task CompleteAsync(long seq, InboundOutcome outcome, MessageIdRecord? record, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        if (record is not null)
+        {
+            await InsertMessageIdAsync(connection, transaction, record, now, cancellationToken);
+        }
+
+        await using (var settle = SettleCommand(connection, transaction, seq, outcome, now))
+        {
+            await settle.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Remembers the Message-ID of a mail the helpdesk sent for a ticket, so a reply to it threads.</summary>
+    public async Task RecordSentAsync(MessageIdRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await InsertMessageIdAsync(connection, null, record, now, cancellationToken);
+    }
+
+    private static async Task InsertMessageIdAsync(SqliteConnection connection, SqliteTransaction? transaction, MessageIdRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var insert = connection.Command(
+            """
+            INSERT INTO mail_message_ids (message_id, mailbox, ticket_id, direction, graph_id, conversation_id, at)
+            VALUES ($id, $mailbox, $ticket, $direction, $graphId, $conversation, $now)
+            ON CONFLICT (message_id, mailbox) DO NOTHING
+            """,
+            transaction,
+            ("$id", record.MessageId),
+            ("$mailbox", record.Mailbox),
+            ("$ticket", record.TicketId),
+            ("$direction", record.Direction),
+            ("$graphId", record.GraphId),
+            ("$conversation", record.ConversationId),
+            ("$now", SqliteTime.Format(now)));
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>How many mails from this sender were taken in since <paramref name="since"/> (the burst breaker's count).</summary>
     public async Task<int> CountFromSenderAsync(string from, DateTimeOffset since, CancellationToken cancellationToken)
     {
@@ -397,3 +492,6 @@ public sealed record InboundOutcome(
     string? InternetMessageId = null,
     string? TicketId = null,
     string? ThreadedBy = null);
+
+/// <summary>A Message-ID the helpdesk received (<c>in</c>) or sent (<c>out</c>) for a ticket.</summary>
+public sealed record MessageIdRecord(string MessageId, string Mailbox, string TicketId, string Direction, string? GraphId, string? ConversationId);

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Helpdesk.Api.Mail;
 using Helpdesk.Api.Tests.Infrastructure;
 using Helpdesk.Api.Tests.Infrastructure.FakeGraph;
@@ -48,6 +49,51 @@ public sealed class MailApp : IAsyncDisposable
     }
 
     public Task RenewAsync() => RunJobAsync(RenewMailSubscriptions.FunctionName);
+
+    public Task IngestAsync() => RunJobAsync(IngestMail.FunctionName);
+
+    /// <summary>A mail arrives, Graph notifies the app (subscribing first if needed), and the app ingests it.</summary>
+    public async Task<string> ReceiveAsync(FakeMessage message)
+    {
+        if (Graph.Subscriptions.Count == 0)
+        {
+            await RenewAsync();
+        }
+
+        var id = Graph.Deliver(Mailbox, message);
+        (await Graph.NotifyAsync(Mailbox, id)).EnsureSuccessStatusCode();
+        await IngestAsync();
+        return id;
+    }
+
+    /// <summary>The journal row of a Graph message, whatever its state.</summary>
+    public async Task<InboundMailView> InboundOfAsync(string graphId)
+    {
+        foreach (var state in new[] { InboundStates.Pending, InboundStates.Done, InboundStates.Filtered, InboundStates.Duplicate, InboundStates.Quarantined, InboundStates.Dropped, InboundStates.Dead, InboundStates.Gone })
+        {
+            if ((await InboundAsync(state)).FirstOrDefault(m => m.GraphId == graphId) is { } found)
+            {
+                return found;
+            }
+        }
+
+        throw new InvalidOperationException($"No inbound mail for {graphId}.");
+    }
+
+    /// <summary>Every ticket, newest first, as an agent lists them.</summary>
+    public async Task<JsonArray> TicketsAsync()
+    {
+        var response = await App.ClientFor("agent", "lead@helpdesk.test").GetAsync("/api/tickets?view=all&limit=200");
+        response.EnsureSuccessStatusCode();
+        return (await response.Json())["items"]!.AsArray();
+    }
+
+    public async Task<JsonArray> MessagesAsync(string ticketId)
+    {
+        var response = await App.ClientFor("agent", "lead@helpdesk.test").GetAsync($"/api/tickets/{ticketId}/messages?limit=200");
+        response.EnsureSuccessStatusCode();
+        return (await response.Json())["items"]!.AsArray();
+    }
 
     public async Task<IReadOnlyList<InboundMailView>> InboundAsync(string state = InboundStates.Pending) =>
         await Store.ListAsync(state, 200, null, CancellationToken.None);

@@ -33,6 +33,9 @@ public sealed class FakeGraphServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, bool> _broken = new(StringComparer.Ordinal);
     private long _sequence;
 
+    /// <summary>Graph reads property names case-insensitively; the SDK writes some action bodies in PascalCase.</summary>
+    private static readonly JsonNodeOptions CaseInsensitive = new() { PropertyNameCaseInsensitive = true };
+
     private FakeGraphServer(WebApplication app) => _app = app;
 
     /// <summary>The Graph base URL to give the SDK, e.g. <c>http://127.0.0.1:5123/v1.0</c>.</summary>
@@ -188,7 +191,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
                 : NotFound());
         v.MapPatch("/users/{user}/messages/{id}", async (string user, string id, HttpRequest request) =>
         {
-            var patch = await JsonNode.ParseAsync(request.Body);
+            var patch = await JsonNode.ParseAsync(request.Body, CaseInsensitive);
             if (Message(user, id) is not { } m)
             {
                 return NotFound();
@@ -200,7 +203,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
         });
         v.MapPost("/users/{user}/messages/{id}/move", async (string user, string id, HttpRequest request) =>
         {
-            var body = await JsonNode.ParseAsync(request.Body);
+            var body = await JsonNode.ParseAsync(request.Body, CaseInsensitive);
             if (Message(user, id) is not { } m)
             {
                 return NotFound();
@@ -212,7 +215,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
         });
         v.MapPost("/users/{user}/messages/{id}/reply", async (string user, string id, HttpRequest request) =>
         {
-            var body = (await JsonNode.ParseAsync(request.Body))!.AsObject();
+            var body = (await JsonNode.ParseAsync(request.Body, CaseInsensitive))!.AsObject();
             if (Message(user, id) is null)
             {
                 return NotFound();
@@ -223,13 +226,13 @@ public sealed class FakeGraphServer : IAsyncDisposable
         });
         v.MapPost("/users/{user}/sendMail", async (string user, HttpRequest request) =>
         {
-            var body = (await JsonNode.ParseAsync(request.Body))!.AsObject();
+            var body = (await JsonNode.ParseAsync(request.Body, CaseInsensitive))!.AsObject();
             _sent.Enqueue(new SentMail(user, "sendMail", null, body));
             return Results.Accepted();
         });
         v.MapPost("/users/{user}/events", async (string user, HttpRequest request) =>
         {
-            var body = (await JsonNode.ParseAsync(request.Body))!.AsObject();
+            var body = (await JsonNode.ParseAsync(request.Body, CaseInsensitive))!.AsObject();
             body["id"] = "AAMkEv-" + Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture);
             body["organizer"] = new JsonObject { ["emailAddress"] = new JsonObject { ["address"] = user } };
             _events.Enqueue(body);
@@ -239,7 +242,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
 
     private async Task<IResult> CreateSubscriptionAsync(HttpRequest request)
     {
-        var body = (await JsonNode.ParseAsync(request.Body))!.AsObject();
+        var body = (await JsonNode.ParseAsync(request.Body, CaseInsensitive))!.AsObject();
         var notificationUrl = body["notificationUrl"]?.GetValue<string>();
         var resource = body["resource"]?.GetValue<string>();
         var expiration = body["expirationDateTime"]?.GetValue<DateTimeOffset>();
@@ -280,7 +283,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
 
     private async Task<IResult> UpdateSubscriptionAsync(string id, HttpRequest request)
     {
-        var body = (await JsonNode.ParseAsync(request.Body))!.AsObject();
+        var body = (await JsonNode.ParseAsync(request.Body, CaseInsensitive))!.AsObject();
         if (!_subscriptions.TryGetValue(id, out var subscription))
         {
             return NotFound();

@@ -1,0 +1,131 @@
+using System.Text.RegularExpressions;
+using Helpdesk.Api.Conversation;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Directory;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Extensions.Options;
+using Microsoft.Graph.Models;
+
+namespace Helpdesk.Api.Mail;
+
+/// <summary>The signals that can put an inbound mail on an existing ticket, strongest first.</summary>
+public static class ThreadSignals
+{
+    public const string InReplyTo = "inReplyTo";
+    public const string References = "references";
+    public const string Token = "token";
+    public const string SubjectNumber = "subjectNumber";
+    public const string Conversation = "conversationId";
+
+    /// <summary>No signal matched: the mail opened a new ticket.</summary>
+    public const string NewTicket = "newTicket";
+}
+
+/// <summary>
+/// Finds the ticket an inbound mail answers. Ranked signals: the Message-IDs the helpdesk sent or
+/// received (In-Reply-To, then References), the reply token put in outbound mail, then — only
+/// when the sender is the requester, a cc or an agent of that ticket — the ticket number in the
+/// subject, and Graph's conversationId as a weak hint. A stranger quoting a ticket number gets a
+/// new ticket, never a seat in someone else's conversation.
+/// </summary>
+public sealed partial class MailThreading(
+    SqliteMailStore store,
+    ITicketStore tickets,
+    IConversationStore conversation,
+    IDirectoryStore directory,
+    IOptions<TicketOptions> ticketOptions)
+{
+    /// <summary>The reply token written into outbound mail: survives clients that drop threading headers.</summary>
+    public static string Token(string ticketId) => $"[ref:{ticketId}]";
+
+    public async Task<(Ticket Ticket, string Signal)?> ResolveAsync(Message message, string from, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var headers = message.InternetMessageHeaders ?? [];
+        var inReplyTo = MessageIds(headers.Where(h => string.Equals(h.Name, "In-Reply-To", StringComparison.OrdinalIgnoreCase)).Select(h => h.Value));
+        if (await FindAsync(await store.TicketOfMessageIdsAsync(inReplyTo, cancellationToken), cancellationToken) is { } byReply)
+        {
+            return (byReply, ThreadSignals.InReplyTo);
+        }
+
+        var references = MessageIds(headers.Where(h => string.Equals(h.Name, "References", StringComparison.OrdinalIgnoreCase)).Select(h => h.Value));
+        references.Reverse();
+        if (await FindAsync(await store.TicketOfMessageIdsAsync(references, cancellationToken), cancellationToken) is { } byReference)
+        {
+            return (byReference, ThreadSignals.References);
+        }
+
+        var body = message.Body?.Content ?? string.Empty;
+        if (TokenPattern().Match(body) is { Success: true } token && await FindAsync(token.Groups["id"].Value, cancellationToken) is { } byToken)
+        {
+            return (byToken, ThreadSignals.Token);
+        }
+
+        if (SubjectNumber(message.Subject) is { } number
+            && await FindByNumberAsync(number, cancellationToken) is { } byNumber
+            && await IsParticipantAsync(byNumber, from, cancellationToken))
+        {
+            return (byNumber, ThreadSignals.SubjectNumber);
+        }
+
+        if (message.ConversationId is { Length: > 0 } conversationId
+            && await FindAsync(await store.TicketOfConversationAsync(conversationId, cancellationToken), cancellationToken) is { } byConversation
+            && await IsParticipantAsync(byConversation, from, cancellationToken))
+        {
+            return (byConversation, ThreadSignals.Conversation);
+        }
+
+        return null;
+    }
+
+    /// <summary>The ticket number written in brackets in a subject (<c>Re: [HD-2026-00042] Printer</c>).</summary>
+    public string? SubjectNumber(string? subject)
+    {
+        if (string.IsNullOrEmpty(subject))
+        {
+            return null;
+        }
+
+        var prefix = Regex.Escape(ticketOptions.Value.NumberPrefix);
+        var match = Regex.Match(subject, @"\[(?<n>" + prefix + @"-[0-9]+(?:-[0-9]+)?)\]", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
+        return match.Success ? match.Groups["n"].Value.ToUpperInvariant() : null;
+    }
+
+    private async Task<Ticket?> FindAsync(string? ticketId, CancellationToken cancellationToken) =>
+        ticketId is null ? null : await tickets.FindAsync(ticketId, cancellationToken);
+
+    private async Task<Ticket?> FindByNumberAsync(string number, CancellationToken cancellationToken)
+    {
+        var page = await tickets.QueryAsync(new TicketQuery(TicketView.All, DateTimeOffset.UnixEpoch, 20, null, Text: number), cancellationToken);
+        return page.Items.FirstOrDefault(t => string.Equals(t.Number, number, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The requester, anyone in copy of the ticket's conversation, or an active agent.</summary>
+    private async Task<bool> IsParticipantAsync(Ticket ticket, string from, CancellationToken cancellationToken)
+    {
+        var email = EmailAddresses.Normalize(from);
+        if (EmailAddresses.Normalize(ticket.Requester.Email) == email)
+        {
+            return true;
+        }
+
+        if (await directory.FindByKeyAsync(DirectoryKinds.Agent, email, cancellationToken) is { Active: true })
+        {
+            return true;
+        }
+
+        var messages = await conversation.ListAsync(ticket.Id, includeInternal: false, 200, null, cancellationToken);
+        return messages.Items.Any(m => m.Cc.Contains(email, StringComparer.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Every <c>&lt;id@host&gt;</c> in header values, in order.</summary>
+    public static List<string> MessageIds(IEnumerable<string?> values) =>
+        [.. values.SelectMany(v => AngleId().Matches(v ?? string.Empty)).Select(m => m.Value)];
+
+    [GeneratedRegex(@"<[^<>\s]+>", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    private static partial Regex AngleId();
+
+    [GeneratedRegex(@"\[ref:(?<id>t_[0-9a-f]{32})\]", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    private static partial Regex TokenPattern();
+}
