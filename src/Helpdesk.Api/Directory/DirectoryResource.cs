@@ -23,6 +23,9 @@ internal abstract class DirectoryResource<TEntity, TRequest>
 
     protected abstract TEntity Deactivate(TEntity entry);
 
+    /// <summary>Runs after every successful create, replace or deactivation (caches, derived data).</summary>
+    protected virtual Task OnChangedAsync(HttpContext http, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public void Map(RouteGroupBuilder api, string path)
     {
         var group = api.MapGroup(path).WithTags(path.TrimStart('/'));
@@ -73,6 +76,7 @@ internal abstract class DirectoryResource<TEntity, TRequest>
 
         var entry = Build(Ids.New(IdPrefix, clock), request);
         await store.CreateAsync(Kind, entry, cancellationToken);
+        await OnChangedAsync(response.HttpContext, cancellationToken);
         ETags.Set(response, 1);
         return TypedResults.Created($"{response.HttpContext.Request.PathBase}{response.HttpContext.Request.Path.Value?.TrimEnd('/')}/{Kind.Id(entry)}", entry);
     }
@@ -97,6 +101,7 @@ internal abstract class DirectoryResource<TEntity, TRequest>
 
         var entry = Build(id, request);
         var version = await store.ReplaceAsync(Kind, entry, found.Version, cancellationToken);
+        await OnChangedAsync(response.HttpContext, cancellationToken);
         ETags.Set(response, version);
         return TypedResults.Ok(entry);
     }
@@ -115,6 +120,7 @@ internal abstract class DirectoryResource<TEntity, TRequest>
         }
 
         await store.ReplaceAsync(Kind, Deactivate(found.Value), found.Version, cancellationToken);
+        await OnChangedAsync(http.HttpContext, cancellationToken);
         return TypedResults.NoContent();
     }
 }

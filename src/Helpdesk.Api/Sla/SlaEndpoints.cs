@@ -1,6 +1,8 @@
 using FluentValidation;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Api.Triggers;
 
 namespace Helpdesk.Api.Sla;
 
@@ -10,13 +12,16 @@ public static class SlaEndpoints
         services
             .AddSingleton<IValidator<SlaPolicyRequest>, SlaPolicyValidator>()
             .AddSingleton<IValidator<CalendarRequest>, CalendarValidator>()
+            .AddSingleton<SlaCatalog>()
+            .AddSingleton<ITicketScheduler, SlaScheduler>()
+            .AddScheduledJob<ScanSlaBreaches>(ScanSlaBreaches.FunctionName, TimeSpan.FromMinutes(1))
             .AddHostedService<EnsureDefaultSlaPolicy>();
 
     public static RouteGroupBuilder MapSlaEndpoints(this RouteGroupBuilder api)
     {
         new SlaPolicies().Map(api, "/sla-policies");
         new Calendars().Map(api, "/calendars");
-        return api;
+        return api.MapSlaReport();
     }
 }
 

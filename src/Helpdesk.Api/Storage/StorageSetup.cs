@@ -3,7 +3,6 @@ using Helpdesk.Api.Directory;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Storage;
@@ -28,7 +27,6 @@ public static class StorageSetup
         });
         services.AddSingleton(SqliteSchema.Foundation);
         services.AddSingleton(SqliteSchema.TicketSchedule);
-        services.TryAddSingleton<ITicketScheduler, DueDateScheduler>();
         var selected = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         return selected.IsCosmos ? services.AddCosmosStorage(configuration) : services.AddSqliteStores();
     }

@@ -60,6 +60,7 @@ internal static class CreateTicket
         ITicketStore tickets,
         ITicketNumberSequence sequence,
         TicketReferences references,
+        TicketPresenter presenter,
         IOptions<TicketOptions> options,
         TimeProvider clock,
         HttpResponse response,
@@ -112,7 +113,7 @@ internal static class CreateTicket
             }
 
             ETags.Set(response, ticket.Version);
-            return TypedResults.Created($"/api/tickets/{ticket.Id}", TicketResponse.From(ticket));
+            return TypedResults.Created($"/api/tickets/{ticket.Id}", await presenter.PresentAsync(ticket, cancellationToken));
         }
     }
 

@@ -27,7 +27,9 @@ public sealed record TicketQuery(
     string? TeamId = null,
     string? AccountId = null,
     string? ContactId = null,
-    string? Text = null);
+    string? Text = null,
+    DateTimeOffset? CreatedFrom = null,
+    DateTimeOffset? CreatedBefore = null);
 
 /// <summary>
 /// Where tickets live. A save writes the ticket, its new history entries and its events in one
@@ -48,6 +50,21 @@ public interface ITicketStore
 
     /// <summary>Newest first; the cursor is stable while tickets are being created.</summary>
     Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ids of open tickets whose next SLA change (<see cref="TicketSchedule.NextSlaChangeAt"/>) is
+    /// at or before <paramref name="now"/>, earliest first: the breach scan's only read.
+    /// </summary>
+    Task<IReadOnlyList<string>> DueForSlaAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Recomputes and stores only the ticket's schedule, without a new version (the scan found
+    /// nothing to record). Returns false when the stored version moved on.
+    /// </summary>
+    Task<bool> RescheduleAsync(Ticket ticket, CancellationToken cancellationToken);
+
+    /// <summary>Makes every open ticket due for the breach scan, which recomputes its schedule (after an SLA policy or calendar change).</summary>
+    Task RequestSlaReviewAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Oldest first.</summary>
     Task<Page<HistoryEntry>> HistoryAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken);

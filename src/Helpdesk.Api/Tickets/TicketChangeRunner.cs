@@ -11,7 +11,7 @@ namespace Helpdesk.Api.Tickets;
 /// state an intent ("resolve") rather than a state to overwrite. A command that writes rows of
 /// its own with the ticket (a message) passes its own <c>save</c>, which must be as atomic.
 /// </summary>
-public sealed class TicketChangeRunner(ITicketStore store, Caller caller, TimeProvider clock)
+public sealed class TicketChangeRunner(ITicketStore store, Caller caller, TicketPresenter presenter, TimeProvider clock)
 {
     private const int Attempts = 3;
 
@@ -50,7 +50,7 @@ public sealed class TicketChangeRunner(ITicketStore store, Caller caller, TimePr
             }
 
             ETags.Set(http.Response, ticket.Version);
-            return TypedResults.Ok(TicketResponse.From(ticket));
+            return TypedResults.Ok(await presenter.PresentAsync(ticket, cancellationToken));
         }
     }
 

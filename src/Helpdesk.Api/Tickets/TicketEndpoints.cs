@@ -20,7 +20,8 @@ public static class TicketEndpoints
             .AddSingleton<IValidator<ResolveRequest>, ResolveValidator>()
             .AddScoped<Caller>()
             .AddScoped<TicketReferences>()
-            .AddScoped<TicketChangeRunner>();
+            .AddScoped<TicketChangeRunner>()
+            .AddSingleton<TicketPresenter>();
     }
 
     public static RouteGroupBuilder MapTicketEndpoints(this RouteGroupBuilder api)
@@ -45,7 +46,7 @@ public static class TicketEndpoints
         return api;
     }
 
-    private static async Task<IResult> GetAsync(string id, ITicketStore store, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, ITicketStore store, TicketPresenter presenter, HttpContext http, CancellationToken cancellationToken)
     {
         var ticket = await store.FindAsync(id, cancellationToken);
         if (ticket is null)
@@ -56,11 +57,12 @@ public static class TicketEndpoints
         ETags.Set(http.Response, ticket.Version);
         return http.Request.Headers.IfNoneMatch.ToString() == ETags.For(ticket.Version)
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
-            : TypedResults.Ok(TicketResponse.From(ticket));
+            : TypedResults.Ok(await presenter.PresentAsync(ticket, cancellationToken));
     }
 
     private static async Task<IResult> ListAsync(
         ITicketStore store,
+        TicketPresenter presenter,
         Caller caller,
         TimeProvider clock,
         string? view,
@@ -127,7 +129,7 @@ public static class TicketEndpoints
                 AccountId: accountId,
                 Text: q),
             cancellationToken);
-        return TypedResults.Ok(page.Map(TicketResponse.From));
+        return TypedResults.Ok(await presenter.PresentAsync(page, cancellationToken));
     }
 
     private static async Task<IResult> HistoryAsync(string id, ITicketStore store, int? limit, string? cursor, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Helpdesk.Api.Sla;
 using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Tickets;
@@ -29,9 +30,10 @@ public sealed record TicketResponse(
     DateTimeOffset StartAt,
     DateTimeOffset? DueAt,
     DateTimeOffset? EndAt,
-    string? FollowUpOfId)
+    string? FollowUpOfId,
+    TicketSlaResponse? Sla)
 {
-    public static TicketResponse From(Ticket t) => new(
+    public static TicketResponse From(Ticket t, TicketSlaResponse? sla) => new(
         t.Id,
         t.Number,
         t.Subject,
@@ -55,5 +57,6 @@ public sealed record TicketResponse(
         t.StartAt,
         t.DueAt,
         t.EndAt,
-        t.FollowUpOfId);
+        t.FollowUpOfId,
+        sla);
 }

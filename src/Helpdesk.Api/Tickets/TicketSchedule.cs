@@ -16,9 +16,3 @@ public interface ITicketScheduler
     ValueTask<TicketSchedule> ScheduleAsync(Ticket ticket, CancellationToken cancellationToken);
 }
 
-/// <summary>The schedule without SLA clocks: a ticket is late from its due date on.</summary>
-internal sealed class DueDateScheduler : ITicketScheduler
-{
-    public ValueTask<TicketSchedule> ScheduleAsync(Ticket ticket, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(new TicketSchedule(ticket.DueAt, NextSlaChangeAt: null));
-}

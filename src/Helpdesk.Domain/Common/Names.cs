@@ -19,4 +19,9 @@ public static class Names
             && Enum.TryParse(text, ignoreCase: true, out value)
             && Enum.IsDefined(value);
     }
+
+    /// <summary>Parses a name known to be valid (stored data, validated input); throws when it is not.</summary>
+    public static TEnum Parse<TEnum>(string text)
+        where TEnum : struct, Enum =>
+        TryParse<TEnum>(text, out var value) ? value : throw new FormatException($"'{text}' is not a {typeof(TEnum).Name}.");
 }

@@ -31,3 +31,11 @@ public static class TicketEventTypes
     /// <summary>A message joined the conversation; data: messageId, visibility, authorType, cc (comma-separated emails).</summary>
     public const string MessageAdded = "ticket.messageAdded";
 }
+
+/// <summary>The events of the SLA breach scan.</summary>
+public static class SlaEventTypes
+{
+    public const string Warning = "sla.warning";
+    public const string Breached = "sla.breached";
+    public const string Escalated = "sla.escalated";
+}

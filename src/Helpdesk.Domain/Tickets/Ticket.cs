@@ -69,7 +69,8 @@ public sealed record TicketSnapshot(
     DateTimeOffset? EndAt,
     IReadOnlyList<TimelineMark>? Timeline = null,
     DateTimeOffset? LastActionAt = null,
-    string? FollowUpOfId = null);
+    string? FollowUpOfId = null,
+    IReadOnlyList<string>? SlaMilestones = null);
 
 /// <summary>
 /// The ticket aggregate. Every change goes through a method here, which checks the lifecycle
@@ -132,6 +133,9 @@ public sealed partial class Ticket
 
     /// <summary>When somebody (not the system) last did anything to the ticket.</summary>
     public DateTimeOffset LastActionAt => _state.LastActionAt ?? _state.CreatedAt;
+
+    /// <summary>The SLA milestones (warnings, breaches, escalation levels) already acted on, by key.</summary>
+    public IReadOnlyList<string> SlaMilestones => _state.SlaMilestones ?? [];
 
     public static Ticket Rehydrate(TicketSnapshot snapshot, long version) => new(snapshot, version);
 
@@ -657,6 +661,23 @@ public sealed partial class Ticket
                 yield return new TimelineMark(now, kind, change.To);
             }
         }
+    }
+
+    /// <summary>
+    /// Records an SLA milestone — a warning, a breach, an escalation level — once per key, with
+    /// its history entry and event. Returns false when the key is already recorded, so a repeated
+    /// or overlapping breach scan never acts twice (the version check settles a race).
+    /// </summary>
+    public bool RecordSlaMilestone(string key, string action, string eventType, string note, DateTimeOffset now, params (string Key, string? Value)[] data)
+    {
+        if (SlaMilestones.Contains(key, StringComparer.Ordinal))
+        {
+            return false;
+        }
+
+        _state = _state with { SlaMilestones = [.. SlaMilestones, key] };
+        Record(action, eventType, Actor.System("sla"), now, [], note, [("milestone", key), .. data]);
+        return true;
     }
 
     private void EnsureNotClosed()

@@ -1,6 +1,5 @@
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tests.Storage;
-using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;

@@ -413,6 +413,64 @@ public abstract class StoreContractTests : IAsyncLifetime
         (await Store.Idempotency.BeginAsync("s", "k", "h", T0, default)).Outcome.ShouldBe(IdempotencyOutcome.Replay);
     }
 
+    [Fact]
+    public async Task The_scan_reads_only_tickets_whose_next_sla_change_is_due_earliest_first()
+    {
+        var later = await CreateAsync("Later", dueAt: T0.AddHours(2));
+        var sooner = await CreateAsync("Sooner", dueAt: T0.AddHours(1));
+        await CreateAsync("Not yet", dueAt: T0.AddHours(5));
+        await CreateAsync("No clock");
+        var closed = await CreateAsync("Closed", dueAt: T0.AddMinutes(30));
+        closed.Close(null, Ada, T0.AddMinutes(1));
+        await Store.Tickets.SaveAsync(closed, default);
+
+        var due = await Store.Tickets.DueForSlaAsync(T0.AddHours(3), 10, default);
+
+        due.ShouldBe([sooner.Id, later.Id]);
+        (await Store.Tickets.DueForSlaAsync(T0.AddHours(3), 1, default)).ShouldBe([sooner.Id]);
+    }
+
+    [Fact]
+    public async Task Rescheduling_stores_a_new_schedule_without_a_new_version_and_refuses_a_stale_ticket()
+    {
+        var ticket = await CreateAsync("Moved", dueAt: T0.AddHours(1));
+        var stale = await Store.Tickets.FindAsync(ticket.Id, default);
+        var current = await Store.Tickets.FindAsync(ticket.Id, default);
+        current!.Update(new TicketChanges { DueAt = Optional.Of<DateTimeOffset?>(T0.AddHours(9)) }, TicketSettings.Default, Ada, T0.AddMinutes(5));
+        await Store.Tickets.SaveAsync(current, default);
+
+        (await Store.Tickets.RescheduleAsync(stale!, default)).ShouldBeFalse();
+        (await Store.Tickets.RescheduleAsync(current, default)).ShouldBeTrue();
+
+        (await Store.Tickets.FindAsync(ticket.Id, default))!.Version.ShouldBe(2);
+        (await Store.Tickets.DueForSlaAsync(T0.AddHours(3), 10, default)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_review_request_makes_every_open_ticket_due()
+    {
+        var open = await CreateAsync("Open");
+        var resolved = await CreateAsync("Resolved");
+        resolved.Resolve("done", null, Ada, T0.AddMinutes(1));
+        await Store.Tickets.SaveAsync(resolved, default);
+
+        await Store.Tickets.RequestSlaReviewAsync(T0.AddMinutes(2), default);
+
+        (await Store.Tickets.DueForSlaAsync(T0.AddMinutes(2), 10, default)).ShouldBe([open.Id]);
+    }
+
+    [Fact]
+    public async Task The_created_filter_bounds_a_view_by_creation_time()
+    {
+        var ticket = await CreateAsync("Created at T0");
+
+        var inside = await Store.Tickets.QueryAsync(new TicketQuery(TicketView.All, T0, 10, null, CreatedFrom: T0, CreatedBefore: T0.AddMinutes(1)), default);
+        var before = await Store.Tickets.QueryAsync(new TicketQuery(TicketView.All, T0, 10, null, CreatedBefore: T0), default);
+
+        inside.Items.Select(t => t.Id).ShouldBe([ticket.Id]);
+        before.Items.ShouldBeEmpty();
+    }
+
     private async Task<Ticket> CreateAsync(
         string subject,
         string? number = null,

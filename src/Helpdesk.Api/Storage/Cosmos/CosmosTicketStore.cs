@@ -209,6 +209,16 @@ public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequenc
             Where("c.contactId = @contact", "@contact", query.ContactId);
         }
 
+        if (query.CreatedFrom is { } createdFrom)
+        {
+            Where("c.createdAt >= @createdFrom", "@createdFrom", TicketDocument.Time(createdFrom));
+        }
+
+        if (query.CreatedBefore is { } createdBefore)
+        {
+            Where("c.createdAt < @createdBefore", "@createdBefore", TicketDocument.Time(createdBefore));
+        }
+
         if (!string.IsNullOrWhiteSpace(query.Text))
         {
             Where("CONTAINS(c.search, @q)", "@q", query.Text.Trim().ToLowerInvariant());
@@ -230,6 +240,67 @@ public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequenc
         var rows = await CosmosQueries.TakeAsync<TicketRow>(container, definition, query.Limit + 1, partitionKey: null, retry, cancellationToken);
         var items = rows.Take(query.Limit).Select(r => Ticket.Rehydrate(r.Snapshot, r.Version)).ToArray();
         return new Page<Ticket>(items, rows.Count > query.Limit ? Paging.EncodeKey(rows[query.Limit - 1].Seq) : null);
+    }
+
+    public async Task<IReadOnlyList<string>> DueForSlaAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var query = new QueryDefinition("SELECT TOP @top c.id FROM c WHERE c.type = 'ticket' AND IS_STRING(c.slaNextAt) AND c.slaNextAt <= @now ORDER BY c.slaNextAt")
+            .WithParameter("@top", limit)
+            .WithParameter("@now", TicketDocument.Time(now));
+        var rows = await CosmosQueries.TakeAsync<IdRow>(container, query, limit, partitionKey: null, retry, cancellationToken);
+        return [.. rows.Select(r => r.Id)];
+    }
+
+    public async Task<bool> RescheduleAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var loaded = await ReadAsync(container, ticket.Id, cancellationToken);
+        if (loaded is null || loaded.Document.Version != ticket.Version)
+        {
+            return false;
+        }
+
+        return await ReplaceScheduleAsync(container, loaded, TicketDocument.Time(schedule.LateAt), TicketDocument.Time(schedule.NextSlaChangeAt), cancellationToken);
+    }
+
+    /// <summary>
+    /// Marks each open ticket due now; a ticket written meanwhile is skipped, its write having
+    /// scheduled it with the new policies already (the catalog is refreshed before this runs).
+    /// </summary>
+    public async Task RequestSlaReviewAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var query = new QueryDefinition("SELECT c.id FROM c WHERE c.type = 'ticket' AND c.isOpen = true");
+        using var iterator = container.GetItemQueryIterator<IdRow>(query);
+        while (iterator.HasMoreResults)
+        {
+            foreach (var row in await retry.RunAsync(iterator.ReadNextAsync, cancellationToken))
+            {
+                if (await ReadAsync(container, row.Id, cancellationToken) is { } loaded)
+                {
+                    await ReplaceScheduleAsync(container, loaded, loaded.Document.LateAt, TicketDocument.Time(now), cancellationToken);
+                }
+            }
+        }
+    }
+
+    private async Task<bool> ReplaceScheduleAsync(Container container, Loaded loaded, string? lateAt, string? slaNextAt, CancellationToken cancellationToken)
+    {
+        var document = loaded.Document with { LateAt = lateAt, SlaNextAt = slaNextAt };
+        try
+        {
+            await retry.RunAsync(
+                ct => container.ReplaceItemAsync(document, document.Id, new PartitionKey(document.TicketId), new ItemRequestOptions { IfMatchEtag = loaded.ETag }, ct),
+                cancellationToken);
+            return true;
+        }
+        catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            return false;
+        }
     }
 
     public async Task<Page<HistoryEntry>> HistoryAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken)
@@ -261,6 +332,8 @@ public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequenc
     private sealed record Loaded(TicketDocument Document, string ETag);
 
     private sealed record TicketRow(long Seq, long Version, TicketSnapshot Snapshot);
+
+    private sealed record IdRow(string Id);
 }
 
 /// <summary>
@@ -285,6 +358,7 @@ internal sealed record TicketDocument(
     string? TeamId,
     string? AccountId,
     string ContactId,
+    string CreatedAt,
     string UpdatedAt,
     string? LateAt,
     string? SlaNextAt,
@@ -314,6 +388,7 @@ internal sealed record TicketDocument(
             s.TeamId,
             s.AccountId,
             s.Requester.ContactId,
+            Time(s.CreatedAt),
             Time(s.UpdatedAt),
             Time(schedule.LateAt),
             Time(schedule.NextSlaChangeAt),

@@ -124,6 +124,45 @@ internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketSchedule
         await AppendAsync(connection, transaction, ticket, cancellationToken);
     }
 
+    public async Task<IReadOnlyList<string>> DueForSlaAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT id FROM tickets WHERE sla_next_at IS NOT NULL AND sla_next_at <= $now ORDER BY sla_next_at LIMIT $limit",
+            null,
+            ("$now", SqliteTime.Format(now)),
+            ("$limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var ids = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public async Task<bool> RescheduleAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "UPDATE tickets SET late_at = $late, sla_next_at = $slaNext WHERE id = $id AND version = $version",
+            null,
+            ("$late", SqliteTime.Format(schedule.LateAt)),
+            ("$slaNext", SqliteTime.Format(schedule.NextSlaChangeAt)),
+            ("$id", ticket.Id),
+            ("$version", ticket.Version));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task RequestSlaReviewAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("UPDATE tickets SET sla_next_at = $now WHERE is_open = 1", null, ("$now", SqliteTime.Format(now)));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
     {
         var sql = new StringBuilder("SELECT seq, version, doc FROM tickets WHERE 1 = 1");
@@ -187,6 +226,16 @@ internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketSchedule
         if (query.ContactId is not null)
         {
             Where("contact_id = $contact", "$contact", query.ContactId);
+        }
+
+        if (query.CreatedFrom is { } createdFrom)
+        {
+            Where("created_at >= $createdFrom", "$createdFrom", SqliteTime.Format(createdFrom));
+        }
+
+        if (query.CreatedBefore is { } createdBefore)
+        {
+            Where("created_at < $createdBefore", "$createdBefore", SqliteTime.Format(createdBefore));
         }
 
         if (!string.IsNullOrWhiteSpace(query.Text))

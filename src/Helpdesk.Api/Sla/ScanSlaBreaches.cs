@@ -1,0 +1,183 @@
+using System.Globalization;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Api.Triggers;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Sla;
+
+/// <summary>
+/// The breach scan (timer function <c>ScanSlaBreaches</c>, every minute). It reads only the
+/// tickets whose next SLA change is due, records each due milestone once — history entry,
+/// <c>sla.warning</c> / <c>sla.breached</c> / <c>sla.escalated</c> event — applies escalation
+/// actions, and stores the next schedule. Overlapping or repeated runs are harmless: a milestone
+/// key is recorded on the ticket and the write is guarded by the ticket's version. A late run
+/// catches up, because due milestones are found by instant, not by "since the last run".
+/// </summary>
+internal sealed partial class ScanSlaBreaches(
+    ITicketStore store,
+    SlaCatalog catalog,
+    IOptions<TicketOptions> options,
+    TimeProvider clock,
+    ILogger<ScanSlaBreaches> logger) : IScheduledJob
+{
+    public const string FunctionName = "ScanSlaBreaches";
+    private const int BatchSize = 200;
+    private const int Attempts = 3;
+    private static readonly Actor Sla = Actor.System("sla");
+
+    public async Task<IReadOnlyList<string>> RunAsync(TimerInfo timer, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var recorded = 0;
+        var failed = 0;
+        while (true)
+        {
+            var due = (await store.DueForSlaAsync(now, BatchSize + seen.Count, cancellationToken)).Where(seen.Add).ToList();
+            if (due.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var id in due)
+            {
+                try
+                {
+                    recorded += await ProcessAsync(id, now, cancellationToken);
+                }
+                catch (Exception e) when (e is DomainRuleException or ConcurrencyConflictException)
+                {
+                    failed++;
+                    LogTicketFailed(logger, e, id);
+                }
+            }
+        }
+
+        var summary = string.Create(CultureInfo.InvariantCulture, $"SLA scan at {now:O}{(timer.IsPastDue ? " (past due)" : string.Empty)}: {seen.Count} tickets due, {recorded} milestones recorded, {failed} failed.");
+        LogScanned(logger, seen.Count, recorded, failed);
+        return [summary];
+    }
+
+    private async Task<int> ProcessAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var ticket = await store.FindAsync(id, cancellationToken);
+            if (ticket is null)
+            {
+                return 0;
+            }
+
+            var recorded = await RecordDueAsync(ticket, now, cancellationToken);
+            try
+            {
+                if (recorded > 0)
+                {
+                    await store.SaveAsync(ticket, cancellationToken);
+                    return recorded;
+                }
+
+                if (await store.RescheduleAsync(ticket, cancellationToken))
+                {
+                    return 0;
+                }
+            }
+            catch (ConcurrencyConflictException) when (attempt < Attempts)
+            {
+                continue;
+            }
+
+            if (attempt >= Attempts)
+            {
+                throw new ConcurrencyConflictException($"Ticket {ticket.Number} kept changing during the SLA scan; the next run retries it.");
+            }
+        }
+    }
+
+    private async Task<int> RecordDueAsync(Ticket ticket, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var settings = await catalog.GetAsync(cancellationToken);
+        if (!ticket.Status.IsActive() || settings.For(ticket) is not var (policy, calendar))
+        {
+            return 0;
+        }
+
+        var due = SlaMilestones.Of(SlaClock.Compute(ticket, policy, calendar, now), policy)
+            .Where(m => m.At <= now)
+            .OrderBy(m => m.At)
+            .ThenBy(m => m.Kind)
+            .ToList();
+        var recorded = 0;
+        foreach (var milestone in due)
+        {
+            if (Record(ticket, milestone, now))
+            {
+                recorded++;
+                if (milestone.Level is { } level)
+                {
+                    Apply(ticket, level, now);
+                }
+            }
+        }
+
+        return recorded;
+    }
+
+    private static bool Record(Ticket ticket, SlaMilestone milestone, DateTimeOffset now)
+    {
+        var target = milestone.Clock.Status is { } status ? $"{milestone.Clock.Target} ({status})" : milestone.Clock.Target;
+        var at = milestone.At.ToString("O", CultureInfo.InvariantCulture);
+        var (action, eventType, note) = milestone.Kind switch
+        {
+            SlaMilestoneKind.Warning => ("slaWarning", SlaEventTypes.Warning, $"SLA target {target} at risk: due {milestone.Clock.DueAt?.ToString("O", CultureInfo.InvariantCulture)}."),
+            SlaMilestoneKind.Breach => ("slaBreached", SlaEventTypes.Breached, $"SLA target {target} breached at {at}."),
+            _ => ("slaEscalated", SlaEventTypes.Escalated, $"SLA escalation for {target} ({milestone.Level!.When}): {string.Join(", ", milestone.Level.Actions.Select(Describe))}."),
+        };
+        var notify = milestone.Level?.Actions.Where(a => a.Type == "notify").Select(a => a.Notify).ToArray() ?? [];
+        return ticket.RecordSlaMilestone(
+            milestone.Key,
+            action,
+            eventType,
+            note,
+            now,
+            ("target", milestone.Clock.Target),
+            ("status", milestone.Clock.Status),
+            ("at", at),
+            ("dueAt", milestone.Clock.DueAt?.ToString("O", CultureInfo.InvariantCulture)),
+            ("notify", notify.Length == 0 ? null : string.Join(',', notify)));
+    }
+
+    private void Apply(Ticket ticket, EscalationLevel level, DateTimeOffset now)
+    {
+        foreach (var action in level.Actions)
+        {
+            switch (action.Type)
+            {
+                case "reassign":
+                    ticket.Assign(action.AgentId, action.TeamId, Sla, now);
+                    break;
+                case "raisePriority" when ticket.Priority > Priority.Urgent:
+                    ticket.Update(new TicketChanges { Priority = Optional.Of(ticket.Priority - 1) }, options.Value.Settings, Sla, now);
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    private static string Describe(EscalationAction action) => action.Type switch
+    {
+        "notify" => $"notify {action.Notify}",
+        "reassign" => $"reassign to {action.AgentId ?? action.TeamId}",
+        _ => "raise priority",
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SLA scan: {Due} tickets due, {Recorded} milestones recorded, {Failed} failed")]
+    private static partial void LogScanned(ILogger logger, int due, int recorded, int failed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SLA scan could not act on ticket {TicketId}; the next run retries it")]
+    private static partial void LogTicketFailed(ILogger logger, Exception exception, string ticketId);
+}
