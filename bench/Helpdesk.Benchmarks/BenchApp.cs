@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Helpdesk.Api.Auth;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Helpdesk.Benchmarks;
@@ -11,10 +12,12 @@ internal sealed class BenchApp : WebApplicationFactory<Program>
 {
     private const string Key = "YmVuY2htYXJrLXNpZ25pbmcta2V5LXRoYXQtaXMtbG9uZy1lbm91Z2gtMTIzNDU=";
     private readonly string _dataFolder;
+    private readonly TimeProvider? _clock;
 
-    public BenchApp(string dataFolder)
+    public BenchApp(string dataFolder, TimeProvider? clock = null)
     {
         _dataFolder = dataFolder;
+        _clock = clock;
 
         // Outside a test project the factory cannot guess the app's content root; the build output holds its settings.
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_HELPDESK_API", AppContext.BaseDirectory);
@@ -27,6 +30,10 @@ internal sealed class BenchApp : WebApplicationFactory<Program>
         builder.UseSetting("Auth:DevelopmentSigningKey", Key);
         builder.UseSetting("Jobs:RunInProcess", "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        if (_clock is { } clock)
+        {
+            builder.ConfigureServices(services => services.AddSingleton(clock));
+        }
     }
 
     public HttpClient ClientFor(string user, string role = Roles.Agent)

@@ -17,8 +17,12 @@ internal static class BenchmarkCommand
                 var samples = int.Parse(Option("--samples") ?? "200", CultureInfo.InvariantCulture);
                 await ViewBenchmark.RunAsync(sizes, open, samples);
                 return 0;
+            case "scan":
+                var scanSizes = (Option("--sizes") ?? "10000,1000000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+                await ScanBenchmark.RunAsync(scanSizes, int.Parse(Option("--samples") ?? "15", CultureInfo.InvariantCulture));
+                return 0;
             default:
-                await Console.Error.WriteLineAsync("Usage: views [--sizes 10000,1000000] [--open 2000] [--samples 200]");
+                await Console.Error.WriteLineAsync("Usage: views [--sizes 10000,1000000] [--open 2000] [--samples 200] | scan [--sizes 10000,1000000] [--samples 15]");
                 return 2;
         }
     }
