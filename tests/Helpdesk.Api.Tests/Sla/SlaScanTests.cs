@@ -84,6 +84,26 @@ public sealed class SlaScanTests
     }
 
     [Fact]
+    public async Task A_public_reply_meets_the_first_response_and_an_internal_note_does_not()
+    {
+        await using var app = new HelpdeskApp();
+        var (_, agent) = await app.AgentAsync("ada@helpdesk.test");
+        var noted = (await UrgentTicketAsync(app, agent))["id"]!.GetValue<string>();
+        var answered = (await UrgentTicketAsync(app, agent))["id"]!.GetValue<string>();
+        app.Clock.Advance(TimeSpan.FromMinutes(20));
+
+        (await agent.PostAsJsonAsync($"/api/tickets/{noted}/messages", new { visibility = "internal", body = "Looking into it" })).IsSuccessStatusCode.ShouldBeTrue();
+        (await agent.PostAsJsonAsync($"/api/tickets/{answered}/messages", new { visibility = "public", body = "We are on it" })).IsSuccessStatusCode.ShouldBeTrue();
+        app.Clock.Advance(TimeSpan.FromMinutes(50));
+        await ScanAsync(app);
+
+        (await TicketAsync(agent, answered))["sla"]!["firstResponse"]!["state"]!.GetValue<string>().ShouldBe("met");
+        (await HistoryAsync(agent, answered, "slaBreached")).ShouldBeEmpty();
+        (await TicketAsync(agent, noted))["sla"]!["firstResponse"]!["state"]!.GetValue<string>().ShouldBe("breached");
+        (await HistoryAsync(agent, noted, "slaBreached")).Count.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Overlapping_scans_act_once()
     {
         await using var app = new HelpdeskApp();
