@@ -13,12 +13,12 @@ namespace Helpdesk.Api.Sla;
 public sealed class SlaCatalog(IDirectoryStore store, TimeProvider clock)
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
-    private (SlaSettings Settings, DateTimeOffset Expires)? _cached;
+    private Cached? _cached;
 
     public async ValueTask<SlaSettings> GetAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (_cached is { } cached && cached.Expires > now)
+        if (Volatile.Read(ref _cached) is { } cached && cached.Expires > now)
         {
             return cached.Settings;
         }
@@ -28,11 +28,11 @@ public sealed class SlaCatalog(IDirectoryStore store, TimeProvider clock)
         var settings = new SlaSettings(
             [.. policies.Where(p => p.Active).OrderBy(p => p.Order).ThenBy(p => p.Id, StringComparer.Ordinal)],
             calendars.ToDictionary(c => c.Id, BusinessCalendar.From, StringComparer.Ordinal));
-        _cached = (settings, now + Lifetime);
+        Volatile.Write(ref _cached, new Cached(settings, now + Lifetime));
         return settings;
     }
 
-    public void Invalidate() => _cached = null;
+    public void Invalidate() => Volatile.Write(ref _cached, null);
 
     /// <summary>After a policy or calendar change: forget the cache and let the scan recompute every open ticket's schedule.</summary>
     internal static Task ChangedAsync(IServiceProvider services, CancellationToken cancellationToken)
@@ -40,6 +40,8 @@ public sealed class SlaCatalog(IDirectoryStore store, TimeProvider clock)
         services.GetRequiredService<SlaCatalog>().Invalidate();
         return services.GetRequiredService<ITicketStore>().RequestSlaReviewAsync(services.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken);
     }
+
+    private sealed record Cached(SlaSettings Settings, DateTimeOffset Expires);
 
     private async Task<List<T>> ReadAllAsync<T>(DirectoryKind<T> kind, CancellationToken cancellationToken)
     {
