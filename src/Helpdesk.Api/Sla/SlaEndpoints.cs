@@ -26,7 +26,7 @@ public static class SlaEndpoints
 }
 
 /// <summary>The default policy (FEATURES.md §3's priority table) exists from the first start, editable like any other.</summary>
-internal sealed class EnsureDefaultSlaPolicy(IDirectoryStore store) : IHostedService
+internal sealed class EnsureDefaultSlaPolicy(IDirectoryStore store, SlaCatalog catalog) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -38,6 +38,7 @@ internal sealed class EnsureDefaultSlaPolicy(IDirectoryStore store) : IHostedSer
         try
         {
             await store.CreateAsync(SlaKinds.Policy, SlaDefaults.DefaultPolicy, cancellationToken);
+            catalog.Invalidate();
         }
         catch (UniqueConstraintException)
         {
