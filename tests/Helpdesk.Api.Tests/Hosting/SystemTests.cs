@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Helpdesk.Api.Tests.Infrastructure;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Helpdesk.Api.Tests.Hosting;
 
@@ -38,36 +36,6 @@ public sealed class SystemTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
     public async Task An_unknown_route_is_a_404_problem()
     {
         await (await app.ClientFor("agent").GetAsync("/api/nothing-here")).ShouldBeProblem(404);
-    }
-
-    [Fact]
-    public void Every_function_json_maps_to_a_route_of_the_app()
-    {
-        var root = RepositoryRoot();
-        var functions = System.IO.Directory.GetFiles(Path.Combine(root, "functions"), "function.json", SearchOption.AllDirectories);
-        functions.ShouldNotBeEmpty();
-        var routes = app.Services.GetRequiredService<EndpointDataSource>().Endpoints
-            .OfType<RouteEndpoint>()
-            .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/'))
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
-
-        foreach (var file in functions)
-        {
-            var name = Path.GetFileName(Path.GetDirectoryName(file))!;
-            var bindings = JsonNode.Parse(File.ReadAllText(file))!["bindings"]!.AsArray();
-            var trigger = bindings.Single(b => b!["direction"]!.GetValue<string>() == "in" && b["type"]!.GetValue<string>().EndsWith("Trigger", StringComparison.Ordinal))!;
-            if (trigger["type"]!.GetValue<string>() == "httpTrigger")
-            {
-                // Proxied HTTP: the host forwards /api/{*route} unchanged, so the app must serve routes under /api.
-                trigger["route"]!.GetValue<string>().ShouldBe("{*route}");
-                bindings.Count.ShouldBe(2, "proxying needs exactly one httpTrigger in and one http out");
-                routes.ShouldContain(r => r.StartsWith("/api/", StringComparison.Ordinal));
-            }
-            else
-            {
-                routes.ShouldContain($"/{name}", $"function {name} has no trigger route");
-            }
-        }
     }
 
     [Fact]
