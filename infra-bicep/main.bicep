@@ -1,0 +1,195 @@
+// The helpdesk in Azure: a custom-handler Function App on Flex Consumption, Cosmos DB,
+// Service Bus, Application Insights, optional Key Vault, one user-assigned managed identity and
+// its role assignments. No keys or connection strings: every service has local auth disabled
+// and the app signs in with the identity.
+//
+//   az deployment group create -g <resource-group> -f infra-bicep/main.bicep -p infra-bicep/main.parameters.json
+targetScope = 'resourceGroup'
+
+@description('Short environment name (e.g. helpdesk-prod); prefixes every resource name.')
+@minLength(3)
+@maxLength(16)
+param environmentName string
+
+param location string = resourceGroup().location
+
+@description('Entra ID tenant of the API, Graph and the Power Automate connector.')
+param tenantId string = subscription().tenantId
+
+@description('The API app registration (its app id URI or client id): the audience of incoming tokens.')
+param apiAudience string
+
+@description('The support mailbox: the Graph user id or user principal name.')
+param supportMailboxId string
+
+@description('The SMTP address customers write to.')
+param supportMailboxAddress string
+
+@description('How the app reaches Graph: managedIdentity (Graph app roles granted to the identity) or clientSecret (an app registration).')
+@allowed([ 'managedIdentity', 'clientSecret' ])
+param graphAuthentication string = 'managedIdentity'
+
+@description('The Graph app registration client id (clientSecret authentication only).')
+param graphClientId string = ''
+
+@description('The Graph app registration secret (clientSecret authentication only); stored in Key Vault.')
+@secure()
+param graphClientSecret string = ''
+
+@description('Cosmos DB serverless (default) or provisioned autoscale throughput.')
+param cosmosServerless bool = true
+
+@description('Autoscale maximum RU/s of the database when not serverless.')
+param cosmosAutoscaleMaxThroughput int = 4000
+
+param cosmosDatabaseName string = 'helpdesk'
+
+@description('Always-ready instances of the HTTP group (Graph webhooks must never meet a cold start).')
+@minValue(1)
+param alwaysReadyHttpInstances int = 1
+
+param maximumInstanceCount int = 40
+
+@allowed([ 2048, 4096 ])
+param instanceMemoryMB int = 2048
+
+@description('Deliveries of a queue message before it is dead-lettered.')
+param maxDeliveryCount int = 10
+
+var tags = { application: 'helpdesk', environment: environmentName }
+var suffix = uniqueString(resourceGroup().id, environmentName)
+var functionAppName = '${environmentName}-func-${suffix}'
+var useKeyVault = graphAuthentication == 'clientSecret'
+
+// The queues of docs/adr/0003-outbox-relay-and-queues.md (QueueNames in the app).
+var queueNames = [
+  'notifications'
+  'approvals'
+  'mail-inbound'
+  'webhooks'
+]
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    name: '${environmentName}-id'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    namePrefix: environmentName
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: take('st${replace(environmentName, '-', '')}${suffix}', 24)
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
+module cosmos 'modules/cosmos.bicep' = {
+  name: 'cosmos'
+  params: {
+    name: '${environmentName}-cosmos-${suffix}'
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+    databaseName: cosmosDatabaseName
+    serverless: cosmosServerless
+    autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
+  }
+}
+
+module serviceBus 'modules/servicebus.bicep' = {
+  name: 'serviceBus'
+  params: {
+    name: '${environmentName}-sb-${suffix}'
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+    queueNames: queueNames
+    maxDeliveryCount: maxDeliveryCount
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = if (useKeyVault) {
+  name: 'keyVault'
+  params: {
+    name: take('${environmentName}-kv-${suffix}', 24)
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+    graphClientSecret: graphClientSecret
+  }
+}
+
+// Identity-based connections: <prefix>__fullyQualifiedNamespace / __accountEndpoint /
+// __accountName, __credential = managedidentity, __clientId = the user-assigned identity.
+var hostSettings = {
+  FUNCTIONS_EXTENSION_VERSION: '~4'
+  AzureWebJobsStorage__accountName: storage.outputs.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.outputs.clientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+  ServiceBus__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+  ServiceBus__credential: 'managedidentity'
+  ServiceBus__clientId: identity.outputs.clientId
+  Cosmos__accountEndpoint: cosmos.outputs.endpoint
+  Cosmos__credential: 'managedidentity'
+  Cosmos__clientId: identity.outputs.clientId
+  Cosmos__DatabaseName: cosmos.outputs.databaseName
+}
+
+var appSettings = {
+  AZURE_CLIENT_ID: identity.outputs.clientId
+  Storage__Provider: 'cosmos'
+  Storage__Cosmos__Endpoint: cosmos.outputs.endpoint
+  Storage__Cosmos__Database: cosmos.outputs.databaseName
+  Storage__Cosmos__CreateIfMissing: 'false'
+  Storage__DataFolder: '/tmp/helpdesk'
+  Jobs__RunInProcess: 'false'
+  Auth__Authority: '${environment().authentication.loginEndpoint}${tenantId}/v2.0'
+  Auth__Audience: apiAudience
+  Mail__Mailboxes__0__Id: supportMailboxId
+  Mail__Mailboxes__0__Address: supportMailboxAddress
+  Mail__NotificationUrl: 'https://${functionAppName}.azurewebsites.net/api/graph/notifications'
+  Mail__Graph__Authentication: graphAuthentication
+  Mail__Graph__TenantId: tenantId
+  Mail__Graph__ClientId: useKeyVault ? graphClientId : identity.outputs.clientId
+}
+
+var graphSecretSetting = useKeyVault ? {
+  Mail__Graph__ClientSecret: '@Microsoft.KeyVault(SecretUri=${keyVault!.outputs.graphClientSecretUri})'
+} : {}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionApp'
+  params: {
+    name: functionAppName
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    appSettings: union(hostSettings, appSettings, graphSecretSetting)
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+}
+
+output functionAppName string = functionApp.outputs.name
+output apiBaseUrl string = 'https://${functionApp.outputs.defaultHostName}/api'
+output identityClientId string = identity.outputs.clientId
+output identityPrincipalId string = identity.outputs.principalId
