@@ -15,7 +15,7 @@ public sealed partial class InfraBicepTests
 
     private static string Module(string name) => File.ReadAllText(PackageFiles.PathOf("infra-bicep", "modules", name + ".bicep"));
 
-    private static IEnumerable<string> BicepFiles() =>
+    private static string[] BicepFiles() =>
         System.IO.Directory.GetFiles(PackageFiles.PathOf("infra-bicep"), "*.bicep", SearchOption.AllDirectories);
 
     /// <summary>The declared parameters of a Bicep file and whether each has a default.</summary>
@@ -61,7 +61,7 @@ public sealed partial class InfraBicepTests
             var text = File.ReadAllText(file);
             foreach (var parameter in Parameters(text).Keys)
             {
-                Regex.Matches(text, $@"\b{Regex.Escape(parameter)}\b").Count.ShouldBeGreaterThan(1, $"{Path.GetFileName(file)}: parameter {parameter} is never used");
+                Regex.Count(text, $@"\b{Regex.Escape(parameter)}\b").ShouldBeGreaterThan(1, $"{Path.GetFileName(file)}: parameter {parameter} is never used");
             }
         }
     }
@@ -115,7 +115,7 @@ public sealed partial class InfraBicepTests
             cosmos.ShouldContain($"{{ path: '{excluded}' }}");
         }
 
-        Regex.Matches(cosmos, @"\{ path: '/seq', order: 'descending' \}").Count.ShouldBe(7, "one composite index per ticket view");
+        Regex.Count(cosmos, @"\{ path: '/seq', order: 'descending' \}").ShouldBe(7, "one composite index per ticket view");
         cosmos.ShouldContain("name: 'idempotency'\n    partitionKey: '/id'\n    defaultTtl: -1");
         cosmos.ShouldContain("EnableServerless");
         cosmos.ShouldContain("00000000-0000-0000-0000-000000000002", Case.Sensitive, "Cosmos DB Built-in Data Contributor");
