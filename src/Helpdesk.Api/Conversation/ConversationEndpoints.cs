@@ -36,6 +36,8 @@ public static class ConversationEndpoints
             .AddSqliteMigration(SqliteConversationStore.Migration.Name, SqliteConversationStore.Migration.Sql)
             .AddSingleton<IConversationStore, SqliteConversationStore>()
             .AddSingleton<IValidator<PostMessageRequest>, PostMessageValidator>()
+            .AddSingleton<IValidator<CannedResponseRequest>, CannedResponseValidator>()
+            .AddSingleton<IValidator<RenderCannedResponseRequest>, RenderCannedResponseValidator>()
             .AddScoped<MentionResolver>()
             .AddScoped<ConversationService>();
     }
@@ -46,6 +48,10 @@ public static class ConversationEndpoints
         messages.MapGet("/", ListAsync).WithName("ListMessages");
         messages.MapGet("/{messageId}", GetAsync).WithName("GetMessage");
         messages.MapPost("/", PostAsync).Validate<PostMessageRequest>().Idempotent().WithName("PostMessage");
+
+        new CannedResponses().Map(api, "/canned-responses");
+        api.MapPost("/canned-responses/{id}/render", CannedResponses.RenderAsync)
+            .WithTags("canned-responses").RequireAuthorization(Policies.Staff).Validate<RenderCannedResponseRequest>().WithName("RenderCannedResponse");
         return api;
     }
 

@@ -5,7 +5,8 @@ using Helpdesk.Api.Common;
 namespace Helpdesk.Api.Directory;
 
 /// <summary>
-/// The CRUD surface shared by accounts, contacts, agents and teams: staff read, admins write.
+/// The CRUD surface shared by accounts, contacts, agents and teams: staff read, admins write
+/// (or the resource's <see cref="WritePolicy"/>).
 /// Writes state the version they read (If-Match). DELETE deactivates rather than erases, because
 /// tickets and history keep pointing at the entry.
 /// </summary>
@@ -15,6 +16,9 @@ internal abstract class DirectoryResource<TEntity, TRequest>
     public abstract DirectoryKind<TEntity> Kind { get; }
 
     protected abstract string IdPrefix { get; }
+
+    /// <summary>Who may create, replace and deactivate entries: admins, unless a resource says otherwise.</summary>
+    protected virtual string WritePolicy => Policies.Admin;
 
     /// <summary>Builds the entry from a validated request, or names the fields that refer to missing entries.</summary>
     protected abstract Task<IDictionary<string, string[]>?> CheckReferencesAsync(TRequest request, IDirectoryStore store, CancellationToken cancellationToken);
@@ -38,10 +42,10 @@ internal abstract class DirectoryResource<TEntity, TRequest>
         // analyzer crashes (AD0001) on lambdas whose parameters are type parameters.
         Delegate create = (TRequest request, IDirectoryStore store, TimeProvider clock, HttpResponse response, CancellationToken ct) => CreateAsync(request, store, clock, response, ct);
         Delegate replace = (string id, TRequest request, IDirectoryStore store, HttpRequest http, HttpResponse response, CancellationToken ct) => ReplaceAsync(id, request, store, http, response, ct);
-        group.MapPost("/", create).RequireAuthorization(Policies.Admin).Validate<TRequest>().Idempotent();
-        group.MapPut("/{id}", replace).RequireAuthorization(Policies.Admin).Validate<TRequest>();
+        group.MapPost("/", create).RequireAuthorization(WritePolicy).Validate<TRequest>().Idempotent();
+        group.MapPut("/{id}", replace).RequireAuthorization(WritePolicy).Validate<TRequest>();
         group.MapDelete("/{id}", (string id, IDirectoryStore store, HttpRequest http, CancellationToken ct) => DeleteAsync(id, store, http, ct))
-            .RequireAuthorization(Policies.Admin);
+            .RequireAuthorization(WritePolicy);
     }
 
     private async Task<IResult> ListAsync(IDirectoryStore store, string? q, int? limit, string? cursor, CancellationToken cancellationToken)
