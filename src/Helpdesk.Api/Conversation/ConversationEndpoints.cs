@@ -1,4 +1,5 @@
 using FluentValidation;
+using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
@@ -55,7 +56,7 @@ public static class ConversationEndpoints
         return api;
     }
 
-    private static async Task<IResult> ListAsync(string id, ITicketStore tickets, IConversationStore store, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(string id, ITicketStore tickets, IConversationStore store, IAttachmentIndex attachments, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         if (limit is < 1 or > Paging.MaxLimit)
         {
@@ -68,12 +69,13 @@ public static class ConversationEndpoints
         }
 
         var page = await store.ListAsync(id, includeInternal: true, limit ?? Paging.DefaultLimit, cursor, cancellationToken);
-        return TypedResults.Ok(page.Map(m => MessageResponse.From(m, [])));
+        var files = await MessageAttachments.ByMessageAsync(attachments, id, cancellationToken);
+        return TypedResults.Ok(page.Map(m => MessageResponse.From(m, files[m.Id].ToArray())));
     }
 
-    private static async Task<IResult> GetAsync(string id, string messageId, IConversationStore store, CancellationToken cancellationToken) =>
+    private static async Task<IResult> GetAsync(string id, string messageId, IConversationStore store, IAttachmentIndex attachments, CancellationToken cancellationToken) =>
         await store.FindAsync(id, messageId, cancellationToken) is { } message
-            ? TypedResults.Ok(MessageResponse.From(message, []))
+            ? TypedResults.Ok(MessageResponse.From(message, (await MessageAttachments.ByMessageAsync(attachments, id, cancellationToken))[message.Id].ToArray()))
             : Problems.NotFound("message");
 
     private static async Task<IResult> PostAsync(

@@ -1,4 +1,5 @@
 using FluentValidation;
+using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Conversation;
@@ -117,7 +118,7 @@ public static class PortalEndpoints
         return TypedResults.Ok(page.Map(t => PortalTicketResponse.From(t)));
     }
 
-    private static async Task<IResult> GetAsync(string id, PortalAccess access, IConversationStore messages, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, PortalAccess access, IConversationStore messages, IAttachmentIndex attachments, CancellationToken cancellationToken)
     {
         var ticket = await access.FindVisibleAsync(id, cancellationToken);
         if (ticket is null)
@@ -126,10 +127,11 @@ public static class PortalEndpoints
         }
 
         var thread = await messages.ListAsync(ticket.Id, includeInternal: false, Paging.MaxLimit, null, cancellationToken);
-        return TypedResults.Ok(PortalTicketResponse.From(ticket, thread.Items.Select(m => MessageResponse.From(m, [])).ToArray()));
+        var files = await MessageAttachments.ByMessageAsync(attachments, ticket.Id, cancellationToken);
+        return TypedResults.Ok(PortalTicketResponse.From(ticket, thread.Items.Select(m => MessageResponse.From(m, files[m.Id].ToArray())).ToArray()));
     }
 
-    private static async Task<IResult> ListMessagesAsync(string id, PortalAccess access, IConversationStore messages, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> ListMessagesAsync(string id, PortalAccess access, IConversationStore messages, IAttachmentIndex attachments, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         if (limit is < 1 or > Paging.MaxLimit)
         {
@@ -143,7 +145,8 @@ public static class PortalEndpoints
         }
 
         var page = await messages.ListAsync(ticket.Id, includeInternal: false, limit ?? Paging.DefaultLimit, cursor, cancellationToken);
-        return TypedResults.Ok(page.Map(m => MessageResponse.From(m, [])));
+        var files = await MessageAttachments.ByMessageAsync(attachments, ticket.Id, cancellationToken);
+        return TypedResults.Ok(page.Map(m => MessageResponse.From(m, files[m.Id].ToArray())));
     }
 
     private static async Task<IResult> OpenAsync(PortalTicketRequest request, PortalAccess access, ConversationService conversation, HttpRequest http, CancellationToken cancellationToken)

@@ -30,6 +30,9 @@ public static class TicketEventTypes
 
     /// <summary>A message joined the conversation; data: messageId, visibility, authorType, cc (comma-separated emails).</summary>
     public const string MessageAdded = "ticket.messageAdded";
+
+    public const string AttachmentAdded = "ticket.attachmentAdded";
+    public const string AttachmentRemoved = "ticket.attachmentRemoved";
 }
 
 /// <summary>The events of the SLA breach scan.</summary>

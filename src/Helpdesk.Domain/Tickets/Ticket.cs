@@ -339,6 +339,29 @@ public sealed partial class Ticket
         CustomerResponded(by, now);
     }
 
+    /// <summary>A file joins the ticket (or one of its messages).</summary>
+    public void AddAttachment(string attachmentId, string fileName, long size, string? messageId, Actor by, DateTimeOffset now)
+    {
+        EnsureNotClosed();
+        Record(
+            "attachmentAdded",
+            TicketEventTypes.AttachmentAdded,
+            by,
+            now,
+            [],
+            fileName,
+            ("attachmentId", attachmentId),
+            ("fileName", fileName),
+            ("size", size.ToString(CultureInfo.InvariantCulture)),
+            ("messageId", messageId));
+    }
+
+    public void RemoveAttachment(string attachmentId, string fileName, Actor by, DateTimeOffset now)
+    {
+        EnsureNotClosed();
+        Record("attachmentRemoved", TicketEventTypes.AttachmentRemoved, by, now, [], fileName, ("attachmentId", attachmentId), ("fileName", fileName));
+    }
+
     public void Resolve(string? summary, bool? notifyCustomer, Actor by, DateTimeOffset now)
     {
         EnsureNotClosed();

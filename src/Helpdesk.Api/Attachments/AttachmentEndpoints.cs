@@ -1,0 +1,145 @@
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Conversation;
+using Helpdesk.Api.Portal;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Tickets;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Attachments;
+
+/// <summary>Attachment settings (configuration section <c>Attachments</c>).</summary>
+public sealed class AttachmentOptions
+{
+    public const string Section = "Attachments";
+
+    public long MaxFileBytes { get; set; } = 10 * 1024 * 1024;
+
+    public long MaxTicketBytes { get; set; } = 50 * 1024 * 1024;
+
+    /// <summary>The folder of the local store; by default <c>attachments</c> in the data folder.</summary>
+    public string? Folder { get; set; }
+}
+
+public sealed record AttachmentResponse(string Id, string TicketId, string? MessageId, string FileName, string ContentType, long Size, DateTimeOffset At)
+{
+    public static AttachmentResponse From(Attachment a) => new(a.Id, a.TicketId, a.MessageId, a.FileName, a.ContentType, a.Size, a.At);
+}
+
+/// <summary>The request body limit of the upload routes: one file plus the multipart framing.</summary>
+internal sealed class UploadSizeLimit(long maxFileBytes) : IRequestSizeLimitMetadata
+{
+    private const long MultipartOverhead = 64 * 1024;
+
+    public long? MaxRequestBodySize { get; } = maxFileBytes + MultipartOverhead;
+}
+
+/// <summary>
+/// Upload (multipart/form-data, one part named <c>file</c>), list, download and delete files of a
+/// ticket or of one of its messages. Sizes are checked per file and per ticket (413); the type is
+/// read from the bytes; downloads always come as attachments with sniffing and scripts disabled.
+/// </summary>
+public static class AttachmentEndpoints
+{
+    public static IServiceCollection AddAttachments(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AttachmentOptions>().Bind(configuration.GetSection(AttachmentOptions.Section))
+            .Validate(o => o.MaxFileBytes > 0 && o.MaxTicketBytes >= o.MaxFileBytes, "Attachments:MaxFileBytes is positive and at most Attachments:MaxTicketBytes.")
+            .ValidateOnStart();
+        return services
+            .AddSqliteMigration(SqliteAttachmentIndex.Migration.Name, SqliteAttachmentIndex.Migration.Sql)
+            .AddSingleton<IAttachmentIndex, SqliteAttachmentIndex>()
+            .AddScoped<AttachmentService>()
+            .AddSingleton<IAttachmentStore>(sp =>
+            {
+                var folder = sp.GetRequiredService<IOptions<AttachmentOptions>>().Value.Folder
+                    ?? Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ResolvedDataFolder, "attachments");
+                return new LocalAttachmentStore(folder);
+            });
+    }
+
+    public static RouteGroupBuilder MapAttachmentEndpoints(this RouteGroupBuilder api)
+    {
+        var limit = new UploadSizeLimit(((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<AttachmentOptions>>().Value.MaxFileBytes);
+        var tickets = api.MapGroup("/tickets/{id}").WithTags("attachments").RequireAuthorization(Policies.Staff);
+        tickets.MapPost("/attachments", (string id, HttpContext http, AttachmentService service, CancellationToken ct) => UploadAsync(id, null, http, service, ct))
+            .WithMetadata(limit).Accepts<IFormFile>("multipart/form-data").WithName("UploadTicketAttachment");
+        tickets.MapPost("/messages/{messageId}/attachments", (string id, string messageId, HttpContext http, AttachmentService service, CancellationToken ct) => UploadAsync(id, messageId, http, service, ct))
+            .WithMetadata(limit).Accepts<IFormFile>("multipart/form-data").WithName("UploadMessageAttachment");
+        tickets.MapGet("/attachments", ListAsync).WithName("ListAttachments");
+        tickets.MapGet("/attachments/{attachmentId}", DownloadAsync).WithName("DownloadAttachment");
+        tickets.MapDelete("/attachments/{attachmentId}", DeleteAsync).WithName("DeleteAttachment");
+
+        api.MapGet("/portal/tickets/{id}/attachments/{attachmentId}", PortalDownloadAsync)
+            .WithTags("portal").RequireAuthorization(Policies.Customer).WithName("PortalDownloadAttachment");
+        return api;
+    }
+
+    private static async Task<IResult> UploadAsync(string id, string? messageId, HttpContext http, AttachmentService service, CancellationToken cancellationToken)
+    {
+        if (!http.Request.HasFormContentType)
+        {
+            return Problems.Result(Problems.Validation("file", "Send multipart/form-data with one file in a part named file."));
+        }
+
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        if (form.Files.Count != 1 || form.Files[0].Name != "file")
+        {
+            return Problems.Result(Problems.Validation("file", "Send exactly one file, in a part named file."));
+        }
+
+        var file = form.Files[0];
+        var result = await service.AddAsync(id, messageId, file.FileName, file.OpenReadStream, cancellationToken);
+        return result.Problem ?? TypedResults.Created(
+            $"{http.Request.PathBase}/api/tickets/{id}/attachments/{result.Attachment!.Id}",
+            AttachmentResponse.From(result.Attachment));
+    }
+
+    private static async Task<IResult> ListAsync(string id, ITicketStore tickets, IAttachmentIndex index, CancellationToken cancellationToken) =>
+        await tickets.FindAsync(id, cancellationToken) is null
+            ? Problems.NotFound("ticket")
+            : TypedResults.Ok(new Page<AttachmentResponse>((await index.ListAsync(id, cancellationToken)).Select(AttachmentResponse.From).ToArray(), null));
+
+    private static async Task<IResult> DownloadAsync(string id, string attachmentId, IAttachmentIndex index, IAttachmentStore store, HttpResponse response, CancellationToken cancellationToken) =>
+        await index.FindAsync(id, attachmentId, cancellationToken) is { } attachment
+            ? await FileAsync(attachment, store, response, cancellationToken)
+            : Problems.NotFound("attachment");
+
+    private static async Task<IResult> DeleteAsync(string id, string attachmentId, AttachmentService service, CancellationToken cancellationToken) =>
+        await service.RemoveAsync(id, attachmentId, cancellationToken) ?? TypedResults.NoContent();
+
+    /// <summary>A customer downloads only files of public messages of a ticket they can see; anything else is 404.</summary>
+    private static async Task<IResult> PortalDownloadAsync(
+        string id,
+        string attachmentId,
+        PortalAccess access,
+        IAttachmentIndex index,
+        IConversationStore messages,
+        IAttachmentStore store,
+        HttpResponse response,
+        CancellationToken cancellationToken)
+    {
+        var ticket = await access.FindVisibleAsync(id, cancellationToken);
+        var attachment = ticket is null ? null : await index.FindAsync(ticket.Id, attachmentId, cancellationToken);
+        var message = attachment?.MessageId is { } messageId ? await messages.FindAsync(attachment.TicketId, messageId, cancellationToken) : null;
+        return attachment is not null && message is { Visibility: MessageVisibility.Public }
+            ? await FileAsync(attachment, store, response, cancellationToken)
+            : Problems.NotFound("attachment");
+    }
+
+    private static async Task<IResult> FileAsync(Attachment attachment, IAttachmentStore store, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var content = await store.OpenAsync(attachment.Hash, cancellationToken);
+        if (content is null)
+        {
+            return Problems.NotFound("attachment");
+        }
+
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
+        return TypedResults.File(content, attachment.ContentType, attachment.FileName);
+    }
+}

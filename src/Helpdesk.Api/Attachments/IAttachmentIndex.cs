@@ -1,0 +1,35 @@
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Tickets;
+
+namespace Helpdesk.Api.Attachments;
+
+/// <summary>A file on a ticket, optionally on one of its messages. <see cref="Hash"/> names its bytes in the <see cref="IAttachmentStore"/>.</summary>
+public sealed record Attachment(
+    string Id,
+    string TicketId,
+    string? MessageId,
+    string FileName,
+    string ContentType,
+    long Size,
+    string Hash,
+    DateTimeOffset At,
+    Actor UploadedBy);
+
+/// <summary>
+/// Which files each ticket carries. Adding or removing one is written together with the ticket
+/// change that records it (history entry and event), guarded by the ticket's version.
+/// </summary>
+public interface IAttachmentIndex
+{
+    Task AddAsync(Ticket ticket, Attachment attachment, CancellationToken cancellationToken);
+
+    Task RemoveAsync(Ticket ticket, Attachment attachment, CancellationToken cancellationToken);
+
+    /// <summary>Oldest first.</summary>
+    Task<IReadOnlyList<Attachment>> ListAsync(string ticketId, CancellationToken cancellationToken);
+
+    Task<Attachment?> FindAsync(string ticketId, string attachmentId, CancellationToken cancellationToken);
+
+    /// <summary>Whether any ticket still carries these bytes (content is shared, so only the last removal deletes it).</summary>
+    Task<bool> IsReferencedAsync(string hash, CancellationToken cancellationToken);
+}
