@@ -20,6 +20,12 @@ fi
 
 dotnet test Helpdesk.Functions.sln --nologo 2>&1 | tee -a "$log" || status=$?
 
+# The foundation's HTTP tests once more with Storage:Provider = cosmos, on the Cosmos DB test
+# server, so the product is proven on both engines. Escalation writes a conversation message,
+# whose store has no Cosmos DB implementation yet: those two tests run on SQLite only.
+cosmos_tests='(FullyQualifiedName~Helpdesk.Api.Tests.Tickets.|FullyQualifiedName~Helpdesk.Api.Tests.Directory.|FullyQualifiedName~Helpdesk.Api.Tests.Hosting.|FullyQualifiedName~Helpdesk.Api.Tests.Sla.|FullyQualifiedName~Helpdesk.Api.Tests.Triggers.)&FullyQualifiedName!~TicketConversationTests&FullyQualifiedName!~TicketCommandTests.Escalating_needs_a_note_and_a_target&FullyQualifiedName!~TicketCommandTests.A_ticket_goes_through_its_whole_life'
+HELPDESK_TEST_STORE=cosmos dotnet test tests/Helpdesk.Api.Tests --no-build --nologo --filter "$cosmos_tests" 2>&1 | tee -a "$log" || status=$?
+
 # Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 74, Skipped: 0, ...") and
 # node's ("# pass 20", "# fail 0", "# skipped 0").
 read -r passed failed skipped < <(awk '

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Helpdesk.Api.Storage.Cosmos;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Azure.Cosmos;
 
@@ -194,4 +195,30 @@ internal static class NpmInstall
 public sealed class CosmosCollection : ICollectionFixture<CosmosTestServer>
 {
     public const string Name = "cosmos";
+}
+
+/// <summary>
+/// One test server for the whole run, for tests outside the cosmos collection: the HTTP suite
+/// when it runs on Cosmos DB (<see cref="Infrastructure.HelpdeskApp.OnCosmos"/>). Started on
+/// first use, stopped when the test process exits.
+/// </summary>
+public static class SharedCosmosServer
+{
+    private static readonly Lazy<Task<(CosmosTestServer Server, CosmosClient Client)>> Shared = new(StartAsync);
+
+    /// <summary>The server and one client for every app of the run (a client per app would open a connection pool per app).</summary>
+    public static (CosmosTestServer Server, CosmosClient Client) Get() => Shared.Value.GetAwaiter().GetResult();
+
+    private static async Task<(CosmosTestServer, CosmosClient)> StartAsync()
+    {
+        var server = new CosmosTestServer();
+        await server.InitializeAsync();
+        var client = server.CreateClient(new CosmosJsonSerializer());
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            client.Dispose();
+            server.DisposeAsync().GetAwaiter().GetResult();
+        };
+        return (server, client);
+    }
 }

@@ -3,8 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Helpdesk.Api.Auth;
+using Helpdesk.Api.Tests.Cosmos;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 
@@ -19,6 +21,7 @@ public class HelpdeskApp : WebApplicationFactory<Program>
     public const string SigningKey = "dGVzdC1zaWduaW5nLWtleS10aGF0LWlzLWxvbmctZW5vdWdoLTEyMzQ1Njc4";
 
     private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
+    private bool _onCosmos;
 
     public HelpdeskApp()
     {
@@ -26,6 +29,14 @@ public class HelpdeskApp : WebApplicationFactory<Program>
     }
 
     public string DataFolder { get; }
+
+    /// <summary>
+    /// <c>HELPDESK_TEST_STORE=cosmos</c> runs the app on the Cosmos DB test server (one database
+    /// per app) instead of SQLite; scripts/test.sh runs the foundation's HTTP tests both ways.
+    /// </summary>
+    private string CosmosDatabase => $"http-{Path.GetFileName(DataFolder)}";
+
+    public static bool OnCosmos { get; } = string.Equals(Environment.GetEnvironmentVariable("HELPDESK_TEST_STORE"), "cosmos", StringComparison.OrdinalIgnoreCase);
 
     public FakeClock Clock { get; } = new(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
 
@@ -42,6 +53,16 @@ public class HelpdeskApp : WebApplicationFactory<Program>
         builder.UseSetting("Storage:DataFolder", DataFolder);
         builder.UseSetting("Auth:DevelopmentSigningKey", SigningKey);
         builder.UseSetting("Jobs:RunInProcess", "false");
+        if (OnCosmos)
+        {
+            var (server, client) = SharedCosmosServer.Get();
+            _onCosmos = true;
+            builder.UseSetting("Storage:Provider", "cosmos");
+            builder.UseSetting("Storage:Cosmos:Endpoint", server.Endpoint.ToString());
+            builder.UseSetting("Storage:Cosmos:Database", CosmosDatabase);
+            builder.ConfigureTestServices(services => services.AddSingleton(client));
+        }
+
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
@@ -89,6 +110,11 @@ public class HelpdeskApp : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (disposing && _onCosmos)
+        {
+            using var deleted = SharedCosmosServer.Get().Client.GetDatabase(CosmosDatabase).DeleteStreamAsync().GetAwaiter().GetResult();
+        }
+
         if (disposing && System.IO.Directory.Exists(DataFolder))
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
