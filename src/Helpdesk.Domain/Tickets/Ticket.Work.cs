@@ -13,10 +13,14 @@ public static class WorkEventTypes
     public const string LineAdded = "ticket.lineAdded";
     public const string LineChanged = "ticket.lineChanged";
     public const string LineRemoved = "ticket.lineRemoved";
+    public const string ActivityPlanned = "ticket.activityPlanned";
+    public const string ActivityChanged = "ticket.activityChanged";
+    public const string ActivityDone = "ticket.activityDone";
+    public const string ActivityRemoved = "ticket.activityRemoved";
 }
 
 /// <summary>
-/// Work recorded on a ticket (time entries, products and expenses). The entries live in their own rows; the ticket
+/// Work recorded on a ticket (time entries, products and expenses, activities). The entries live in their own rows; the ticket
 /// keeps the history line and the event of each change, written in the same transaction.
 /// Work may be recorded on a closed ticket only when the setting allows it.
 /// </summary>
@@ -118,6 +122,18 @@ public sealed partial class Ticket
         Record("lineRemoved", WorkEventTypes.LineRemoved, by, now, [.. LineFields(line, null)], line.Description, LineData(line));
     }
 
+    public void PlanActivity(Activity activity, Actor by, DateTimeOffset now) =>
+        RecordActivity("activityPlanned", WorkEventTypes.ActivityPlanned, null, activity, by, now);
+
+    public void ChangeActivity(Activity before, Activity after, Actor by, DateTimeOffset now) =>
+        RecordActivity("activityChanged", WorkEventTypes.ActivityChanged, before, after, by, now);
+
+    public void CompleteActivity(Activity before, Activity after, Actor by, DateTimeOffset now) =>
+        RecordActivity("activityDone", WorkEventTypes.ActivityDone, before, after, by, now);
+
+    public void RemoveActivity(Activity activity, Actor by, DateTimeOffset now) =>
+        RecordActivity("activityRemoved", WorkEventTypes.ActivityRemoved, activity, null, by, now);
+
     /// <summary>Closed tickets are read-only, also for work, unless the setting says otherwise.</summary>
     public void EnsureWorkAllowed(string ticketId, bool allowOnClosed)
     {
@@ -164,6 +180,43 @@ public sealed partial class Ticket
                 yield return new FieldChange(field, from, to);
             }
         }
+    }
+
+    /// <summary>Activities follow the closed-ticket rule strictly: a closed ticket plans nothing more.</summary>
+    private void RecordActivity(string action, string eventType, Activity? before, Activity? after, Actor by, DateTimeOffset now)
+    {
+        var subject = after ?? before ?? throw new ArgumentNullException(nameof(after));
+        EnsureWorkAllowed(subject.TicketId, allowOnClosed: false);
+        (string Field, Func<Activity, string?> Value)[] fields =
+        [
+            ("activityKind", a => Names.Of(a.Details.Kind)),
+            ("activityTitle", a => a.Details.Title),
+            ("activityOwnerId", a => a.Details.OwnerId),
+            ("activityDueAt", a => Format(a.Details.DueAt)),
+            ("activityStartAt", a => Format(a.Details.StartAt)),
+            ("activityEndAt", a => Format(a.Details.EndAt)),
+            ("activityReminderAt", a => Format(a.Details.Reminder?.At)),
+            ("activityDone", a => Format(a.Done)),
+        ];
+        var changes = fields
+            .Select(f => new FieldChange(f.Field, before is null ? null : f.Value(before), after is null ? null : f.Value(after)))
+            .Where(c => c.From != c.To)
+            .ToArray();
+        if (changes.Length == 0)
+        {
+            return;
+        }
+
+        Record(
+            action,
+            eventType,
+            by,
+            now,
+            changes,
+            subject.Details.Title,
+            ("activityId", subject.Id),
+            ("kind", Names.Of(subject.Details.Kind)),
+            ("ownerId", subject.Details.OwnerId));
     }
 
     private static (string Key, string? Value)[] LineData(CostLine line) =>
