@@ -9,6 +9,7 @@ public static class ReportEndpoints
     {
         var reports = api.MapGroup("/reports").WithTags("reports").RequireAuthorization(Policies.Supervisor);
         reports.MapGet("/time", TimeReportEndpoint.HandleAsync).WithName("TimeReport");
+        reports.MapGet("/satisfaction", SatisfactionReportEndpoint.HandleAsync).WithName("SatisfactionReport");
         return api;
     }
 }

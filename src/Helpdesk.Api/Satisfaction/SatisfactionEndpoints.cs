@@ -1,0 +1,93 @@
+using FluentValidation;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Events;
+using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Satisfaction;
+using Helpdesk.Domain.Tickets;
+
+namespace Helpdesk.Api.Satisfaction;
+
+public sealed record SurveyAnswerRequest(int? Score, string? Comment);
+
+public sealed record SurveyAnswered(int Score, string? Comment, DateTimeOffset AnsweredAt);
+
+public sealed record SurveyView(string TicketNumber, string Subject, bool Answered, DateTimeOffset ExpiresAt);
+
+internal sealed class SurveyAnswerValidator : AbstractValidator<SurveyAnswerRequest>
+{
+    public SurveyAnswerValidator()
+    {
+        RuleFor(r => r.Score).NotNull().InclusiveBetween(1, 5);
+        RuleFor(r => r.Comment).MaximumLength(Survey.MaxCommentLength);
+    }
+}
+
+/// <summary>
+/// The customer answers the survey without logging in: the signed token is the credential. A
+/// forged token is 404, an answered or expired survey 409.
+/// </summary>
+public static class SatisfactionEndpoints
+{
+    public static IServiceCollection AddSatisfaction(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SatisfactionOptions>().Bind(configuration.GetSection(SatisfactionOptions.Section))
+            .Validate(o => o.ValidDays is >= 1 and <= 365, "Satisfaction:ValidDays is from 1 to 365.")
+            .ValidateOnStart();
+        return services
+            .AddSqliteMigration(SqliteSurveyStore.Schema.Name, SqliteSurveyStore.Schema.Sql)
+            .AddSingleton<ISurveyStore, SqliteSurveyStore>()
+            .AddSingleton<IValidator<SurveyAnswerRequest>, SurveyAnswerValidator>()
+            .AddQueueConsumer<SendSatisfactionSurvey>(SendSatisfactionSurvey.Queue, SendSatisfactionSurvey.FunctionName, type => type == TicketEventTypes.Resolved);
+    }
+
+    public static RouteGroupBuilder MapSatisfactionEndpoints(this RouteGroupBuilder api)
+    {
+        var csat = api.MapGroup("/csat/{token}").WithTags("satisfaction").AllowAnonymous();
+        csat.MapGet("/", GetAsync).WithName("GetSurvey");
+        csat.MapPost("/", AnswerAsync).Validate<SurveyAnswerRequest>().WithName("AnswerSurvey");
+        return api;
+    }
+
+    private static async Task<IResult> GetAsync(string token, ISurveyStore store, ITicketStore tickets, CancellationToken ct)
+    {
+        var survey = await FindAsync(token, store, ct);
+        var ticket = survey is null ? null : await tickets.FindAsync(survey.Value.TicketId, ct);
+        return survey is null || ticket is null
+            ? Problems.NotFound("survey")
+            : TypedResults.Ok(new SurveyView(ticket.Number, ticket.Subject, survey.Value.AnsweredAt is not null, survey.Value.ExpiresAt));
+    }
+
+    private static async Task<IResult> AnswerAsync(string token, SurveyAnswerRequest request, ISurveyStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var survey = await FindAsync(token, store, ct);
+        if (survey is null)
+        {
+            return Problems.NotFound("survey");
+        }
+
+        var answered = survey.Value.Answer(request.Score!.Value, request.Comment, clock.GetUtcNow());
+        try
+        {
+            await store.AnswerAsync(survey with { Value = answered }, ct);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            throw new DomainRuleException("survey-answered", "This survey was already answered; a link works once.");
+        }
+
+        return TypedResults.Ok(new SurveyAnswered(answered.Score!.Value, answered.Comment, answered.AnsweredAt!.Value));
+    }
+
+    private static async Task<Directory.Versioned<Survey>?> FindAsync(string token, ISurveyStore store, CancellationToken ct)
+    {
+        if (SurveyTokens.Read(await store.SigningKeyAsync(ct), token) is not { } read)
+        {
+            return null;
+        }
+
+        var survey = await store.FindAsync(read.TicketId, ct);
+        return survey?.Value.Nonce == read.Nonce ? survey : null;
+    }
+}

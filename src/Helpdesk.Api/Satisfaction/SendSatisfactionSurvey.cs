@@ -1,0 +1,70 @@
+using Helpdesk.Api.Events;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Satisfaction;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Satisfaction;
+
+public sealed class SatisfactionOptions
+{
+    public const string Section = "Satisfaction";
+
+    /// <summary>Resolving a ticket sends its requester a satisfaction survey.</summary>
+    public bool SendOnResolve { get; set; }
+
+    /// <summary>How long a survey link can be answered.</summary>
+    public int ValidDays { get; set; } = 30;
+
+    /// <summary>Where the survey form lives; the token is appended (the form POSTs it to /api/csat/{token}).</summary>
+    public string LinkBase { get; set; } = "/csat/";
+}
+
+/// <summary>
+/// Consumer of <c>ticket.resolved</c> on the <c>surveys</c> queue. When the setting is on, the
+/// ticket gets its one survey, and the <c>satisfaction.surveyRequested</c> event (with the signed
+/// link) is stored with it for the notification pipeline to email. A redelivery or a second
+/// resolution finds the survey there and does nothing.
+/// </summary>
+public sealed class SendSatisfactionSurvey(ITicketStore tickets, ISurveyStore store, IOptions<SatisfactionOptions> options, TimeProvider clock) : IEventConsumer
+{
+    public const string Queue = "surveys";
+    public const string FunctionName = "SendSatisfactionSurvey";
+    public const string RequestedEvent = "satisfaction.surveyRequested";
+
+    public async Task HandleAsync(EventMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!options.Value.SendOnResolve || message.TicketId is null || await store.FindAsync(message.TicketId, cancellationToken) is not null)
+        {
+            return;
+        }
+
+        var ticket = await tickets.FindAsync(message.TicketId, cancellationToken);
+        if (ticket is null)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var survey = Survey.Send(ticket.Id, SurveyTokens.NewNonce(), now, TimeSpan.FromDays(options.Value.ValidDays));
+        var token = SurveyTokens.Create(await store.SigningKeyAsync(cancellationToken), ticket.Id, survey.Nonce);
+        var request = new DomainEvent(
+            Guid.CreateVersion7(now),
+            RequestedEvent,
+            ticket.Id,
+            now,
+            Actor.System("satisfaction"),
+            new Dictionary<string, string?>(StringComparer.Ordinal)
+            {
+                ["number"] = ticket.Number,
+                ["subject"] = ticket.Subject,
+                ["email"] = ticket.Requester.Email,
+                ["name"] = ticket.Requester.Name,
+                ["link"] = options.Value.LinkBase + token,
+                ["token"] = token,
+            });
+        await store.CreateAsync(survey, request, cancellationToken);
+    }
+}

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Events;
+using Helpdesk.Api.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Helpdesk.Api.Tests.Satisfaction;
+
+/// <summary>The app with surveys sent on resolution.</summary>
+public sealed class SurveyingApp : HelpdeskApp
+{
+    public SurveyingApp() => With("Satisfaction:SendOnResolve", "true");
+}
+
+public sealed class SatisfactionTests(SurveyingApp app) : IClassFixture<SurveyingApp>
+{
+    [Fact]
+    public async Task Resolving_sends_one_signed_survey_the_customer_answers_once_without_logging_in()
+    {
+        var (ticketId, token) = await ResolvedWithSurveyAsync("answer");
+        var anonymous = app.CreateClient();
+
+        var view = await (await anonymous.GetAsync($"/api/csat/{token}")).Json();
+        var answer = await anonymous.PostAsJsonAsync($"/api/csat/{token}", new { score = 4, comment = "Quick and kind" });
+        var again = await anonymous.PostAsJsonAsync($"/api/csat/{token}", new { score = 1 });
+
+        view["answered"]!.GetValue<bool>().ShouldBeFalse();
+        view["subject"]!.GetValue<string>().ShouldBe("Survey answer");
+        answer.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await answer.Json())["score"]!.GetValue<int>().ShouldBe(4);
+        await again.ShouldBeProblem(409);
+        (await again.Json())["type"]!.GetValue<string>().ShouldBe("urn:helpdesk:problem:survey-answered");
+        (await (await anonymous.GetAsync($"/api/csat/{token}")).Json())["answered"]!.GetValue<bool>().ShouldBeTrue();
+        (await SurveyEventsAsync(ticketId)).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_forged_or_altered_token_finds_no_survey()
+    {
+        var (_, token) = await ResolvedWithSurveyAsync("forged");
+        var parts = token.Split('.');
+        var (_, other) = await ResolvedWithSurveyAsync("other");
+        var otherParts = other.Split('.');
+        var anonymous = app.CreateClient();
+
+        await (await anonymous.PostAsJsonAsync($"/api/csat/{parts[0]}.{parts[1]}.{otherParts[2]}", new { score = 5 })).ShouldBeProblem(404);
+        await (await anonymous.PostAsJsonAsync($"/api/csat/{otherParts[0]}.{parts[1]}.{parts[2]}", new { score = 5 })).ShouldBeProblem(404);
+        await (await anonymous.PostAsJsonAsync("/api/csat/not-a-token", new { score = 5 })).ShouldBeProblem(404);
+        await (await anonymous.PostAsJsonAsync("/api/csat/a.b.%2B%2B%2B", new { score = 5 })).ShouldBeProblem(404);
+        await (await anonymous.GetAsync($"/api/csat/{parts[0]}.{parts[1]}.AAAA")).ShouldBeProblem(404);
+    }
+
+    [Fact]
+    public async Task The_score_is_from_1_to_5_and_the_link_expires()
+    {
+        var (_, token) = await ResolvedWithSurveyAsync("score");
+        var anonymous = app.CreateClient();
+
+        await (await anonymous.PostAsJsonAsync($"/api/csat/{token}", new { score = 6 })).ShouldBeProblem(400, "score");
+        await (await anonymous.PostAsJsonAsync($"/api/csat/{token}", new { score = 0 })).ShouldBeProblem(400, "score");
+        await (await anonymous.PostAsJsonAsync($"/api/csat/{token}", new { comment = "no score" })).ShouldBeProblem(400, "score");
+        app.Clock.Advance(TimeSpan.FromDays(31));
+        var expired = await anonymous.PostAsJsonAsync($"/api/csat/{token}", new { score = 3 });
+        app.Clock.Advance(TimeSpan.FromDays(-31));
+
+        await expired.ShouldBeProblem(409);
+        (await expired.Json())["type"]!.GetValue<string>().ShouldBe("urn:helpdesk:problem:survey-expired");
+    }
+
+    [Fact]
+    public async Task Resolving_again_after_a_reopen_sends_no_second_survey()
+    {
+        var (ticketId, _) = await ResolvedWithSurveyAsync("twice");
+        var agent = app.ClientFor(Roles.Agent);
+        await agent.PostAsync($"/api/tickets/{ticketId}/reopen", null);
+        await agent.PostAsync($"/api/tickets/{ticketId}/resolve", null);
+        await PumpAsync();
+
+        (await SurveyEventsAsync(ticketId)).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Without_the_setting_no_survey_is_sent()
+    {
+        using var quiet = new HelpdeskApp();
+        var agent = quiet.ClientFor(Roles.Agent);
+        var ticket = await agent.OpenTicketAsync();
+        await agent.PostAsync($"/api/tickets/{ticket["id"]}/resolve", null);
+        await using var scope = quiet.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<EventPump>().RunOnceAsync(CancellationToken.None);
+
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(quiet.DataFolder, "helpdesk.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM csat_surveys";
+        ((long)(await command.ExecuteScalarAsync())!).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Scores_feed_the_satisfaction_report()
+    {
+        using var isolated = new SurveyingApp();
+        var anonymous = isolated.CreateClient();
+        foreach (var score in new[] { 5, 4, 4 })
+        {
+            var (_, token) = await ResolvedWithSurveyAsync(isolated, $"report {score}");
+            (await anonymous.PostAsJsonAsync($"/api/csat/{token}", new { score })).EnsureSuccessStatusCode();
+        }
+
+        var supervisor = isolated.ClientFor(Roles.Supervisor, "sue@csat.test");
+        var report = await (await supervisor.GetAsync("/api/reports/satisfaction?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z")).Json();
+
+        report["count"]!.GetValue<int>().ShouldBe(3);
+        report["average"]!.GetValue<decimal>().ShouldBe(4.33m);
+        report["distribution"]!["4"]!.GetValue<int>().ShouldBe(2);
+        (await isolated.ClientFor(Roles.Agent).GetAsync("/api/reports/satisfaction?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await (await supervisor.GetAsync("/api/reports/satisfaction?from=2026-04-01T00:00:00Z&to=2026-03-01T00:00:00Z")).ShouldBeProblem(400, "to");
+        await (await supervisor.GetAsync("/api/reports/satisfaction")).ShouldBeProblem(400, "from");
+    }
+
+    private Task<(string TicketId, string Token)> ResolvedWithSurveyAsync(string subject) => ResolvedWithSurveyAsync(app, subject);
+
+    private static async Task<(string TicketId, string Token)> ResolvedWithSurveyAsync(SurveyingApp target, string subject)
+    {
+        var agent = target.ClientFor(Roles.Agent);
+        var ticket = await agent.OpenTicketAsync(new { subject = $"Survey {subject}", requester = new { email = "alice@contoso.com" } });
+        var id = ticket["id"]!.GetValue<string>();
+        (await agent.PostAsync($"/api/tickets/{id}/resolve", null)).EnsureSuccessStatusCode();
+        await using (var scope = target.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<EventPump>().RunOnceAsync(CancellationToken.None);
+        }
+
+        var events = await SurveyEventsAsync(target, id);
+        var data = JsonNode.Parse(events.Single())!["data"]!;
+        data["email"]!.GetValue<string>().ShouldBe("alice@contoso.com");
+        data["link"]!.GetValue<string>().ShouldEndWith(data["token"]!.GetValue<string>());
+        return (id, data["token"]!.GetValue<string>());
+    }
+
+    private async Task PumpAsync()
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<EventPump>().RunOnceAsync(CancellationToken.None);
+    }
+
+    private Task<List<string>> SurveyEventsAsync(string ticketId) => SurveyEventsAsync(app, ticketId);
+
+    private static async Task<List<string>> SurveyEventsAsync(SurveyingApp target, string ticketId)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(target.DataFolder, "helpdesk.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT doc FROM outbox WHERE ticket_id = $id AND type = 'satisfaction.surveyRequested'";
+        command.Parameters.AddWithValue("$id", ticketId);
+        var docs = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            docs.Add(reader.GetString(0));
+        }
+
+        return docs;
+    }
+}
