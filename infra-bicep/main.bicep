@@ -67,6 +67,7 @@ var queueNames = [
   'approvals'
   'mail-inbound'
   'webhooks'
+  'surveys'
 ]
 
 module identity 'modules/identity.bicep' = {
