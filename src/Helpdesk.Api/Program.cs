@@ -1,5 +1,5 @@
-using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Activities;
+using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Conversation;
 using Helpdesk.Api.CustomerContext;
