@@ -13,11 +13,13 @@ internal sealed class BenchApp : WebApplicationFactory<Program>
     private const string Key = "YmVuY2htYXJrLXNpZ25pbmcta2V5LXRoYXQtaXMtbG9uZy1lbm91Z2gtMTIzNDU=";
     private readonly string _dataFolder;
     private readonly TimeProvider? _clock;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
 
-    public BenchApp(string dataFolder, TimeProvider? clock = null)
+    public BenchApp(string dataFolder, TimeProvider? clock = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         _dataFolder = dataFolder;
         _clock = clock;
+        _settings = settings ?? new Dictionary<string, string?>();
 
         // Outside a test project the factory cannot guess the app's content root; the build output holds its settings.
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_HELPDESK_API", AppContext.BaseDirectory);
@@ -30,6 +32,11 @@ internal sealed class BenchApp : WebApplicationFactory<Program>
         builder.UseSetting("Auth:DevelopmentSigningKey", Key);
         builder.UseSetting("Jobs:RunInProcess", "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         if (_clock is { } clock)
         {
             builder.ConfigureServices(services => services.AddSingleton(clock));

@@ -21,8 +21,13 @@ internal static class BenchmarkCommand
                 var scanSizes = (Option("--sizes") ?? "10000,1000000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
                 await ScanBenchmark.RunAsync(scanSizes, int.Parse(Option("--samples") ?? "15", CultureInfo.InvariantCulture));
                 return 0;
+            case "mail":
+                await MailIngestionBenchmark.RunAsync(
+                    int.Parse(Option("--mails") ?? "2000", CultureInfo.InvariantCulture),
+                    int.Parse(Option("--warmup") ?? "200", CultureInfo.InvariantCulture));
+                return 0;
             default:
-                await Console.Error.WriteLineAsync("Usage: views [--sizes 10000,1000000] [--open 2000] [--samples 200] | scan [--sizes 10000,1000000] [--samples 15]");
+                await Console.Error.WriteLineAsync("Usage: views [--sizes 10000,1000000] [--open 2000] [--samples 200] | scan [--sizes 10000,1000000] [--samples 15] | mail [--mails 2000] [--warmup 200]");
                 return 2;
         }
     }

@@ -45,6 +45,9 @@ public sealed partial class IngestMail(
     public const string FunctionName = "IngestMail";
 
     private const int MaxBatchesPerRun = 50;
+
+    /// <summary>Graph serves at most four concurrent requests per mailbox; more only earns 429s.</summary>
+    private const int GraphConcurrencyPerMailbox = 4;
     private const int MaxNumberAttempts = 5;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 
@@ -60,19 +63,22 @@ public sealed partial class IngestMail(
                 break;
             }
 
-            foreach (var mail in claimed)
-            {
-                try
+            await Parallel.ForEachAsync(
+                claimed,
+                new ParallelOptions { MaxDegreeOfParallelism = GraphConcurrencyPerMailbox, CancellationToken = cancellationToken },
+                async (mail, ct) =>
                 {
-                    await IngestAsync(mail, cancellationToken);
-                    done++;
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    failed++;
-                    await FailAsync(mail, e, cancellationToken);
-                }
-            }
+                    try
+                    {
+                        await IngestAsync(mail, ct);
+                        Interlocked.Increment(ref done);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        Interlocked.Increment(ref failed);
+                        await FailAsync(mail, e);
+                    }
+                });
         }
 
         return [string.Create(CultureInfo.InvariantCulture, $"ingested {done} mail(s), {failed} failed")];
@@ -224,7 +230,7 @@ public sealed partial class IngestMail(
         }
     }
 
-    private async Task FailAsync(InboundMail mail, Exception error, CancellationToken cancellationToken)
+    private async Task FailAsync(InboundMail mail, Exception error)
     {
         var now = clock.GetUtcNow();
         var reason = $"{error.GetType().Name}: {error.Message}";
