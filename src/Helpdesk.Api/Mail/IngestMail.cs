@@ -121,7 +121,7 @@ public sealed partial class IngestMail(
             return;
         }
 
-        if (!mail.Released && await IsBurstAsync(outcome.From!, cancellationToken) is { } burst)
+        if (!mail.Released && await IsBurstAsync(mail.Seq, outcome.From!, cancellationToken) is { } burst)
         {
             LogQuarantined(logger, mail.Seq, outcome.From!);
             await store.SettleAsync(mail.Seq, outcome with { State = InboundStates.Quarantined, Reason = burst }, clock.GetUtcNow(), cancellationToken);
@@ -152,11 +152,11 @@ public sealed partial class IngestMail(
         await TidyAsync(mailbox, mail, cancellationToken);
     }
 
-    private async Task<string?> IsBurstAsync(string from, CancellationToken cancellationToken)
+    private async Task<string?> IsBurstAsync(long seq, string from, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var since = clock.GetUtcNow().AddMinutes(-settings.SenderWindowMinutes);
-        var recent = await store.CountFromSenderAsync(from, since, cancellationToken);
+        var now = clock.GetUtcNow();
+        var recent = await store.TakeInFromSenderAsync(seq, from, now.AddMinutes(-settings.SenderWindowMinutes), now, cancellationToken);
         return recent >= settings.MaxMailsPerSender
             ? string.Create(CultureInfo.InvariantCulture, $"Burst: {recent} mails from this sender within {settings.SenderWindowMinutes} minutes.")
             : null;

@@ -379,16 +379,30 @@ public sealed class SqliteMailStore(SqliteDatabase database)
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>How many mails from this sender were taken in since <paramref name="since"/> (the burst breaker's count).</summary>
-    public async Task<int> CountFromSenderAsync(string from, DateTimeOffset since, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes this mail in as one from <paramref name="from"/> and counts the others from that
+    /// sender taken in since <paramref name="since"/> (the burst breaker's count). Marking and
+    /// counting happen in one write transaction, so mails ingested in parallel count each other.
+    /// </summary>
+    public async Task<int> TakeInFromSenderAsync(long seq, string from, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.Command(
-            "SELECT count(*) FROM mail_inbound WHERE from_address = $from AND processed_at >= $since AND state IN ('done', 'quarantined')",
-            null,
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using (var mark = connection.Command(
+            "UPDATE mail_inbound SET from_address = $from, processed_at = $now WHERE seq = $seq", transaction, ("$seq", seq), ("$from", from), ("$now", SqliteTime.Format(now))))
+        {
+            await mark.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var count = connection.Command(
+            "SELECT count(*) FROM mail_inbound WHERE from_address = $from AND processed_at >= $since AND seq <> $seq AND state IN ('pending', 'done', 'quarantined')",
+            transaction,
             ("$from", from),
-            ("$since", SqliteTime.Format(since)));
-        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            ("$since", SqliteTime.Format(since)),
+            ("$seq", seq));
+        var others = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        await transaction.CommitAsync(cancellationToken);
+        return others;
     }
 
     public async Task<IReadOnlyList<InboundMailView>> ListAsync(string state, int limit, long? before, CancellationToken cancellationToken)
