@@ -9,10 +9,11 @@ using Helpdesk.Api.Events;
 using Helpdesk.Api.Expenses;
 using Helpdesk.Api.Hosting;
 using Helpdesk.Api.Knowledge;
+using Helpdesk.Api.Mail;
+using Helpdesk.Api.Notifications;
 using Helpdesk.Api.Portal;
 using Helpdesk.Api.Reports;
 using Helpdesk.Api.Satisfaction;
-using Helpdesk.Api.Mail;
 using Helpdesk.Api.Sla;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Tickets;
@@ -40,6 +41,7 @@ builder.Services.AddSatisfaction(builder.Configuration);
 builder.Services.AddTriggers(builder.Configuration);
 builder.Services.AddEvents(builder.Configuration);
 builder.Services.AddMail(builder.Configuration);
+builder.Services.AddNotifications();
 builder.Services.AddScoped<DemoSeeder>();
 if (!CommandLine.IsCommand(args))
 {
@@ -66,6 +68,7 @@ api.MapAttachmentEndpoints();
 api.MapCustomerContextEndpoints();
 api.MapMailEndpoints();
 api.MapPortalEndpoints();
+api.MapNotificationEndpoints();
 app.MapDescriptionAndProbe();
 app.MapTimerTriggers();
 app.MapQueueTriggers();

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Events;
+using Helpdesk.Api.Mail;
+using Helpdesk.Api.Triggers;
+
+namespace Helpdesk.Api.Notifications;
+
+/// <summary>
+/// The consumer of the <c>notifications</c> queue. It plans the event's notifications (stored,
+/// idempotently), then sends those not sent yet, recording each in the ticket's history as it is
+/// marked sent. Stopped half-way, the redelivery plans the same ids and sends only the rest.
+/// </summary>
+public sealed class DeliverNotifications(NotificationPlanner planner, NotificationStore store, NotificationSettingsSource settings, IEmailSender sender) : IEventConsumer
+{
+    public const string FunctionName = "DeliverNotification";
+
+    public static bool Accepts(string eventType) =>
+        eventType == NotificationTriggers.MessageAddedEvent || NotificationTriggers.All.Contains(eventType);
+
+    public async Task HandleAsync(EventMessage message, CancellationToken cancellationToken)
+    {
+        var planned = await planner.PlanAsync(message, await settings.GetAsync(cancellationToken), cancellationToken);
+        await store.PlanAsync(planned, cancellationToken);
+        foreach (var (id, ticketId, email) in await store.PendingAsync(message.EventId, cancellationToken))
+        {
+            await sender.SendAsync(email, cancellationToken);
+            await store.MarkSentAsync(id, ticketId, email, cancellationToken);
+        }
+    }
+}
+
+/// <summary>The stored settings, or the defaults before an admin saved any.</summary>
+public sealed class NotificationSettingsSource(IDirectoryStore directory)
+{
+    public async Task<NotificationSettings> GetAsync(CancellationToken cancellationToken) =>
+        (await directory.FindAsync(NotificationKinds.Settings, NotificationDefaults.SettingsId, cancellationToken))?.Value ?? NotificationDefaults.Settings;
+}
+
+/// <summary>
+/// Sends each agent who chose a digest one email listing what waited for them, once per hour or
+/// day. An agent who switched the digest off gets what is left at the next run.
+/// </summary>
+public sealed class SendNotificationDigests(NotificationStore store, IDirectoryStore directory, NotificationSettingsSource settings, IEmailSender sender, TimeProvider clock) : IScheduledJob
+{
+    public const string FunctionName = "SendNotificationDigests";
+
+    public async Task<IReadOnlyList<string>> RunAsync(TimerInfo timer, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var current = await settings.GetAsync(cancellationToken);
+        var sent = 0;
+        foreach (var (agentId, lastSentAt) in await store.DigestRecipientsAsync(cancellationToken))
+        {
+            var preferences = (await directory.FindAsync(NotificationKinds.Preferences, agentId, cancellationToken))?.Value ?? NotificationPreferences.Default(agentId);
+            var period = preferences.Digest == DigestFrequency.Daily ? TimeSpan.FromDays(1) : TimeSpan.FromHours(1);
+            if (preferences.Digest != DigestFrequency.Off && lastSentAt is { } last && now - last < period)
+            {
+                continue;
+            }
+
+            var agent = (await directory.FindAsync(DirectoryKinds.Agent, agentId, cancellationToken))?.Value;
+            var items = await store.DigestOfAsync(agentId, cancellationToken);
+            if (agent is null || items.Count == 0)
+            {
+                continue;
+            }
+
+            var digest = Compose(current, new EmailAddress(agent.Email, agent.Name), items.Select(i => i.Email).ToArray(), items.Select(i => i.Id));
+            await sender.SendAsync(digest, cancellationToken);
+            await store.MarkDigestSentAsync(agentId, items, digest, cancellationToken);
+            sent++;
+        }
+
+        return [string.Create(CultureInfo.InvariantCulture, $"{sent} digests sent.")];
+    }
+
+    private static EmailMessage Compose(NotificationSettings settings, EmailAddress to, EmailMessage[] items, IEnumerable<string> ids)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', ids)));
+        var text = new StringBuilder().AppendLine(CultureInfo.InvariantCulture, $"{items.Length} notifications since your last digest:").AppendLine();
+        var html = new StringBuilder("<html><body><ul>");
+        foreach (var item in items)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {item.Subject}");
+            html.Append("<li>").Append(WebUtility.HtmlEncode(item.Subject)).Append("</li>");
+        }
+
+        html.Append("</ul></body></html>");
+        return new EmailMessage(
+            $"dig-{Convert.ToHexStringLower(hash)[..32]}@helpdesk",
+            new EmailAddress(settings.SenderAddress, settings.SenderName),
+            [to],
+            [],
+            string.Create(CultureInfo.InvariantCulture, $"Helpdesk digest: {items.Length} notifications"),
+            text.ToString(),
+            html.ToString(),
+            Headers: new Dictionary<string, string>(StringComparer.Ordinal) { ["Auto-Submitted"] = "auto-generated" });
+    }
+}

@@ -1,0 +1,140 @@
+using FluentValidation;
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Events;
+using Helpdesk.Api.Mail;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Api.Triggers;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Helpdesk.Api.Notifications;
+
+public static class NotificationEndpoints
+{
+    public static IServiceCollection AddNotifications(this IServiceCollection services)
+    {
+        // The standalone sender; the email channel registers the Microsoft Graph one over it.
+        services.TryAddSingleton<IEmailSender, PickupFolderEmailSender>();
+        return services
+            .AddSingleton(NotificationStore.Migration)
+            .AddSingleton<NotificationStore>()
+            .AddSingleton<NotificationContent>()
+            .AddSingleton<NotificationSettingsSource>()
+            .AddScoped<NotificationPlanner>()
+            .AddSingleton<IValidator<NotificationSettingsRequest>, NotificationSettingsValidator>()
+            .AddSingleton<IValidator<NotificationPreferencesRequest>, NotificationPreferencesValidator>()
+            .AddQueueConsumer<DeliverNotifications>(QueueNames.Notifications, DeliverNotifications.FunctionName, DeliverNotifications.Accepts)
+            .AddScheduledJob<SendNotificationDigests>(SendNotificationDigests.FunctionName, TimeSpan.FromMinutes(15));
+    }
+
+    public static RouteGroupBuilder MapNotificationEndpoints(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/notifications").WithTags("notifications");
+        group.MapGet("/settings", GetSettingsAsync).RequireAuthorization(Policies.Admin).WithName("GetNotificationSettings");
+        group.MapPut("/settings", PutSettingsAsync).RequireAuthorization(Policies.Admin).Validate<NotificationSettingsRequest>().WithName("UpdateNotificationSettings");
+        group.MapGet("/preferences", GetPreferencesAsync).RequireAuthorization(Policies.Staff).WithName("GetMyNotificationPreferences");
+        group.MapPut("/preferences", PutPreferencesAsync).RequireAuthorization(Policies.Staff).Validate<NotificationPreferencesRequest>().WithName("UpdateMyNotificationPreferences");
+        api.MapGet("/tickets/{id}/notifications", ListForTicketAsync).RequireAuthorization(Policies.Staff).WithTags("notifications").WithName("ListTicketNotifications");
+        return api;
+    }
+
+    private static async Task<IResult> GetSettingsAsync(IDirectoryStore directory, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var stored = await directory.FindAsync(NotificationKinds.Settings, NotificationDefaults.SettingsId, cancellationToken);
+        ETags.Set(response, stored?.Version ?? 0);
+        return TypedResults.Ok(stored?.Value ?? NotificationDefaults.Settings);
+    }
+
+    /// <summary>Replaces the settings; If-Match is required (428 without, 412 when stale). Version 0 is the unsaved defaults.</summary>
+    private static async Task<IResult> PutSettingsAsync(NotificationSettingsRequest request, IDirectoryStore directory, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var stored = await directory.FindAsync(NotificationKinds.Settings, NotificationDefaults.SettingsId, cancellationToken);
+        if (ETags.RequireMatch(http, stored?.Version ?? 0) is { } refused)
+        {
+            return refused;
+        }
+
+        var settings = new NotificationSettings(
+            NotificationDefaults.SettingsId,
+            request.SenderAddress!.Trim(),
+            Clean(request.SenderName),
+            Clean(request.NewTicketAddress),
+            Clean(request.Header),
+            Clean(request.Footer),
+            request.NotifyCustomerOnCreation ?? true,
+            request.NotifyCustomerOnClosing ?? true,
+            request.Rules!);
+        var version = await SaveAsync(directory, NotificationKinds.Settings, settings, stored?.Version, cancellationToken);
+        ETags.Set(response, version);
+        return TypedResults.Ok(settings);
+    }
+
+    private static async Task<IResult> GetPreferencesAsync(Caller caller, IDirectoryStore directory, HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (await caller.AgentAsync(cancellationToken) is not { } agent)
+        {
+            return NotAnAgent(caller);
+        }
+
+        var stored = await directory.FindAsync(NotificationKinds.Preferences, agent.Id, cancellationToken);
+        ETags.Set(response, stored?.Version ?? 0);
+        return TypedResults.Ok(stored?.Value ?? NotificationPreferences.Default(agent.Id));
+    }
+
+    /// <summary>The caller's own preferences; If-Match is honoured when sent.</summary>
+    private static async Task<IResult> PutPreferencesAsync(NotificationPreferencesRequest request, Caller caller, IDirectoryStore directory, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (await caller.AgentAsync(cancellationToken) is not { } agent)
+        {
+            return NotAnAgent(caller);
+        }
+
+        var stored = await directory.FindAsync(NotificationKinds.Preferences, agent.Id, cancellationToken);
+        if (ETags.CheckIfSent(http, stored?.Version ?? 0) is { } refused)
+        {
+            return refused;
+        }
+
+        var preferences = new NotificationPreferences(agent.Id, request.Muted ?? false, request.MutedTriggers ?? [], request.Digest ?? DigestFrequency.Off);
+        var version = await SaveAsync(directory, NotificationKinds.Preferences, preferences, stored?.Version, cancellationToken);
+        ETags.Set(response, version);
+        return TypedResults.Ok(preferences);
+    }
+
+    private static async Task<IResult> ListForTicketAsync(string id, ITicketStore tickets, NotificationStore store, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > Paging.MaxLimit)
+        {
+            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+        }
+
+        return await tickets.FindAsync(id, cancellationToken) is null
+            ? Problems.NotFound("ticket")
+            : TypedResults.Ok(await store.ForTicketAsync(id, limit ?? Paging.DefaultLimit, cursor, cancellationToken));
+    }
+
+    /// <summary>Creates the document on its first save (a concurrent first save loses with 412), replaces it afterwards.</summary>
+    private static async Task<long> SaveAsync<T>(IDirectoryStore directory, DirectoryKind<T> kind, T document, long? storedVersion, CancellationToken cancellationToken)
+    {
+        if (storedVersion is { } version)
+        {
+            return await directory.ReplaceAsync(kind, document, version, cancellationToken);
+        }
+
+        try
+        {
+            await directory.CreateAsync(kind, document, cancellationToken);
+            return 1;
+        }
+        catch (UniqueConstraintException)
+        {
+            throw new ConcurrencyConflictException("The document was saved by someone else meanwhile.");
+        }
+    }
+
+    private static IResult NotAnAgent(Caller caller) =>
+        Problems.Result(Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.Rule("not-an-agent"), "Only an active agent of the directory has notification preferences.", $"No active agent has the email {caller.User.Email}."));
+
+    private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

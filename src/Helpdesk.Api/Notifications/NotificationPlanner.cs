@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Events;
+using Helpdesk.Api.Mail;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Directory;
+using Helpdesk.Domain.Tickets;
+
+namespace Helpdesk.Api.Notifications;
+
+public enum NotificationState
+{
+    /// <summary>To be sent now.</summary>
+    Pending,
+
+    /// <summary>Handed to the email sender.</summary>
+    Sent,
+
+    /// <summary>Waiting for the agent's next digest.</summary>
+    Digest,
+
+    /// <summary>Sent as part of a digest.</summary>
+    Digested,
+}
+
+/// <summary>One email one recipient gets about one event; its id is the same however often the event is processed.</summary>
+public sealed record PlannedNotification(string Id, string EventId, string? TicketId, string Trigger, string Recipient, string? AgentId, NotificationState State, EmailMessage Email);
+
+/// <summary>
+/// Turns an event into the notifications the rules ask for: finds the trigger, resolves each
+/// rule's recipients through the ticket and the directory, leaves out the person who acted,
+/// inactive agents and muted triggers, and sends agents who chose a digest to it.
+/// </summary>
+public sealed class NotificationPlanner(ITicketStore tickets, IDirectoryStore directory, NotificationContent content)
+{
+    private List<Agent>? _agents;
+
+    public static string? TriggerOf(EventMessage message) => message.Type switch
+    {
+        NotificationTriggers.MessageAddedEvent when message.Value("visibility") == "public" && message.Value("authorType") == "agent" => NotificationTriggers.PublicReply,
+        NotificationTriggers.MessageAddedEvent when message.Value("authorType") == "customer" => NotificationTriggers.CustomerMessage,
+        NotificationTriggers.MessageAddedEvent => null,
+        _ => NotificationTriggers.All.Contains(message.Type) ? message.Type : null,
+    };
+
+    public async Task<IReadOnlyList<PlannedNotification>> PlanAsync(EventMessage message, NotificationSettings settings, CancellationToken cancellationToken)
+    {
+        if (TriggerOf(message) is not { } trigger || message.TicketId is null)
+        {
+            return [];
+        }
+
+        var rules = settings.RulesFor(trigger).ToArray();
+        var ticket = rules.Length == 0 ? null : await tickets.FindAsync(message.TicketId, cancellationToken);
+        if (ticket is null)
+        {
+            return [];
+        }
+
+        var wanted = rules.SelectMany(r => r.Recipients).ToHashSet(StringComparer.Ordinal);
+        var customers = new List<EmailAddress>();
+        var addresses = new List<EmailAddress>();
+        var agentIds = new List<string>();
+        var cc = Split(message.Value("cc")).Select(a => new EmailAddress(a)).ToList();
+
+        foreach (var recipient in wanted)
+        {
+            switch (recipient)
+            {
+                case NotificationRecipients.Customer when CustomerMayHear(trigger, message, ticket, settings):
+                    customers.Add(new EmailAddress(ticket.Requester.Email, ticket.Requester.Name));
+                    break;
+                case NotificationRecipients.Cc when !wanted.Contains(NotificationRecipients.Customer):
+                    addresses.AddRange(cc);
+                    break;
+                case NotificationRecipients.NewTicketAddress when !string.IsNullOrWhiteSpace(settings.NewTicketAddress):
+                    addresses.Add(new EmailAddress(settings.NewTicketAddress));
+                    break;
+                case NotificationRecipients.Assignee:
+                    agentIds.AddIfSet(AsOfEvent(message, "assigneeId", ticket.AssigneeId));
+                    break;
+                case NotificationRecipients.Team:
+                    agentIds.AddRange(await TeamMembersAsync(AsOfEvent(message, "teamId", ticket.TeamId), cancellationToken));
+                    break;
+                case NotificationRecipients.TeamLead:
+                    agentIds.AddIfSet(await TeamLeadAsync(AsOfEvent(message, "teamId", ticket.TeamId), cancellationToken));
+                    break;
+                case NotificationRecipients.Supervisors:
+                    agentIds.AddRange(await SupervisorsAsync(cancellationToken));
+                    break;
+                case NotificationRecipients.EscalationTarget:
+                    agentIds.AddRange(await EscalationTargetAsync(message, cancellationToken));
+                    break;
+                case NotificationRecipients.Escalation:
+                    agentIds.AddRange(await SlaRecipientsAsync(message, ticket, cancellationToken));
+                    break;
+                case NotificationRecipients.Approver:
+                    agentIds.AddIfSet(message.Value("approverId"));
+                    break;
+                case NotificationRecipients.RequestingAgent:
+                    agentIds.AddIfSet(message.Value("requestedBy"));
+                    break;
+                case NotificationRecipients.Owner:
+                    agentIds.AddIfSet(message.Value("ownerId"));
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        var planned = new List<PlannedNotification>();
+        foreach (var customer in customers.DistinctBy(a => EmailAddresses.Normalize(a.Address)))
+        {
+            var copies = wanted.Contains(NotificationRecipients.Cc) ? cc.Where(c => !SameAddress(c, customer)).ToArray() : [];
+            planned.Add(Plan(message, trigger, customer, null, NotificationState.Pending, content.ForCustomer(trigger, message, ticket, settings, customer, copies, MessageIdFor(message, customer.Address))));
+        }
+
+        foreach (var address in addresses.DistinctBy(a => EmailAddresses.Normalize(a.Address)).Where(a => !customers.Any(c => SameAddress(c, a))))
+        {
+            planned.Add(Plan(message, trigger, address, null, NotificationState.Pending, content.ForStaff(trigger, message, ticket, settings, address, MessageIdFor(message, address.Address))));
+        }
+
+        foreach (var agentId in agentIds.Distinct(StringComparer.Ordinal))
+        {
+            if (message.Actor is { Type: ActorType.Agent } actor && actor.Id == agentId)
+            {
+                continue;
+            }
+
+            var agent = (await directory.FindAsync(DirectoryKinds.Agent, agentId, cancellationToken))?.Value;
+            if (agent is not { Active: true })
+            {
+                continue;
+            }
+
+            var preferences = (await directory.FindAsync(NotificationKinds.Preferences, agent.Id, cancellationToken))?.Value ?? NotificationPreferences.Default(agent.Id);
+            if (preferences.Mutes(trigger))
+            {
+                continue;
+            }
+
+            var state = preferences.Digest == DigestFrequency.Off ? NotificationState.Pending : NotificationState.Digest;
+            var to = new EmailAddress(agent.Email, agent.Name);
+            if (addresses.Any(a => SameAddress(a, to)))
+            {
+                continue;
+            }
+
+            planned.Add(Plan(message, trigger, to, agent.Id, state, content.ForStaff(trigger, message, ticket, settings, to, MessageIdFor(message, agent.Email))));
+        }
+
+        return planned;
+    }
+
+    private static PlannedNotification Plan(EventMessage message, string trigger, EmailAddress to, string? agentId, NotificationState state, EmailMessage email) =>
+        new(email.MessageId, message.EventId, message.TicketId, trigger, to.Address, agentId, state, email);
+
+    /// <summary>
+    /// The customer hears of a new ticket when the settings say so, and of a resolved or closed one
+    /// when the settings and the notify flag the event carries (as it was then, not as it is now) allow it.
+    /// </summary>
+    private static bool CustomerMayHear(string trigger, EventMessage message, Ticket ticket, NotificationSettings settings) => trigger switch
+    {
+        NotificationTriggers.TicketCreated => settings.NotifyCustomerOnCreation,
+        NotificationTriggers.TicketResolved or NotificationTriggers.TicketClosed =>
+            settings.NotifyCustomerOnClosing && (message.Value("notifyCustomer") ?? (ticket.NotifyCustomer ? "true" : "false")) == "true",
+        _ => true,
+    };
+
+    /// <summary>
+    /// The value as the event saw it when the event carries it (the ticket may have moved on
+    /// since), else the ticket's current one.
+    /// </summary>
+    private static string? AsOfEvent(EventMessage message, string key, string? current) =>
+        message.Data.ContainsKey(key) ? message.Value(key) : current;
+
+    private async Task<IEnumerable<string>> EscalationTargetAsync(EventMessage message, CancellationToken cancellationToken)
+    {
+        var assignee = message.Value("assigneeId");
+        return assignee is not null && assignee != message.Value("previousAssigneeId")
+            ? [assignee]
+            : await TeamMembersAsync(message.Value("teamId"), cancellationToken);
+    }
+
+    /// <summary>The recipients an SLA escalation level names (assignee, teamLead, supervisors); the assignee when it names none.</summary>
+    private async Task<IEnumerable<string>> SlaRecipientsAsync(EventMessage message, Ticket ticket, CancellationToken cancellationToken)
+    {
+        var named = Split(message.Value("notify"));
+        if (named.Length == 0)
+        {
+            named = [NotificationRecipients.Assignee];
+        }
+
+        var result = new List<string>();
+        foreach (var who in named)
+        {
+            switch (who)
+            {
+                case NotificationRecipients.Assignee:
+                    result.AddIfSet(ticket.AssigneeId);
+                    break;
+                case NotificationRecipients.TeamLead:
+                    result.AddIfSet(await TeamLeadAsync(ticket.TeamId, cancellationToken));
+                    break;
+                case NotificationRecipients.Supervisors:
+                    result.AddRange(await SupervisorsAsync(cancellationToken));
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<string?> TeamLeadAsync(string? teamId, CancellationToken cancellationToken) =>
+        teamId is null ? null : (await directory.FindAsync(DirectoryKinds.Team, teamId, cancellationToken))?.Value.LeadAgentId;
+
+    private async Task<IEnumerable<string>> TeamMembersAsync(string? teamId, CancellationToken cancellationToken) =>
+        teamId is null ? [] : (await AgentsAsync(cancellationToken)).Where(a => a.TeamIds.Contains(teamId, StringComparer.Ordinal)).Select(a => a.Id);
+
+    private async Task<IEnumerable<string>> SupervisorsAsync(CancellationToken cancellationToken) =>
+        (await AgentsAsync(cancellationToken)).Where(a => a.Roles.Contains(Auth.Roles.Supervisor, StringComparer.Ordinal)).Select(a => a.Id);
+
+    private async Task<List<Agent>> AgentsAsync(CancellationToken cancellationToken)
+    {
+        if (_agents is not null)
+        {
+            return _agents;
+        }
+
+        var agents = new List<Agent>();
+        string? cursor = null;
+        do
+        {
+            var page = await directory.ListAsync(DirectoryKinds.Agent, null, Common.Paging.MaxLimit, cursor, cancellationToken);
+            agents.AddRange(page.Items.Select(v => v.Value).Where(a => a.Active));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        return _agents = agents;
+    }
+
+    /// <summary>Stable per event and recipient, so a repeated delivery plans (and sends) the same message.</summary>
+    public static string MessageIdFor(EventMessage message, string address)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(message.EventId + "\n" + EmailAddresses.Normalize(address)));
+        return string.Create(CultureInfo.InvariantCulture, $"ntf-{Convert.ToHexStringLower(hash)[..32]}@helpdesk");
+    }
+
+    private static bool SameAddress(EmailAddress a, EmailAddress b) =>
+        string.Equals(EmailAddresses.Normalize(a.Address), EmailAddresses.Normalize(b.Address), StringComparison.Ordinal);
+
+    private static string[] Split(string? list) =>
+        (list ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+internal static class RecipientLists
+{
+    public static void AddIfSet(this List<string> list, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            list.Add(value);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using FluentValidation;
+using Helpdesk.Api.Directory;
+
+namespace Helpdesk.Api.Notifications;
+
+/// <summary>
+/// Who is told about what: for one trigger (see <see cref="NotificationTriggers"/>), the
+/// recipients (see <see cref="NotificationRecipients"/>). Admins edit the rules.
+/// </summary>
+public sealed record NotificationRule(string Trigger, IReadOnlyList<string> Recipients, bool Enabled);
+
+/// <summary>
+/// The notification settings of FEATURES.md §12: sender, the address told of every new ticket,
+/// header and footer of every email, when the customer hears from us, and the rules.
+/// </summary>
+public sealed record NotificationSettings(
+    string Id,
+    string SenderAddress,
+    string? SenderName,
+    string? NewTicketAddress,
+    string? Header,
+    string? Footer,
+    bool NotifyCustomerOnCreation,
+    bool NotifyCustomerOnClosing,
+    IReadOnlyList<NotificationRule> Rules)
+{
+    public IEnumerable<NotificationRule> RulesFor(string trigger) =>
+        Rules.Where(r => r.Enabled && string.Equals(r.Trigger, trigger, StringComparison.Ordinal));
+}
+
+public enum DigestFrequency
+{
+    Off,
+    Hourly,
+    Daily,
+}
+
+/// <summary>An agent's own choices: everything muted, some triggers muted, or a digest instead of one email each.</summary>
+public sealed record NotificationPreferences(string Id, bool Muted, IReadOnlyList<string> MutedTriggers, DigestFrequency Digest)
+{
+    public static NotificationPreferences Default(string agentId) => new(agentId, false, [], DigestFrequency.Off);
+
+    public bool Mutes(string trigger) => Muted || MutedTriggers.Contains(trigger, StringComparer.Ordinal);
+}
+
+/// <summary>The events a rule can react to. Most are event types; a message event splits into who wrote it.</summary>
+public static class NotificationTriggers
+{
+    public const string TicketCreated = "ticket.created";
+    public const string TicketAssigned = "ticket.assigned";
+    public const string TicketEscalated = "ticket.escalated";
+    public const string TicketResolved = "ticket.resolved";
+    public const string TicketClosed = "ticket.closed";
+    public const string PublicReply = "message.publicReply";
+    public const string CustomerMessage = "message.customer";
+    public const string SlaWarning = "sla.warning";
+    public const string SlaBreached = "sla.breached";
+    public const string SlaEscalated = "sla.escalated";
+    public const string ApprovalRequested = "approval.requested";
+    public const string ApprovalDecided = "approval.decided";
+    public const string ActivityReminder = "activity.reminder";
+
+    /// <summary>The conversation's event type; its <c>visibility</c> and <c>authorType</c> pick the trigger.</summary>
+    public const string MessageAddedEvent = "ticket.messageAdded";
+
+    public static readonly IReadOnlyList<string> All =
+    [
+        TicketCreated, TicketAssigned, TicketEscalated, TicketResolved, TicketClosed, PublicReply, CustomerMessage,
+        SlaWarning, SlaBreached, SlaEscalated, ApprovalRequested, ApprovalDecided, ActivityReminder,
+    ];
+}
+
+/// <summary>Whom a rule can name.</summary>
+public static class NotificationRecipients
+{
+    /// <summary>The ticket's requester.</summary>
+    public const string Customer = "customer";
+
+    /// <summary>The addresses copied on the message the event is about.</summary>
+    public const string Cc = "cc";
+
+    /// <summary>The settings' address told of every new ticket.</summary>
+    public const string NewTicketAddress = "newTicketAddress";
+
+    public const string Assignee = "assignee";
+    public const string Team = "team";
+    public const string TeamLead = "teamLead";
+    public const string Supervisors = "supervisors";
+
+    /// <summary>Whoever the ticket was escalated to: the new assignee, else the new team.</summary>
+    public const string EscalationTarget = "target";
+
+    /// <summary>Whoever the SLA escalation level of the event says to notify.</summary>
+    public const string Escalation = "escalation";
+
+    public const string Approver = "approver";
+    public const string RequestingAgent = "requestingAgent";
+
+    /// <summary>The owner of the activity a reminder is about.</summary>
+    public const string Owner = "owner";
+
+    public static readonly IReadOnlyList<string> All =
+        [Customer, Cc, NewTicketAddress, Assignee, Team, TeamLead, Supervisors, EscalationTarget, Escalation, Approver, RequestingAgent, Owner];
+}
+
+public static class NotificationDefaults
+{
+    public const string SettingsId = "default";
+
+    public static NotificationSettings Settings { get; } = new(
+        SettingsId,
+        SenderAddress: "helpdesk@localhost",
+        SenderName: "Helpdesk",
+        NewTicketAddress: null,
+        Header: null,
+        Footer: null,
+        NotifyCustomerOnCreation: true,
+        NotifyCustomerOnClosing: true,
+        Rules:
+        [
+            new(NotificationTriggers.TicketCreated, [NotificationRecipients.Customer, NotificationRecipients.NewTicketAddress, NotificationRecipients.Team, NotificationRecipients.Assignee], true),
+            new(NotificationTriggers.TicketAssigned, [NotificationRecipients.Assignee], true),
+            new(NotificationTriggers.PublicReply, [NotificationRecipients.Customer, NotificationRecipients.Cc], true),
+            new(NotificationTriggers.CustomerMessage, [NotificationRecipients.Assignee], true),
+            new(NotificationTriggers.TicketEscalated, [NotificationRecipients.EscalationTarget], true),
+            new(NotificationTriggers.SlaWarning, [NotificationRecipients.Escalation], true),
+            new(NotificationTriggers.SlaBreached, [NotificationRecipients.Escalation], true),
+            new(NotificationTriggers.SlaEscalated, [NotificationRecipients.Escalation], true),
+            new(NotificationTriggers.TicketResolved, [NotificationRecipients.Customer], true),
+            new(NotificationTriggers.TicketClosed, [NotificationRecipients.Customer], true),
+            new(NotificationTriggers.ApprovalRequested, [NotificationRecipients.Approver], true),
+            new(NotificationTriggers.ApprovalDecided, [NotificationRecipients.RequestingAgent], true),
+            new(NotificationTriggers.ActivityReminder, [NotificationRecipients.Owner], true),
+        ]);
+}
+
+public static class NotificationKinds
+{
+    public static readonly DirectoryKind<NotificationSettings> Settings = new("notificationSettings", s => s.Id, s => s.SenderAddress, "id", _ => []);
+
+    public static readonly DirectoryKind<NotificationPreferences> Preferences = new("notificationPreferences", p => p.Id, p => p.Id, "id", _ => []);
+}
+
+public sealed record NotificationSettingsRequest(
+    string? SenderAddress,
+    string? SenderName,
+    string? NewTicketAddress,
+    string? Header,
+    string? Footer,
+    bool? NotifyCustomerOnCreation,
+    bool? NotifyCustomerOnClosing,
+    IReadOnlyList<NotificationRule>? Rules);
+
+public sealed record NotificationPreferencesRequest(bool? Muted, IReadOnlyList<string>? MutedTriggers, DigestFrequency? Digest);
+
+internal sealed class NotificationSettingsValidator : AbstractValidator<NotificationSettingsRequest>
+{
+    public NotificationSettingsValidator()
+    {
+        RuleFor(r => r.SenderAddress).NotEmpty().EmailAddress().MaximumLength(320);
+        RuleFor(r => r.SenderName).MaximumLength(200);
+        RuleFor(r => r.NewTicketAddress).EmailAddress().MaximumLength(320).When(r => !string.IsNullOrEmpty(r.NewTicketAddress));
+        RuleFor(r => r.Header).MaximumLength(20_000);
+        RuleFor(r => r.Footer).MaximumLength(20_000);
+        RuleFor(r => r.Rules).NotNull();
+        RuleForEach(r => r.Rules).ChildRules(rule =>
+        {
+            rule.RuleFor(x => x.Trigger).Must(NotificationTriggers.All.Contains).WithMessage($"The trigger is one of: {string.Join(", ", NotificationTriggers.All)}.");
+            rule.RuleFor(x => x.Recipients).NotEmpty();
+            rule.RuleForEach(x => x.Recipients).Must(NotificationRecipients.All.Contains).WithMessage($"A recipient is one of: {string.Join(", ", NotificationRecipients.All)}.");
+        });
+    }
+}
+
+internal sealed class NotificationPreferencesValidator : AbstractValidator<NotificationPreferencesRequest>
+{
+    public NotificationPreferencesValidator() =>
+        RuleForEach(r => r.MutedTriggers).Must(NotificationTriggers.All.Contains).WithMessage($"The trigger is one of: {string.Join(", ", NotificationTriggers.All)}.");
+}

@@ -1,0 +1,124 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Helpdesk.Api.Events;
+using Helpdesk.Api.Mail;
+using Helpdesk.Api.Notifications;
+using Helpdesk.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Helpdesk.Api.Tests.Notifications;
+
+/// <summary>
+/// The app with its standalone email sender (the pickup folder) behind a counter that can be
+/// told to fail: the mail server outside. Tests read the .eml files the app wrote.
+/// </summary>
+internal sealed class NotificationsApp : HelpdeskApp
+{
+    public CountingSender Sender { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureServices(services => services
+            .AddSingleton(Sender)
+            .AddSingleton<PickupFolderEmailSender>()
+            .AddSingleton<IEmailSender>(sp =>
+            {
+                Sender.Inner = sp.GetRequiredService<PickupFolderEmailSender>();
+                return Sender;
+            }));
+    }
+
+    public async Task<int> PumpAsync()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<EventPump>().RunOnceAsync(CancellationToken.None);
+    }
+
+    public async Task RunDigestsAsync()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<SendNotificationDigests>().RunAsync(new Helpdesk.Api.Triggers.TimerInfo(false, null, null), CancellationToken.None);
+    }
+
+    /// <summary>The emails in the pickup folder: recipients (To and Cc) and subject of each.</summary>
+    public IReadOnlyList<Mail> Mails()
+    {
+        var folder = Path.Combine(DataFolder, "mail", "pickup");
+        if (!System.IO.Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        return System.IO.Directory.GetFiles(folder, "*.eml").Select(file =>
+        {
+            var headers = File.ReadAllLines(file, Encoding.UTF8).TakeWhile(l => l.Length > 0)
+                .Select(l => l.Split(": ", 2)).ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase);
+            var to = headers["To"].Split(", ").Select(Address).ToList();
+            var cc = headers.TryGetValue("Cc", out var copies) ? copies.Split(", ").Select(Address).ToList() : [];
+            return new Mail(to, cc, headers["Subject"], headers.GetValueOrDefault("X-Helpdesk-Trigger"));
+        }).ToList();
+    }
+
+    public IReadOnlyList<Mail> MailsTo(string address) =>
+        Mails().Where(m => m.To.Contains(address, StringComparer.OrdinalIgnoreCase)).ToList();
+
+    public async Task<List<JsonNode>> NotifiedHistoryAsync(string ticketId)
+    {
+        var history = await (await Admin.GetAsync($"/api/tickets/{ticketId}/history?limit=200")).Json();
+        return history["items"]!.AsArray().Where(e => e!["action"]!.GetValue<string>() == "notified").Select(e => e!).ToList();
+    }
+
+    public async Task<string> TeamWithLeadAsync(string name, string leadAgentId)
+    {
+        var created = await Admin.PostAsJsonAsync("/api/teams", new { name, leadAgentId });
+        created.EnsureSuccessStatusCode();
+        return (await created.Json())["id"]!.GetValue<string>();
+    }
+
+    private static string Address(string value)
+    {
+        var start = value.IndexOf('<', StringComparison.Ordinal);
+        return start < 0 ? value.Trim() : value[(start + 1)..value.IndexOf('>', StringComparison.Ordinal)];
+    }
+}
+
+internal sealed record Mail(IReadOnlyList<string> To, IReadOnlyList<string> Cc, string Subject, string? Trigger);
+
+/// <summary>Counts every hand-over to the real sender and fails the ones a test asks to.</summary>
+internal sealed class CountingSender : IEmailSender
+{
+    private readonly Lock _gate = new();
+    private readonly List<string> _sent = [];
+
+    public IEmailSender? Inner { get; set; }
+
+    public Func<EmailMessage, bool> Fails { get; set; } = _ => false;
+
+    public IReadOnlyList<string> Sent
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _sent];
+            }
+        }
+    }
+
+    public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
+    {
+        if (Fails(message))
+        {
+            throw new IOException("The mail server refused the connection.");
+        }
+
+        await Inner!.SendAsync(message, cancellationToken);
+        lock (_gate)
+        {
+            _sent.Add(message.MessageId);
+        }
+    }
+}
