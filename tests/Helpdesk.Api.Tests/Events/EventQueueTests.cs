@@ -25,13 +25,16 @@ public sealed class EventQueueTests : IDisposable
     [Fact]
     public async Task A_stored_event_reaches_its_consumer_once()
     {
-        using var app = new EventsApp(new AuditBehaviour());
+        var behaviour = new AuditBehaviour();
+        using var app = new EventsApp(behaviour);
         await app.ClientFor("agent").OpenTicketAsync();
 
-        (await app.PumpAsync()).ShouldBe(1);
-        (await app.PumpAsync()).ShouldBe(0);
+        await app.PumpAsync();
+        await app.PumpAsync();
 
+        behaviour.Deliveries.Count.ShouldBe(1);
         (await app.EffectsAsync()).ShouldBe([TicketEventTypes.Created]);
+        (await app.UnpublishedAsync()).ShouldBe(0);
     }
 
     [Fact]
@@ -42,9 +45,10 @@ public sealed class EventQueueTests : IDisposable
         var ticket = await agent.OpenTicketAsync();
         (await agent.PostAsync($"/api/tickets/{ticket["id"]}/start", null)).EnsureSuccessStatusCode();
 
-        (await app.PumpAsync()).ShouldBe(1);
+        await app.PumpAsync();
 
         (await app.EffectsAsync()).ShouldBe([TicketEventTypes.Created]);
+        (await app.UnpublishedAsync()).ShouldBe(0);
     }
 
     [Fact]
@@ -181,9 +185,10 @@ public sealed class EventQueueTests : IDisposable
 
         using var after = new EventsApp(behaviour, _folder);
         after.Clock.Advance(EventsApp.Policy.VisibilityTimeout);
-        (await after.PumpAsync()).ShouldBe(1);
-        (await after.PumpAsync()).ShouldBe(0);
+        await after.PumpAsync();
+        await after.PumpAsync();
 
+        behaviour.Deliveries.Count.ShouldBe(1, "the redelivery finds the event processed and completes it without calling the consumer");
         (await after.EffectsAsync()).ShouldBe([TicketEventTypes.Created]);
     }
 
@@ -204,7 +209,7 @@ public sealed class EventQueueTests : IDisposable
             app.Clock.Advance(EventsApp.Policy.VisibilityTimeout);
         }
 
-        (await app.PumpAsync()).ShouldBe(0);
+        await app.PumpAsync();
         behaviour.Deliveries.Count.ShouldBe(EventsApp.Policy.MaxAttempts);
         var list = await (await app.Admin.GetAsync("/api/admin/dead-letters")).Json();
         list["items"]!.AsArray().ShouldHaveSingleItem()!["lastError"]!.GetValue<string>().ShouldContain("attempt");

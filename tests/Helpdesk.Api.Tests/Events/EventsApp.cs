@@ -58,6 +58,16 @@ internal sealed class EventsApp(AuditBehaviour behaviour, string? sharedDataFold
         return effects;
     }
 
+    /// <summary>Outbox rows the relay has not published yet.</summary>
+    public async Task<long> UnpublishedAsync()
+    {
+        var database = Services.GetRequiredService<SqliteDatabase>();
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM outbox WHERE published_at IS NULL";
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     public static string NewDataFolder() => Path.Combine(Path.GetTempPath(), "helpdesk-tests", Guid.NewGuid().ToString("N"));
 }
 
