@@ -19,6 +19,7 @@ using Helpdesk.Api.Storage;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Time;
 using Helpdesk.Api.Triggers;
+using Helpdesk.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.ListenForFunctionsHost();
@@ -42,6 +43,7 @@ builder.Services.AddTriggers(builder.Configuration);
 builder.Services.AddEvents(builder.Configuration);
 builder.Services.AddMail(builder.Configuration);
 builder.Services.AddNotifications();
+builder.Services.AddWebhooks();
 builder.Services.AddScoped<DemoSeeder>();
 if (!CommandLine.IsCommand(args))
 {
@@ -69,6 +71,7 @@ api.MapCustomerContextEndpoints();
 api.MapMailEndpoints();
 api.MapPortalEndpoints();
 api.MapNotificationEndpoints();
+api.MapWebhookEndpoints();
 app.MapDescriptionAndProbe();
 app.MapTimerTriggers();
 app.MapQueueTriggers();
