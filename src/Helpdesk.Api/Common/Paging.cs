@@ -17,6 +17,12 @@ public static class Paging
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
+    /// <summary>The 400 problem for a <c>limit</c> outside 1…<see cref="MaxLimit"/>; null when it is absent or fine.</summary>
+    public static IResult? RefuseLimit(int? limit) =>
+        limit is < 1 or > MaxLimit
+            ? Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {MaxLimit}."))
+            : null;
+
     /// <summary>The cursor of a store that pages by an increasing integer key, made opaque.</summary>
     public static string EncodeKey(long key) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"k:{key}")))

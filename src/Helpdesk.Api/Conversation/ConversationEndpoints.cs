@@ -58,9 +58,9 @@ public static class ConversationEndpoints
 
     private static async Task<IResult> ListAsync(string id, ITicketStore tickets, IConversationStore store, IAttachmentIndex attachments, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > Paging.MaxLimit)
+        if (Paging.RefuseLimit(limit) is { } refused)
         {
-            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+            return refused;
         }
 
         if (await tickets.FindAsync(id, cancellationToken) is null)

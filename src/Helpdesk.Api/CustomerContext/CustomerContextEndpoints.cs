@@ -57,9 +57,9 @@ public static class CustomerContextEndpoints
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > Paging.MaxLimit)
+        if (Paging.RefuseLimit(limit) is { } refused)
         {
-            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+            return refused;
         }
 
         var ticket = await tickets.FindAsync(id, cancellationToken);

@@ -50,9 +50,9 @@ internal abstract class DirectoryResource<TEntity, TRequest>
 
     private async Task<IResult> ListAsync(IDirectoryStore store, string? q, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > Paging.MaxLimit)
+        if (Paging.RefuseLimit(limit) is { } refused)
         {
-            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+            return refused;
         }
 
         var page = await store.ListAsync(Kind, q, limit ?? Paging.DefaultLimit, cursor, cancellationToken);

@@ -46,9 +46,9 @@ public static class EventEndpoints
 
     private static async Task<IResult> ListDeadLettersAsync(LocalQueue store, string? queue, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > Paging.MaxLimit)
+        if (Paging.RefuseLimit(limit) is { } refused)
         {
-            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+            return refused;
         }
 
         return TypedResults.Ok(await store.ListDeadAsync(queue, limit ?? Paging.DefaultLimit, cursor, cancellationToken));

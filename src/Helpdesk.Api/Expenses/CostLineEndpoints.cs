@@ -48,9 +48,9 @@ public static class CostLineEndpoints
 
     private static async Task<IResult> ListAsync(string id, ITicketStore tickets, ICostLineStore store, int? limit, string? cursor, CancellationToken ct)
     {
-        if (limit is < 1 or > Paging.MaxLimit)
+        if (Paging.RefuseLimit(limit) is { } refused)
         {
-            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+            return refused;
         }
 
         if (await tickets.FindAsync(id, ct) is null)

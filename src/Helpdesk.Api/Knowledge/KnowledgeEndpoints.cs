@@ -113,9 +113,9 @@ public static class KnowledgeEndpoints
 
     private static async Task<IResult> SearchAsync(IKnowledgeStore store, CurrentUser user, string? q, string? tag, int? limit, string? cursor, CancellationToken ct)
     {
-        if (limit is < 1 or > Paging.MaxLimit)
+        if (Paging.RefuseLimit(limit) is { } refused)
         {
-            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+            return refused;
         }
 
         return TypedResults.Ok(await store.SearchAsync(q, tag, publishedOnly: !user.IsStaff, limit ?? Paging.DefaultLimit, cursor, ct));

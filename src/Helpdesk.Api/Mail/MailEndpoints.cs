@@ -52,9 +52,9 @@ public static class MailEndpoints
 
     private static async Task<IResult> ListAsync(SqliteMailStore store, string state, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > Paging.MaxLimit)
+        if (Paging.RefuseLimit(limit) is { } refused)
         {
-            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+            return refused;
         }
 
         var size = limit ?? Paging.DefaultLimit;

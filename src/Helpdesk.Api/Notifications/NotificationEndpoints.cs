@@ -104,9 +104,9 @@ public static class NotificationEndpoints
 
     private static async Task<IResult> ListForTicketAsync(string id, ITicketStore tickets, NotificationStore store, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > Paging.MaxLimit)
+        if (Paging.RefuseLimit(limit) is { } refused)
         {
-            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+            return refused;
         }
 
         return await tickets.FindAsync(id, cancellationToken) is null

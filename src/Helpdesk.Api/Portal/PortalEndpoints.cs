@@ -94,9 +94,9 @@ public static class PortalEndpoints
 
     private static async Task<IResult> ListAsync(PortalAccess access, ITicketStore tickets, TimeProvider clock, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > Paging.MaxLimit)
+        if (Paging.RefuseLimit(limit) is { } refused)
         {
-            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+            return refused;
         }
 
         var contact = await access.ContactAsync(cancellationToken);
@@ -133,9 +133,9 @@ public static class PortalEndpoints
 
     private static async Task<IResult> ListMessagesAsync(string id, PortalAccess access, IConversationStore messages, IAttachmentIndex attachments, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > Paging.MaxLimit)
+        if (Paging.RefuseLimit(limit) is { } refused)
         {
-            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+            return refused;
         }
 
         var ticket = await access.FindVisibleAsync(id, cancellationToken);

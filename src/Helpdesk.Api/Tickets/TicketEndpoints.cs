@@ -134,9 +134,9 @@ public static class TicketEndpoints
 
     private static async Task<IResult> HistoryAsync(string id, ITicketStore store, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > Paging.MaxLimit)
+        if (Paging.RefuseLimit(limit) is { } refused)
         {
-            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+            return refused;
         }
 
         return await store.FindAsync(id, cancellationToken) is null

@@ -28,9 +28,9 @@ internal static class TimeEntryEndpoints
 {
     public static async Task<IResult> ListAsync(string id, ITicketStore tickets, ITimeStore store, int? limit, string? cursor, CancellationToken ct)
     {
-        if (limit is < 1 or > Paging.MaxLimit)
+        if (Paging.RefuseLimit(limit) is { } refused)
         {
-            return Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {Paging.MaxLimit}."));
+            return refused;
         }
 
         if (await tickets.FindAsync(id, ct) is null)
