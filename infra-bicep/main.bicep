@@ -36,6 +36,10 @@ param graphClientId string = ''
 @secure()
 param graphClientSecret string = ''
 
+@description('HMAC key of the approve and reject links in approval emails: base64 of at least 32 random bytes (openssl rand -base64 32), shared by every instance.')
+@secure()
+param approvalSigningKey string
+
 @description('Cosmos DB serverless (default) or provisioned autoscale throughput.')
 param cosmosServerless bool = true
 
@@ -169,6 +173,8 @@ var appSettings = {
   Mail__Graph__Authentication: graphAuthentication
   Mail__Graph__TenantId: tenantId
   Mail__Graph__ClientId: useKeyVault ? graphClientId : identity.outputs.clientId
+  Approvals__SigningKey: approvalSigningKey
+  Approvals__LinkBaseUrl: 'https://${functionAppName}.azurewebsites.net'
 }
 
 var graphSecretSetting = useKeyVault ? {

@@ -1,4 +1,5 @@
 using Helpdesk.Api.Activities;
+using Helpdesk.Api.Approvals;
 using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Conversation;
@@ -44,6 +45,7 @@ builder.Services.AddEvents(builder.Configuration);
 builder.Services.AddMail(builder.Configuration);
 builder.Services.AddNotifications();
 builder.Services.AddWebhooks();
+builder.Services.AddApprovals(builder.Configuration);
 builder.Services.AddScoped<DemoSeeder>();
 if (!CommandLine.IsCommand(args))
 {
@@ -72,6 +74,7 @@ api.MapMailEndpoints();
 api.MapPortalEndpoints();
 api.MapNotificationEndpoints();
 api.MapWebhookEndpoints();
+api.MapApprovalEndpoints();
 app.MapDescriptionAndProbe();
 app.MapTimerTriggers();
 app.MapQueueTriggers();

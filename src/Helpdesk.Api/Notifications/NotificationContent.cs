@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Helpdesk.Api.Approvals;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Mail;
 using Helpdesk.Domain.Common;
@@ -13,7 +14,7 @@ namespace Helpdesk.Api.Notifications;
 /// settings' header and footer, the ticket number in the subject, and headers that mark it as
 /// automatic and name the ticket, so replies thread and no mailbox loops on it.
 /// </summary>
-public sealed class NotificationContent
+public sealed class NotificationContent(ApprovalLinks approvalLinks)
 {
     public EmailMessage ForCustomer(string trigger, EventMessage message, Ticket ticket, NotificationSettings settings, EmailAddress to, IReadOnlyList<EmailAddress> cc, string messageId)
     {
@@ -28,7 +29,8 @@ public sealed class NotificationContent
         return Compose(trigger, message, ticket, settings, to, cc, messageId, headline, lines);
     }
 
-    public EmailMessage ForStaff(string trigger, EventMessage message, Ticket ticket, NotificationSettings settings, EmailAddress to, string messageId)
+    /// <remarks><paramref name="agentId"/> is the agent the email goes to, if it goes to one: only the approver an approval request names gets its links.</remarks>
+    public EmailMessage ForStaff(string trigger, EventMessage message, Ticket ticket, NotificationSettings settings, EmailAddress to, string messageId, string? agentId = null)
     {
         var (headline, lines) = trigger switch
         {
@@ -42,7 +44,7 @@ public sealed class NotificationContent
             NotificationTriggers.SlaEscalated => ("SLA escalation", [$"\"{ticket.Subject}\" reached an escalation level of its {message.Value("target") ?? "SLA"} target."]),
             NotificationTriggers.TicketResolved => ("Ticket resolved", [$"\"{ticket.Subject}\" is resolved.", .. Optional(message.Value("summary"))]),
             NotificationTriggers.TicketClosed => ("Ticket closed", [$"\"{ticket.Subject}\" is closed."]),
-            NotificationTriggers.ApprovalRequested => ("Approval requested", [$"Your approval is requested on \"{ticket.Subject}\".", .. Optional(message.Value("reason")), .. Optional(message.Value("links"))]),
+            NotificationTriggers.ApprovalRequested => (message.Value("reminder") == "true" ? "Reminder: approval requested" : "Approval requested", [$"Your approval is requested on \"{ticket.Subject}\".", .. Optional(message.Value("reason")), .. ApprovalLinkLines(message, agentId)]),
             NotificationTriggers.ApprovalDecided => ($"Approval {message.Value("decision") ?? "decided"}", [$"The approval on \"{ticket.Subject}\" was {message.Value("decision") ?? "decided"}.", .. Optional(message.Value("comment"))]),
             NotificationTriggers.ActivityReminder => ("Reminder", [message.Value("title") is { } title ? $"Reminder: {title} (\"{ticket.Subject}\")." : $"Reminder about \"{ticket.Subject}\"."]),
             _ => ("Ticket updated", [$"\"{ticket.Subject}\" was updated."]),
@@ -91,6 +93,18 @@ public sealed class NotificationContent
                 ["X-Helpdesk-Event"] = message.EventId,
                 ["X-Helpdesk-Trigger"] = trigger,
             });
+    }
+
+    /// <summary>The approver's own signed links, made now: they are never stored in the event.</summary>
+    private string[] ApprovalLinkLines(EventMessage message, string? agentId)
+    {
+        if (ApprovalLinks.FromEvent(message.Data) is not { } link || link.ApproverId != agentId)
+        {
+            return [];
+        }
+
+        var (approve, reject) = approvalLinks.UrlsFor(link);
+        return [$"Approve: {approve}", $"Reject: {reject}"];
     }
 
     private static string[] Optional(string? line) => string.IsNullOrWhiteSpace(line) ? [] : [line];

@@ -149,7 +149,7 @@ public sealed class NotificationPlanner(ITicketStore tickets, IDirectoryStore di
                 continue;
             }
 
-            planned.Add(Plan(message, trigger, to, agent.Id, state, content.ForStaff(trigger, message, ticket, settings, to, MessageIdFor(message, agent.Email))));
+            planned.Add(Plan(message, trigger, to, agent.Id, state, content.ForStaff(trigger, message, ticket, settings, to, MessageIdFor(message, agent.Email), agent.Id)));
         }
 
         return planned;

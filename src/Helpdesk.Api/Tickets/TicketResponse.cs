@@ -31,7 +31,9 @@ public sealed record TicketResponse(
     DateTimeOffset? DueAt,
     DateTimeOffset? EndAt,
     string? FollowUpOfId,
-    TicketSlaResponse? Sla)
+    TicketSlaResponse? Sla,
+    bool PendingApproval,
+    string? PendingApprovalId)
 {
     public static TicketResponse From(Ticket t, TicketSlaResponse? sla) => new(
         t.Id,
@@ -58,5 +60,7 @@ public sealed record TicketResponse(
         t.DueAt,
         t.EndAt,
         t.FollowUpOfId,
-        sla);
+        sla,
+        t.PendingApprovalId is not null,
+        t.PendingApprovalId);
 }

@@ -70,7 +70,8 @@ public sealed record TicketSnapshot(
     IReadOnlyList<TimelineMark>? Timeline = null,
     DateTimeOffset? LastActionAt = null,
     string? FollowUpOfId = null,
-    IReadOnlyList<string>? SlaMilestones = null);
+    IReadOnlyList<string>? SlaMilestones = null,
+    string? PendingApprovalId = null);
 
 /// <summary>
 /// The ticket aggregate. Every change goes through a method here, which checks the lifecycle
