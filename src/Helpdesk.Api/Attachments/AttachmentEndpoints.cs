@@ -74,7 +74,7 @@ public static class AttachmentEndpoints
         tickets.MapDelete("/attachments/{attachmentId}", DeleteAsync).WithName("DeleteAttachment");
 
         api.MapGet("/portal/tickets/{id}/attachments/{attachmentId}", PortalDownloadAsync)
-            .WithTags("portal").RequireAuthorization(Policies.Customer).WithName("PortalDownloadAttachment");
+            .WithTags("portal").RequireAuthorization(Policies.Customer).WithName("DownloadPortalAttachment");
         return api;
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Helpdesk.Api.Common;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
 namespace Helpdesk.Api.Hosting;
@@ -22,9 +23,19 @@ public static class HttpSetup
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddSingleton(TimeProvider.System);
-        services.AddOpenApi("v1", o => o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1);
-        services.AddOpenApi("v2", o => o.OpenApiVersion = OpenApiSpecVersion.OpenApi2_0);
+        services.AddOpenApi("v1", o => o.UseHelpdeskConventions(OpenApiSpecVersion.OpenApi3_1));
+        services.AddOpenApi("v2", o => o.UseHelpdeskConventions(OpenApiSpecVersion.OpenApi2_0).AddDocumentTransformer<PowerAutomateDocument>());
         return services;
+    }
+
+    /// <summary>Both documents: the version, OAuth 2.0 security and required fields as the validators define them.</summary>
+    private static OpenApiOptions UseHelpdeskConventions(this OpenApiOptions options, OpenApiSpecVersion version)
+    {
+        options.OpenApiVersion = version;
+        return options
+            .AddDocumentTransformer<ApiSecurity>()
+            .AddOperationTransformer<ApiSecurity>()
+            .AddSchemaTransformer<ValidatedRequiredFields>();
     }
 
     public static WebApplication UseHelpdeskHttp(this WebApplication app)

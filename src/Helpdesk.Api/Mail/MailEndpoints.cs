@@ -30,8 +30,8 @@ public static class MailEndpoints
     public static RouteGroupBuilder MapMailEndpoints(this RouteGroupBuilder api)
     {
         var graph = api.MapGroup("/graph").WithTags("mail").AllowAnonymous();
-        graph.MapPost("/notifications", GraphWebhooks.NotificationsAsync).WithName("GraphNotifications");
-        graph.MapPost("/lifecycle", GraphWebhooks.LifecycleAsync).WithName("GraphLifecycle");
+        graph.MapPost("/notifications", GraphWebhooks.NotificationsAsync).WithName("ReceiveGraphNotifications");
+        graph.MapPost("/lifecycle", GraphWebhooks.LifecycleAsync).WithName("ReceiveGraphLifecycleEvents");
 
         var mail = api.MapGroup("/mail").WithTags("mail");
         mail.MapGet("/quarantine", (SqliteMailStore store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Quarantined, limit, cursor, ct))

@@ -81,11 +81,11 @@ public static class PortalEndpoints
     public static RouteGroupBuilder MapPortalEndpoints(this RouteGroupBuilder api)
     {
         var portal = api.MapGroup("/portal/tickets").WithTags("portal").RequireAuthorization(Policies.Customer);
-        portal.MapGet("/", ListAsync).WithName("PortalListTickets");
-        portal.MapGet("/{id}", GetAsync).WithName("PortalGetTicket");
-        portal.MapGet("/{id}/messages", ListMessagesAsync).WithName("PortalListMessages");
-        portal.MapPost("/", OpenAsync).Validate<PortalTicketRequest>().Idempotent().WithName("PortalOpenTicket");
-        portal.MapPost("/{id}/messages", ReplyAsync).Validate<PortalMessageRequest>().Idempotent().WithName("PortalPostMessage");
+        portal.MapGet("/", ListAsync).WithName("ListPortalTickets");
+        portal.MapGet("/{id}", GetAsync).WithName("GetPortalTicket");
+        portal.MapGet("/{id}/messages", ListMessagesAsync).WithName("ListPortalMessages");
+        portal.MapPost("/", OpenAsync).Validate<PortalTicketRequest>().Idempotent().WithName("OpenPortalTicket");
+        portal.MapPost("/{id}/messages", ReplyAsync).Validate<PortalMessageRequest>().Idempotent().WithName("PostPortalMessage");
         return api;
     }
 

@@ -8,8 +8,8 @@ public static class ReportEndpoints
     public static RouteGroupBuilder MapReportEndpoints(this RouteGroupBuilder api)
     {
         var reports = api.MapGroup("/reports").WithTags("reports").RequireAuthorization(Policies.Supervisor);
-        reports.MapGet("/time", TimeReportEndpoint.HandleAsync).WithName("TimeReport");
-        reports.MapGet("/satisfaction", SatisfactionReportEndpoint.HandleAsync).WithName("SatisfactionReport");
+        reports.MapGet("/time", TimeReportEndpoint.HandleAsync).WithName("GetTimeReport");
+        reports.MapGet("/satisfaction", SatisfactionReportEndpoint.HandleAsync).WithName("GetSatisfactionReport");
         return api;
     }
 }

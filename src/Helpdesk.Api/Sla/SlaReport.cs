@@ -35,7 +35,7 @@ public static class SlaReportEndpoints
 
     public static RouteGroupBuilder MapSlaReport(this RouteGroupBuilder api)
     {
-        api.MapGet("/reports/sla", ReportAsync).RequireAuthorization(Policies.Supervisor).WithTags("reports").WithName("SlaReport");
+        api.MapGet("/reports/sla", ReportAsync).RequireAuthorization(Policies.Supervisor).WithTags("reports").WithName("GetSlaReport");
         return api;
     }
 

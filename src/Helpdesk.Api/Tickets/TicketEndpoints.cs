@@ -28,21 +28,22 @@ public static class TicketEndpoints
     {
         var tickets = api.MapGroup("/tickets").WithTags("tickets").RequireAuthorization(Policies.Staff);
 
-        tickets.MapPost("/", CreateTicket.HandleAsync).Validate<CreateTicketRequest>().Idempotent().WithName("CreateTicket");
-        tickets.MapGet("/", ListAsync).WithName("ListTickets");
-        tickets.MapGet("/{id}", GetAsync).WithName("GetTicket");
-        tickets.MapPatch("/{id}", PatchTicket.HandleAsync).Accepts<TicketPatchDocument>("application/merge-patch+json", "application/json").WithName("UpdateTicket");
-        tickets.MapGet("/{id}/history", HistoryAsync).WithName("GetTicketHistory");
+        tickets.MapPost("/", CreateTicket.HandleAsync).Validate<CreateTicketRequest>().Idempotent().WithName("CreateTicket")
+            .Produces<TicketResponse>(StatusCodes.Status201Created);
+        tickets.MapGet("/", ListAsync).WithName("ListTickets").Produces<Page<TicketResponse>>();
+        tickets.MapGet("/{id}", GetAsync).WithName("GetTicket").Produces<TicketResponse>();
+        tickets.MapPatch("/{id}", PatchTicket.HandleAsync).Accepts<TicketPatchDocument>("application/merge-patch+json", "application/json").WithName("UpdateTicket").Produces<TicketResponse>();
+        tickets.MapGet("/{id}/history", HistoryAsync).WithName("GetTicketHistory").Produces<Page<HistoryEntry>>();
 
-        tickets.MapPost("/{id}/read", TicketCommands.ReadAsync).WithName("MarkTicketRead");
-        tickets.MapPost("/{id}/start", TicketCommands.StartAsync).WithName("StartTicket");
-        tickets.MapPost("/{id}/take", TicketCommands.TakeAsync).WithName("TakeTicket");
-        tickets.MapPost("/{id}/wait", TicketCommands.WaitAsync).WithName("WaitOnCustomer");
-        tickets.MapPost("/{id}/reopen", TicketCommands.ReopenAsync).WithName("ReopenTicket");
-        tickets.MapPost("/{id}/assign", TicketCommands.AssignAsync).Validate<AssignRequest>().WithName("AssignTicket");
-        tickets.MapPost("/{id}/escalate", TicketCommands.EscalateAsync).Validate<EscalateRequest>().WithName("EscalateTicket");
-        tickets.MapPost("/{id}/resolve", TicketCommands.ResolveAsync).Validate<ResolveRequest>().WithName("ResolveTicket");
-        tickets.MapPost("/{id}/close", TicketCommands.CloseAsync).WithName("CloseTicket");
+        tickets.MapPost("/{id}/read", TicketCommands.ReadAsync).WithName("MarkTicketRead").Produces<TicketResponse>();
+        tickets.MapPost("/{id}/start", TicketCommands.StartAsync).WithName("StartTicket").Produces<TicketResponse>();
+        tickets.MapPost("/{id}/take", TicketCommands.TakeAsync).WithName("TakeTicket").Produces<TicketResponse>();
+        tickets.MapPost("/{id}/wait", TicketCommands.WaitAsync).WithName("WaitOnCustomer").Produces<TicketResponse>();
+        tickets.MapPost("/{id}/reopen", TicketCommands.ReopenAsync).WithName("ReopenTicket").Produces<TicketResponse>();
+        tickets.MapPost("/{id}/assign", TicketCommands.AssignAsync).Validate<AssignRequest>().WithName("AssignTicket").Produces<TicketResponse>();
+        tickets.MapPost("/{id}/escalate", TicketCommands.EscalateAsync).Validate<EscalateRequest>().WithName("EscalateTicket").Produces<TicketResponse>();
+        tickets.MapPost("/{id}/resolve", TicketCommands.ResolveAsync).Validate<ResolveRequest>().WithName("ResolveTicket").Produces<TicketResponse>();
+        tickets.MapPost("/{id}/close", TicketCommands.CloseAsync).WithName("CloseTicket").Produces<TicketResponse>();
         return api;
     }
 

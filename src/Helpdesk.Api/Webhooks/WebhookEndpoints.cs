@@ -3,6 +3,7 @@ using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Events;
+using Helpdesk.Api.Hosting;
 using Helpdesk.Api.Tickets;
 
 namespace Helpdesk.Api.Webhooks;
@@ -51,9 +52,17 @@ public static class WebhookEndpoints
     public static RouteGroupBuilder MapWebhookEndpoints(this RouteGroupBuilder api)
     {
         var hooks = api.MapGroup("/hooks").WithTags("hooks").RequireAuthorization(Policies.Staff);
-        hooks.MapPost("/", CreateAsync).Validate<CreateHookRequest>().Idempotent().WithName("SubscribeWebhook");
-        hooks.MapGet("/{id}", GetAsync).WithName("GetWebhook");
-        hooks.MapDelete("/{id}", DeleteAsync).WithName("UnsubscribeWebhook");
+        hooks.MapPost("/", CreateAsync).Validate<CreateHookRequest>().Idempotent().WithName("SubscribeWebhook")
+            .Produces<HookResponse>(StatusCodes.Status201Created)
+            .WithMetadata(new PowerAutomateTrigger(
+                typeof(WebhookPayload),
+                "notificationUrl",
+                "event",
+                WebhookEvents.All,
+                "When a ticket event occurs",
+                "Runs the flow when a ticket is created, updated or resolved, or breaches its SLA; the optional filters narrow it to a team, an assignee, a priority or an account."));
+        hooks.MapGet("/{id}", GetAsync).WithName("GetWebhook").Produces<HookResponse>();
+        hooks.MapDelete("/{id}", DeleteAsync).WithName("UnsubscribeWebhook").Produces(StatusCodes.Status204NoContent);
         return api;
     }
 

@@ -28,7 +28,7 @@ public sealed class CosmosTestServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await NpmInstall.EnsureAsync(ServerFolder);
+        await NpmInstall.EnsureAsync(ServerFolder, "@vercel/cosmosdb-server");
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = ServerFolder,
@@ -136,18 +136,21 @@ public sealed class CosmosTestServer : IAsyncLifetime
     }
 }
 
-/// <summary>Runs <c>npm ci</c> once for a folder whose node_modules is missing; a file lock keeps parallel test runs from installing twice.</summary>
+/// <summary>
+/// Runs <c>npm ci</c> once for a tools/ folder whose package is not installed yet; a file lock
+/// keeps parallel test runs from installing twice.
+/// </summary>
 internal static class NpmInstall
 {
-    public static async Task EnsureAsync(string folder)
+    public static async Task EnsureAsync(string folder, string package)
     {
-        var marker = Path.Combine(folder, "node_modules", "@vercel", "cosmosdb-server", "package.json");
+        var marker = Path.Combine(folder, "node_modules", package, "package.json");
         if (File.Exists(marker))
         {
             return;
         }
 
-        await using var gate = await LockAsync(Path.Combine(Path.GetTempPath(), "helpdesk-cosmos-npm.lock"));
+        await using var gate = await LockAsync(Path.Combine(Path.GetTempPath(), $"helpdesk-npm-{Path.GetFileName(folder)}.lock"));
         if (File.Exists(marker))
         {
             return;
