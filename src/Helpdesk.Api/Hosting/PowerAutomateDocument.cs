@@ -27,8 +27,8 @@ internal sealed class PowerAutomateDocument : IOpenApiDocumentTransformer
 {
     public const int MaxSummaryLength = 80;
 
-    /// <summary>Routes a flow maker has no use for: Graph's webhooks, anonymous survey links, the customer portal, probes, the platform's own trigger management.</summary>
-    private static readonly string[] InternalRoutes = ["/api/graph/", "/api/csat/", "/api/portal/", "/api/health", "/api/hooks/{id}"];
+    /// <summary>Routes a flow maker has no use for: Graph's webhooks, anonymous survey and approval links, the customer portal, probes, the platform's own trigger management.</summary>
+    private static readonly string[] InternalRoutes = ["/api/graph/", "/api/csat/", "/api/approval-links/", "/api/portal/", "/api/health", "/api/hooks/{id}"];
 
     public async Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
