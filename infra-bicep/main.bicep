@@ -154,7 +154,6 @@ var hostSettings = {
   Cosmos__accountEndpoint: cosmos.outputs.endpoint
   Cosmos__credential: 'managedidentity'
   Cosmos__clientId: identity.outputs.clientId
-  Cosmos__DatabaseName: cosmos.outputs.databaseName
 }
 
 var appSettings = {
