@@ -40,6 +40,7 @@ builder.Services.AddPortal(builder.Configuration);
 builder.Services.AddActivities();
 builder.Services.AddKnowledge();
 builder.Services.AddSatisfaction(builder.Configuration);
+builder.Services.AddReports();
 builder.Services.AddTriggers(builder.Configuration);
 builder.Services.AddEvents(builder.Configuration);
 builder.Services.AddMail(builder.Configuration);

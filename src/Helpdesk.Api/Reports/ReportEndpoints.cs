@@ -1,15 +1,23 @@
 using Helpdesk.Api.Auth;
+using Helpdesk.Api.Storage.Sqlite;
 
 namespace Helpdesk.Api.Reports;
 
 public static class ReportEndpoints
 {
+    /// <summary>The ticket dashboard's aggregates and the indexes they read.</summary>
+    public static IServiceCollection AddReports(this IServiceCollection services) =>
+        services
+            .AddSqliteMigration(SqliteTicketDashboard.Schema.Name, SqliteTicketDashboard.Schema.Sql)
+            .AddSingleton<ITicketDashboardSource, SqliteTicketDashboard>();
+
     /// <summary>Reports are for supervisors and admins: they show every agent's and account's figures.</summary>
     public static RouteGroupBuilder MapReportEndpoints(this RouteGroupBuilder api)
     {
         var reports = api.MapGroup("/reports").WithTags("reports").RequireAuthorization(Policies.Supervisor);
         reports.MapGet("/time", TimeReportEndpoint.HandleAsync).WithName("GetTimeReport");
         reports.MapGet("/satisfaction", SatisfactionReportEndpoint.HandleAsync).WithName("GetSatisfactionReport");
+        reports.MapGet("/tickets", TicketDashboardEndpoint.HandleAsync).WithName("GetTicketDashboard");
         return api;
     }
 }
