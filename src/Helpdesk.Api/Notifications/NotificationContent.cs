@@ -24,6 +24,8 @@ public sealed class NotificationContent(ApprovalLinks approvalLinks)
             NotificationTriggers.PublicReply => ("New reply on your request", [message.Value("text") ?? $"There is a new reply on your ticket {ticket.Number}."]),
             NotificationTriggers.TicketResolved => ("Your request is resolved", [$"Ticket {ticket.Number} is resolved.", .. Optional(message.Value("summary"))]),
             NotificationTriggers.TicketClosed => ("Your request is closed", [$"Ticket {ticket.Number} is closed."]),
+            NotificationTriggers.SurveyRequested => ("How did we do?", [$"Please tell us how we handled \"{ticket.Subject}\" (ticket {ticket.Number}): {message.Value("link")}"]),
+            NotificationTriggers.ResolutionRecorded => ("How your request was resolved", [$"Ticket {ticket.Number} was resolved as follows:", .. Optional(message.Value("details"))]),
             _ => ("Update on your request", [$"Ticket {ticket.Number} was updated."]),
         };
         return Compose(trigger, message, ticket, settings, to, cc, messageId, headline, lines);
@@ -46,6 +48,8 @@ public sealed class NotificationContent(ApprovalLinks approvalLinks)
             NotificationTriggers.TicketClosed => ("Ticket closed", [$"\"{ticket.Subject}\" is closed."]),
             NotificationTriggers.ApprovalRequested => (message.Value("reminder") == "true" ? "Reminder: approval requested" : "Approval requested", [$"Your approval is requested on \"{ticket.Subject}\".", .. Optional(message.Value("reason")), .. ApprovalLinkLines(message, agentId)]),
             NotificationTriggers.ApprovalDecided => ($"Approval {message.Value("decision") ?? "decided"}", [$"The approval on \"{ticket.Subject}\" was {message.Value("decision") ?? "decided"}.", .. Optional(message.Value("comment"))]),
+            NotificationTriggers.SurveyRequested => ("Satisfaction survey sent", [$"The requester of \"{ticket.Subject}\" was asked how we did."]),
+            NotificationTriggers.ResolutionRecorded => ("Resolution recorded", [$"The resolution of \"{ticket.Subject}\" was recorded.", .. Optional(message.Value("details"))]),
             NotificationTriggers.ActivityReminder => ("Reminder", [message.Value("title") is { } title ? $"Reminder: {title} (\"{ticket.Subject}\")." : $"Reminder about \"{ticket.Subject}\"."]),
             _ => ("Ticket updated", [$"\"{ticket.Subject}\" was updated."]),
         };

@@ -43,6 +43,8 @@ public sealed class NotificationPlanner(ITicketStore tickets, IDirectoryStore di
         NotificationTriggers.MessageAddedEvent when message.Value("visibility") == "public" && message.Value("authorType") == "agent" => NotificationTriggers.PublicReply,
         NotificationTriggers.MessageAddedEvent when message.Value("authorType") == "customer" => NotificationTriggers.CustomerMessage,
         NotificationTriggers.MessageAddedEvent => null,
+        NotificationTriggers.ResolutionRecorded when message.Value("emailContact") != "true" => null,
+        NotificationTriggers.ActivityReminder when !Split(message.Value("channels")).Contains("email", StringComparer.Ordinal) => null,
         _ => NotificationTriggers.All.Contains(message.Type) ? message.Type : null,
     };
 

@@ -60,6 +60,12 @@ public static class NotificationTriggers
     public const string ApprovalDecided = "approval.decided";
     public const string ActivityReminder = "activity.reminder";
 
+    /// <summary>A satisfaction survey was made for a resolved ticket: its signed link goes to the requester.</summary>
+    public const string SurveyRequested = "satisfaction.surveyRequested";
+
+    /// <summary>A resolution record was written; only when it asks (<c>emailContact</c>) is it sent to the requester.</summary>
+    public const string ResolutionRecorded = "ticket.resolutionRecorded";
+
     /// <summary>The conversation's event type; its <c>visibility</c> and <c>authorType</c> pick the trigger.</summary>
     public const string MessageAddedEvent = "ticket.messageAdded";
 
@@ -67,6 +73,7 @@ public static class NotificationTriggers
     [
         TicketCreated, TicketAssigned, TicketEscalated, TicketResolved, TicketClosed, PublicReply, CustomerMessage,
         SlaWarning, SlaBreached, SlaEscalated, ApprovalRequested, ApprovalDecided, ActivityReminder,
+        SurveyRequested, ResolutionRecorded,
     ];
 }
 
@@ -131,6 +138,8 @@ public static class NotificationDefaults
             new(NotificationTriggers.ApprovalRequested, [NotificationRecipients.Approver], true),
             new(NotificationTriggers.ApprovalDecided, [NotificationRecipients.RequestingAgent], true),
             new(NotificationTriggers.ActivityReminder, [NotificationRecipients.Owner], true),
+            new(NotificationTriggers.SurveyRequested, [NotificationRecipients.Customer], true),
+            new(NotificationTriggers.ResolutionRecorded, [NotificationRecipients.Customer], true),
         ]);
 }
 
