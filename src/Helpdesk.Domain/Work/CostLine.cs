@@ -32,6 +32,9 @@ public sealed record CostLine(
     public const decimal MaxUnitPrice = 1_000_000_000m;
     public const int MaxDecimals = 4;
 
+    /// <summary>Always at the currency's minor unit, also for lines stored before amounts carried it.</summary>
+    public decimal Amount { get; init; } = Currencies.Round(Amount, Currency);
+
     public static CostLine Add(string id, string ticketId, string agentId, CostLineKind kind, string description, decimal quantity, decimal unitPrice, string currency, bool billable, DateOnly date, DateTimeOffset now)
     {
         var checkedCurrency = CheckCurrency(currency);
@@ -47,7 +50,7 @@ public sealed record CostLine(
     public static IReadOnlyList<MoneyTotal> Totals(IEnumerable<CostLine> lines) =>
         [.. lines.GroupBy(l => l.Currency, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new MoneyTotal(g.Key, g.Sum(l => l.Amount), g.Where(l => l.Billable).Sum(l => l.Amount)))];
+            .Select(g => new MoneyTotal(g.Key, Currencies.Round(g.Sum(l => l.Amount), g.Key), Currencies.Round(g.Where(l => l.Billable).Sum(l => l.Amount), g.Key)))];
 
     private static string CheckDescription(string? description)
     {

@@ -23,13 +23,23 @@ public static class Currencies
             .Concat(ThreeDecimals.Split(' ').Select(c => (c, 3)))
             .ToDictionary(p => p.c, p => p.Item2, StringComparer.Ordinal);
 
+    /// <summary>Zero with 0, 1, 2 and 3 decimals: adding it raises a decimal's scale without changing its value.</summary>
+    private static readonly decimal[] ZeroWithScale = [0m, 0.0m, 0.00m, 0.000m];
+
     public static bool IsKnown(string? code) => code is not null && MinorUnits.ContainsKey(code);
 
     public static int MinorUnitsOf(string code) =>
         MinorUnits.TryGetValue(code, out var units) ? units : throw new ArgumentException($"{code} is not an ISO 4217 currency.", nameof(code));
 
-    public static decimal Round(decimal amount, string currency) =>
-        Math.Round(amount, MinorUnitsOf(currency), MidpointRounding.AwayFromZero);
+    /// <summary>
+    /// Rounds to the minor unit and carries exactly that many decimals, so 2.5 × 10 EUR is 25.00
+    /// like 2 × 30.00 is 60.00 (decimal keeps the scale of its computation; rounding alone only lowers it).
+    /// </summary>
+    public static decimal Round(decimal amount, string currency)
+    {
+        var units = MinorUnitsOf(currency);
+        return Math.Round(amount, units, MidpointRounding.AwayFromZero) + ZeroWithScale[units];
+    }
 }
 
 /// <summary>A sum of money in one currency: billable and all.</summary>
