@@ -72,6 +72,7 @@ var queueNames = [
   'mail-inbound'
   'webhooks'
   'surveys'
+  'calendar'
 ]
 
 module identity 'modules/identity.bicep' = {

@@ -195,6 +195,8 @@ public sealed partial class Ticket
             ("activityDueAt", a => Format(a.Details.DueAt)),
             ("activityStartAt", a => Format(a.Details.StartAt)),
             ("activityEndAt", a => Format(a.Details.EndAt)),
+            ("activityOnSite", a => Format(a.Details.OnSite)),
+            ("activityLocation", a => a.Details.Location),
             ("activityReminderAt", a => Format(a.Details.Reminder?.At)),
             ("activityDone", a => Format(a.Done)),
         ];

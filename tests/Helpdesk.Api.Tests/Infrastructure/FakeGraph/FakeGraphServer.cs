@@ -29,6 +29,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
     private readonly ConcurrentQueue<SentMail> _sent = new();
     private readonly ConcurrentQueue<string> _requests = new();
     private readonly ConcurrentQueue<JsonObject> _events = new();
+    private readonly ConcurrentDictionary<string, FakeCalendarEvent> _calendar = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _throttles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _broken = new(StringComparer.Ordinal);
     private long _sequence;
@@ -53,6 +54,9 @@ public sealed class FakeGraphServer : IAsyncDisposable
     public IReadOnlyList<SentMail> Sent => [.. _sent];
 
     public IReadOnlyList<JsonObject> Events => [.. _events];
+
+    /// <summary>The calendar events that exist now (created, as last patched, not deleted).</summary>
+    public IReadOnlyCollection<FakeCalendarEvent> Calendar => [.. _calendar.Values];
 
     public IReadOnlyCollection<FakeSubscription> Subscriptions => [.. _subscriptions.Values];
 
@@ -233,11 +237,39 @@ public sealed class FakeGraphServer : IAsyncDisposable
         v.MapPost("/users/{user}/events", async (string user, HttpRequest request) =>
         {
             var body = (await JsonNode.ParseAsync(request.Body, CaseInsensitive))!.AsObject();
+            var transactionId = body["transactionId"]?.GetValue<string>();
+            if (transactionId is not null && _calendar.Values.FirstOrDefault(e => e.User == user && e.TransactionId == transactionId) is { } repeated)
+            {
+                return Results.Json(repeated.Body, statusCode: StatusCodes.Status201Created);
+            }
+
             body["id"] = "AAMkEv-" + Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture);
             body["organizer"] = new JsonObject { ["emailAddress"] = new JsonObject { ["address"] = user } };
             _events.Enqueue(body);
+            _calendar[body["id"]!.GetValue<string>()] = new FakeCalendarEvent(user, transactionId, body);
             return Results.Json(body, statusCode: StatusCodes.Status201Created);
         });
+        v.MapPatch("/users/{user}/events/{id}", async (string user, string id, HttpRequest request) =>
+        {
+            var patch = (await JsonNode.ParseAsync(request.Body, CaseInsensitive))!.AsObject();
+            if (!_calendar.TryGetValue(id, out var stored) || !string.Equals(stored.User, user, StringComparison.OrdinalIgnoreCase))
+            {
+                return NotFound();
+            }
+
+            var body = stored.Body.DeepClone().AsObject();
+            foreach (var (name, value) in patch)
+            {
+                body[name] = value?.DeepClone();
+            }
+
+            _calendar[id] = stored with { Body = body };
+            return Results.Json(body);
+        });
+        v.MapDelete("/users/{user}/events/{id}", (string user, string id) =>
+            _calendar.TryGetValue(id, out var stored) && string.Equals(stored.User, user, StringComparison.OrdinalIgnoreCase) && _calendar.TryRemove(id, out _)
+                ? Results.NoContent()
+                : NotFound());
     }
 
     private async Task<IResult> CreateSubscriptionAsync(HttpRequest request)
@@ -494,3 +526,6 @@ public sealed record FakeMessage(
     private static JsonObject Address(string address, string? name) =>
         new() { ["emailAddress"] = new JsonObject { ["name"] = name ?? address, ["address"] = address } };
 }
+
+/// <summary>An event in a user's calendar on the fake Graph, with the transaction id it was created with.</summary>
+public sealed record FakeCalendarEvent(string User, string? TransactionId, JsonObject Body);
