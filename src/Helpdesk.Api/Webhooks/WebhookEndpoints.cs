@@ -5,6 +5,7 @@ using Helpdesk.Api.Common;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Hosting;
 using Helpdesk.Api.Tickets;
+using Helpdesk.Api.Triggers;
 
 namespace Helpdesk.Api.Webhooks;
 
@@ -42,11 +43,16 @@ public static class WebhookEndpoints
     public static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
         services.AddHttpClient(DeliverWebhooks.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddOptions<WebhookRetentionOptions>().BindConfiguration(WebhookRetentionOptions.Section)
+            .Validate(o => o.KeepDeliveredDays is >= 1 and <= 365 && o.KeepDeadDays is >= 1 and <= 365, "Webhooks:KeepDeliveredDays and Webhooks:KeepDeadDays are from 1 to 365.")
+            .ValidateOnStart();
         return services
             .AddSingleton(WebhookStore.Migration)
+            .AddSingleton(WebhookStore.RetentionIndex)
             .AddSingleton<WebhookStore>()
             .AddSingleton<IValidator<CreateHookRequest>, CreateHookValidator>()
-            .AddQueueConsumer<DeliverWebhooks>(QueueNames.Webhooks, DeliverWebhooks.FunctionName, WebhookEvents.Accepts, DeliverWebhooks.Policy);
+            .AddQueueConsumer<DeliverWebhooks>(QueueNames.Webhooks, DeliverWebhooks.FunctionName, WebhookEvents.Accepts, DeliverWebhooks.Policy)
+            .AddScheduledJob<PurgeWebhookDeliveries>(PurgeWebhookDeliveries.FunctionName, TimeSpan.FromHours(1));
     }
 
     public static RouteGroupBuilder MapWebhookEndpoints(this RouteGroupBuilder api)

@@ -35,6 +35,11 @@ public sealed class WebhookStore(SqliteDatabase database)
         ) WITHOUT ROWID;
         """);
 
+    /// <summary>The retention purge reads delivery records by age.</summary>
+    public static SqliteMigration RetentionIndex { get; } = new(
+        "0300-webhooks-retention",
+        "CREATE INDEX ix_webhook_deliveries_at ON webhook_deliveries (at);");
+
     public async Task CreateAsync(WebhookSubscription subscription, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -81,6 +86,37 @@ public sealed class WebhookStore(SqliteDatabase database)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var select = connection.Command("SELECT 1 FROM webhook_deliveries WHERE event_id = $event AND hook_id = $hook", null, ("$event", eventId), ("$hook", hookId));
         return await select.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    /// <summary>
+    /// Deletes the records of served hooks older than <paramref name="before"/> whose event is no
+    /// longer on the webhooks queue (neither waiting for a retry nor dead-lettered); returns how many.
+    /// </summary>
+    public async Task<int> PurgeServedAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var delete = connection.Command(
+            """
+            DELETE FROM webhook_deliveries
+            WHERE at < $before
+              AND NOT EXISTS (SELECT 1 FROM queue_messages q WHERE q.queue = $queue AND q.message_id = webhook_deliveries.event_id)
+            """,
+            null,
+            ("$before", SqliteTime.Format(before)),
+            ("$queue", Events.QueueNames.Webhooks));
+        return await delete.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes the webhooks queue's dead letters that died before <paramref name="before"/>; returns how many.</summary>
+    public async Task<int> PurgeDeadLettersAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var delete = connection.Command(
+            "DELETE FROM queue_messages WHERE queue = $queue AND state = 'dead' AND dead_at < $before",
+            null,
+            ("$before", SqliteTime.Format(before)),
+            ("$queue", Events.QueueNames.Webhooks));
+        return await delete.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task RecordAsync(string eventId, string hookId, string outcome, DateTimeOffset now, CancellationToken cancellationToken)
