@@ -97,7 +97,7 @@ public sealed class NotificationPlanner(ITicketStore tickets, IDirectoryStore di
                     agentIds.AddRange(await EscalationTargetAsync(message, cancellationToken));
                     break;
                 case NotificationRecipients.Escalation:
-                    agentIds.AddRange(await SlaRecipientsAsync(message, ticket, cancellationToken));
+                    agentIds.AddRange(await SlaRecipientsAsync(message, ticket, addresses, cancellationToken));
                     break;
                 case NotificationRecipients.Approver:
                     agentIds.AddIfSet(message.Value("approverId"));
@@ -187,8 +187,12 @@ public sealed class NotificationPlanner(ITicketStore tickets, IDirectoryStore di
             : await TeamMembersAsync(message.Value("teamId"), cancellationToken);
     }
 
-    /// <summary>The recipients an SLA escalation level names (assignee, teamLead, supervisors); the assignee when it names none.</summary>
-    private async Task<IEnumerable<string>> SlaRecipientsAsync(EventMessage message, Ticket ticket, CancellationToken cancellationToken)
+    /// <summary>
+    /// The agents an SLA escalation level names (assignee, teamLead, supervisors, the ticket's
+    /// team or a named one, a named agent); the addresses it names join <paramref name="addresses"/>.
+    /// The assignee when it names nobody.
+    /// </summary>
+    private async Task<IEnumerable<string>> SlaRecipientsAsync(EventMessage message, Ticket ticket, List<EmailAddress> addresses, CancellationToken cancellationToken)
     {
         var named = Split(message.Value("notify"));
         if (named.Length == 0)
@@ -197,8 +201,10 @@ public sealed class NotificationPlanner(ITicketStore tickets, IDirectoryStore di
         }
 
         var result = new List<string>();
-        foreach (var who in named)
+        foreach (var token in named)
         {
+            var separator = token.IndexOf(':', StringComparison.Ordinal);
+            var (who, target) = separator < 0 ? (token, null) : (token[..separator], token[(separator + 1)..]);
             switch (who)
             {
                 case NotificationRecipients.Assignee:
@@ -209,6 +215,15 @@ public sealed class NotificationPlanner(ITicketStore tickets, IDirectoryStore di
                     break;
                 case NotificationRecipients.Supervisors:
                     result.AddRange(await SupervisorsAsync(cancellationToken));
+                    break;
+                case NotificationRecipients.Team:
+                    result.AddRange(await TeamMembersAsync(target ?? ticket.TeamId, cancellationToken));
+                    break;
+                case "agent":
+                    result.AddIfSet(target);
+                    break;
+                case "address" when !string.IsNullOrWhiteSpace(target):
+                    addresses.Add(new EmailAddress(target));
                     break;
                 default:
                     break;

@@ -136,7 +136,7 @@ internal sealed partial class ScanSlaBreaches(
             SlaMilestoneKind.Breach => ("slaBreached", SlaEventTypes.Breached, $"SLA target {target} breached at {at}."),
             _ => ("slaEscalated", SlaEventTypes.Escalated, $"SLA escalation for {target} ({milestone.Level!.When}): {string.Join(", ", milestone.Level.Actions.Select(Describe))}."),
         };
-        var notify = milestone.Level?.Actions.Where(a => a.Type == "notify").Select(a => a.Notify).ToArray() ?? [];
+        var notify = milestone.Level?.Actions.Select(a => a.NotifyToken).OfType<string>().ToArray() ?? [];
         return ticket.RecordSlaMilestone(
             milestone.Key,
             action,
@@ -170,7 +170,7 @@ internal sealed partial class ScanSlaBreaches(
 
     private static string Describe(EscalationAction action) => action.Type switch
     {
-        "notify" => $"notify {action.Notify}",
+        "notify" => $"notify {action.NotifyToken}",
         "reassign" => $"reassign to {action.AgentId ?? action.TeamId}",
         _ => "raise priority",
     };

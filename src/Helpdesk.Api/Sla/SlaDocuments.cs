@@ -43,8 +43,25 @@ public sealed record ReachStatusTarget(string Status, int WithinMinutes);
 /// </summary>
 public sealed record EscalationLevel(string Target, string When, int? MinutesAfterBreach, IReadOnlyList<EscalationAction> Actions);
 
-/// <summary><c>notify</c> (assignee | teamLead | supervisors), <c>reassign</c> (agent and/or team), <c>raisePriority</c>.</summary>
-public sealed record EscalationAction(string Type, string? Notify = null, string? AgentId = null, string? TeamId = null);
+/// <summary>
+/// <c>notify</c> (assignee | teamLead | supervisors | team — the ticket's, or <c>teamId</c> | agent
+/// — <c>agentId</c> | address — <c>address</c>), <c>reassign</c> (agent and/or team), <c>raisePriority</c>.
+/// </summary>
+public sealed record EscalationAction(string Type, string? Notify = null, string? AgentId = null, string? TeamId = null, string? Address = null)
+{
+    /// <summary>
+    /// How a notify action travels in the <c>notify</c> list of an SLA event, for the notification
+    /// planner: the recipient kind, with the agent, team or address it names after a colon.
+    /// </summary>
+    public string? NotifyToken => (Type, Notify) switch
+    {
+        ("notify", "agent") => $"agent:{AgentId}",
+        ("notify", "team") when TeamId is not null => $"team:{TeamId}",
+        ("notify", "address") => $"address:{Address}",
+        ("notify", _) => Notify,
+        _ => null,
+    };
+}
 
 /// <summary>Working hours in a time zone, with holidays; a policy without a calendar counts around the clock.</summary>
 public sealed record BusinessCalendarDocument(

@@ -31,7 +31,7 @@ internal sealed class SlaPolicyValidator : AbstractValidator<SlaPolicyRequest>
     private const int MaxMinutes = 366 * 24 * 60;
     private static readonly string[] Targets = ["firstResponse", "nextResponse", "resolution", "idle", "reachStatus", "any"];
     private static readonly string[] Moments = ["warning", "breach", "afterBreach"];
-    private static readonly string[] Recipients = ["assignee", "teamLead", "supervisors"];
+    private static readonly string[] Recipients = ["assignee", "teamLead", "supervisors", "team", "agent", "address"];
 
     public SlaPolicyValidator()
     {
@@ -65,7 +65,10 @@ internal sealed class SlaPolicyValidator : AbstractValidator<SlaPolicyRequest>
             level.RuleForEach(l => l.Actions).ChildRules(action =>
             {
                 action.RuleFor(a => a.Type).Must(t => t is "notify" or "reassign" or "raisePriority").WithMessage("The action is notify, reassign or raisePriority.");
-                action.RuleFor(a => a.Notify).Must(Recipients.Contains).When(a => a.Type == "notify").WithMessage("Notify the assignee, teamLead or supervisors.");
+                action.RuleFor(a => a.Notify).Must(Recipients.Contains).When(a => a.Type == "notify").WithMessage("Notify the assignee, teamLead, supervisors, team, agent or address.");
+                action.RuleFor(a => a.AgentId).NotEmpty().MaximumLength(100).When(a => a.Type == "notify" && a.Notify == "agent").WithMessage("Name the agent to notify.");
+                action.RuleFor(a => a.TeamId).MaximumLength(100).When(a => a.Type == "notify" && a.Notify == "team");
+                action.RuleFor(a => a.Address).NotEmpty().EmailAddress().MaximumLength(320).When(a => a.Type == "notify" && a.Notify == "address").WithMessage("Give the email address to notify.");
                 action.RuleFor(a => a.AgentId).NotEmpty().When(a => a.Type == "reassign" && a.TeamId is null).WithMessage("Reassign to an agent, a team, or both.");
             });
         });
