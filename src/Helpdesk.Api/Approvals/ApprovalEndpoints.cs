@@ -110,7 +110,11 @@ public static class ApprovalEndpoints
             var approvers = new List<string>();
             foreach (var approverId in bodies[i].ApproverIds!)
             {
-                if (approverId == Supervisors)
+                if (approverId == actor.Id)
+                {
+                    errors[field] = ["Nobody approves their own request."];
+                }
+                else if (approverId == Supervisors)
                 {
                     approvers.AddRange((await SupervisorsAsync(directory, ct)).Where(s => s != actor.Id));
                 }

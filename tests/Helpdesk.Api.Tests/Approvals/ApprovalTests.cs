@@ -250,7 +250,8 @@ public sealed partial class ApprovalTests
         await (await w.Ada.PostAsJsonAsync(url, new { })).ShouldBeProblem(400, "reason");
         await (await w.Ada.PostAsJsonAsync(url, new { })).ShouldBeProblem(400, "approverId");
         await (await w.Ada.PostAsJsonAsync(url, new { approverId = "agt_nobody", reason = "x" })).ShouldBeProblem(400, "approverId");
-        await (await w.Ada.PostAsJsonAsync(url, new { approverId = w.AdaId, reason = "x" })).ShouldBeProblem(400, "steps[0].approverIds");
+        await (await w.Ada.PostAsJsonAsync(url, new { approverId = w.AdaId, reason = "x" })).ShouldBeProblem(400, "approverId");
+        await (await w.Ada.PostAsJsonAsync(url, new { reason = "x", steps = new[] { new { mode = "anyOf", approverIds = new[] { w.BobId } }, new { mode = "anyOf", approverIds = new[] { w.AdaId } } } })).ShouldBeProblem(400, "steps[1].approverIds");
         await (await w.Ada.PostAsJsonAsync(url, new { reason = "x", steps = new[] { new { mode = "allOf", approverIds = Array.Empty<string>() } } })).ShouldBeProblem(400);
         await (await w.Ada.PostAsJsonAsync(url, new { reason = "x", approverId = w.BobId, unknown = 1 })).ShouldBeProblem(400);
         await (await w.Ada.PostAsJsonAsync("/api/tickets/t_missing/approvals", new { approverId = w.BobId, reason = "x" })).ShouldBeProblem(404);
