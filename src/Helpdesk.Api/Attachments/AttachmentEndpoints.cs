@@ -53,6 +53,7 @@ public static class AttachmentEndpoints
             .AddSqliteMigration(SqliteAttachmentIndex.Migration.Name, SqliteAttachmentIndex.Migration.Sql)
             .AddSingleton<IAttachmentIndex, SqliteAttachmentIndex>()
             .AddScoped<AttachmentService>()
+            .AddSingleton<AttachmentContents>()
             .AddSingleton<IAttachmentStore>(sp =>
             {
                 var folder = sp.GetRequiredService<IOptions<AttachmentOptions>>().Value.Folder
@@ -94,7 +95,7 @@ public static class AttachmentEndpoints
         var file = form.Files[0];
         var result = await service.AddAsync(id, messageId, file.FileName, file.OpenReadStream, cancellationToken);
         return result.Problem ?? TypedResults.Created(
-            $"{http.Request.PathBase}/api/tickets/{id}/attachments/{result.Attachment!.Id}",
+            $"{http.Request.PathBase}/api/tickets/{result.Attachment!.TicketId}/attachments/{result.Attachment.Id}",
             AttachmentResponse.From(result.Attachment));
     }
 

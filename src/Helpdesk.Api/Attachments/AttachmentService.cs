@@ -20,6 +20,7 @@ public sealed class AttachmentService(
     IConversationStore messages,
     IAttachmentIndex index,
     IAttachmentStore store,
+    AttachmentContents contents,
     Caller caller,
     IOptions<AttachmentOptions> options,
     TimeProvider clock)
@@ -30,10 +31,14 @@ public sealed class AttachmentService(
     {
         ArgumentNullException.ThrowIfNull(open);
         var limits = options.Value;
-        if (await tickets.FindAsync(ticketId, cancellationToken) is null)
+        var addressed = await tickets.FindAsync(ticketId, cancellationToken);
+        if (addressed is null)
         {
             return new(null, Problems.NotFound("ticket"));
         }
+
+        // A file sent to a ticket merged into another goes where its messages went.
+        ticketId = addressed.MergedIntoId ?? ticketId;
 
         if (messageId is not null && await messages.FindAsync(ticketId, messageId, cancellationToken) is null)
         {
@@ -72,7 +77,7 @@ public sealed class AttachmentService(
             var total = (await index.ListAsync(ticketId, cancellationToken)).Sum(a => a.Size);
             if (total + content.Size > limits.MaxTicketBytes)
             {
-                await ForgetUnlessReferencedAsync(content.Hash, cancellationToken);
+                await contents.ForgetUnlessReferencedAsync(content.Hash, cancellationToken);
                 return new(null, TooLarge($"A ticket carries at most {limits.MaxTicketBytes} bytes of files; it has {total}."));
             }
 
@@ -84,13 +89,13 @@ public sealed class AttachmentService(
             }
             catch (DomainRuleException)
             {
-                await ForgetUnlessReferencedAsync(content.Hash, cancellationToken);
+                await contents.ForgetUnlessReferencedAsync(content.Hash, cancellationToken);
                 throw;
             }
 
             try
             {
-                await index.AddAsync(ticket, attachment, cancellationToken);
+                await contents.AttachAsync(content, open, limits.MaxFileBytes, () => index.AddAsync(ticket, attachment, cancellationToken), cancellationToken);
                 return new(attachment, null);
             }
             catch (ConcurrencyConflictException) when (attempt < Attempts)
@@ -116,20 +121,12 @@ public sealed class AttachmentService(
             try
             {
                 await index.RemoveAsync(ticket, attachment, cancellationToken);
-                await ForgetUnlessReferencedAsync(attachment.Hash, cancellationToken);
+                await contents.ForgetUnlessReferencedAsync(attachment.Hash, cancellationToken);
                 return null;
             }
             catch (ConcurrencyConflictException) when (attempt < Attempts)
             {
             }
-        }
-    }
-
-    private async Task ForgetUnlessReferencedAsync(string hash, CancellationToken cancellationToken)
-    {
-        if (!await index.IsReferencedAsync(hash, cancellationToken))
-        {
-            await store.DeleteAsync(hash, cancellationToken);
         }
     }
 

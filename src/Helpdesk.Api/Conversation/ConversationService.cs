@@ -59,7 +59,7 @@ public sealed class ConversationService(
         return AddAsync(ticketId, draft, cancellationToken);
     }
 
-    /// <summary>Adds the draft to the ticket; null when the ticket does not exist.</summary>
+    /// <summary>Adds the draft to the ticket (or to the one it was merged into); null when the ticket does not exist.</summary>
     public async Task<PostedMessage?> AddAsync(string ticketId, MessageDraft draft, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(draft);
@@ -70,7 +70,7 @@ public sealed class ConversationService(
 
         for (var attempt = 1; ; attempt++)
         {
-            var ticket = await tickets.FindAsync(ticketId, cancellationToken);
+            var ticket = await FindAddressedAsync(ticketId, cancellationToken);
             if (ticket is null)
             {
                 return null;
@@ -93,6 +93,16 @@ public sealed class ConversationService(
             {
             }
         }
+    }
+
+    /// <summary>
+    /// The ticket a message addressed to <paramref name="ticketId"/> goes to: the ticket itself,
+    /// or the one it was merged into (merges are one hop, never chains).
+    /// </summary>
+    private async Task<Ticket?> FindAddressedAsync(string ticketId, CancellationToken cancellationToken)
+    {
+        var ticket = await tickets.FindAsync(ticketId, cancellationToken);
+        return ticket?.MergedIntoId is { } intoId ? await tickets.FindAsync(intoId, cancellationToken) : ticket;
     }
 
     /// <summary>The internal message that carries an escalation's note, recorded on the ticket by the caller's change.</summary>

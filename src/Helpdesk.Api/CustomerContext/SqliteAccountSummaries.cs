@@ -20,7 +20,7 @@ internal sealed class SqliteAccountSummaries(SqliteDatabase database) : IAccount
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
-            "SELECT count(*), coalesce(sum(is_open), 0) FROM tickets WHERE account_id = $account",
+            "SELECT count(*), coalesce(sum(is_open), 0) FROM tickets WHERE account_id = $account AND deleted = 0",
             null,
             ("$account", accountId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

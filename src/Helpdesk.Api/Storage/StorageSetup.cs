@@ -27,6 +27,7 @@ public static class StorageSetup
         });
         services.AddSingleton(SqliteSchema.Foundation);
         services.AddSingleton(SqliteSchema.TicketSchedule);
+        services.AddSingleton(SqliteSchema.TicketDeletion);
         var selected = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         return selected.IsCosmos ? services.AddCosmosStorage(configuration) : services.AddSqliteStores();
     }

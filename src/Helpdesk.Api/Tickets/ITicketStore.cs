@@ -37,7 +37,11 @@ public sealed record TicketQuery(
 /// </summary>
 public interface ITicketStore
 {
+    /// <summary>The ticket, or null when there is none or it is (soft) deleted: deleted tickets vanish from every route.</summary>
     Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>The ticket even when soft deleted, for restoring and purging it.</summary>
+    Task<Ticket?> FindIncludingDeletedAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>
     /// Stores a new ticket (version 1) with its history and events. Throws
@@ -48,7 +52,7 @@ public interface ITicketStore
     /// <summary>Stores the changes; throws <see cref="ConcurrencyConflictException"/> when the stored version moved on.</summary>
     Task SaveAsync(Ticket ticket, CancellationToken cancellationToken);
 
-    /// <summary>Newest first; the cursor is stable while tickets are being created.</summary>
+    /// <summary>Newest first, deleted tickets left out; the cursor is stable while tickets are being created.</summary>
     Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken);
 
     /// <summary>

@@ -12,6 +12,7 @@ public static class TicketEndpoints
     {
         services.AddOptions<TicketOptions>().Bind(configuration.GetSection(TicketOptions.Section))
             .Validate(o => o.NumberPadding is >= 1 and <= 12, "Tickets:NumberPadding is from 1 to 12.")
+            .Validate(o => o.MergeUndoMinutes >= 0, "Tickets:MergeUndoMinutes is zero or more.")
             .ValidateOnStart();
         return services
             .AddSingleton<IValidator<CreateTicketRequest>, CreateTicketValidator>()

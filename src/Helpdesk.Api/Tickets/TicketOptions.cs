@@ -15,6 +15,9 @@ public sealed class TicketOptions
     public bool AutoAssignToCreator { get; set; }
     public bool AllowReclassifyClosed { get; set; }
 
+    /// <summary>How long after a merge it can be undone.</summary>
+    public int MergeUndoMinutes { get; set; } = 30;
+
     /// <summary>The configurable lists of FEATURES.md §1; an empty list accepts any value.</summary>
     public List<string> Types { get; set; } = [];
     public List<string> Groups { get; set; } = [];

@@ -33,7 +33,9 @@ public sealed record TicketResponse(
     string? FollowUpOfId,
     TicketSlaResponse? Sla,
     bool PendingApproval,
-    string? PendingApprovalId)
+    string? PendingApprovalId,
+    string? MergedIntoId,
+    IReadOnlyList<string> MergedFromIds)
 {
     public static TicketResponse From(Ticket t, TicketSlaResponse? sla) => new(
         t.Id,
@@ -62,5 +64,7 @@ public sealed record TicketResponse(
         t.FollowUpOfId,
         sla,
         t.PendingApprovalId is not null,
-        t.PendingApprovalId);
+        t.PendingApprovalId,
+        t.MergedIntoId,
+        t.MergedFromIds);
 }

@@ -71,7 +71,10 @@ public sealed record TicketSnapshot(
     DateTimeOffset? LastActionAt = null,
     string? FollowUpOfId = null,
     IReadOnlyList<string>? SlaMilestones = null,
-    string? PendingApprovalId = null);
+    string? PendingApprovalId = null,
+    TicketMerge? MergedInto = null,
+    IReadOnlyList<string>? MergedFromIds = null,
+    DateTimeOffset? DeletedAt = null);
 
 /// <summary>
 /// The ticket aggregate. Every change goes through a method here, which checks the lifecycle

@@ -30,6 +30,12 @@ public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequenc
 
     public async Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken)
     {
+        var ticket = await FindIncludingDeletedAsync(id, cancellationToken);
+        return ticket is { IsDeleted: false } ? ticket : null;
+    }
+
+    public async Task<Ticket?> FindIncludingDeletedAsync(string id, CancellationToken cancellationToken)
+    {
         var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
         var loaded = await ReadAsync(container, id, cancellationToken);
         if (loaded is null)
@@ -373,15 +379,16 @@ internal sealed record TicketDocument(
     /// </summary>
     public const int RetainedEvents = 50;
 
+    /// <summary>A deleted ticket is stored as type <c>deletedTicket</c>, which no ticket query reads.</summary>
     public static TicketDocument Of(TicketSnapshot s, TicketSchedule schedule, long seq, long version, IReadOnlyList<HistoryEntry> history, IReadOnlyList<DomainEvent> events) =>
         new(
             s.Id,
             s.Id,
-            "ticket",
+            s.DeletedAt is null ? "ticket" : "deletedTicket",
             seq,
             version,
             s.Number,
-            s.Status.IsActive(),
+            s.Status.IsActive() && s.DeletedAt is null,
             Names.Of(s.Status),
             Names.Of(s.Priority),
             s.AssigneeId,
@@ -390,8 +397,8 @@ internal sealed record TicketDocument(
             s.Requester.ContactId,
             Time(s.CreatedAt),
             Time(s.UpdatedAt),
-            Time(schedule.LateAt),
-            Time(schedule.NextSlaChangeAt),
+            s.DeletedAt is null ? Time(schedule.LateAt) : null,
+            s.DeletedAt is null ? Time(schedule.NextSlaChangeAt) : null,
             $"{s.Number}\n{s.Subject}\n{s.Description}".ToLowerInvariant(),
             s,
             history,

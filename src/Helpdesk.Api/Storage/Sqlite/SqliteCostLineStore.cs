@@ -76,7 +76,7 @@ internal sealed class SqliteCostLineStore(SqliteDatabase database, SqliteTicketS
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
-            "SELECT l.doc, t.account_id FROM cost_lines l JOIN tickets t ON t.id = l.ticket_id WHERE l.line_date >= $from AND l.line_date < $to",
+            "SELECT l.doc, t.account_id FROM cost_lines l JOIN tickets t ON t.id = l.ticket_id WHERE t.deleted = 0 AND l.line_date >= $from AND l.line_date < $to",
             null,
             ("$from", Day(from)),
             ("$to", Day(to)));

@@ -113,6 +113,14 @@ internal static class SqliteSchema
         ALTER TABLE tickets ADD COLUMN sla_next_at TEXT;
         CREATE INDEX ix_tickets_sla_next ON tickets (sla_next_at) WHERE sla_next_at IS NOT NULL;
         """);
+
+    /// <summary>
+    /// Soft deletion: a deleted ticket keeps its row (restorable) but leaves every view, report
+    /// and search; <c>is_open</c> is 0 for it, so the working views' partial indexes skip it.
+    /// </summary>
+    public static SqliteMigration TicketDeletion { get; } = new(
+        "0100-3-ticket-deletion",
+        "ALTER TABLE tickets ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;");
 }
 
 /// <summary>Instants as fixed-width UTC text, so string order is time order in SQL.</summary>

@@ -10,10 +10,16 @@ namespace Helpdesk.Api.Storage.Sqlite;
 
 internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketScheduler scheduler) : ITicketStore, ITicketNumberSequence
 {
-    public async Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken)
+    public Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken) =>
+        FindAsync("SELECT version, doc FROM tickets WHERE id = $id AND deleted = 0", id, cancellationToken);
+
+    public Task<Ticket?> FindIncludingDeletedAsync(string id, CancellationToken cancellationToken) =>
+        FindAsync("SELECT version, doc FROM tickets WHERE id = $id", id, cancellationToken);
+
+    private async Task<Ticket?> FindAsync(string sql, string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.Command("SELECT version, doc FROM tickets WHERE id = $id", null, ("$id", id));
+        await using var command = connection.Command(sql, null, ("$id", id));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
             ? Ticket.Rehydrate(StoreJson.Deserialize<TicketSnapshot>(reader.GetString(1)), reader.GetInt64(0))
@@ -56,8 +62,8 @@ internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketSchedule
         var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
         await using (var insert = connection.Command(
             """
-            INSERT INTO tickets (id, number, version, status, is_open, priority, assignee_id, team_id, account_id, contact_id, created_at, updated_at, late_at, sla_next_at, doc)
-            VALUES ($id, $number, 1, $status, $open, $priority, $assignee, $team, $account, $contact, $created, $updated, $late, $slaNext, $doc)
+            INSERT INTO tickets (id, number, version, status, is_open, deleted, priority, assignee_id, team_id, account_id, contact_id, created_at, updated_at, late_at, sla_next_at, doc)
+            VALUES ($id, $number, 1, $status, $open, $deleted, $priority, $assignee, $team, $account, $contact, $created, $updated, $late, $slaNext, $doc)
             RETURNING seq
             """,
             transaction,
@@ -106,7 +112,7 @@ internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketSchedule
         var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
         await using var update = connection.Command(
             """
-            UPDATE tickets SET version = version + 1, number = $number, status = $status, is_open = $open, priority = $priority,
+            UPDATE tickets SET version = version + 1, number = $number, status = $status, is_open = $open, deleted = $deleted, priority = $priority,
                 assignee_id = $assignee, team_id = $team, account_id = $account, contact_id = $contact,
                 updated_at = $updated, late_at = $late, sla_next_at = $slaNext, doc = $doc
             WHERE id = $id AND version = $expected
@@ -165,7 +171,7 @@ internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketSchedule
 
     public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
     {
-        var sql = new StringBuilder("SELECT seq, version, doc FROM tickets WHERE 1 = 1");
+        var sql = new StringBuilder("SELECT seq, version, doc FROM tickets WHERE deleted = 0");
         var parameters = new List<(string, object?)>();
 
         void Where(string clause, string name, object? value)
@@ -303,20 +309,22 @@ internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketSchedule
         return last - count + 1;
     }
 
+    /// <summary>A deleted ticket is in no working view and never due for the SLA scan.</summary>
     private static (string, object?)[] Columns(TicketSnapshot s, TicketSchedule schedule) =>
     [
         ("$id", s.Id),
         ("$number", s.Number),
         ("$status", Names.Of(s.Status)),
-        ("$open", s.Status.IsActive() ? 1 : 0),
+        ("$open", s.Status.IsActive() && s.DeletedAt is null ? 1 : 0),
+        ("$deleted", s.DeletedAt is null ? 0 : 1),
         ("$priority", Names.Of(s.Priority)),
         ("$assignee", s.AssigneeId),
         ("$team", s.TeamId),
         ("$account", s.AccountId),
         ("$contact", s.Requester.ContactId),
         ("$updated", SqliteTime.Format(s.UpdatedAt)),
-        ("$late", SqliteTime.Format(schedule.LateAt)),
-        ("$slaNext", SqliteTime.Format(schedule.NextSlaChangeAt)),
+        ("$late", s.DeletedAt is null ? SqliteTime.Format(schedule.LateAt) : null),
+        ("$slaNext", s.DeletedAt is null ? SqliteTime.Format(schedule.NextSlaChangeAt) : null),
         ("$doc", StoreJson.Serialize(s)),
     ];
 

@@ -120,7 +120,7 @@ internal sealed class SqliteTimeStore(SqliteDatabase database, SqliteTicketStore
             """
             SELECT e.agent_id, e.ticket_id, t.number, t.account_id, e.minutes, e.billable
             FROM time_entries e JOIN tickets t ON t.id = e.ticket_id
-            WHERE e.draft = 0 AND e.work_date >= $from AND e.work_date < $to AND ($account IS NULL OR t.account_id = $account)
+            WHERE e.draft = 0 AND t.deleted = 0 AND e.work_date >= $from AND e.work_date < $to AND ($account IS NULL OR t.account_id = $account)
             """,
             null,
             ("$account", accountId),

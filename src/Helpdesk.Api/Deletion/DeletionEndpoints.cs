@@ -1,0 +1,107 @@
+using Helpdesk.Api.Attachments;
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Tickets;
+
+namespace Helpdesk.Api.Deletion;
+
+/// <summary>
+/// Deleting tickets. <c>DELETE /api/tickets/{id}</c> (supervisor) soft-deletes: the ticket
+/// vanishes from every route, view, search and report (404) and <c>POST /api/tickets/{id}/restore</c>
+/// (supervisor) brings it back. <c>POST /api/tickets/{id}/purge</c> (admin) erases it for good,
+/// deleted or not, with its files unless another ticket carries the same bytes, and with the
+/// tickets merged into it.
+/// </summary>
+public static class DeletionEndpoints
+{
+    public static IServiceCollection AddDeletion(this IServiceCollection services) =>
+        services
+            .AddSqliteMigration(SqliteTicketPurge.Migration.Name, SqliteTicketPurge.Migration.Sql)
+            .AddSingleton<ITicketPurge, SqliteTicketPurge>();
+
+    public static RouteGroupBuilder MapDeletionEndpoints(this RouteGroupBuilder api)
+    {
+        var tickets = api.MapGroup("/tickets/{id}").WithTags("tickets");
+        tickets.MapDelete("/", DeleteAsync).RequireAuthorization(Policies.Supervisor).WithName("DeleteTicket");
+        tickets.MapPost("/restore", RestoreAsync).RequireAuthorization(Policies.Supervisor).WithName("RestoreTicket");
+        tickets.MapPost("/purge", PurgeAsync).RequireAuthorization(Policies.Admin).WithName("PurgeTicket");
+        return api;
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, HttpContext http, TicketChangeRunner runner, CancellationToken cancellationToken)
+    {
+        var result = await runner.RunAsync(id, http, (t, by, now) => t.Delete(by, now), cancellationToken);
+        return result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status200OK } ? TypedResults.NoContent() : result;
+    }
+
+    private static async Task<IResult> RestoreAsync(
+        string id,
+        ITicketStore store,
+        Caller caller,
+        TicketPresenter presenter,
+        TimeProvider clock,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var ticket = await store.FindIncludingDeletedAsync(id, cancellationToken);
+        if (ticket is null)
+        {
+            return Problems.NotFound("ticket");
+        }
+
+        if (ETags.CheckIfSent(http.Request, ticket.Version) is { } refused)
+        {
+            return refused;
+        }
+
+        ticket.Restore(await caller.ActorAsync(cancellationToken), clock.GetUtcNow());
+        await store.SaveAsync(ticket, cancellationToken);
+        ETags.Set(http.Response, ticket.Version);
+        return TypedResults.Ok(await presenter.PresentAsync(ticket, cancellationToken));
+    }
+
+    private static async Task<IResult> PurgeAsync(
+        string id,
+        ITicketStore store,
+        ITicketPurge purge,
+        AttachmentContents contents,
+        Caller caller,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var ticket = await store.FindIncludingDeletedAsync(id, cancellationToken);
+        if (ticket is null)
+        {
+            return Problems.NotFound("ticket");
+        }
+
+        if (ticket.MergedIntoId is not null)
+        {
+            return Problems.Result(Problems.Create(
+                StatusCodes.Status409Conflict,
+                ProblemTypes.Rule("ticket-merged"),
+                "A merged ticket is purged with the ticket it was merged into.",
+                $"Ticket {ticket.Number} was merged into another ticket, which now holds its content: purge that one (it takes this one along), or undo the merge first."));
+        }
+
+        // The tombstones merged into this ticket go with it: their content is on it now.
+        var group = new List<Ticket> { ticket };
+        foreach (var fromId in ticket.MergedFromIds)
+        {
+            if (await store.FindIncludingDeletedAsync(fromId, cancellationToken) is { } tombstone)
+            {
+                group.Add(tombstone);
+            }
+        }
+
+        var purged = await purge.PurgeAsync(group, await caller.ActorAsync(cancellationToken), clock.GetUtcNow(), cancellationToken);
+        foreach (var hash in purged.AttachmentHashes)
+        {
+            await contents.ForgetUnlessReferencedAsync(hash, cancellationToken);
+        }
+
+        return TypedResults.NoContent();
+    }
+}
