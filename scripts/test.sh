@@ -18,6 +18,12 @@ if [ ! -f "$server/node_modules/@vercel/cosmosdb-server/package.json" ]; then
 fi
 (cd "$server" && npm test 2>&1) | tee -a "$log" || status=$?
 
+# Azurite (tools/azurite), the Azure Storage emulator of the blob attachment store tests:
+# installed from its lock file; the .NET tests start it themselves (HTTPS, OAuth on).
+if [ ! -f tools/azurite/node_modules/azurite/package.json ]; then
+  (cd tools/azurite && npm ci --no-audit --no-fund)
+fi
+
 dotnet test Helpdesk.Functions.sln --nologo 2>&1 | tee -a "$log" || status=$?
 
 # The foundation's HTTP tests once more with Storage:Provider = cosmos, on the Cosmos DB test

@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Identity;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Conversation;
@@ -5,6 +7,7 @@ using Helpdesk.Api.Portal;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
@@ -20,8 +23,15 @@ public sealed class AttachmentOptions
 
     public long MaxTicketBytes { get; set; } = 50 * 1024 * 1024;
 
+    /// <summary>Where the bytes live: <c>local</c> (a folder, the default) or <c>blob</c> (Azure Blob Storage, see <see cref="Blob"/>).</summary>
+    public string Store { get; set; } = "local";
+
     /// <summary>The folder of the local store; by default <c>attachments</c> in the data folder.</summary>
     public string? Folder { get; set; }
+
+    public BlobStoreOptions Blob { get; set; } = new();
+
+    public bool IsBlob => string.Equals(Store, "blob", StringComparison.OrdinalIgnoreCase);
 }
 
 public sealed record AttachmentResponse(string Id, string TicketId, string? MessageId, string FileName, string ContentType, long Size, DateTimeOffset At)
@@ -39,7 +49,7 @@ internal sealed class UploadSizeLimit(long maxFileBytes) : IRequestSizeLimitMeta
 
 /// <summary>
 /// Upload (multipart/form-data, one part named <c>file</c>), list, download and delete files of a
-/// ticket or of one of its messages. Sizes are checked per file and per ticket (413); the type is
+/// ticket or of one of its messages; customers upload to their own tickets and messages in the portal. Sizes are checked per file and per ticket (413); the type is
 /// read from the bytes; downloads always come as attachments with sniffing and scripts disabled.
 /// </summary>
 public static class AttachmentEndpoints
@@ -48,7 +58,10 @@ public static class AttachmentEndpoints
     {
         services.AddOptions<AttachmentOptions>().Bind(configuration.GetSection(AttachmentOptions.Section))
             .Validate(o => o.MaxFileBytes > 0 && o.MaxTicketBytes >= o.MaxFileBytes, "Attachments:MaxFileBytes is positive and at most Attachments:MaxTicketBytes.")
+            .Validate(o => o.IsBlob || string.Equals(o.Store, "local", StringComparison.OrdinalIgnoreCase), "Attachments:Store is 'local' or 'blob'.")
+            .Validate(o => !o.IsBlob || o.Blob.AccountUrl is { IsAbsoluteUri: true }, "Attachments:Blob:AccountUrl is required for the blob store.")
             .ValidateOnStart();
+        services.AddHttpClient(BlobAttachmentStore.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(5));
         return services
             .AddSqliteMigration(SqliteAttachmentIndex.Migration.Name, SqliteAttachmentIndex.Migration.Sql)
             .AddSingleton<IAttachmentIndex, SqliteAttachmentIndex>()
@@ -56,9 +69,16 @@ public static class AttachmentEndpoints
             .AddSingleton<AttachmentContents>()
             .AddSingleton<IAttachmentStore>(sp =>
             {
-                var folder = sp.GetRequiredService<IOptions<AttachmentOptions>>().Value.Folder
-                    ?? Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ResolvedDataFolder, "attachments");
-                return new LocalAttachmentStore(folder);
+                var options = sp.GetRequiredService<IOptions<AttachmentOptions>>().Value;
+                if (options.IsBlob)
+                {
+                    // Entra ID by default (managed identity in Azure); a configured account key signs with SharedKey instead.
+                    var credential = options.Blob.AccountKey is { Length: > 0 } ? null : sp.GetService<TokenCredential>() ?? new DefaultAzureCredential();
+                    var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(BlobAttachmentStore.HttpClientName);
+                    return new BlobAttachmentStore(http, options.Blob, credential, sp.GetRequiredService<TimeProvider>());
+                }
+
+                return new LocalAttachmentStore(options.Folder ?? Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ResolvedDataFolder, "attachments"));
             });
     }
 
@@ -74,29 +94,98 @@ public static class AttachmentEndpoints
         tickets.MapGet("/attachments/{attachmentId}", DownloadAsync).WithName("DownloadAttachment");
         tickets.MapDelete("/attachments/{attachmentId}", DeleteAsync).WithName("DeleteAttachment");
 
-        api.MapGet("/portal/tickets/{id}/attachments/{attachmentId}", PortalDownloadAsync)
-            .WithTags("portal").RequireAuthorization(Policies.Customer).WithName("DownloadPortalAttachment");
+        var portal = api.MapGroup("/portal/tickets/{id}").WithTags("portal").RequireAuthorization(Policies.Customer);
+        portal.MapPost("/attachments", (string id, HttpContext http, PortalAccess access, AttachmentService service, CancellationToken ct) => PortalUploadAsync(id, null, http, access, service, ct))
+            .WithMetadata(limit).Accepts<IFormFile>("multipart/form-data").WithName("UploadPortalTicketAttachment");
+        portal.MapPost("/messages/{messageId}/attachments", (string id, string messageId, HttpContext http, PortalAccess access, AttachmentService service, CancellationToken ct) => PortalUploadAsync(id, messageId, http, access, service, ct))
+            .WithMetadata(limit).Accepts<IFormFile>("multipart/form-data").WithName("UploadPortalMessageAttachment");
+        portal.MapGet("/attachments", PortalListAsync).WithName("ListPortalAttachments");
+        portal.MapGet("/attachments/{attachmentId}", PortalDownloadAsync).WithName("DownloadPortalAttachment");
         return api;
     }
 
+    /// <summary>
+    /// A customer attaches a file to a ticket they can see, or to one of their own messages on it
+    /// (same limits, sniffing and names as staff uploads). Any other ticket or message is 404.
+    /// </summary>
+    private static async Task<IResult> PortalUploadAsync(string id, string? messageId, HttpContext http, PortalAccess access, AttachmentService service, CancellationToken cancellationToken)
+    {
+        var ticket = await access.FindVisibleAsync(id, cancellationToken);
+        var contact = await access.ContactAsync(cancellationToken);
+        if (ticket is null || contact is null)
+        {
+            return Problems.NotFound("ticket");
+        }
+
+        if (messageId is not null && !await access.IsOwnMessageAsync(ticket.Id, messageId, cancellationToken))
+        {
+            return Problems.NotFound("message");
+        }
+
+        var (file, refused) = await ReadSingleFileAsync(http, cancellationToken);
+        if (file is null)
+        {
+            return refused!;
+        }
+
+        var result = await service.AddAsync(ticket.Id, messageId, file.FileName, file.OpenReadStream, cancellationToken);
+        return result.Problem ?? TypedResults.Created(
+            $"{http.Request.PathBase}/api/portal/tickets/{result.Attachment!.TicketId}/attachments/{result.Attachment.Id}",
+            AttachmentResponse.From(result.Attachment));
+    }
+
+    /// <summary>The files the customer may see: their own uploads and those of public messages.</summary>
+    private static async Task<IResult> PortalListAsync(string id, PortalAccess access, IAttachmentIndex index, IConversationStore messages, CancellationToken cancellationToken)
+    {
+        var ticket = await access.FindVisibleAsync(id, cancellationToken);
+        var contact = await access.ContactAsync(cancellationToken);
+        if (ticket is null || contact is null)
+        {
+            return Problems.NotFound("ticket");
+        }
+
+        var visible = new List<AttachmentResponse>();
+        foreach (var attachment in await index.ListAsync(ticket.Id, cancellationToken))
+        {
+            if (IsOwnUpload(attachment, contact.Id)
+                || (attachment.MessageId is { } messageId && await messages.FindAsync(ticket.Id, messageId, cancellationToken) is { Visibility: MessageVisibility.Public }))
+            {
+                visible.Add(AttachmentResponse.From(attachment));
+            }
+        }
+
+        return TypedResults.Ok(new Page<AttachmentResponse>(visible, null));
+    }
+
+    private static bool IsOwnUpload(Attachment attachment, string contactId) =>
+        attachment.UploadedBy.Type == ActorType.Customer && attachment.UploadedBy.Id == contactId;
+
     private static async Task<IResult> UploadAsync(string id, string? messageId, HttpContext http, AttachmentService service, CancellationToken cancellationToken)
     {
-        if (!http.Request.HasFormContentType)
+        var (file, refused) = await ReadSingleFileAsync(http, cancellationToken);
+        if (file is null)
         {
-            return Problems.Result(Problems.Validation("file", "Send multipart/form-data with one file in a part named file."));
+            return refused!;
         }
 
-        var form = await http.Request.ReadFormAsync(cancellationToken);
-        if (form.Files.Count != 1 || form.Files[0].Name != "file")
-        {
-            return Problems.Result(Problems.Validation("file", "Send exactly one file, in a part named file."));
-        }
-
-        var file = form.Files[0];
         var result = await service.AddAsync(id, messageId, file.FileName, file.OpenReadStream, cancellationToken);
         return result.Problem ?? TypedResults.Created(
             $"{http.Request.PathBase}/api/tickets/{result.Attachment!.TicketId}/attachments/{result.Attachment.Id}",
             AttachmentResponse.From(result.Attachment));
+    }
+
+    /// <summary>The one file part named <c>file</c> of a multipart/form-data request, or the 400 to answer.</summary>
+    private static async Task<(IFormFile? File, IResult? Problem)> ReadSingleFileAsync(HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!http.Request.HasFormContentType)
+        {
+            return (null, Problems.Result(Problems.Validation("file", "Send multipart/form-data with one file in a part named file.")));
+        }
+
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        return form.Files.Count != 1 || form.Files[0].Name != "file"
+            ? (null, Problems.Result(Problems.Validation("file", "Send exactly one file, in a part named file.")))
+            : (form.Files[0], null);
     }
 
     private static async Task<IResult> ListAsync(string id, ITicketStore tickets, IAttachmentIndex index, CancellationToken cancellationToken) =>
@@ -112,7 +201,7 @@ public static class AttachmentEndpoints
     private static async Task<IResult> DeleteAsync(string id, string attachmentId, AttachmentService service, CancellationToken cancellationToken) =>
         await service.RemoveAsync(id, attachmentId, cancellationToken) ?? TypedResults.NoContent();
 
-    /// <summary>A customer downloads only files of public messages of a ticket they can see; anything else is 404.</summary>
+    /// <summary>A customer downloads only their own uploads and files of public messages of a ticket they can see; anything else is 404.</summary>
     private static async Task<IResult> PortalDownloadAsync(
         string id,
         string attachmentId,
@@ -124,9 +213,15 @@ public static class AttachmentEndpoints
         CancellationToken cancellationToken)
     {
         var ticket = await access.FindVisibleAsync(id, cancellationToken);
-        var attachment = ticket is null ? null : await index.FindAsync(ticket.Id, attachmentId, cancellationToken);
-        var message = attachment?.MessageId is { } messageId ? await messages.FindAsync(attachment.TicketId, messageId, cancellationToken) : null;
-        return attachment is not null && message is { Visibility: MessageVisibility.Public }
+        var contact = await access.ContactAsync(cancellationToken);
+        var attachment = ticket is null || contact is null ? null : await index.FindAsync(ticket.Id, attachmentId, cancellationToken);
+        if (attachment is null)
+        {
+            return Problems.NotFound("attachment");
+        }
+
+        var message = attachment.MessageId is { } messageId ? await messages.FindAsync(attachment.TicketId, messageId, cancellationToken) : null;
+        return IsOwnUpload(attachment, contact!.Id) || message is { Visibility: MessageVisibility.Public }
             ? await FileAsync(attachment, store, response, cancellationToken)
             : Problems.NotFound("attachment");
     }

@@ -2,6 +2,7 @@ using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Sla;
+using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,7 +37,9 @@ public static class CustomerContextEndpoints
     public static IServiceCollection AddCustomerContext(this IServiceCollection services)
     {
         services.TryAddSingleton<ICustomerContextProvider, NoCustomerContext>();
-        return services.AddSingleton<IAccountSummaries, SqliteAccountSummaries>();
+        return services
+            .AddSqliteMigration(SqliteAccountSummaries.ContactAccountIndex.Name, SqliteAccountSummaries.ContactAccountIndex.Sql)
+            .AddSingleton<IAccountSummaries, SqliteAccountSummaries>();
     }
 
     public static RouteGroupBuilder MapCustomerContextEndpoints(this RouteGroupBuilder api)
@@ -78,7 +81,7 @@ public static class CustomerContextEndpoints
 
         var policy = (await sla.GetAsync(cancellationToken)).For(ticket)?.Policy;
         var previous = await tickets.QueryAsync(
-            new TicketQuery(TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, ContactId: ticket.Requester.ContactId),
+            new TicketQuery(TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, ContactId: ticket.Requester.ContactId, ExcludeId: ticket.Id),
             cancellationToken);
         var extensions = await provider.GetAsync(new CustomerContextQuery(ticket.AccountId, ticket.Requester.ContactId, ticket.Requester.Email), cancellationToken);
 
@@ -88,7 +91,7 @@ public static class CustomerContextEndpoints
             account,
             policy is null ? null : new PolicyInForce(policy.Id, policy.Name),
             new Page<PreviousTicket>(
-                previous.Items.Where(t => t.Id != ticket.Id).Select(t => new PreviousTicket(t.Id, t.Number, t.Subject, t.Status, t.CreatedAt, t.EndAt)).ToArray(),
+                previous.Items.Select(t => new PreviousTicket(t.Id, t.Number, t.Subject, t.Status, t.CreatedAt, t.EndAt)).ToArray(),
                 previous.NextCursor),
             extensions));
     }

@@ -16,6 +16,15 @@ public interface IAccountSummaries
 /// <summary>Counts come from the account index of the tickets table; contacts from the directory documents.</summary>
 internal sealed class SqliteAccountSummaries(SqliteDatabase database) : IAccountSummaries
 {
+    /// <summary>
+    /// The contacts of an account without scanning every contact document: an expression index on
+    /// the document's account id, partial on contacts, in seq order (the query below must use the
+    /// very same expression and kind filter for SQLite to pick it).
+    /// </summary>
+    public static SqliteMigration ContactAccountIndex { get; } = new(
+        "0100-6-contact-account-index",
+        "CREATE INDEX ix_directory_contact_account ON directory (json_extract(doc, '$.accountId'), seq) WHERE kind = 'contact';");
+
     public async Task<(int Open, int Total)> TicketCountsAsync(string accountId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

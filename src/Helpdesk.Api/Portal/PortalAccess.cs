@@ -1,6 +1,8 @@
 using Helpdesk.Api.Auth;
+using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Directory;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Extensions.Options;
@@ -20,7 +22,7 @@ public sealed class PortalOptions
 /// What the calling customer may see: their own tickets, or their account's when configured.
 /// Anything else is reported as missing, never as forbidden, so ticket ids reveal nothing.
 /// </summary>
-public sealed class PortalAccess(CurrentUser user, IDirectoryStore directory, ITicketStore tickets, IOptions<PortalOptions> options)
+public sealed class PortalAccess(CurrentUser user, IDirectoryStore directory, ITicketStore tickets, IConversationStore messages, IOptions<PortalOptions> options)
 {
     private Contact? _contact;
 
@@ -47,6 +49,14 @@ public sealed class PortalAccess(CurrentUser user, IDirectoryStore directory, IT
 
         var ticket = await tickets.FindAsync(ticketId, cancellationToken);
         return ticket is not null && CanSee(contact, ticket) ? ticket : null;
+    }
+
+    /// <summary>Whether the message is a public one the calling customer wrote on that ticket.</summary>
+    public async Task<bool> IsOwnMessageAsync(string ticketId, string messageId, CancellationToken cancellationToken)
+    {
+        var contact = await ContactAsync(cancellationToken);
+        var message = contact is null ? null : await messages.FindAsync(ticketId, messageId, cancellationToken);
+        return message is { Visibility: MessageVisibility.Public, Author.Type: ActorType.Customer } && message.Author.Id == contact!.Id;
     }
 
     public bool CanSee(Contact contact, Ticket ticket) =>

@@ -25,9 +25,11 @@ public static class StorageSetup
             database.Migrate(sp.GetServices<SqliteMigration>());
             return database;
         });
-        services.AddSingleton(SqliteSchema.Foundation);
-        services.AddSingleton(SqliteSchema.TicketSchedule);
-        services.AddSingleton(SqliteSchema.TicketDeletion);
+        foreach (var migration in SqliteSchema.All)
+        {
+            services.AddSingleton(migration);
+        }
+
         var selected = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         return selected.IsCosmos ? services.AddCosmosStorage(configuration) : services.AddSqliteStores();
     }

@@ -29,7 +29,8 @@ public sealed record TicketQuery(
     string? ContactId = null,
     string? Text = null,
     DateTimeOffset? CreatedFrom = null,
-    DateTimeOffset? CreatedBefore = null);
+    DateTimeOffset? CreatedBefore = null,
+    string? ExcludeId = null);
 
 /// <summary>
 /// Where tickets live. A save writes the ticket, its new history entries and its events in one

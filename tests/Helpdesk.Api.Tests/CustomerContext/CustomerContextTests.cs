@@ -42,6 +42,42 @@ public sealed class CustomerContextTests(HelpdeskApp app) : IClassFixture<Helpde
     }
 
     [Fact]
+    public async Task A_page_of_previous_tickets_is_full_although_the_current_ticket_is_the_newest()
+    {
+        var agent = app.ClientFor(Roles.Agent, "agent@ctx.test");
+        foreach (var subject in new[] { "Old", "Older than current" })
+        {
+            await agent.OpenTicketAsync(new { subject, requester = new { email = "paula@full-page.test" } });
+        }
+
+        var current = await agent.OpenTicketAsync(new { subject = "Now", requester = new { email = "paula@full-page.test" } });
+
+        var previous = (await (await agent.GetAsync($"/api/tickets/{current["id"]}/context?limit=2")).Json())["previousTickets"]!;
+
+        previous["items"]!.AsArray().Select(t => t!["subject"]!.GetValue<string>()).ShouldBe(["Older than current", "Old"]);
+        previous["nextCursor"].ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task The_contacts_of_an_account_are_read_through_an_index_not_a_scan_of_every_contact()
+    {
+        (await app.Admin.GetAsync("/api/health")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(app.DataFolder, "helpdesk.db")};Pooling=False");
+        connection.Open();
+        using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN SELECT doc FROM directory WHERE kind = 'contact' AND json_extract(doc, '$.accountId') = 'acc_1' ORDER BY seq LIMIT 20";
+        using var reader = explain.ExecuteReader();
+        var plan = new List<string>();
+        while (reader.Read())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        plan.ShouldContain(step => step.Contains("USING INDEX ix_directory_contact_account", StringComparison.Ordinal), string.Join(" | ", plan));
+        plan.ShouldNotContain(step => step.Contains("TEMP B-TREE", StringComparison.Ordinal), string.Join(" | ", plan));
+    }
+
+    [Fact]
     public async Task A_configured_provider_adds_data_from_other_systems()
     {
         using var withProvider = app.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<ICustomerContextProvider, BillingProvider>()));

@@ -21,6 +21,7 @@ public class HelpdeskApp : WebApplicationFactory<Program>
     public const string SigningKey = "dGVzdC1zaWduaW5nLWtleS10aGF0LWlzLWxvbmctZW5vdWdoLTEyMzQ1Njc4";
 
     private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
+    private readonly List<Action<IServiceCollection>> _testServices = [];
     private bool _onCosmos;
 
     public HelpdeskApp()
@@ -47,6 +48,13 @@ public class HelpdeskApp : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>Adds or replaces services (test doubles, trusted test certificates); call before the first client is created.</summary>
+    public HelpdeskApp WithServices(Action<IServiceCollection> configure)
+    {
+        _testServices.Add(configure);
+        return this;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -69,6 +77,7 @@ public class HelpdeskApp : WebApplicationFactory<Program>
         }
 
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureTestServices(services => _testServices.ForEach(configure => configure(services)));
     }
 
     /// <summary>A client calling with a development token for this user and role.</summary>

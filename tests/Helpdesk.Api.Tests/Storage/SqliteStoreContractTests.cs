@@ -13,7 +13,7 @@ public sealed class SqliteStoreContractTests : StoreContractTests
     protected override Task<Stores> OpenAsync()
     {
         var database = new SqliteDatabase(_folder);
-        database.Migrate([SqliteSchema.Foundation, SqliteSchema.TicketSchedule]);
+        database.Migrate(SqliteSchema.All);
         var tickets = new SqliteTicketStore(database, new DueDateScheduler());
         return Task.FromResult(new Stores(tickets, tickets, new SqliteDirectoryStore(database), new SqliteIdempotencyStore(database)));
     }

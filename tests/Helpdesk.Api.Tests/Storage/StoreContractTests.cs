@@ -471,6 +471,34 @@ public abstract class StoreContractTests : IAsyncLifetime
         before.Items.ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task A_deleted_ticket_is_found_only_when_asked_for_and_is_in_no_view_until_restored()
+    {
+        var kept = await CreateAsync("Kept", dueAt: T0.AddHours(1));
+        var ticket = await CreateAsync("Deleted", dueAt: T0.AddHours(1));
+        var loaded = (await Store.Tickets.FindAsync(ticket.Id, default))!;
+
+        loaded.Delete(Ada, T0.AddMinutes(1));
+        await Store.Tickets.SaveAsync(loaded, default);
+
+        (await Store.Tickets.FindAsync(ticket.Id, default)).ShouldBeNull();
+        var deleted = (await Store.Tickets.FindIncludingDeletedAsync(ticket.Id, default))!;
+        deleted.IsDeleted.ShouldBeTrue();
+        foreach (var view in Enum.GetValues<TicketView>())
+        {
+            (await Store.Tickets.QueryAsync(new TicketQuery(view, T0.AddHours(2), 50, null, CallerTeamIds: []), default)).Items.Select(t => t.Id).ShouldNotContain(ticket.Id);
+        }
+
+        (await Store.Tickets.DueForSlaAsync(T0.AddDays(30), 50, default)).ShouldNotContain(ticket.Id);
+
+        deleted.Restore(Ada, T0.AddMinutes(2));
+        await Store.Tickets.SaveAsync(deleted, default);
+
+        (await Store.Tickets.FindAsync(ticket.Id, default)).ShouldNotBeNull();
+        (await Store.Tickets.QueryAsync(new TicketQuery(TicketView.All, T0, 50, null), default)).Items.Select(t => t.Subject).ShouldBe(["Deleted", "Kept"]);
+        (await Store.Tickets.QueryAsync(new TicketQuery(TicketView.All, T0, 50, null, ExcludeId: ticket.Id), default)).Items.Select(t => t.Id).ShouldBe([kept.Id]);
+    }
+
     private async Task<Ticket> CreateAsync(
         string subject,
         string? number = null,

@@ -215,6 +215,11 @@ public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequenc
             Where("c.contactId = @contact", "@contact", query.ContactId);
         }
 
+        if (query.ExcludeId is not null)
+        {
+            Where("c.id != @exclude", "@exclude", query.ExcludeId);
+        }
+
         if (query.CreatedFrom is { } createdFrom)
         {
             Where("c.createdAt >= @createdFrom", "@createdFrom", TicketDocument.Time(createdFrom));

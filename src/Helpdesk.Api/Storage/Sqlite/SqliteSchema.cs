@@ -20,6 +20,9 @@ public static class SqliteMigrations
 /// </summary>
 internal static class SqliteSchema
 {
+    /// <summary>Every step the ticket, directory and idempotency stores need, in order.</summary>
+    public static IReadOnlyList<SqliteMigration> All => [Foundation, TicketSchedule, TicketDeletion];
+
     public static SqliteMigration Foundation { get; } = new(
         "0001-foundation",
         """

@@ -234,6 +234,11 @@ internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketSchedule
             Where("contact_id = $contact", "$contact", query.ContactId);
         }
 
+        if (query.ExcludeId is not null)
+        {
+            Where("id <> $exclude", "$exclude", query.ExcludeId);
+        }
+
         if (query.CreatedFrom is { } createdFrom)
         {
             Where("created_at >= $createdFrom", "$createdFrom", SqliteTime.Format(createdFrom));
