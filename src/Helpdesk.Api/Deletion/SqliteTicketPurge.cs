@@ -18,7 +18,7 @@ public interface ITicketPurge
 /// <summary>
 /// The GDPR purge on SQLite, in one transaction: the ticket, its search entry, history and
 /// events, and the rows every capability keeps per ticket (conversation, attachments, time,
-/// cost lines, activities, resolution, survey, notifications, mail records, queued payloads,
+/// cost lines, activities, approvals, resolution, survey, notifications, mail records, queued payloads,
 /// stored idempotent responses). A capability that adds a table keyed by ticket adds its
 /// statement here; the purge test scans every table of the database for the ticket's id,
 /// subject and requester to prove none was missed. Published knowledge articles stay, without
@@ -52,6 +52,7 @@ internal sealed class SqliteTicketPurge(SqliteDatabase database) : ITicketPurge
         "DELETE FROM presence WHERE ticket_id = $id",
         "DELETE FROM cost_lines WHERE ticket_id = $id",
         "DELETE FROM activities WHERE ticket_id = $id",
+        "DELETE FROM approvals WHERE ticket_id = $id",
         "DELETE FROM resolutions WHERE ticket_id = $id",
         "UPDATE kb_articles SET doc = json_set(doc, '$.sourceTicketId', NULL) WHERE json_extract(doc, '$.sourceTicketId') = $id",
         "DELETE FROM csat_surveys WHERE ticket_id = $id",

@@ -117,6 +117,8 @@ public sealed class DeletionTests : IDisposable
         (await ada.PostAsJsonAsync($"/api/tickets/{id}/cost-lines", new { kind = "expense", description = "Travel", quantity = 1, unitPrice = 10, currency = "EUR", billable = true })).StatusCode.ShouldBe(HttpStatusCode.Created);
         (await ada.PostAsJsonAsync($"/api/tickets/{id}/activities", new { kind = "call", title = "Call Erin", dueAt = _app.Clock.GetUtcNow().AddDays(1) })).StatusCode.ShouldBe(HttpStatusCode.Created);
         (await ada.PutAsJsonAsync($"/api/tickets/{id}/resolution", new { details = "Fixed it" })).EnsureSuccessStatusCode();
+        var (samId, _) = await _app.AgentAsync("sam.purge@purge.test", Roles.Supervisor);
+        (await ada.PostAsJsonAsync($"/api/tickets/{id}/approvals", new { approverId = samId, reason = $"Refund for {email}" })).EnsureSuccessStatusCode();
         var files = System.IO.Directory.GetFiles(Path.Combine(_app.DataFolder, "attachments"), "*", SearchOption.AllDirectories);
         files.Length.ShouldBe(2);
 
