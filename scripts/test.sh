@@ -26,13 +26,14 @@ fi
 
 dotnet test Helpdesk.Functions.sln --nologo 2>&1 | tee -a "$log" || status=$?
 
-# The foundation's HTTP tests once more with Storage:Provider = cosmos, on the Cosmos DB test
-# server, so the product is proven on both engines. Escalation writes a conversation message,
-# whose store has no Cosmos DB implementation yet: those tests run on SQLite only, and so do
-# the folders of capabilities whose stores are SQLite-only so far (SLA scan, conversation...).
+# The HTTP tests of the capabilities whose stores all have a Cosmos DB implementation, once more
+# with Storage:Provider = cosmos, on the Cosmos DB test server, so they are proven on both
+# engines: the foundation (tickets, directory, hosting, triggers) and the ticket's items
+# (conversation, time, expenses, activities, attachments). The other folders' stores are
+# SQLite-only so far (docs/adr/0004-cosmos-containers.md).
 # Concurrent_creations_get_unique_consecutive_numbers failed once on Cosmos under heavy machine load
 # and passed on rerun: SQLite-only until that is understood (see the issue-8 report).
-cosmos_tests='(FullyQualifiedName~Helpdesk.Api.Tests.Tickets.|FullyQualifiedName~Helpdesk.Api.Tests.Directory.|FullyQualifiedName~Helpdesk.Api.Tests.Hosting.|FullyQualifiedName~Helpdesk.Api.Tests.Triggers.)&FullyQualifiedName!~TicketConversationTests&FullyQualifiedName!~TicketCommandTests.Escalating_needs_a_note_and_a_target&FullyQualifiedName!~TicketCommandTests.A_ticket_goes_through_its_whole_life&FullyQualifiedName!~CreateTicketTests.Concurrent_creations_get_unique_consecutive_numbers'
+cosmos_tests='(FullyQualifiedName~Helpdesk.Api.Tests.Tickets.|FullyQualifiedName~Helpdesk.Api.Tests.Directory.|FullyQualifiedName~Helpdesk.Api.Tests.Hosting.|FullyQualifiedName~Helpdesk.Api.Tests.Triggers.|FullyQualifiedName~Helpdesk.Api.Tests.Conversation.|FullyQualifiedName~Helpdesk.Api.Tests.Time.|FullyQualifiedName~Helpdesk.Api.Tests.Expenses.|FullyQualifiedName~Helpdesk.Api.Tests.Activities.|FullyQualifiedName~Helpdesk.Api.Tests.Attachments.)&FullyQualifiedName!~CreateTicketTests.Concurrent_creations_get_unique_consecutive_numbers'
 HELPDESK_TEST_STORE=cosmos dotnet test tests/Helpdesk.Api.Tests --no-build --nologo --filter "$cosmos_tests" 2>&1 | tee -a "$log" || status=$?
 
 # Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 74, Skipped: 0, ...") and

@@ -2,6 +2,8 @@ using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Time;
@@ -51,7 +53,7 @@ public static class ActivityEndpoints
     public static IServiceCollection AddActivities(this IServiceCollection services) =>
         services
             .AddSqliteMigration(SqliteActivityStore.Schema.Name, SqliteActivityStore.Schema.Sql)
-            .AddSingleton<IActivityStore, SqliteActivityStore>()
+            .AddSingleton(StoreSelection.Of<IActivityStore, SqliteActivityStore, CosmosActivityStore>())
             .AddSingleton<IValidator<ActivityRequest>, ActivityValidator>()
             .AddScheduledJob<FireActivityReminders>(FireActivityReminders.FunctionName, TimeSpan.FromMinutes(1));
 

@@ -5,6 +5,7 @@ using Helpdesk.Api.Common;
 using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Portal;
 using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
@@ -64,7 +65,7 @@ public static class AttachmentEndpoints
         services.AddHttpClient(BlobAttachmentStore.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(5));
         return services
             .AddSqliteMigration(SqliteAttachmentIndex.Migration.Name, SqliteAttachmentIndex.Migration.Sql)
-            .AddSingleton<IAttachmentIndex, SqliteAttachmentIndex>()
+            .AddSingleton(StoreSelection.Of<IAttachmentIndex, SqliteAttachmentIndex, CosmosAttachmentIndex>())
             .AddScoped<AttachmentService>()
             .AddSingleton<AttachmentContents>()
             .AddSingleton<IAttachmentStore>(sp =>

@@ -3,6 +3,8 @@ using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
@@ -35,7 +37,7 @@ public static class ConversationEndpoints
         services.Configure<ConversationOptions>(configuration.GetSection(ConversationOptions.Section));
         return services
             .AddSqliteMigration(SqliteConversationStore.Migration.Name, SqliteConversationStore.Migration.Sql)
-            .AddSingleton<IConversationStore, SqliteConversationStore>()
+            .AddSingleton(StoreSelection.Of<IConversationStore, SqliteConversationStore, CosmosConversationStore>())
             .AddSingleton<IValidator<PostMessageRequest>, PostMessageValidator>()
             .AddSingleton<IValidator<CannedResponseRequest>, CannedResponseValidator>()
             .AddSingleton<IValidator<RenderCannedResponseRequest>, RenderCannedResponseValidator>()

@@ -2,6 +2,8 @@ using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Time;
@@ -32,7 +34,7 @@ public static class CostLineEndpoints
     public static IServiceCollection AddExpenses(this IServiceCollection services) =>
         services
             .AddSqliteMigration(SqliteCostLineStore.Schema.Name, SqliteCostLineStore.Schema.Sql)
-            .AddSingleton<ICostLineStore, SqliteCostLineStore>()
+            .AddSingleton(StoreSelection.Of<ICostLineStore, SqliteCostLineStore, CosmosCostLineStore>())
             .AddSingleton<IValidator<CostLineRequest>, CostLineValidator>();
 
     public static RouteGroupBuilder MapExpenseEndpoints(this RouteGroupBuilder api)

@@ -46,6 +46,19 @@ public static class StorageSetup
     }
 }
 
+/// <summary>Picks a capability's store for the configured <c>Storage:Provider</c>.</summary>
+public static class StoreSelection
+{
+    /// <summary>A factory for the SQLite or the Cosmos DB implementation, built with its dependencies.</summary>
+    public static Func<IServiceProvider, TService> Of<TService, TSqlite, TCosmos>()
+        where TService : class
+        where TSqlite : TService
+        where TCosmos : TService =>
+        sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.IsCosmos
+            ? ActivatorUtilities.CreateInstance<TCosmos>(sp)
+            : ActivatorUtilities.CreateInstance<TSqlite>(sp);
+}
+
 /// <summary>Answers whether the store can serve requests, for the health route.</summary>
 public interface IStoreHealth
 {

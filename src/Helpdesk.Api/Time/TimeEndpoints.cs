@@ -1,6 +1,8 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 
 namespace Helpdesk.Api.Time;
@@ -16,7 +18,7 @@ public static class TimeEndpoints
             .ValidateOnStart();
         return services
             .AddSqliteMigration(SqliteTimeStore.Schema.Name, SqliteTimeStore.Schema.Sql)
-            .AddSingleton<ITimeStore, SqliteTimeStore>()
+            .AddSingleton(StoreSelection.Of<ITimeStore, SqliteTimeStore, CosmosTimeStore>())
             .AddSingleton<IValidator<TimeEntryRequest>, TimeEntryValidator>()
             .AddSingleton<IValidator<HourBankRequest>, HourBankValidator>()
             .AddScoped<WorkDates>()

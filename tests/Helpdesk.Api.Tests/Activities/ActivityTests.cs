@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
 using static Helpdesk.Api.Tests.Time.TimeEntryTests;
 
 namespace Helpdesk.Api.Tests.Activities;
@@ -92,7 +91,7 @@ public sealed class ActivityTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
         var activityId = activity["id"]!.GetValue<string>();
 
         await FireAsync();
-        (await RemindersAsync(activityId)).ShouldBeEmpty("the reminder is not due yet");
+        (await RemindersAsync(url, activityId)).ShouldBeEmpty("the reminder is not due yet");
 
         app.Clock.Advance(TimeSpan.FromHours(2));
         await FireAsync();
@@ -100,9 +99,9 @@ public sealed class ActivityTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
         app.Clock.Advance(TimeSpan.FromHours(1));
         await FireAsync();
 
-        var fired = await RemindersAsync(activityId);
+        var fired = await RemindersAsync(url, activityId);
         fired.Count.ShouldBe(1);
-        var data = JsonNode.Parse(fired[0])!["data"]!;
+        var data = fired[0]["data"]!;
         data["ownerId"]!.GetValue<string>().ShouldBe(adaId);
         data["channels"]!.GetValue<string>().ShouldBe("email,popup");
         data["title"]!.GetValue<string>().ShouldBe("On-site visit");
@@ -125,8 +124,8 @@ public sealed class ActivityTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
         app.Clock.Advance(TimeSpan.FromHours(1));
         await FireAsync();
 
-        (await RemindersAsync(done["id"]!.GetValue<string>())).ShouldBeEmpty();
-        (await RemindersAsync(moved["id"]!.GetValue<string>())).Count.ShouldBe(2);
+        (await RemindersAsync(url, done["id"]!.GetValue<string>())).ShouldBeEmpty();
+        (await RemindersAsync(url, moved["id"]!.GetValue<string>())).Count.ShouldBe(2);
     }
 
     [Fact]
@@ -165,20 +164,7 @@ public sealed class ActivityTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
     private async Task FireAsync() =>
         (await app.CreateClient().PostAsync("/FireActivityReminders", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
 
-    private async Task<List<string>> RemindersAsync(string activityId)
-    {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(app.DataFolder, "helpdesk.db")}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT doc FROM outbox WHERE type = 'activity.reminder' AND json_extract(doc, '$.data.activityId') = $id";
-        command.Parameters.AddWithValue("$id", activityId);
-        var docs = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            docs.Add(reader.GetString(0));
-        }
-
-        return docs;
-    }
+    private async Task<List<JsonNode>> RemindersAsync(string ticketUrl, string activityId) =>
+        [.. (await app.StoredEventsAsync(ticketUrl.Split('/')[^1]))
+            .Where(e => e["type"]!.GetValue<string>() == "activity.reminder" && e["data"]!["activityId"]!.GetValue<string>() == activityId)];
 }

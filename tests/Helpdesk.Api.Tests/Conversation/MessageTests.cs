@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
 
 namespace Helpdesk.Api.Tests.Conversation;
 
@@ -46,7 +45,7 @@ public sealed class MessageTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
 
         var history = (await (await ada.GetAsync($"/api/tickets/{id}/history")).Json())["items"]!.AsArray();
         history.Select(h => h!["action"]!.GetValue<string>()).ShouldContain("agentReplied");
-        var data = JsonNode.Parse(await OutboxDocAsync(id, "ticket.messageAdded"))!["data"]!;
+        var data = (await LastEventAsync(id, "ticket.messageAdded"))["data"]!;
         data["messageId"]!.GetValue<string>().ShouldBe(reply["id"]!.GetValue<string>());
         data["visibility"]!.GetValue<string>().ShouldBe("public");
         data["cc"]!.GetValue<string>().ShouldBe("cc@contoso.com");
@@ -201,14 +200,6 @@ public sealed class MessageTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
         (await client.SendAsync(request)).EnsureSuccessStatusCode();
     }
 
-    private async Task<string> OutboxDocAsync(string ticketId, string type)
-    {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(app.DataFolder, "helpdesk.db")}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT doc FROM outbox WHERE ticket_id = $id AND type = $type ORDER BY seq DESC LIMIT 1";
-        command.Parameters.AddWithValue("$id", ticketId);
-        command.Parameters.AddWithValue("$type", type);
-        return (string)(await command.ExecuteScalarAsync())!;
-    }
+    private async Task<JsonNode> LastEventAsync(string ticketId, string type) =>
+        (await app.StoredEventsAsync(ticketId)).Last(e => e["type"]!.GetValue<string>() == type);
 }

@@ -2,6 +2,7 @@ using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tests.Storage;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Tests.Cosmos;
@@ -21,11 +22,18 @@ public sealed class CosmosStoreContractTests(CosmosTestServer server) : StoreCon
         var retry = new CosmosRetry(TimeProvider.System);
         var sequence = new CosmosSequence(containers, retry);
         var keys = new CosmosUniqueKeys(containers, retry);
+        var tickets = new CosmosTicketStore(containers, sequence, keys, new DueDateScheduler(), retry);
+        var items = new CosmosTicketItems(containers, tickets, retry, NullLogger<CosmosTicketItems>.Instance);
         return Task.FromResult(new Stores(
-            new CosmosTicketStore(containers, sequence, keys, new DueDateScheduler(), retry),
+            tickets,
             sequence,
             new CosmosDirectoryStore(containers, sequence, keys, retry),
-            new CosmosIdempotencyStore(containers, retry)));
+            new CosmosIdempotencyStore(containers, retry),
+            new CosmosConversationStore(items),
+            new CosmosTimeStore(items, keys),
+            new CosmosCostLineStore(items),
+            new CosmosActivityStore(items),
+            new CosmosAttachmentIndex(items)));
     }
 
     protected override async Task<IReadOnlyList<DomainEvent>> PendingEventsAsync(string ticketId)
@@ -34,6 +42,15 @@ public sealed class CosmosStoreContractTests(CosmosTestServer server) : StoreCon
         _clients.Add(client);
         var document = await client.GetContainer(_database, CosmosContainers.Tickets).ReadItemAsync<TicketDocument>(ticketId, new PartitionKey(ticketId));
         return document.Resource.Events;
+    }
+
+    /// <summary>A write that died after storing the message's document and before its ticket write (the commit).</summary>
+    protected override async Task LeaveUnfinishedMessageWriteAsync(TicketMessage message)
+    {
+        var client = server.CreateClient(new CosmosJsonSerializer());
+        _clients.Add(client);
+        var document = new ItemDocument<TicketMessage>($"message:{message.Id}:{Guid.NewGuid():N}", message.TicketId, CosmosTicketItems.ItemType, "message", message.Id, null, message);
+        await client.GetContainer(_database, CosmosContainers.Tickets).CreateItemAsync(document, new PartitionKey(message.TicketId));
     }
 
     public override async Task DisposeAsync()

@@ -116,6 +116,35 @@ public class HelpdeskApp : WebApplicationFactory<Program>
         return (await created.Json())["id"]!.GetValue<string>();
     }
 
+    /// <summary>
+    /// The events stored with a ticket's writes, oldest first: the outbox rows on SQLite, the
+    /// ticket document's <c>events</c> on Cosmos DB (where the last 50 are kept).
+    /// </summary>
+    public async Task<IReadOnlyList<JsonNode>> StoredEventsAsync(string ticketId)
+    {
+        if (_onCosmos)
+        {
+            using var read = await SharedCosmosServer.Get().Client.GetContainer(CosmosDatabase, "tickets").ReadItemStreamAsync(ticketId, new Microsoft.Azure.Cosmos.PartitionKey(ticketId));
+            read.EnsureSuccessStatusCode();
+            var document = (await JsonNode.ParseAsync(read.Content))!;
+            return [.. document["events"]!.AsArray().Select(e => e!.DeepClone())];
+        }
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataFolder, "helpdesk.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT doc FROM outbox WHERE ticket_id = $id ORDER BY seq";
+        command.Parameters.AddWithValue("$id", ticketId);
+        await using var reader = await command.ExecuteReaderAsync();
+        var events = new List<JsonNode>();
+        while (await reader.ReadAsync())
+        {
+            events.Add(JsonNode.Parse(reader.GetString(0))!);
+        }
+
+        return events;
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);

@@ -1,3 +1,4 @@
+using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Domain.Tickets;
@@ -13,9 +14,26 @@ public sealed class SqliteStoreContractTests : StoreContractTests
     protected override Task<Stores> OpenAsync()
     {
         var database = new SqliteDatabase(_folder);
-        database.Migrate(SqliteSchema.All);
+        database.Migrate(
+        [
+            .. SqliteSchema.All,
+            SqliteConversationStore.Migration,
+            SqliteAttachmentIndex.Migration,
+            SqliteTimeStore.Schema,
+            SqliteCostLineStore.Schema,
+            SqliteActivityStore.Schema,
+        ]);
         var tickets = new SqliteTicketStore(database, new DueDateScheduler());
-        return Task.FromResult(new Stores(tickets, tickets, new SqliteDirectoryStore(database), new SqliteIdempotencyStore(database)));
+        return Task.FromResult(new Stores(
+            tickets,
+            tickets,
+            new SqliteDirectoryStore(database),
+            new SqliteIdempotencyStore(database),
+            new SqliteConversationStore(database, tickets),
+            new SqliteTimeStore(database, tickets),
+            new SqliteCostLineStore(database, tickets),
+            new SqliteActivityStore(database, tickets),
+            new SqliteAttachmentIndex(database, tickets)));
     }
 
     protected override async Task<IReadOnlyList<DomainEvent>> PendingEventsAsync(string ticketId)
@@ -31,6 +49,21 @@ public sealed class SqliteStoreContractTests : StoreContractTests
         }
 
         return events;
+    }
+
+    /// <summary>A process that dies inside its transaction leaves the rollback journal: nothing of the write is committed.</summary>
+    protected override async Task LeaveUnfinishedMessageWriteAsync(TicketMessage message)
+    {
+        var database = new SqliteDatabase(_folder);
+        await using var connection = await database.OpenAsync(default);
+        await using var transaction = connection.BeginTransaction();
+        await using var insert = connection.Command(
+            "INSERT INTO ticket_messages (id, ticket_id, visibility, doc) VALUES ($id, $ticket, 'public', $doc)",
+            transaction,
+            ("$id", message.Id),
+            ("$ticket", message.TicketId),
+            ("$doc", StoreJson.Serialize(message)));
+        await insert.ExecuteNonQueryAsync();
     }
 
     public override Task DisposeAsync()

@@ -1,21 +1,35 @@
+using Helpdesk.Api.Activities;
+using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Expenses;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Tickets;
+using Helpdesk.Api.Time;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Directory;
 using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Tests.Storage;
 
-/// <summary>The foundation's store interfaces as one engine sees them, over storage that outlives the instances.</summary>
-public sealed record Stores(ITicketStore Tickets, ITicketNumberSequence Numbers, IDirectoryStore Directory, IIdempotencyStore Idempotency);
+/// <summary>The store interfaces as one engine sees them, over storage that outlives the instances.</summary>
+public sealed record Stores(
+    ITicketStore Tickets,
+    ITicketNumberSequence Numbers,
+    IDirectoryStore Directory,
+    IIdempotencyStore Idempotency,
+    IConversationStore Messages,
+    ITimeStore Time,
+    ICostLineStore Costs,
+    IActivityStore Activities,
+    IAttachmentIndex Attachments);
 
 /// <summary>
 /// One contract for every store engine: the SQLite and the Cosmos DB implementations run these
 /// same tests. Each test gets fresh, empty storage from <see cref="OpenAsync"/>.
 /// </summary>
-public abstract class StoreContractTests : IAsyncLifetime
+public abstract partial class StoreContractTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
     private static readonly Actor Ada = Actor.Agent("agt_ada");

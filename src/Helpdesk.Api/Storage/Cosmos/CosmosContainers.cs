@@ -52,9 +52,10 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
 
     /// <summary>
     /// One logical partition per ticket (<c>/ticketId</c>): the ticket document carries its
-    /// history and the events of its writes, and later the ticket's messages and time entries
-    /// join it under the same key. Only the small query columns are indexed; the snapshot,
-    /// history, events and search text are not.
+    /// history, the events of its writes and the index of its items; the items (messages, time
+    /// entries, cost lines, activities, attachments) are documents of type <c>item</c> under the
+    /// same key. Only the small query columns are indexed (an item's kind and key); the
+    /// snapshot, history, events, item index, search text and item values are not.
     /// </summary>
     private static ContainerProperties TicketsContainer()
     {
@@ -62,7 +63,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         var policy = container.IndexingPolicy;
         policy.IndexingMode = IndexingMode.Consistent;
         policy.IncludedPaths.Add(new IncludedPath { Path = "/*" });
-        foreach (var path in new[] { "/snapshot/*", "/history/*", "/events/*", "/search/?" })
+        foreach (var path in new[] { "/snapshot/*", "/history/*", "/events/*", "/items/*", "/search/?", "/value/*" })
         {
             policy.ExcludedPaths.Add(new ExcludedPath { Path = path });
         }

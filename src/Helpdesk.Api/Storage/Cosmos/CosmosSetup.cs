@@ -23,7 +23,9 @@ public static class CosmosSetup
         services.AddSingleton(new CosmosRetry(TimeProvider.System));
         services.AddSingleton<CosmosSequence>();
         services.AddSingleton<CosmosUniqueKeys>();
-        services.AddSingleton<ITicketStore, CosmosTicketStore>();
+        services.AddSingleton<CosmosTicketStore>();
+        services.AddSingleton<ITicketStore>(sp => sp.GetRequiredService<CosmosTicketStore>());
+        services.AddSingleton<CosmosTicketItems>();
         services.AddSingleton<ITicketNumberSequence>(sp => sp.GetRequiredService<CosmosSequence>());
         services.AddSingleton<IDirectoryStore, CosmosDirectoryStore>();
         services.AddSingleton<IIdempotencyStore, CosmosIdempotencyStore>();

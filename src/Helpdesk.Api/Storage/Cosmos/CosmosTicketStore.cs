@@ -48,9 +48,13 @@ public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequenc
         return ticket;
     }
 
-    public async Task CreateAsync(Ticket ticket, CancellationToken cancellationToken)
+    public Task CreateAsync(Ticket ticket, CancellationToken cancellationToken) => CreateAsync(ticket, d => d, cancellationToken);
+
+    /// <summary>Creates the ticket's document with <paramref name="change"/> applied to it (the first items of its partition).</summary>
+    internal async Task CreateAsync(Ticket ticket, Func<TicketDocument, TicketDocument> change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ticket);
+        ArgumentNullException.ThrowIfNull(change);
         var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
         var claimed = await keys.ClaimAsync(
             NumberKind,
@@ -65,7 +69,7 @@ public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequenc
 
         var seq = await sequence.NextAsync(OrderSequence, cancellationToken);
         var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
-        var document = TicketDocument.Of(ticket.ToSnapshot(), schedule, seq, 1, [.. ticket.PendingHistory], [.. ticket.PendingEvents]);
+        var document = change(TicketDocument.Of(ticket.ToSnapshot(), schedule, seq, 1, [.. ticket.PendingHistory], [.. ticket.PendingEvents]));
         ItemResponse<TicketDocument> created;
         try
         {
@@ -88,33 +92,90 @@ public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequenc
             return;
         }
 
+        await CommitAsync(ticket, ticket.Id, d => d, cancellationToken);
+    }
+
+    /// <summary>
+    /// One replace of the ticket's document, guarded by its ETag: the ticket's pending changes
+    /// (a new version, its history and events) when it has any, then <paramref name="change"/>
+    /// (the partition's item index, events of a write without a ticket change). When something
+    /// else moved the document, it is read again and, unless the ticket's version moved on,
+    /// <paramref name="change"/> is applied again: it checks its own preconditions and throws
+    /// <see cref="ConcurrencyConflictException"/> when they no longer hold. A ticket at version
+    /// 0 is created instead. Returns the written document.
+    /// </summary>
+    internal async Task<TicketDocument> CommitAsync(Ticket? ticket, string ticketId, Func<TicketDocument, TicketDocument> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (ticket is { Version: 0 })
+        {
+            TicketDocument? written = null;
+            await CreateAsync(ticket, d => written = change(d), cancellationToken);
+            return written!;
+        }
+
         var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
-        var loaded = _loaded.TryGetValue(ticket, out var known) ? known : await ReadAsync(container, ticket.Id, cancellationToken);
-        var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
+        Loaded? loaded = null;
+        var fresh = ticket is null || !_loaded.TryGetValue(ticket, out loaded);
+        if (fresh)
+        {
+            loaded = await ReadAsync(container, ticketId, cancellationToken);
+        }
+
+        var changed = ticket is { PendingHistory.Count: > 0 } ? ticket : null;
+        var schedule = changed is null ? null : await scheduler.ScheduleAsync(changed, cancellationToken);
         while (true)
         {
-            if (loaded is null || loaded.Document.Version != ticket.Version)
+            if (loaded is null || (changed is not null && loaded.Document.Version != changed.Version))
             {
-                throw Conflict(ticket);
+                throw ticket is null ? new ConcurrencyConflictException($"Ticket {ticketId} no longer exists.") : Conflict(ticket);
             }
 
             var before = loaded.Document;
-            var document = TicketDocument.Of(ticket.ToSnapshot(), schedule, before.Seq, before.Version + 1, [.. before.History, .. ticket.PendingHistory], [.. before.Events, .. ticket.PendingEvents]);
+            var next = changed is null
+                ? before
+                : TicketDocument.Of(changed.ToSnapshot(), schedule!, before.Seq, before.Version + 1, [.. before.History, .. changed.PendingHistory], [.. before.Events, .. changed.PendingEvents])
+                    with { Items = before.Items, ItemSeq = before.ItemSeq };
+            TicketDocument document;
+            try
+            {
+                document = change(next);
+            }
+            catch (ConcurrencyConflictException) when (!fresh)
+            {
+                // The remembered document may predate a write that did not move the version: judge on the stored one.
+                loaded = await ReadAsync(container, ticketId, cancellationToken);
+                fresh = true;
+                continue;
+            }
+
             try
             {
                 var replaced = await retry.RunAsync(
                     ct => container.ReplaceItemAsync(document, document.Id, new PartitionKey(document.TicketId), new ItemRequestOptions { IfMatchEtag = loaded.ETag }, ct),
                     cancellationToken);
-                ticket.MarkSaved(document.Version);
-                _loaded.AddOrUpdate(ticket, new Loaded(replaced.Resource, replaced.ETag));
-                return;
+                changed?.MarkSaved(document.Version);
+                if (ticket is not null)
+                {
+                    _loaded.AddOrUpdate(ticket, new Loaded(replaced.Resource, replaced.ETag));
+                }
+
+                return document;
             }
             catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
             {
                 // Only a new version is a conflict: anything else that moved the ETag is merged again.
-                loaded = await ReadAsync(container, ticket.Id, cancellationToken);
+                loaded = await ReadAsync(container, ticketId, cancellationToken);
+                fresh = true;
             }
         }
+    }
+
+    /// <summary>The stored document of a ticket (its item index, query columns), or null.</summary>
+    internal async Task<TicketDocument?> ReadDocumentAsync(string ticketId, CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        return (await ReadAsync(container, ticketId, cancellationToken))?.Document;
     }
 
     public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
@@ -376,13 +437,22 @@ internal sealed record TicketDocument(
     string Search,
     TicketSnapshot Snapshot,
     IReadOnlyList<HistoryEntry> History,
-    IReadOnlyList<DomainEvent> Events)
+    IReadOnlyList<DomainEvent> Events,
+    IReadOnlyList<ItemRef>? Items = null,
+    long ItemSeq = 0)
 {
     /// <summary>
     /// An event drops out of the document after this many later events of the same ticket:
     /// far more than one ticket receives between two change-feed polls (seconds apart).
     /// </summary>
     public const int RetainedEvents = 50;
+
+    /// <summary>The partition's committed items (see <see cref="CosmosTicketItems"/>), oldest first.</summary>
+    public IReadOnlyList<ItemRef> ItemRefs => Items ?? [];
+
+    /// <summary>This document with <paramref name="more"/> events appended, keeping the last <see cref="RetainedEvents"/>.</summary>
+    public TicketDocument WithEvents(IReadOnlyList<DomainEvent> more) =>
+        more.Count == 0 ? this : this with { Events = Retain([.. Events, .. more]) };
 
     /// <summary>A deleted ticket is stored as type <c>deletedTicket</c>, which no ticket query reads.</summary>
     public static TicketDocument Of(TicketSnapshot s, TicketSchedule schedule, long seq, long version, IReadOnlyList<HistoryEntry> history, IReadOnlyList<DomainEvent> events) =>
@@ -407,7 +477,10 @@ internal sealed record TicketDocument(
             $"{s.Number}\n{s.Subject}\n{s.Description}".ToLowerInvariant(),
             s,
             history,
-            events.Count > RetainedEvents ? events.Skip(events.Count - RetainedEvents).ToArray() : events);
+            Retain(events));
+
+    private static IReadOnlyList<DomainEvent> Retain(IReadOnlyList<DomainEvent> events) =>
+        events.Count > RetainedEvents ? events.Skip(events.Count - RetainedEvents).ToArray() : events;
 
     /// <summary>Fixed-width UTC text (seven fractional digits), so string order is time order in queries.</summary>
     public static string Time(DateTimeOffset value) =>
