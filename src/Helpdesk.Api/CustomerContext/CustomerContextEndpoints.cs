@@ -2,6 +2,8 @@ using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Sla;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;
@@ -39,7 +41,7 @@ public static class CustomerContextEndpoints
         services.TryAddSingleton<ICustomerContextProvider, NoCustomerContext>();
         return services
             .AddSqliteMigration(SqliteAccountSummaries.ContactAccountIndex.Name, SqliteAccountSummaries.ContactAccountIndex.Sql)
-            .AddSingleton<IAccountSummaries, SqliteAccountSummaries>();
+            .AddSingleton(StoreSelection.Of<IAccountSummaries, SqliteAccountSummaries, CosmosAccountSummaries>());
     }
 
     public static RouteGroupBuilder MapCustomerContextEndpoints(this RouteGroupBuilder api)

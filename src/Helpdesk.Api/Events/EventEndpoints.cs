@@ -15,6 +15,7 @@ public static class EventEndpoints
             .AddSingleton<LocalQueue>()
             .AddSingleton<ProcessedEvents>()
             .AddSingleton<OutboxRelay>()
+            .AddSingleton<IStoredEventSource>(sp => sp.GetRequiredService<OutboxRelay>())
             .AddSingleton<QueueDelivery>()
             .AddScoped<EventPump>()
             .AddHostedService<EventPumpRunner>();

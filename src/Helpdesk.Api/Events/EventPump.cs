@@ -4,12 +4,12 @@ using Microsoft.Extensions.Options;
 namespace Helpdesk.Api.Events;
 
 /// <summary>
-/// Plays the Functions host's part for events when the app runs on its own: relays the outbox
-/// to the local queue, then delivers every due message to its consumer, settling each one
+/// Plays the Functions host's part for events when the app runs on its own: relays the stored
+/// events (the SQLite outbox, and the Cosmos DB ticket documents in Cosmos DB mode) to the local queue, then delivers every due message to its consumer, settling each one
 /// (completed, retried later, or dead-lettered). Tests call <see cref="RunOnceAsync"/> directly.
 /// </summary>
 public sealed partial class EventPump(
-    OutboxRelay relay,
+    IEnumerable<IStoredEventSource> sources,
     LocalQueue queue,
     QueueDelivery delivery,
     ProcessedEvents processed,
@@ -22,7 +22,11 @@ public sealed partial class EventPump(
     /// <summary>One sweep; returns how many messages were settled.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        await relay.RelayPendingAsync(cancellationToken);
+        foreach (var source in sources)
+        {
+            await source.RelayPendingAsync(cancellationToken);
+        }
+
         var policies = _consumers.ToDictionary(c => c.Key, c => c.Value.Policy, StringComparer.Ordinal);
         var settled = 0;
         while (settled < MaxDeliveriesPerRun && await queue.LeaseNextAsync(policies, cancellationToken) is { } lease)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
@@ -11,7 +12,7 @@ namespace Helpdesk.Api.Events;
 /// so a process killed at any point either did both or neither. In Azure the same routing turns
 /// change-feed documents into Service Bus output-binding messages (<see cref="QueueTriggers"/>).
 /// </summary>
-public sealed class OutboxRelay(SqliteDatabase database, IEnumerable<QueueConsumerRegistration> consumers, TimeProvider clock)
+public sealed class OutboxRelay(SqliteDatabase database, IEnumerable<QueueConsumerRegistration> consumers, TimeProvider clock) : IStoredEventSource
 {
     private const int BatchSize = 200;
     private readonly QueueConsumerRegistration[] _consumers = [.. consumers];
@@ -33,6 +34,48 @@ public sealed class OutboxRelay(SqliteDatabase database, IEnumerable<QueueConsum
                 return total;
             }
         }
+    }
+
+    /// <summary>
+    /// Publishes events stored outside this database (a Cosmos DB ticket document) once per
+    /// event id: each is recorded in the outbox as published in the same transaction as its
+    /// queue messages, and an event id already there is skipped, so publishing an event again
+    /// (after a crash before its source let go of it) enqueues nothing. Returns how many were new.
+    /// </summary>
+    public async Task<int> PublishAsync(IReadOnlyList<DomainEvent> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        var now = clock.GetUtcNow();
+        var published = 0;
+        foreach (var stored in events)
+        {
+            await using var record = connection.Command(
+                "INSERT INTO outbox (id, type, ticket_id, occurred_at, doc, published_at) VALUES ($id, $type, $ticket, $at, $doc, $now) ON CONFLICT (id) DO NOTHING",
+                transaction,
+                ("$id", stored.Id.ToString("D", CultureInfo.InvariantCulture)),
+                ("$type", stored.Type),
+                ("$ticket", stored.TicketId),
+                ("$at", SqliteTime.Format(stored.OccurredAt)),
+                ("$doc", StoreJson.Serialize(stored)),
+                ("$now", SqliteTime.Format(now)));
+            if (await record.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                continue;
+            }
+
+            var message = EventMessage.From(stored);
+            foreach (var queue in QueuesFor(message.Type))
+            {
+                await LocalQueue.EnqueueAsync(connection, transaction, queue, message, now, cancellationToken);
+            }
+
+            published++;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return published;
     }
 
     private async Task<int> RelayBatchAsync(CancellationToken cancellationToken)

@@ -1,6 +1,8 @@
 using FluentValidation;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Events;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
@@ -37,7 +39,7 @@ public static class SatisfactionEndpoints
             .ValidateOnStart();
         return services
             .AddSqliteMigration(SqliteSurveyStore.Schema.Name, SqliteSurveyStore.Schema.Sql)
-            .AddSingleton<ISurveyStore, SqliteSurveyStore>()
+            .AddSingleton(StoreSelection.Of<ISurveyStore, SqliteSurveyStore, CosmosSurveyStore>())
             .AddSingleton<IValidator<SurveyAnswerRequest>, SurveyAnswerValidator>()
             .AddQueueConsumer<SendSatisfactionSurvey>(SendSatisfactionSurvey.Queue, SendSatisfactionSurvey.FunctionName, type => type == TicketEventTypes.Resolved);
     }

@@ -117,19 +117,27 @@ public class HelpdeskApp : WebApplicationFactory<Program>
     }
 
     /// <summary>
-    /// The events stored with a ticket's writes, oldest first: the outbox rows on SQLite, the
-    /// ticket document's <c>events</c> on Cosmos DB (where the last 50 are kept).
+    /// The events stored with a ticket's writes, oldest first: the outbox rows on SQLite; on
+    /// Cosmos DB the events the relay already moved to the outbox, then those still in the
+    /// ticket document.
     /// </summary>
     public async Task<IReadOnlyList<JsonNode>> StoredEventsAsync(string ticketId)
     {
+        var events = File.Exists(Path.Combine(DataFolder, "helpdesk.db")) ? await OutboxAsync(ticketId) : [];
         if (_onCosmos)
         {
             using var read = await SharedCosmosServer.Get().Client.GetContainer(CosmosDatabase, "tickets").ReadItemStreamAsync(ticketId, new Microsoft.Azure.Cosmos.PartitionKey(ticketId));
             read.EnsureSuccessStatusCode();
             var document = (await JsonNode.ParseAsync(read.Content))!;
-            return [.. document["events"]!.AsArray().Select(e => e!.DeepClone())];
+            var relayed = events.Select(e => e["id"]!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+            events.AddRange(document["events"]!.AsArray().Where(e => !relayed.Contains(e!["id"]!.GetValue<string>())).Select(e => e!.DeepClone()));
         }
 
+        return events;
+    }
+
+    private async Task<List<JsonNode>> OutboxAsync(string ticketId)
+    {
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataFolder, "helpdesk.db")}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();

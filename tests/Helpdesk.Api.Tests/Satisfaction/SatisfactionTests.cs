@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Events;
+using Helpdesk.Api.Satisfaction;
 using Helpdesk.Api.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Helpdesk.Api.Tests.Satisfaction;
@@ -92,11 +92,7 @@ public sealed class SatisfactionTests(SurveyingApp app) : IClassFixture<Surveyin
         await using var scope = quiet.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<EventPump>().RunOnceAsync(CancellationToken.None);
 
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(quiet.DataFolder, "helpdesk.db")}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM csat_surveys";
-        ((long)(await command.ExecuteScalarAsync())!).ShouldBe(0);
+        (await scope.ServiceProvider.GetRequiredService<ISurveyStore>().FindAsync(ticket["id"]!.GetValue<string>(), CancellationToken.None)).ShouldBeNull();
     }
 
     [Fact]
@@ -149,20 +145,6 @@ public sealed class SatisfactionTests(SurveyingApp app) : IClassFixture<Surveyin
 
     private Task<List<string>> SurveyEventsAsync(string ticketId) => SurveyEventsAsync(app, ticketId);
 
-    private static async Task<List<string>> SurveyEventsAsync(SurveyingApp target, string ticketId)
-    {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(target.DataFolder, "helpdesk.db")}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT doc FROM outbox WHERE ticket_id = $id AND type = 'satisfaction.surveyRequested'";
-        command.Parameters.AddWithValue("$id", ticketId);
-        var docs = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            docs.Add(reader.GetString(0));
-        }
-
-        return docs;
-    }
+    private static async Task<List<string>> SurveyEventsAsync(SurveyingApp target, string ticketId) =>
+        [.. (await target.StoredEventsAsync(ticketId)).Where(e => e["type"]!.GetValue<string>() == "satisfaction.surveyRequested").Select(e => e.ToJsonString())];
 }

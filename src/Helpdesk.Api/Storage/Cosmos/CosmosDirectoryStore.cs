@@ -64,18 +64,29 @@ public sealed class CosmosDirectoryStore(CosmosContainers containers, CosmosSequ
     {
         ArgumentNullException.ThrowIfNull(kind);
         var id = kind.Id(entry);
-        var claimed = await ClaimAllAsync(kind, id, KeysOf(kind, entry), cancellationToken);
         var seq = await sequence.NextAsync($"order:{kind.Name}", cancellationToken);
         var document = DirectoryDocument<T>.Of(kind, entry, seq, 1);
         var container = await containers.GetAsync(CosmosContainers.Directory, cancellationToken);
+        var partition = new PartitionKey(kind.Name);
         try
         {
-            await retry.RunAsync(ct => container.CreateItemAsync(document, new PartitionKey(kind.Name), cancellationToken: ct), cancellationToken);
+            await retry.RunAsync(ct => container.CreateItemAsync(document, partition, cancellationToken: ct), cancellationToken);
         }
         catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
-            await ReleaseAllAsync(kind, id, claimed, cancellationToken);
             throw new UniqueConstraintException("id", $"A {kind.Name} with id '{id}' already exists.");
+        }
+
+        // The entry exists before its keys are claimed, so whoever finds a claim finds its owner
+        // too: a claim is never mistaken for one left behind while its owner is still being written.
+        try
+        {
+            await ClaimAllAsync(kind, id, KeysOf(kind, entry), cancellationToken);
+        }
+        catch (UniqueConstraintException)
+        {
+            using var deleted = await container.DeleteItemStreamAsync(document.Id, partition, cancellationToken: CancellationToken.None);
+            throw;
         }
     }
 

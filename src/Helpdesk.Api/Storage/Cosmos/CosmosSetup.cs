@@ -1,6 +1,7 @@
 using Azure.Identity;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Events;
 using Helpdesk.Api.Tickets;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,7 @@ public static class CosmosSetup
         services.AddSingleton<CosmosTicketStore>();
         services.AddSingleton<ITicketStore>(sp => sp.GetRequiredService<CosmosTicketStore>());
         services.AddSingleton<CosmosTicketItems>();
+        services.AddSingleton<IStoredEventSource, CosmosEventRelay>();
         services.AddSingleton<ITicketNumberSequence>(sp => sp.GetRequiredService<CosmosSequence>());
         services.AddSingleton<IDirectoryStore, CosmosDirectoryStore>();
         services.AddSingleton<IIdempotencyStore, CosmosIdempotencyStore>();

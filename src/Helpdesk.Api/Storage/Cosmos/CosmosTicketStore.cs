@@ -447,6 +447,9 @@ internal sealed record TicketDocument(
     /// </summary>
     public const int RetainedEvents = 50;
 
+    /// <summary>Indexed: the standalone relay (<see cref="CosmosEventRelay"/>) finds the documents it has to drain by it.</summary>
+    public bool HasEvents => Events.Count > 0;
+
     /// <summary>The partition's committed items (see <see cref="CosmosTicketItems"/>), oldest first.</summary>
     public IReadOnlyList<ItemRef> ItemRefs => Items ?? [];
 

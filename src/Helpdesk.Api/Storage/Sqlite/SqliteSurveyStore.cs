@@ -105,16 +105,12 @@ internal sealed class SqliteSurveyStore(SqliteDatabase database) : ISurveyStore
             ("$from", SqliteTime.Format(from)),
             ("$to", SqliteTime.Format(to)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var distribution = Enumerable.Range(1, 5).ToDictionary(i => i.ToString(CultureInfo.InvariantCulture), _ => 0, StringComparer.Ordinal);
+        var distribution = ScoreSummary.EmptyDistribution();
         while (await reader.ReadAsync(cancellationToken))
         {
             distribution[reader.GetInt32(0).ToString(CultureInfo.InvariantCulture)] = reader.GetInt32(1);
         }
 
-        var count = distribution.Values.Sum();
-        decimal? average = count == 0
-            ? null
-            : Math.Round(distribution.Sum(d => int.Parse(d.Key, CultureInfo.InvariantCulture) * (decimal)d.Value) / count, 2, MidpointRounding.AwayFromZero);
-        return new ScoreSummary(count, average, distribution);
+        return ScoreSummary.Of(distribution);
     }
 }
