@@ -146,6 +146,68 @@ public sealed class GraphMailbox(GraphServiceClient graph)
         return [.. (page?.Value ?? []).OfType<FileAttachment>()];
     }
 
+    /// <summary>
+    /// Answers a mail of the mailbox through <c>/messages/{id}/reply</c>, which keeps Outlook's
+    /// conversation. The recipients, HTML body, files and <c>x-</c> headers are the reply's own.
+    /// False when the mail no longer exists (the caller sends a new mail instead).
+    /// </summary>
+    public async Task<bool> ReplyAsync(SupportMailbox mailbox, string messageId, EmailMessage email, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(email);
+        var reply = new Message
+        {
+            ToRecipients = [.. email.To.Select(Recipient)],
+            CcRecipients = [.. email.Cc.Select(Recipient)],
+            Body = new ItemBody { ContentType = BodyType.Html, Content = email.HtmlBody },
+            Attachments = [.. (email.Attachments ?? []).Select(a => (Attachment)new FileAttachment
+            {
+                OdataType = "#microsoft.graph.fileAttachment",
+                Name = a.FileName,
+                ContentType = a.ContentType,
+                ContentBytes = a.Content,
+                IsInline = a.ContentId is not null,
+                ContentId = a.ContentId,
+            })],
+            InternetMessageHeaders = [.. (email.Headers ?? new Dictionary<string, string>())
+                .Where(h => h.Key.StartsWith("x-", StringComparison.OrdinalIgnoreCase))
+                .Select(h => new InternetMessageHeader { Name = h.Key, Value = h.Value })],
+        };
+        try
+        {
+            await graph.Users[mailbox.Id].Messages[messageId].Reply.PostAsync(
+                new Microsoft.Graph.Users.Item.Messages.Item.Reply.ReplyPostRequestBody { Message = reply },
+                r => r.Headers.Add("Prefer", ImmutableIds),
+                cancellationToken);
+            return true;
+        }
+        catch (ODataError e) when (e.ResponseStatusCode == StatusCodes.Status404NotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Sends a complete MIME message through <c>sendMail</c> (the body is the base64 of the MIME
+    /// text, Content-Type text/plain): the only way Graph keeps our Message-ID, In-Reply-To,
+    /// References and non-<c>x-</c> headers such as Auto-Submitted.
+    /// </summary>
+    public async Task SendMimeAsync(SupportMailbox mailbox, string mime, CancellationToken cancellationToken)
+    {
+        var request = graph.Users[mailbox.Id].SendMail.ToPostRequestInformation(new Microsoft.Graph.Users.Item.SendMail.SendMailPostRequestBody());
+        request.Headers.Remove("Content-Type");
+        request.SetStreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(mime)))), "text/plain");
+        await graph.RequestAdapter.SendNoContentAsync(
+            request,
+            new Dictionary<string, Microsoft.Kiota.Abstractions.Serialization.ParsableFactory<Microsoft.Kiota.Abstractions.Serialization.IParsable>>(StringComparer.Ordinal)
+            {
+                ["XXX"] = ODataError.CreateFromDiscriminatorValue,
+            },
+            cancellationToken);
+    }
+
+    private static Recipient Recipient(EmailAddress address) =>
+        new() { EmailAddress = new Microsoft.Graph.Models.EmailAddress { Address = address.Address, Name = address.Name } };
+
     /// <summary>What the mailbox settings ask for once a mail is in: mark it read, move it to the processed folder.</summary>
     public async Task TidyAsync(SupportMailbox mailbox, string messageId, CancellationToken cancellationToken)
     {

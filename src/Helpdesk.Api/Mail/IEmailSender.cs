@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Helpdesk.Api.Storage;
 using Microsoft.Extensions.Options;
@@ -13,7 +12,9 @@ public sealed record EmailAddress(string Address, string? Name = null);
 /// receiving side can drop it. <see cref="TicketId"/>, <see cref="InReplyTo"/> and
 /// <see cref="References"/> let a sender thread the mail with the ticket's conversation; extra
 /// <see cref="Headers"/> start with <c>X-</c> (plus <c>Auto-Submitted</c>, which marks every
-/// notification as automatic so no mailbox loops on it).
+/// notification as automatic so no mailbox loops on it). A public reply names its
+/// <see cref="ConversationMessageId"/>: the email channel sends it as an answer to the customer's
+/// mail and adds the files of that message as <see cref="Attachments"/>.
 /// </summary>
 public sealed record EmailMessage(
     string MessageId,
@@ -26,7 +27,15 @@ public sealed record EmailMessage(
     string? TicketId = null,
     string? InReplyTo = null,
     IReadOnlyList<string>? References = null,
-    IReadOnlyDictionary<string, string>? Headers = null);
+    IReadOnlyDictionary<string, string>? Headers = null,
+    string? ConversationMessageId = null,
+    IReadOnlyList<EmailAttachment>? Attachments = null);
+
+/// <summary>
+/// A file carried by an email. An inline one (<see cref="ContentId"/> set) is an image the HTML
+/// body shows through <c>cid:</c>; the others are attachments.
+/// </summary>
+public sealed record EmailAttachment(string FileName, string ContentType, byte[] Content, string? ContentId = null);
 
 /// <summary>
 /// Sends email. Standalone the app writes .eml files to a pickup folder
@@ -53,71 +62,7 @@ public sealed class PickupFolderEmailSender(IOptions<StorageOptions> storage, Ti
         var name = string.Concat(message.MessageId.Trim('<', '>').Select(c => char.IsLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '_')) + ".eml";
         var target = Path.Combine(Folder, name);
         var temporary = target + ".tmp";
-        await File.WriteAllTextAsync(temporary, Render(message, clock.GetUtcNow()), new UTF8Encoding(false), cancellationToken);
+        await File.WriteAllTextAsync(temporary, MimeWriter.Render(message, clock.GetUtcNow()), new UTF8Encoding(false), cancellationToken);
         File.Move(temporary, target, overwrite: true);
     }
-
-    /// <summary>A multipart/alternative message (plain text and HTML), headers encoded for non-ASCII.</summary>
-    public static string Render(EmailMessage message, DateTimeOffset now)
-    {
-        var boundary = "=_helpdesk_" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(message.MessageId)))[..24];
-        var mail = new StringBuilder();
-        void Header(string name, string value) => mail.Append(name).Append(": ").Append(value).Append("\r\n");
-
-        Header("Message-ID", Angle(message.MessageId));
-        Header("Date", now.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture));
-        Header("From", Encode(message.From));
-        Header("To", string.Join(", ", message.To.Select(Encode)));
-        if (message.Cc.Count > 0)
-        {
-            Header("Cc", string.Join(", ", message.Cc.Select(Encode)));
-        }
-
-        Header("Subject", EncodeWord(message.Subject));
-        if (message.InReplyTo is not null)
-        {
-            Header("In-Reply-To", Angle(message.InReplyTo));
-        }
-
-        if (message.References is { Count: > 0 } references)
-        {
-            Header("References", string.Join(' ', references.Select(Angle)));
-        }
-
-        foreach (var (name, value) in message.Headers ?? new Dictionary<string, string>())
-        {
-            Header(name, EncodeWord(value));
-        }
-
-        Header("MIME-Version", "1.0");
-        Header("Content-Type", $"multipart/alternative; boundary=\"{boundary}\"");
-        mail.Append("\r\n");
-        Part(mail, boundary, "text/plain", message.TextBody);
-        Part(mail, boundary, "text/html", message.HtmlBody);
-        mail.Append("--").Append(boundary).Append("--\r\n");
-        return mail.ToString();
-    }
-
-    private static void Part(StringBuilder mail, string boundary, string type, string body)
-    {
-        mail.Append("--").Append(boundary).Append("\r\n")
-            .Append("Content-Type: ").Append(type).Append("; charset=utf-8\r\n")
-            .Append("Content-Transfer-Encoding: base64\r\n\r\n");
-        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(body));
-        for (var i = 0; i < encoded.Length; i += 76)
-        {
-            mail.Append(encoded, i, Math.Min(76, encoded.Length - i)).Append("\r\n");
-        }
-    }
-
-    private static string Angle(string id) => id.StartsWith('<') ? id : $"<{id}>";
-
-    private static string Encode(EmailAddress address) =>
-        string.IsNullOrWhiteSpace(address.Name) ? address.Address : $"{EncodeWord(address.Name)} <{address.Address}>";
-
-    /// <summary>RFC 2047 encoded-word for anything that is not plain printable ASCII.</summary>
-    private static string EncodeWord(string text) =>
-        text.All(c => c is >= ' ' and <= '~')
-            ? text
-            : "=?utf-8?B?" + Convert.ToBase64String(Encoding.UTF8.GetBytes(text.ReplaceLineEndings(" "))) + "?=";
 }

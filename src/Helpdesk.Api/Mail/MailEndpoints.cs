@@ -18,9 +18,18 @@ public static class MailEndpoints
             .Validate(o => o.MaxAttempts >= 1 && o.IngestBatchSize >= 1 && o.MaxMailsPerSender >= 1, "Mail:MaxAttempts, IngestBatchSize and MaxMailsPerSender are at least 1.")
             .ValidateOnStart();
         var settings = options.Get<MailOptions>() ?? new MailOptions();
+        if (settings.Mailboxes.Count > 0)
+        {
+            // With a support mailbox, email leaves through Graph (Notifications keeps the pickup folder otherwise).
+            services.AddSingleton<IEmailSender, GraphEmailSender>();
+        }
+
         return services
             .AddSqliteMigration(SqliteMailStore.Schema.Name, SqliteMailStore.Schema.Sql)
+            .AddSqliteMigration(SqliteMailStore.SecretSchema.Name, SqliteMailStore.SecretSchema.Sql)
             .AddSingleton<SqliteMailStore>()
+            .AddSingleton<ReplyTokens>()
+            .AddSingleton<OutboundMail>()
             .AddGraphMailbox()
             .AddScoped<MailThreading>()
             .AddScheduledJob<RenewMailSubscriptions>(RenewMailSubscriptions.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.CatchUpIntervalSeconds)))

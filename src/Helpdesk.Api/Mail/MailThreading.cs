@@ -24,7 +24,7 @@ public static class ThreadSignals
 
 /// <summary>
 /// Finds the ticket an inbound mail answers. Ranked signals: the Message-IDs the helpdesk sent or
-/// received (In-Reply-To, then References), the reply token put in outbound mail, then — only
+/// received (In-Reply-To, then References), the signed reply token put in outbound mail, then — only
 /// when the sender is the requester, a cc or an agent of that ticket — the ticket number in the
 /// subject, and Graph's conversationId as a weak hint. A stranger quoting a ticket number gets a
 /// new ticket, never a seat in someone else's conversation.
@@ -34,11 +34,9 @@ public sealed partial class MailThreading(
     ITicketStore tickets,
     IConversationStore conversation,
     IDirectoryStore directory,
+    ReplyTokens tokens,
     IOptions<TicketOptions> ticketOptions)
 {
-    /// <summary>The reply token written into outbound mail: survives clients that drop threading headers.</summary>
-    public static string Token(string ticketId) => $"[ref:{ticketId}]";
-
     public async Task<(Ticket Ticket, string Signal)?> ResolveAsync(Message message, string from, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -57,7 +55,7 @@ public sealed partial class MailThreading(
         }
 
         var body = message.Body?.Content ?? string.Empty;
-        if (TokenPattern().Match(body) is { Success: true } token && await FindAsync(token.Groups["id"].Value, cancellationToken) is { } byToken)
+        if (await FindAsync(await tokens.TicketOfAsync(body, cancellationToken), cancellationToken) is { } byToken)
         {
             return (byToken, ThreadSignals.Token);
         }
@@ -125,7 +123,4 @@ public sealed partial class MailThreading(
 
     [GeneratedRegex(@"<[^<>\s]+>", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
     private static partial Regex AngleId();
-
-    [GeneratedRegex(@"\[ref:(?<id>t_[0-9a-f]{32})\]", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
-    private static partial Regex TokenPattern();
 }

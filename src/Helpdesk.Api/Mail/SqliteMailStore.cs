@@ -99,6 +99,40 @@ public sealed class SqliteMailStore(SqliteDatabase database)
         CREATE INDEX ix_mail_message_ids_ticket ON mail_message_ids (ticket_id);
         """);
 
+    /// <summary>The installation's secret for signing reply tokens, drawn once when the table is created.</summary>
+    public static SqliteMigration SecretSchema { get; } = new(
+        "0401-mail-secret",
+        """
+        CREATE TABLE mail_secret (
+            id   INTEGER PRIMARY KEY CHECK (id = 1),
+            key  BLOB    NOT NULL
+        );
+        INSERT INTO mail_secret (id, key) VALUES (1, randomblob(32));
+        """);
+
+    public async Task<byte[]> SecretAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT key FROM mail_secret WHERE id = 1");
+        return (byte[])(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>The mails of a ticket's thread the helpdesk received or sent, oldest first.</summary>
+    public async Task<IReadOnlyList<ThreadMail>> ThreadOfAsync(string ticketId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT message_id, mailbox, direction, graph_id FROM mail_message_ids WHERE ticket_id = $ticket ORDER BY at, message_id", null, ("$ticket", ticketId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var thread = new List<ThreadMail>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            thread.Add(new ThreadMail(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+        }
+
+        return thread;
+    }
+
     public async Task<IReadOnlyList<MailSubscription>> SubscriptionsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -509,3 +543,6 @@ public sealed record InboundOutcome(
 
 /// <summary>A Message-ID the helpdesk received (<c>in</c>) or sent (<c>out</c>) for a ticket.</summary>
 public sealed record MessageIdRecord(string MessageId, string Mailbox, string TicketId, string Direction, string? GraphId, string? ConversationId);
+
+/// <summary>One mail of a ticket's thread: its Message-ID, the mailbox, <c>in</c> or <c>out</c>, and the Graph id of a received one.</summary>
+public sealed record ThreadMail(string MessageId, string Mailbox, string Direction, string? GraphId);

@@ -16,8 +16,17 @@ namespace Helpdesk.Api.Notifications;
 /// </summary>
 public sealed class NotificationContent(ApprovalLinks approvalLinks)
 {
-    public EmailMessage ForCustomer(string trigger, EventMessage message, Ticket ticket, NotificationSettings settings, EmailAddress to, IReadOnlyList<EmailAddress> cc, string messageId)
+    /// <summary>
+    /// What the customer reads. A public reply is the agent's words themselves (HTML and text,
+    /// between the settings' header and footer), written by a person: not marked automatic.
+    /// </summary>
+    public EmailMessage ForCustomer(string trigger, EventMessage message, Ticket ticket, NotificationSettings settings, EmailAddress to, IReadOnlyList<EmailAddress> cc, string messageId, TicketMessage? reply = null)
     {
+        if (trigger == NotificationTriggers.PublicReply && reply is not null)
+        {
+            return Reply(message, ticket, settings, to, cc, messageId, reply);
+        }
+
         var (headline, lines) = trigger switch
         {
             NotificationTriggers.TicketCreated => ("We received your request", new[] { $"Your request \"{ticket.Subject}\" is registered as ticket {ticket.Number}. We will get back to you soon." }),
@@ -54,6 +63,50 @@ public sealed class NotificationContent(ApprovalLinks approvalLinks)
             _ => ("Ticket updated", [$"\"{ticket.Subject}\" was updated."]),
         };
         return Compose(trigger, message, ticket, settings, to, [], messageId, headline, lines);
+    }
+
+    private static EmailMessage Reply(EventMessage message, Ticket ticket, NotificationSettings settings, EmailAddress to, IReadOnlyList<EmailAddress> cc, string messageId, TicketMessage reply)
+    {
+        var (text, html) = Framed(settings, reply.Text, reply.Html);
+        return new EmailMessage(
+            messageId,
+            new EmailAddress(settings.SenderAddress, settings.SenderName),
+            [to],
+            cc,
+            $"Re: [{ticket.Number}] {ticket.Subject}",
+            text,
+            html,
+            ticket.Id,
+            Headers: new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["X-Helpdesk-Ticket"] = ticket.Number,
+                ["X-Helpdesk-Event"] = message.EventId,
+                ["X-Helpdesk-Trigger"] = NotificationTriggers.PublicReply,
+            },
+            ConversationMessageId: reply.Id);
+    }
+
+    /// <summary>The body between the settings' header and footer, as text and as an HTML document.</summary>
+    private static (string Text, string Html) Framed(NotificationSettings settings, string text, string html)
+    {
+        var plain = new StringBuilder();
+        var rich = new StringBuilder("<html><body>");
+        if (!string.IsNullOrWhiteSpace(settings.Header))
+        {
+            plain.AppendLine(settings.Header).AppendLine();
+            rich.Append("<div class=\"header\">").Append(settings.Header).Append("</div>");
+        }
+
+        plain.AppendLine(text);
+        rich.Append(html);
+        if (!string.IsNullOrWhiteSpace(settings.Footer))
+        {
+            plain.AppendLine().AppendLine(settings.Footer);
+            rich.Append("<div class=\"footer\">").Append(settings.Footer).Append("</div>");
+        }
+
+        rich.Append("</body></html>");
+        return (plain.ToString(), rich.ToString());
     }
 
     private static EmailMessage Compose(string trigger, EventMessage message, Ticket ticket, NotificationSettings settings, EmailAddress to, IReadOnlyList<EmailAddress> cc, string messageId, string headline, IReadOnlyList<string> lines)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Mail;
@@ -34,7 +35,7 @@ public sealed record PlannedNotification(string Id, string EventId, string? Tick
 /// rule's recipients through the ticket and the directory, leaves out the person who acted,
 /// inactive agents and muted triggers, and sends agents who chose a digest to it.
 /// </summary>
-public sealed class NotificationPlanner(ITicketStore tickets, IDirectoryStore directory, NotificationContent content)
+public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore conversation, IDirectoryStore directory, NotificationContent content)
 {
     private List<Agent>? _agents;
 
@@ -113,11 +114,14 @@ public sealed class NotificationPlanner(ITicketStore tickets, IDirectoryStore di
             }
         }
 
+        var reply = trigger == NotificationTriggers.PublicReply && customers.Count > 0 && message.Value("messageId") is { } replyId
+            ? await conversation.FindAsync(ticket.Id, replyId, cancellationToken)
+            : null;
         var planned = new List<PlannedNotification>();
         foreach (var customer in customers.DistinctBy(a => EmailAddresses.Normalize(a.Address)))
         {
             var copies = wanted.Contains(NotificationRecipients.Cc) ? cc.Where(c => !SameAddress(c, customer)).ToArray() : [];
-            planned.Add(Plan(message, trigger, customer, null, NotificationState.Pending, content.ForCustomer(trigger, message, ticket, settings, customer, copies, MessageIdFor(message, customer.Address))));
+            planned.Add(Plan(message, trigger, customer, null, NotificationState.Pending, content.ForCustomer(trigger, message, ticket, settings, customer, copies, MessageIdFor(message, customer.Address), reply)));
         }
 
         foreach (var address in addresses.DistinctBy(a => EmailAddresses.Normalize(a.Address)).Where(a => !customers.Any(c => SameAddress(c, a))))

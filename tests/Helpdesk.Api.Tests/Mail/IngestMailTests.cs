@@ -1,6 +1,7 @@
 using Helpdesk.Api.Mail;
 using Helpdesk.Api.Tests.Infrastructure;
 using Helpdesk.Api.Tests.Infrastructure.FakeGraph;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Helpdesk.Api.Tests.Mail;
 
@@ -117,7 +118,7 @@ public sealed class IngestMailTests
         var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
 
         var reply = await mail.ReceiveAsync(new FakeMessage(
-            "someone.else@fabrikam.test", "Fwd: your ticket", $"<p>Answering for Alice.</p><p>{MailThreading.Token(ticketId)}</p>",
+            "someone.else@fabrikam.test", "Fwd: your ticket", $"<p>Answering for Alice.</p><p>{await mail.App.Services.GetRequiredService<ReplyTokens>().TokenAsync(ticketId, CancellationToken.None)}</p>",
             UniqueBody: "<p>Answering for Alice.</p>"));
 
         (await mail.TicketsAsync()).Count.ShouldBe(1);

@@ -52,6 +52,13 @@ public sealed class MailApp : IAsyncDisposable
 
     public Task IngestAsync() => RunJobAsync(IngestMail.FunctionName);
 
+    /// <summary>Delivers the stored events to their consumers (notifications send their mail here).</summary>
+    public async Task PumpAsync()
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Helpdesk.Api.Events.EventPump>().RunOnceAsync(CancellationToken.None);
+    }
+
     /// <summary>A mail arrives, Graph notifies the app (subscribing first if needed), and the app ingests it.</summary>
     public async Task<string> ReceiveAsync(FakeMessage message)
     {

@@ -34,7 +34,7 @@ public sealed class PickupFolderEmailSenderTests : IDisposable
     {
         var message = Message("ntf-3@helpdesk", "Réponse à votre demande") with { InReplyTo = "m-0@contoso.com", References = ["m-0@contoso.com"], Cc = [new EmailAddress("bob@contoso.com", "Bob")] };
 
-        var eml = PickupFolderEmailSender.Render(message, new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        var eml = MimeWriter.Render(message, new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
 
         eml.ShouldContain("Message-ID: <ntf-3@helpdesk>\r\n");
         eml.ShouldContain("Subject: =?utf-8?B?" + Convert.ToBase64String(Encoding.UTF8.GetBytes("Réponse à votre demande")) + "?=\r\n");

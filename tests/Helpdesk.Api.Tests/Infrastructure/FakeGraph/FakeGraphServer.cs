@@ -85,6 +85,15 @@ public sealed class FakeGraphServer : IAsyncDisposable
         return id;
     }
 
+    /// <summary>The mail is deleted from the mailbox (a user emptied the folder): Graph answers 404 for it from now on.</summary>
+    public void Delete(string mailbox, string id)
+    {
+        if (_mailboxes.TryGetValue(mailbox, out var box))
+        {
+            box.Messages.TryRemove(id, out _);
+        }
+    }
+
     public FakeMessage? Message(string mailbox, string id) =>
         _mailboxes.TryGetValue(mailbox, out var box) && box.Messages.TryGetValue(id, out var message) ? message : null;
 
@@ -230,6 +239,22 @@ public sealed class FakeGraphServer : IAsyncDisposable
         });
         v.MapPost("/users/{user}/sendMail", async (string user, HttpRequest request) =>
         {
+            if (request.ContentType?.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                // Like Graph: a MIME message, base64-encoded, as a text/plain body.
+                using var reader = new StreamReader(request.Body);
+                try
+                {
+                    var mime = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(await reader.ReadToEndAsync()));
+                    _sent.Enqueue(new SentMail(user, "sendMail", null, new JsonObject(), FakeMime.Parse(mime)));
+                    return Results.Accepted();
+                }
+                catch (FormatException)
+                {
+                    return BadRequest("Invalid base64 string for MIME content.");
+                }
+            }
+
             var body = (await JsonNode.ParseAsync(request.Body, CaseInsensitive))!.AsObject();
             _sent.Enqueue(new SentMail(user, "sendMail", null, body));
             return Results.Accepted();
@@ -392,21 +417,122 @@ public sealed class FakeGraphServer : IAsyncDisposable
     }
 }
 
-/// <summary>A mail sent through the fake: sendMail or a reply to message <see cref="ReplyTo"/>; the request body as Graph received it.</summary>
-public sealed record SentMail(string Mailbox, string Kind, string? ReplyTo, JsonObject Body)
+/// <summary>
+/// A mail sent through the fake: sendMail or a reply to message <see cref="ReplyTo"/>; the JSON
+/// request body as Graph received it, or the MIME message of a sendMail in MIME format.
+/// </summary>
+public sealed record SentMail(string Mailbox, string Kind, string? ReplyTo, JsonObject Body, FakeMime? Mime = null)
 {
     public JsonObject Message => Body["message"]?.AsObject() ?? new JsonObject();
 
-    public string? Subject => Message["subject"]?.GetValue<string>();
+    public string? Subject => Mime is not null ? Mime.Header("Subject") : Message["subject"]?.GetValue<string>();
 
-    public IReadOnlyList<string> To =>
-        Message["toRecipients"]?.AsArray().Select(r => r!["emailAddress"]!["address"]!.GetValue<string>()).ToList() ?? [];
+    public IReadOnlyList<string> To => Mime is not null
+        ? FakeMime.Addresses(Mime.Header("To"))
+        : Message["toRecipients"]?.AsArray().Select(r => r!["emailAddress"]!["address"]!.GetValue<string>()).ToList() ?? [];
 
-    public string? Header(string name) =>
-        Message["internetMessageHeaders"]?.AsArray()
+    public string? Header(string name) => Mime is not null
+        ? Mime.Header(name)
+        : Message["internetMessageHeaders"]?.AsArray()
             .FirstOrDefault(h => string.Equals(h!["name"]!.GetValue<string>(), name, StringComparison.OrdinalIgnoreCase))?["value"]?.GetValue<string>();
 
-    public string Content => Message["body"]?["content"]?.GetValue<string>() ?? Body["comment"]?.GetValue<string>() ?? string.Empty;
+    /// <summary>The HTML body (a MIME message's text/html part).</summary>
+    public string Content => Mime is not null
+        ? Mime.Parts.FirstOrDefault(p => p.ContentType.StartsWith("text/html", StringComparison.OrdinalIgnoreCase))?.Text ?? string.Empty
+        : Message["body"]?["content"]?.GetValue<string>() ?? Body["comment"]?.GetValue<string>() ?? string.Empty;
+
+    /// <summary>The plain-text body of a MIME message.</summary>
+    public string Text => Mime?.Parts.FirstOrDefault(p => p.ContentType.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))?.Text ?? string.Empty;
+
+    /// <summary>The file names of the attachments, whichever way the mail was sent.</summary>
+    public IReadOnlyList<string> AttachmentNames => Mime is not null
+        ? [.. Mime.Parts.Where(p => p.FileName is not null).Select(p => p.FileName!)]
+        : [.. (Message["attachments"]?.AsArray() ?? []).Select(a => a!["name"]!.GetValue<string>())];
+}
+
+/// <summary>
+/// Just enough of a MIME reader for tests: top-level headers (unfolded), and every leaf part of
+/// the multipart tree with its Content-Type, file name, Content-ID and decoded base64 content.
+/// </summary>
+public sealed record FakeMime(string Raw, IReadOnlyList<(string Name, string Value)> Headers, IReadOnlyList<FakeMimePart> Parts)
+{
+    public string? Header(string name) => Headers.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase)).Value;
+
+    public static FakeMime Parse(string raw)
+    {
+        var (headers, body) = Split(raw);
+        var parts = new List<FakeMimePart>();
+        Collect(headers, body, parts);
+        return new FakeMime(raw, headers, parts);
+    }
+
+    public static IReadOnlyList<string> Addresses(string? header) =>
+        [.. (header ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(a => a.Contains('<', StringComparison.Ordinal) ? a[(a.IndexOf('<', StringComparison.Ordinal) + 1)..a.IndexOf('>', StringComparison.Ordinal)] : a)];
+
+    private static (List<(string, string)> Headers, string Body) Split(string entity)
+    {
+        var end = entity.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        var head = end < 0 ? entity : entity[..end];
+        var headers = new List<(string, string)>();
+        foreach (var line in head.Split("\r\n"))
+        {
+            if (line.Length > 0 && char.IsWhiteSpace(line[0]) && headers.Count > 0)
+            {
+                headers[^1] = (headers[^1].Item1, headers[^1].Item2 + " " + line.Trim());
+            }
+            else if (line.IndexOf(':', StringComparison.Ordinal) is var colon and > 0)
+            {
+                headers.Add((line[..colon], line[(colon + 1)..].Trim()));
+            }
+        }
+
+        return (headers, end < 0 ? string.Empty : entity[(end + 4)..]);
+    }
+
+    private static void Collect(List<(string Name, string Value)> headers, string body, List<FakeMimePart> parts)
+    {
+        string? Get(string name) => headers.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase)).Value;
+        var type = Get("Content-Type") ?? "text/plain";
+        if (type.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
+        {
+            var boundary = Parameter(type, "boundary")!;
+            foreach (var section in body.Split("--" + boundary).Skip(1))
+            {
+                if (section.StartsWith("--", StringComparison.Ordinal))
+                {
+                    break;
+                }
+
+                var (childHeaders, childBody) = Split(section.TrimStart('\r', '\n'));
+                Collect(childHeaders, childBody, parts);
+            }
+
+            return;
+        }
+
+        var bytes = string.Equals(Get("Content-Transfer-Encoding"), "base64", StringComparison.OrdinalIgnoreCase)
+            ? Convert.FromBase64String(body.Replace("\r\n", string.Empty, StringComparison.Ordinal).Trim())
+            : System.Text.Encoding.UTF8.GetBytes(body);
+        parts.Add(new FakeMimePart(type, Parameter(Get("Content-Disposition") ?? string.Empty, "filename"), Get("Content-ID"), bytes));
+    }
+
+    private static string? Parameter(string header, string name)
+    {
+        var at = header.IndexOf(name + "=", StringComparison.OrdinalIgnoreCase);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var value = header[(at + name.Length + 1)..];
+        return value.StartsWith('"') ? value[1..value.IndexOf('"', 1)] : value.Split(';')[0].Trim();
+    }
+}
+
+public sealed record FakeMimePart(string ContentType, string? FileName, string? ContentId, byte[] Content)
+{
+    public string Text => System.Text.Encoding.UTF8.GetString(Content);
 }
 
 public sealed record FakeSubscription(

@@ -1,0 +1,41 @@
+namespace Helpdesk.Api.Mail;
+
+/// <summary>
+/// Sends email from the support mailbox through Microsoft Graph. A public reply on a ticket that
+/// began with a customer's mail answers that mail through <c>/messages/{id}/reply</c>, so Outlook
+/// keeps one conversation; every other mail goes through <c>sendMail</c> as MIME, carrying our
+/// Message-ID (recorded, so the answer threads by In-Reply-To), the threading headers, the
+/// ticket number in the subject, <c>X-Helpdesk-Ticket</c>, <c>X-Loop</c>, the signed reply token
+/// and, for automatic mail, <c>Auto-Submitted: auto-generated</c>.
+/// </summary>
+public sealed partial class GraphEmailSender(OutboundMail outbound, GraphMailbox graph, TimeProvider clock, ILogger<GraphEmailSender> logger) : IEmailSender
+{
+    public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
+    {
+        var prepared = await outbound.PrepareAsync(message, cancellationToken);
+        var mailbox = prepared.Mailbox ?? throw new InvalidOperationException("No support mailbox is configured to send from.");
+        if (prepared.ReplyToGraphId is { } original)
+        {
+            if (await graph.ReplyAsync(mailbox, original, prepared.Email, cancellationToken))
+            {
+                LogReplied(logger, message.MessageId, original);
+                return;
+            }
+
+            LogOriginalGone(logger, original);
+        }
+
+        await graph.SendMimeAsync(mailbox, MimeWriter.Render(prepared.Email, clock.GetUtcNow()), cancellationToken);
+        await outbound.RecordSentAsync(prepared, clock.GetUtcNow(), cancellationToken);
+        LogSent(logger, message.MessageId, mailbox.Id);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mail {MessageId} sent as a reply to Graph message {GraphId}")]
+    private static partial void LogReplied(ILogger logger, string messageId, string graphId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mail {MessageId} sent from {Mailbox}")]
+    private static partial void LogSent(ILogger logger, string messageId, string mailbox);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The mail {GraphId} a reply answers is gone; sending a new mail instead")]
+    private static partial void LogOriginalGone(ILogger logger, string graphId);
+}

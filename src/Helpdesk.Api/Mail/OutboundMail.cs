@@ -1,0 +1,101 @@
+using System.Net;
+using Helpdesk.Api.Attachments;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Mail;
+
+/// <summary>
+/// An email made ready for the wire: the support mailbox it leaves from (null without Graph) and,
+/// for a public reply to a ticket that began with a customer's mail, the Graph id of the latest
+/// mail of that thread the reply answers through <c>/messages/{id}/reply</c>.
+/// </summary>
+public sealed record PreparedMail(EmailMessage Email, SupportMailbox? Mailbox, string? ReplyToGraphId);
+
+/// <summary>
+/// What the email channel adds to every outgoing mail of a ticket, whatever sends it: the signed
+/// reply token (text and HTML), <c>X-Helpdesk-Ticket</c> and <c>X-Loop</c> headers, In-Reply-To the
+/// last mail of the thread and References to the thread, and — for a public reply — the files of
+/// the conversation message, inline images keeping their Content-ID.
+/// </summary>
+public sealed class OutboundMail(SqliteMailStore store, ReplyTokens tokens, IAttachmentIndex attachments, IAttachmentStore files, IOptions<MailOptions> options)
+{
+    /// <summary>References keep the first mail of the thread and the latest ones: enough for every client to thread.</summary>
+    private const int MaxReferences = 20;
+
+    public const string LoopHeader = "X-Loop";
+    public const string TicketHeader = "X-Helpdesk-Ticket";
+
+    public async Task<PreparedMail> PrepareAsync(EmailMessage email, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(email);
+        var settings = options.Value;
+        var thread = email.TicketId is null ? [] : await store.ThreadOfAsync(email.TicketId, cancellationToken);
+        var mailbox = (thread.Count > 0 ? settings.Find(thread[^1].Mailbox) : null) ?? settings.Mailboxes.FirstOrDefault();
+        var from = mailbox is null ? email.From : new EmailAddress(mailbox.Address, email.From.Name);
+
+        var headers = new Dictionary<string, string>(email.Headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase)
+        {
+            [LoopHeader] = from.Address,
+        };
+        var prepared = email with { From = from, Headers = headers };
+        if (email.TicketId is not { } ticketId)
+        {
+            return new PreparedMail(prepared, mailbox, null);
+        }
+
+        var token = await tokens.TokenAsync(ticketId, cancellationToken);
+        var ids = thread.Select(m => m.MessageId).Where(id => !SameId(id, email.MessageId)).ToList();
+        prepared = prepared with
+        {
+            TextBody = email.TextBody.TrimEnd() + "\r\n\r\n" + token + "\r\n",
+            HtmlBody = WithToken(email.HtmlBody, token),
+            InReplyTo = email.InReplyTo ?? (ids.Count > 0 ? ids[^1] : null),
+            References = email.References ?? (ids.Count <= MaxReferences ? ids : [ids[0], .. ids[^(MaxReferences - 1)..]]),
+            Attachments = email.ConversationMessageId is { } messageId ? await FilesOfAsync(ticketId, messageId, cancellationToken) : email.Attachments,
+        };
+        if (!headers.ContainsKey(TicketHeader))
+        {
+            headers[TicketHeader] = ticketId;
+        }
+
+        var replyTo = email.ConversationMessageId is null || mailbox is null
+            ? null
+            : thread.LastOrDefault(m => m.Direction == "in" && m.GraphId is not null && string.Equals(m.Mailbox, mailbox.Id, StringComparison.OrdinalIgnoreCase))?.GraphId;
+        return new PreparedMail(prepared, mailbox, replyTo);
+    }
+
+    /// <summary>Remembers the Message-ID of a mail sent for a ticket, so the customer's answer to it threads by In-Reply-To.</summary>
+    public Task RecordSentAsync(PreparedMail mail, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mail);
+        return mail.Email.TicketId is { } ticketId
+            ? store.RecordSentAsync(new MessageIdRecord(Angle(mail.Email.MessageId), mail.Mailbox?.Id ?? mail.Email.From.Address, ticketId, "out", null, null), now, cancellationToken)
+            : Task.CompletedTask;
+    }
+
+    private async Task<IReadOnlyList<EmailAttachment>> FilesOfAsync(string ticketId, string messageId, CancellationToken cancellationToken)
+    {
+        var result = new List<EmailAttachment>();
+        foreach (var file in (await attachments.ListAsync(ticketId, cancellationToken)).Where(a => a.MessageId == messageId))
+        {
+            await using var content = await files.OpenAsync(file.Hash, cancellationToken)
+                ?? throw new InvalidOperationException($"The content of attachment {file.Id} is missing.");
+            using var buffer = new MemoryStream();
+            await content.CopyToAsync(buffer, cancellationToken);
+            result.Add(new EmailAttachment(file.FileName, file.ContentType, buffer.ToArray()));
+        }
+
+        return result;
+    }
+
+    private static string WithToken(string html, string token)
+    {
+        var line = $"<p style=\"color:#999999;font-size:smaller\">{WebUtility.HtmlEncode(token)}</p>";
+        var end = html.LastIndexOf("</body>", StringComparison.OrdinalIgnoreCase);
+        return end < 0 ? html + line : html.Insert(end, line);
+    }
+
+    private static string Angle(string id) => id.StartsWith('<') ? id : $"<{id}>";
+
+    private static bool SameId(string a, string b) => string.Equals(Angle(a), Angle(b), StringComparison.Ordinal);
+}

@@ -1,0 +1,138 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Mail;
+using Helpdesk.Api.Tests.Infrastructure;
+using Helpdesk.Api.Tests.Infrastructure.FakeGraph;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Helpdesk.Api.Tests.Mail;
+
+/// <summary>Outbound mail through Graph: replies keep Outlook's thread, other mail is MIME that threads back.</summary>
+public sealed class OutboundMailTests
+{
+    private const string Alice = "alice@contoso.com";
+
+    [Fact]
+    public async Task A_public_reply_to_a_ticket_opened_by_mail_answers_the_customers_mail_once_with_its_body_and_files()
+    {
+        await using var mail = await MailApp.StartAsync();
+        var original = await mail.ReceiveAsync(new FakeMessage(Alice, "Printer jams", "<p>It jams.</p>"));
+        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        var agent = mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test");
+        var posted = await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "<p>Please <b>restart</b> it.</p>" });
+        posted.EnsureSuccessStatusCode();
+        var messageId = (await posted.Json())["id"]!.GetValue<string>();
+        (await agent.PostAsync($"/api/tickets/{ticketId}/messages/{messageId}/attachments", Form("step one"u8.ToArray(), "howto.txt"))).EnsureSuccessStatusCode();
+
+        await mail.PumpAsync();
+        await mail.PumpAsync();
+
+        var replies = mail.Graph.Sent.Where(s => s.Header("X-Helpdesk-Trigger") == "message.publicReply").ToList();
+        var reply = replies.ShouldHaveSingleItem();
+        reply.Kind.ShouldBe("reply");
+        reply.ReplyTo.ShouldBe(original);
+        reply.To.ShouldBe([Alice]);
+        reply.Content.ShouldContain("Please <b>restart</b> it.");
+        reply.Content.ShouldContain("[ref:" + ticketId + ".");
+        reply.AttachmentNames.ShouldBe(["howto.txt"]);
+    }
+
+    [Fact]
+    public async Task A_notification_goes_out_as_mime_and_the_customers_answer_threads_by_in_reply_to()
+    {
+        await using var mail = await MailApp.StartAsync();
+        var ticket = await mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test").OpenTicketAsync(new { subject = "VPN down", requester = new { email = Alice } });
+        var number = ticket["number"]!.GetValue<string>();
+
+        await mail.PumpAsync();
+
+        var sent = mail.Graph.Sent.Single(s => s.To.Contains(Alice));
+        sent.Kind.ShouldBe("sendMail");
+        sent.Mime.ShouldNotBeNull();
+        sent.Subject!.ShouldContain($"[{number}]");
+        sent.Header("Auto-Submitted").ShouldBe("auto-generated");
+        sent.Header("X-Loop").ShouldBe(MailApp.Mailbox);
+        sent.Header("X-Helpdesk-Ticket").ShouldBe(number);
+        sent.Header("From")!.ShouldContain(MailApp.Mailbox);
+        sent.Text.ShouldContain("[ref:" + ticket["id"]!.GetValue<string>() + ".");
+        var messageId = sent.Header("Message-ID")!;
+
+        var answer = await mail.ReceiveAsync(new FakeMessage(
+            Alice, "RE: VPN down", "<p>Thanks.</p>", Headers: new Dictionary<string, string> { ["In-Reply-To"] = messageId, ["References"] = messageId }));
+
+        (await mail.TicketsAsync()).Count.ShouldBe(1);
+        (await mail.InboundOfAsync(answer)).ThreadedBy.ShouldBe(ThreadSignals.InReplyTo);
+    }
+
+    [Fact]
+    public async Task A_mail_answers_the_last_mail_of_the_thread_and_refers_to_the_whole_thread()
+    {
+        await using var mail = await MailApp.StartAsync();
+        await mail.ReceiveAsync(new FakeMessage(Alice, "Printer jams", "<p>It jams.</p>", InternetMessageId: "<first@contoso.com>"));
+        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        await mail.PumpAsync();
+        var agent = mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test");
+
+        (await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/resolve", new { summary = "Replaced the roller." })).EnsureSuccessStatusCode();
+        await mail.PumpAsync();
+
+        var acknowledged = mail.Graph.Sent.Single(s => s.Header("X-Helpdesk-Trigger") == "ticket.created" && s.To.Contains(Alice)).Header("Message-ID");
+        var resolved = mail.Graph.Sent.Single(s => s.Header("X-Helpdesk-Trigger") == "ticket.resolved");
+        resolved.Header("In-Reply-To").ShouldBe(acknowledged);
+        resolved.Header("References").ShouldBe($"<first@contoso.com> {acknowledged}");
+    }
+
+    [Fact]
+    public async Task A_reply_whose_original_mail_was_deleted_goes_out_as_a_new_mail_that_still_threads()
+    {
+        await using var mail = await MailApp.StartAsync();
+        var original = await mail.ReceiveAsync(new FakeMessage(Alice, "Printer jams", "<p>It jams.</p>", InternetMessageId: "<first@contoso.com>"));
+        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        mail.Graph.Delete(MailApp.Mailbox, original);
+
+        (await mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test").PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "<p>On it.</p>" })).EnsureSuccessStatusCode();
+        await mail.PumpAsync();
+
+        var reply = mail.Graph.Sent.Single(s => s.Header("X-Helpdesk-Trigger") == "message.publicReply");
+        reply.Kind.ShouldBe("sendMail");
+        reply.Header("References")!.ShouldStartWith("<first@contoso.com>");
+        reply.Header("Auto-Submitted").ShouldBeNull();
+        reply.Content.ShouldContain("On it.");
+    }
+
+    [Theory]
+    [InlineData("[ref:{0}]")]
+    [InlineData("[ref:{0}.0123456789abcdef]")]
+    public async Task An_unsigned_or_forged_reply_token_threads_nothing(string token)
+    {
+        await using var mail = await MailApp.StartAsync();
+        await mail.ReceiveAsync(new FakeMessage(Alice, "Printer jams", "<p>It jams.</p>"));
+        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+
+        var stranger = await mail.ReceiveAsync(new FakeMessage("mallory@evil.test", "Hello", $"<p>{string.Format(System.Globalization.CultureInfo.InvariantCulture, token, ticketId)}</p>"));
+
+        (await mail.TicketsAsync()).Count.ShouldBe(2);
+        (await mail.InboundOfAsync(stranger)).ThreadedBy.ShouldBe(ThreadSignals.NewTicket);
+    }
+
+    [Fact]
+    public async Task A_signed_token_is_accepted_once_read_back_and_names_its_ticket()
+    {
+        await using var mail = await MailApp.StartAsync();
+        var tokens = mail.App.Services.GetRequiredService<ReplyTokens>();
+        var ticketId = "t_" + new string('a', 32);
+
+        var token = await tokens.TokenAsync(ticketId, CancellationToken.None);
+
+        (await tokens.TicketOfAsync($"quoted> {token} <", CancellationToken.None)).ShouldBe(ticketId);
+        (await tokens.TicketOfAsync(token.Replace("t_a", "t_b", StringComparison.Ordinal), CancellationToken.None)).ShouldBeNull();
+    }
+
+    private static MultipartFormDataContent Form(byte[] bytes, string fileName)
+    {
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+        return new MultipartFormDataContent { { file, "file", fileName } };
+    }
+}
