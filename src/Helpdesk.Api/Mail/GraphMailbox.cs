@@ -3,7 +3,9 @@ using Azure.Identity;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Abstractions;
 using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Mail;
@@ -176,7 +178,11 @@ public sealed class GraphMailbox(GraphServiceClient graph)
         {
             await graph.Users[mailbox.Id].Messages[messageId].Reply.PostAsync(
                 new Microsoft.Graph.Users.Item.Messages.Item.Reply.ReplyPostRequestBody { Message = reply },
-                r => r.Headers.Add("Prefer", ImmutableIds),
+                r =>
+                {
+                    r.Headers.Add("Prefer", ImmutableIds);
+                    r.Options.Add(NoRetry());
+                },
                 cancellationToken);
             return true;
         }
@@ -195,6 +201,7 @@ public sealed class GraphMailbox(GraphServiceClient graph)
     {
         var request = graph.Users[mailbox.Id].SendMail.ToPostRequestInformation(new Microsoft.Graph.Users.Item.SendMail.SendMailPostRequestBody());
         request.Headers.Remove("Content-Type");
+        request.AddRequestOptions([NoRetry()]);
         request.SetStreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(mime)))), "text/plain");
         await graph.RequestAdapter.SendNoContentAsync(
             request,
@@ -204,6 +211,22 @@ public sealed class GraphMailbox(GraphServiceClient graph)
             },
             cancellationToken);
     }
+
+    /// <summary>
+    /// Sends are not retried inside the request: a throttled send goes back to the outbound queue
+    /// with Graph's Retry-After, instead of holding one of the mailbox's four concurrent slots.
+    /// </summary>
+    private static RetryHandlerOption NoRetry() => new() { MaxRetry = 0, ShouldRetry = (_, _, _) => false };
+
+    /// <summary>How long Graph asked to wait when it answered 429 (or 503) to a request; null when it did not throttle.</summary>
+    public static TimeSpan? ThrottledFor(Exception error) =>
+        error is ApiException { ResponseStatusCode: StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable } api
+            ? TimeSpan.FromSeconds(
+                api.ResponseHeaders.FirstOrDefault(h => string.Equals(h.Key, "Retry-After", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault() is { } value
+                && int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+                    ? seconds
+                    : 60)
+            : null;
 
     private static Recipient Recipient(EmailAddress address) =>
         new() { EmailAddress = new Microsoft.Graph.Models.EmailAddress { Address = address.Address, Name = address.Name } };

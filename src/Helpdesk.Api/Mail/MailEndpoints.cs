@@ -16,12 +16,13 @@ public static class MailEndpoints
             .Validate(o => o.SubscriptionMinutes is > 0 and <= RenewMailSubscriptions.MaxSubscriptionMinutes, "Mail:SubscriptionMinutes is from 1 to 10080 (Graph's limit for Outlook messages).")
             .Validate(o => string.IsNullOrWhiteSpace(o.NotificationUrl) || Uri.TryCreate(o.NotificationUrl, UriKind.Absolute, out _), "Mail:NotificationUrl is an absolute URL.")
             .Validate(o => o.MaxAttempts >= 1 && o.IngestBatchSize >= 1 && o.MaxMailsPerSender >= 1, "Mail:MaxAttempts, IngestBatchSize and MaxMailsPerSender are at least 1.")
+            .Validate(o => o.Outbound.CoalesceSeconds >= 0 && o.Outbound.MessagesPerMinute >= 1 && o.Outbound.ConcurrentSends is >= 1 and <= 4 && o.Outbound.MaxAttempts >= 1, "Mail:Outbound: CoalesceSeconds ≥ 0, MessagesPerMinute ≥ 1, ConcurrentSends 1 to 4 (Graph's limit), MaxAttempts ≥ 1.")
             .ValidateOnStart();
         var settings = options.Get<MailOptions>() ?? new MailOptions();
         if (settings.Mailboxes.Count > 0)
         {
-            // With a support mailbox, email leaves through Graph (Notifications keeps the pickup folder otherwise).
-            services.AddSingleton<IEmailSender, GraphEmailSender>();
+            // With a support mailbox, email is queued and leaves through Graph (Notifications keeps the pickup folder otherwise).
+            services.AddSingleton<IEmailSender>(sp => sp.GetRequiredService<OutboundMailQueue>());
         }
 
         return services
@@ -29,11 +30,15 @@ public static class MailEndpoints
             .AddSqliteMigration(SqliteMailStore.SecretSchema.Name, SqliteMailStore.SecretSchema.Sql)
             .AddSingleton<SqliteMailStore>()
             .AddSingleton<ReplyTokens>()
+            .AddSqliteMigration(OutboundMailQueue.Schema.Name, OutboundMailQueue.Schema.Sql)
             .AddSingleton<OutboundMail>()
+            .AddSingleton<OutboundMailQueue>()
+            .AddSingleton<GraphEmailSender>()
             .AddGraphMailbox()
             .AddScoped<MailThreading>()
             .AddScheduledJob<RenewMailSubscriptions>(RenewMailSubscriptions.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.CatchUpIntervalSeconds)))
-            .AddScheduledJob<IngestMail>(IngestMail.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.IngestIntervalSeconds)));
+            .AddScheduledJob<IngestMail>(IngestMail.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.IngestIntervalSeconds)))
+            .AddScheduledJob<SendMail>(SendMail.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.Outbound.IntervalSeconds)));
     }
 
     public static RouteGroupBuilder MapMailEndpoints(this RouteGroupBuilder api)

@@ -45,6 +45,9 @@ public sealed class MailOptions
 
     public int SenderWindowMinutes { get; set; } = 10;
 
+    /// <summary>How outbound mail is queued and paced (section <c>Mail:Outbound</c>).</summary>
+    public OutboundOptions Outbound { get; set; } = new();
+
     public string? ResolvedLifecycleUrl =>
         !string.IsNullOrWhiteSpace(LifecycleUrl)
             ? LifecycleUrl
@@ -94,4 +97,24 @@ public sealed class GraphConnection
     public string? ClientId { get; set; }
 
     public string? ClientSecret { get; set; }
+}
+
+/// <summary>
+/// Outbound pacing. Graph accepts per mailbox 30 sent messages a minute and 4 concurrent requests;
+/// the queue stays within both and honours Retry-After when Graph still throttles.
+/// </summary>
+public sealed class OutboundOptions
+{
+    /// <summary>A mail about a ticket waits this long, so a burst of updates to the same recipients goes out as one message.</summary>
+    public int CoalesceSeconds { get; set; } = 30;
+
+    public int MessagesPerMinute { get; set; } = 30;
+
+    public int ConcurrentSends { get; set; } = 4;
+
+    /// <summary>How often the standalone runner drains the queue.</summary>
+    public int IntervalSeconds { get; set; } = 5;
+
+    /// <summary>Failed attempts (throttling aside) after which a mail is dead-lettered.</summary>
+    public int MaxAttempts { get; set; } = 8;
 }

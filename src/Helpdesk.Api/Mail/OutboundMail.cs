@@ -25,12 +25,28 @@ public sealed class OutboundMail(SqliteMailStore store, ReplyTokens tokens, IAtt
     public const string LoopHeader = "X-Loop";
     public const string TicketHeader = "X-Helpdesk-Ticket";
 
+    /// <summary>The mailbox a mail leaves from: the one of its ticket's thread, else the first configured.</summary>
+    public async Task<string> MailboxForAsync(EmailMessage email, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(email);
+        var thread = email.TicketId is null ? [] : await store.ThreadOfAsync(email.TicketId, cancellationToken);
+        return MailboxOf(thread)?.Id ?? email.From.Address;
+    }
+
+    /// <summary>The mail with the files of the conversation message it carries (a public reply), read now.</summary>
+    public async Task<EmailMessage> WithFilesAsync(EmailMessage email, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(email);
+        return email is { Attachments: null, TicketId: { } ticketId, ConversationMessageId: { } messageId }
+            ? email with { Attachments = await FilesOfAsync(ticketId, messageId, cancellationToken) }
+            : email;
+    }
+
     public async Task<PreparedMail> PrepareAsync(EmailMessage email, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(email);
-        var settings = options.Value;
         var thread = email.TicketId is null ? [] : await store.ThreadOfAsync(email.TicketId, cancellationToken);
-        var mailbox = (thread.Count > 0 ? settings.Find(thread[^1].Mailbox) : null) ?? settings.Mailboxes.FirstOrDefault();
+        var mailbox = MailboxOf(thread);
         var from = mailbox is null ? email.From : new EmailAddress(mailbox.Address, email.From.Name);
 
         var headers = new Dictionary<string, string>(email.Headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase)
@@ -51,8 +67,8 @@ public sealed class OutboundMail(SqliteMailStore store, ReplyTokens tokens, IAtt
             HtmlBody = WithToken(email.HtmlBody, token),
             InReplyTo = email.InReplyTo ?? (ids.Count > 0 ? ids[^1] : null),
             References = email.References ?? (ids.Count <= MaxReferences ? ids : [ids[0], .. ids[^(MaxReferences - 1)..]]),
-            Attachments = email.ConversationMessageId is { } messageId ? await FilesOfAsync(ticketId, messageId, cancellationToken) : email.Attachments,
         };
+        prepared = await WithFilesAsync(prepared, cancellationToken);
         if (!headers.ContainsKey(TicketHeader))
         {
             headers[TicketHeader] = ticketId;
@@ -72,6 +88,9 @@ public sealed class OutboundMail(SqliteMailStore store, ReplyTokens tokens, IAtt
             ? store.RecordSentAsync(new MessageIdRecord(Angle(mail.Email.MessageId), mail.Mailbox?.Id ?? mail.Email.From.Address, ticketId, "out", null, null), now, cancellationToken)
             : Task.CompletedTask;
     }
+
+    private SupportMailbox? MailboxOf(IReadOnlyList<ThreadMail> thread) =>
+        (thread.Count > 0 ? options.Value.Find(thread[^1].Mailbox) : null) ?? options.Value.Mailboxes.FirstOrDefault();
 
     private async Task<IReadOnlyList<EmailAttachment>> FilesOfAsync(string ticketId, string messageId, CancellationToken cancellationToken)
     {

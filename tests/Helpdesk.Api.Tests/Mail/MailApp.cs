@@ -33,7 +33,8 @@ public sealed class MailApp : IAsyncDisposable
             .With("Mail:Graph:Authentication", "none")
             .With("Mail:Mailboxes:0:Id", Mailbox)
             .With("Mail:Mailboxes:0:Address", Mailbox)
-            .With("Mail:NotificationUrl", subscribe ? "https://helpdesk.test/api/graph/notifications" : null);
+            .With("Mail:NotificationUrl", subscribe ? "https://helpdesk.test/api/graph/notifications" : null)
+            .With("Mail:Outbound:CoalesceSeconds", "0");
         configure?.Invoke(app);
         graph.Callback = app.CreateClient();
         return new MailApp(app, graph);
@@ -52,7 +53,16 @@ public sealed class MailApp : IAsyncDisposable
 
     public Task IngestAsync() => RunJobAsync(IngestMail.FunctionName);
 
-    /// <summary>Delivers the stored events to their consumers (notifications send their mail here).</summary>
+    /// <summary>Delivers the stored events, then sends what they queued through the outbound queue.</summary>
+    public async Task DeliverAsync()
+    {
+        await PumpAsync();
+        await RunJobAsync(SendMail.FunctionName);
+    }
+
+    public Task SendQueuedAsync() => RunJobAsync(SendMail.FunctionName);
+
+    /// <summary>Delivers the stored events to their consumers (notifications queue their mail here).</summary>
     public async Task PumpAsync()
     {
         await using var scope = App.Services.CreateAsyncScope();

@@ -18,6 +18,7 @@ public sealed class OutboundMailTests
     {
         await using var mail = await MailApp.StartAsync();
         var original = await mail.ReceiveAsync(new FakeMessage(Alice, "Printer jams", "<p>It jams.</p>"));
+        await mail.DeliverAsync();
         var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
         var agent = mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test");
         var posted = await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "<p>Please <b>restart</b> it.</p>" });
@@ -25,8 +26,8 @@ public sealed class OutboundMailTests
         var messageId = (await posted.Json())["id"]!.GetValue<string>();
         (await agent.PostAsync($"/api/tickets/{ticketId}/messages/{messageId}/attachments", Form("step one"u8.ToArray(), "howto.txt"))).EnsureSuccessStatusCode();
 
-        await mail.PumpAsync();
-        await mail.PumpAsync();
+        await mail.DeliverAsync();
+        await mail.DeliverAsync();
 
         var replies = mail.Graph.Sent.Where(s => s.Header("X-Helpdesk-Trigger") == "message.publicReply").ToList();
         var reply = replies.ShouldHaveSingleItem();
@@ -45,7 +46,7 @@ public sealed class OutboundMailTests
         var ticket = await mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test").OpenTicketAsync(new { subject = "VPN down", requester = new { email = Alice } });
         var number = ticket["number"]!.GetValue<string>();
 
-        await mail.PumpAsync();
+        await mail.DeliverAsync();
 
         var sent = mail.Graph.Sent.Single(s => s.To.Contains(Alice));
         sent.Kind.ShouldBe("sendMail");
@@ -71,11 +72,11 @@ public sealed class OutboundMailTests
         await using var mail = await MailApp.StartAsync();
         await mail.ReceiveAsync(new FakeMessage(Alice, "Printer jams", "<p>It jams.</p>", InternetMessageId: "<first@contoso.com>"));
         var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
-        await mail.PumpAsync();
+        await mail.DeliverAsync();
         var agent = mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test");
 
         (await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/resolve", new { summary = "Replaced the roller." })).EnsureSuccessStatusCode();
-        await mail.PumpAsync();
+        await mail.DeliverAsync();
 
         var acknowledged = mail.Graph.Sent.Single(s => s.Header("X-Helpdesk-Trigger") == "ticket.created" && s.To.Contains(Alice)).Header("Message-ID");
         var resolved = mail.Graph.Sent.Single(s => s.Header("X-Helpdesk-Trigger") == "ticket.resolved");
@@ -88,11 +89,12 @@ public sealed class OutboundMailTests
     {
         await using var mail = await MailApp.StartAsync();
         var original = await mail.ReceiveAsync(new FakeMessage(Alice, "Printer jams", "<p>It jams.</p>", InternetMessageId: "<first@contoso.com>"));
+        await mail.DeliverAsync();
         var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
         mail.Graph.Delete(MailApp.Mailbox, original);
 
         (await mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test").PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "<p>On it.</p>" })).EnsureSuccessStatusCode();
-        await mail.PumpAsync();
+        await mail.DeliverAsync();
 
         var reply = mail.Graph.Sent.Single(s => s.Header("X-Helpdesk-Trigger") == "message.publicReply");
         reply.Kind.ShouldBe("sendMail");

@@ -1,0 +1,159 @@
+using System.Globalization;
+using Helpdesk.Api.Triggers;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Mail;
+
+/// <summary>
+/// The <c>SendMail</c> job: drains the outbound queue through Graph within the mailbox's limits —
+/// at most <see cref="OutboundOptions.MessagesPerMinute"/> messages in any minute (the rest wait
+/// for the window to free) and <see cref="OutboundOptions.ConcurrentSends"/> at once. A 429 puts
+/// the mail back for the Retry-After Graph asked for and holds the mailbox's other mail as long;
+/// other failures back off exponentially and dead-letter after
+/// <see cref="OutboundOptions.MaxAttempts"/>. Mails that coalesce leave as one message.
+/// </summary>
+public sealed partial class SendMail(OutboundMailQueue queue, OutboundMail outbound, GraphEmailSender sender, IOptions<MailOptions> options, TimeProvider clock, ILogger<SendMail> logger) : IScheduledJob
+{
+    public const string FunctionName = "SendMail";
+
+    private const int BatchSize = 100;
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+
+    public async Task<IReadOnlyList<string>> RunAsync(TimerInfo timer, CancellationToken cancellationToken)
+    {
+        var settings = options.Value.Outbound;
+        var now = clock.GetUtcNow();
+        var claimed = await queue.ClaimAsync(now, now + Lease, BatchSize, cancellationToken);
+        int sent = 0, held = 0, failed = 0;
+        foreach (var mailbox in claimed.GroupBy(m => m.Mailbox, StringComparer.OrdinalIgnoreCase))
+        {
+            var groups = mailbox.GroupBy(m => m.CoalesceKey ?? "#" + m.Seq.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal)
+                .Select(g => (IReadOnlyList<QueuedMail>)[.. g.OrderBy(m => m.Seq)])
+                .OrderBy(g => g[0].Seq)
+                .ToList();
+            var (recent, oldest) = await queue.SentSinceAsync(mailbox.Key, now - Window, cancellationToken);
+            var budget = Math.Max(0, settings.MessagesPerMinute - recent);
+            var windowFrees = (oldest ?? now) + Window;
+            foreach (var group in groups.Skip(budget))
+            {
+                await queue.ReleaseAsync(group, windowFrees, null, refund: true, now, cancellationToken);
+                held++;
+            }
+
+            var throttledUntil = (DateTimeOffset?)null;
+            var gate = new Lock();
+            await Parallel.ForEachAsync(
+                groups.Take(budget),
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.ConcurrentSends), CancellationToken = cancellationToken },
+                async (group, ct) =>
+                {
+                    DateTimeOffset? pause;
+                    lock (gate)
+                    {
+                        pause = throttledUntil;
+                    }
+
+                    if (pause is { } until)
+                    {
+                        await queue.ReleaseAsync(group, until, "Held back: Graph throttled the mailbox.", refund: true, clock.GetUtcNow(), CancellationToken.None);
+                        Interlocked.Increment(ref held);
+                        return;
+                    }
+
+                    try
+                    {
+                        var mail = await CoalesceAsync(group, ct);
+                        await sender.SendAsync(mail, ct);
+                        await queue.MarkSentAsync(group, mail.MessageId, clock.GetUtcNow(), CancellationToken.None);
+                        Interlocked.Increment(ref sent);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        var at = clock.GetUtcNow();
+                        if (GraphMailbox.ThrottledFor(e) is { } wait)
+                        {
+                            lock (gate)
+                            {
+                                throttledUntil = at + wait;
+                            }
+
+                            LogThrottled(logger, mailbox.Key, wait.TotalSeconds);
+                            await queue.ReleaseAsync(group, at + wait, string.Create(CultureInfo.InvariantCulture, $"Throttled by Graph: retry after {wait.TotalSeconds} s."), refund: true, at, CancellationToken.None);
+                            Interlocked.Increment(ref held);
+                            return;
+                        }
+
+                        var attempts = group.Max(m => m.Attempts);
+                        DateTimeOffset? retryAt = attempts >= settings.MaxAttempts ? null : at + TimeSpan.FromSeconds(Math.Min(30 * Math.Pow(2, attempts - 1), 3600));
+                        LogFailed(logger, e, group[0].Email.MessageId, attempts, retryAt);
+                        await queue.ReleaseAsync(group, retryAt, $"{e.GetType().Name}: {e.Message}", refund: false, at, CancellationToken.None);
+                        Interlocked.Increment(ref failed);
+                    }
+                });
+        }
+
+        return [string.Create(CultureInfo.InvariantCulture, $"{sent} mail(s) sent, {held} held back, {failed} failed")];
+    }
+
+    /// <summary>One message for a group: the mail itself, or every update of the burst, oldest first, with all their files.</summary>
+    private async Task<EmailMessage> CoalesceAsync(IReadOnlyList<QueuedMail> group, CancellationToken cancellationToken)
+    {
+        if (group.Count == 1)
+        {
+            return group[0].Email;
+        }
+
+        var mails = new List<EmailMessage>();
+        foreach (var mail in group)
+        {
+            mails.Add(await outbound.WithFilesAsync(mail.Email, cancellationToken));
+        }
+
+        return Merge(mails);
+    }
+
+    /// <summary>
+    /// The burst as one message: the first mail's Message-ID (stable across retries), the subject of
+    /// the public reply if there is one (it answers the customer's mail) or of the latest update,
+    /// the bodies one after the other, every file, and automatic only when every part was.
+    /// </summary>
+    public static EmailMessage Merge(IReadOnlyList<EmailMessage> mails)
+    {
+        ArgumentNullException.ThrowIfNull(mails);
+        var reply = mails.LastOrDefault(m => m.ConversationMessageId is not null);
+        var headers = new Dictionary<string, string>((reply ?? mails[^1]).Headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
+        if (mails.All(m => m.Headers?.ContainsKey("Auto-Submitted") == true))
+        {
+            headers["Auto-Submitted"] = "auto-generated";
+        }
+        else
+        {
+            headers.Remove("Auto-Submitted");
+        }
+
+        headers["X-Helpdesk-Coalesced"] = mails.Count.ToString(CultureInfo.InvariantCulture);
+        return mails[0] with
+        {
+            Subject = (reply ?? mails[^1]).Subject,
+            TextBody = string.Join("\r\n\r\n-----\r\n\r\n", mails.Select(m => m.TextBody.TrimEnd())),
+            HtmlBody = "<html><body>" + string.Join("<hr>", mails.Select(m => Inner(m.HtmlBody))) + "</body></html>",
+            Headers = headers,
+            ConversationMessageId = reply?.ConversationMessageId,
+            Attachments = [.. mails.SelectMany(m => m.Attachments ?? [])],
+        };
+    }
+
+    private static string Inner(string html)
+    {
+        var start = html.IndexOf("<body>", StringComparison.OrdinalIgnoreCase);
+        var end = html.LastIndexOf("</body>", StringComparison.OrdinalIgnoreCase);
+        return start >= 0 && end > start ? html[(start + 6)..end] : html;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Graph throttled mailbox {Mailbox}: sending again in {Seconds} s")]
+    private static partial void LogThrottled(ILogger logger, string mailbox, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending mail {MessageId} failed on attempt {Attempts}; next attempt at {RetryAt} (none: dead-lettered)")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string messageId, int attempts, DateTimeOffset? retryAt);
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using Helpdesk.Api.Auth;
+using Helpdesk.Api.Mail;
+using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Helpdesk.Api.Tests.Mail;
+
+/// <summary>The outbound queue: durable, paced to Graph's per-mailbox limits, throttling honoured, bursts coalesced.</summary>
+public sealed class OutboundQueueTests
+{
+    [Fact]
+    public async Task No_more_than_thirty_messages_leave_a_mailbox_in_any_minute()
+    {
+        await using var mail = await MailApp.StartAsync();
+        await QueueAsync(mail, 35);
+
+        await mail.SendQueuedAsync();
+        await mail.SendQueuedAsync();
+        var firstMinute = mail.Graph.Sent.Count;
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(59));
+        await mail.SendQueuedAsync();
+        var stillFirstMinute = mail.Graph.Sent.Count;
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(1));
+        await mail.SendQueuedAsync();
+
+        firstMinute.ShouldBe(30);
+        stillFirstMinute.ShouldBe(30);
+        mail.Graph.Sent.Count.ShouldBe(35);
+        mail.Graph.Sent.Select(s => s.Header("Message-ID")).Distinct().Count().ShouldBe(35);
+    }
+
+    [Fact]
+    public async Task A_429_puts_the_mailbox_on_hold_for_the_retry_after_graph_asked_for_and_costs_no_attempt()
+    {
+        await using var mail = await MailApp.StartAsync(app => app.With("Mail:Outbound:ConcurrentSends", "1").With("Mail:Outbound:MaxAttempts", "1"));
+        mail.Graph.RetryAfterSeconds = 120;
+        mail.Graph.Throttle("sendMail", 1);
+        await QueueAsync(mail, 3);
+
+        await mail.SendQueuedAsync();
+        var whileThrottled = mail.Graph.Sent.Count;
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(119));
+        await mail.SendQueuedAsync();
+        var beforeRetryAfter = mail.Graph.Sent.Count;
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(1));
+        await mail.SendQueuedAsync();
+
+        whileThrottled.ShouldBe(0);
+        beforeRetryAfter.ShouldBe(0);
+        mail.Graph.Sent.Count.ShouldBe(3);
+        mail.Graph.Requests.Count(r => r.EndsWith("/sendMail", StringComparison.Ordinal)).ShouldBe(4);
+        (await StatesAsync(mail)).ShouldAllBe(s => s == OutboundMailQueue.Sent);
+    }
+
+    [Fact]
+    public async Task A_mail_graph_keeps_refusing_backs_off_and_is_dead_lettered_after_the_last_attempt()
+    {
+        await using var mail = await MailApp.StartAsync(app => app.With("Mail:Outbound:MaxAttempts", "2"));
+        mail.Graph.Break("sendMail");
+        await QueueAsync(mail, 1);
+
+        await mail.SendQueuedAsync();
+        var afterFirst = await StatesAsync(mail);
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(29));
+        await mail.SendQueuedAsync();
+        var beforeBackoff = mail.Graph.Requests.Count(r => r.EndsWith("/sendMail", StringComparison.Ordinal));
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(1));
+        await mail.SendQueuedAsync();
+
+        afterFirst.ShouldBe([OutboundMailQueue.Pending]);
+        beforeBackoff.ShouldBe(1);
+        (await StatesAsync(mail)).ShouldBe([OutboundMailQueue.Dead]);
+        mail.Graph.Sent.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_mail_claimed_by_a_process_that_died_is_sent_once_its_lease_runs_out()
+    {
+        await using var mail = await MailApp.StartAsync();
+        await QueueAsync(mail, 1);
+        var now = mail.App.Clock.GetUtcNow();
+        await mail.App.Services.GetRequiredService<OutboundMailQueue>().ClaimAsync(now, now.AddMinutes(5), 10, CancellationToken.None);
+
+        await mail.SendQueuedAsync();
+        var whileLeased = mail.Graph.Sent.Count;
+        mail.App.Clock.Advance(TimeSpan.FromMinutes(5));
+        await mail.SendQueuedAsync();
+        await mail.SendQueuedAsync();
+
+        whileLeased.ShouldBe(0);
+        mail.Graph.Sent.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_burst_of_updates_to_the_same_customer_on_one_ticket_leaves_as_one_message_after_the_window()
+    {
+        await using var mail = await MailApp.StartAsync(app => app.With("Mail:Outbound:CoalesceSeconds", "30"));
+        var agent = mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test");
+        var ticketId = (await agent.OpenTicketAsync(new { subject = "VPN down", requester = new { email = "alice@contoso.com" } }))["id"]!.GetValue<string>();
+        (await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "<p>Looking into it.</p>" })).EnsureSuccessStatusCode();
+        (await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "<p>Fixed: the certificate expired.</p>" })).EnsureSuccessStatusCode();
+
+        await mail.DeliverAsync();
+        var withinWindow = mail.Graph.Sent.Count;
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(30));
+        await mail.SendQueuedAsync();
+
+        withinWindow.ShouldBe(0);
+        var sent = mail.Graph.Sent.ShouldHaveSingleItem();
+        sent.To.ShouldBe(["alice@contoso.com"]);
+        sent.Header("X-Helpdesk-Coalesced").ShouldBe("3");
+        sent.Header("Auto-Submitted").ShouldBeNull();
+        sent.Text.ShouldContain("Looking into it.");
+        sent.Text.ShouldContain("Fixed: the certificate expired.");
+        (await StatesAsync(mail)).Order(StringComparer.Ordinal).ShouldBe([OutboundMailQueue.Merged, OutboundMailQueue.Merged, OutboundMailQueue.Sent]);
+    }
+
+    /// <summary>Mails with no ticket, one per recipient: none of them coalesce.</summary>
+    private static async Task QueueAsync(MailApp mail, int count)
+    {
+        var queue = mail.App.Services.GetRequiredService<IEmailSender>();
+        for (var i = 0; i < count; i++)
+        {
+            var to = string.Create(CultureInfo.InvariantCulture, $"user{i}@contoso.com");
+            await queue.SendAsync(
+                new EmailMessage(string.Create(CultureInfo.InvariantCulture, $"q-{i}@helpdesk"), new EmailAddress(MailApp.Mailbox, "Support"), [new EmailAddress(to)], [], "Digest", "Hello", "<p>Hello</p>"),
+                CancellationToken.None);
+        }
+    }
+
+    private static async Task<List<string>> StatesAsync(MailApp mail)
+    {
+        await using var connection = await mail.App.Services.GetRequiredService<SqliteDatabase>().OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT state FROM mail_outbound ORDER BY seq";
+        await using var reader = await command.ExecuteReaderAsync();
+        var states = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            states.Add(reader.GetString(0));
+        }
+
+        return states;
+    }
+}
