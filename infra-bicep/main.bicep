@@ -69,7 +69,6 @@ var useKeyVault = graphAuthentication == 'clientSecret'
 var queueNames = [
   'notifications'
   'approvals'
-  'mail-inbound'
   'webhooks'
   'surveys'
   'calendar'

@@ -5,7 +5,6 @@ public static class QueueNames
 {
     public const string Notifications = "notifications";
     public const string Approvals = "approvals";
-    public const string MailInbound = "mail-inbound";
     public const string Webhooks = "webhooks";
 }
 

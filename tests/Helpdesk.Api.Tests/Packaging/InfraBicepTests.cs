@@ -85,7 +85,7 @@ public sealed partial class InfraBicepTests
             .ToList();
         var used = PackageFiles.Functions().SelectMany(f => f.Bindings).Select(b => FunctionDefinition.Text(b, "queueName")).OfType<string>();
 
-        declared.ShouldBe([QueueNames.Notifications, QueueNames.Approvals, QueueNames.MailInbound, QueueNames.Webhooks, Helpdesk.Api.Satisfaction.SendSatisfactionSurvey.Queue, Helpdesk.Api.Calendar.CalendarSetup.Queue], ignoreOrder: true);
+        declared.ShouldBe([QueueNames.Notifications, QueueNames.Approvals, QueueNames.Webhooks, Helpdesk.Api.Satisfaction.SendSatisfactionSurvey.Queue, Helpdesk.Api.Calendar.CalendarSetup.Queue], ignoreOrder: true);
         used.ShouldBeSubsetOf(declared);
         var serviceBus = Module("servicebus");
         serviceBus.ShouldContain("maxDeliveryCount: maxDeliveryCount");
