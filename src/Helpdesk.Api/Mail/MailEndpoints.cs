@@ -16,6 +16,7 @@ public static class MailEndpoints
             .Validate(o => o.SubscriptionMinutes is > 0 and <= RenewMailSubscriptions.MaxSubscriptionMinutes, "Mail:SubscriptionMinutes is from 1 to 10080 (Graph's limit for Outlook messages).")
             .Validate(o => string.IsNullOrWhiteSpace(o.NotificationUrl) || Uri.TryCreate(o.NotificationUrl, UriKind.Absolute, out _), "Mail:NotificationUrl is an absolute URL.")
             .Validate(o => o.MaxAttempts >= 1 && o.IngestBatchSize >= 1 && o.MaxMailsPerSender >= 1, "Mail:MaxAttempts, IngestBatchSize and MaxMailsPerSender are at least 1.")
+            .Validate(o => o.Smtp.Port is > 0 and < 65536, "Mail:Smtp:Port is a TCP port.")
             .Validate(o => o.Outbound.CoalesceSeconds >= 0 && o.Outbound.MessagesPerMinute >= 1 && o.Outbound.ConcurrentSends is >= 1 and <= 4 && o.Outbound.MaxAttempts >= 1, "Mail:Outbound: CoalesceSeconds ≥ 0, MessagesPerMinute ≥ 1, ConcurrentSends 1 to 4 (Graph's limit), MaxAttempts ≥ 1.")
             .ValidateOnStart();
         var settings = options.Get<MailOptions>() ?? new MailOptions();
@@ -23,6 +24,11 @@ public static class MailEndpoints
         {
             // With a support mailbox, email is queued and leaves through Graph (Notifications keeps the pickup folder otherwise).
             services.AddSingleton<IEmailSender>(sp => sp.GetRequiredService<OutboundMailQueue>());
+        }
+        else if (!string.IsNullOrWhiteSpace(settings.Smtp.Host))
+        {
+            // Local development: mail goes to an SMTP server such as maildev.
+            services.AddSingleton<IEmailSender, SmtpEmailSender>();
         }
 
         return services

@@ -45,6 +45,9 @@ public sealed class MailOptions
 
     public int SenderWindowMinutes { get; set; } = 10;
 
+    /// <summary>A local SMTP server to send through when no support mailbox is configured (section <c>Mail:Smtp</c>).</summary>
+    public SmtpOptions Smtp { get; set; } = new();
+
     /// <summary>How outbound mail is queued and paced (section <c>Mail:Outbound</c>).</summary>
     public OutboundOptions Outbound { get; set; } = new();
 
