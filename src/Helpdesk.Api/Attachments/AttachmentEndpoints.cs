@@ -129,7 +129,7 @@ public static class AttachmentEndpoints
             return refused!;
         }
 
-        var result = await service.AddAsync(ticket.Id, messageId, file.FileName, file.OpenReadStream, cancellationToken);
+        var result = await service.AddAsync(ticket.Id, messageId, file.FileName, file.OpenReadStream, null, cancellationToken);
         return result.Problem ?? TypedResults.Created(
             $"{http.Request.PathBase}/api/portal/tickets/{result.Attachment!.TicketId}/attachments/{result.Attachment.Id}",
             AttachmentResponse.From(result.Attachment));
@@ -169,7 +169,7 @@ public static class AttachmentEndpoints
             return refused!;
         }
 
-        var result = await service.AddAsync(id, messageId, file.FileName, file.OpenReadStream, cancellationToken);
+        var result = await service.AddAsync(id, messageId, file.FileName, file.OpenReadStream, null, cancellationToken);
         return result.Problem ?? TypedResults.Created(
             $"{http.Request.PathBase}/api/tickets/{result.Attachment!.TicketId}/attachments/{result.Attachment.Id}",
             AttachmentResponse.From(result.Attachment));

@@ -27,7 +27,8 @@ public sealed class AttachmentService(
 {
     private const int Attempts = 3;
 
-    public async Task<AttachmentResult> AddAsync(string ticketId, string? messageId, string? fileName, Func<Stream> open, CancellationToken cancellationToken)
+    /// <summary>Adds a file as the caller, or as <paramref name="uploadedBy"/> when given (a mail's sender, for its attachments).</summary>
+    public async Task<AttachmentResult> AddAsync(string ticketId, string? messageId, string? fileName, Func<Stream> open, Actor? uploadedBy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(open);
         var limits = options.Value;
@@ -65,7 +66,7 @@ public sealed class AttachmentService(
             return new(null, TooLarge(e.Message));
         }
 
-        var by = await caller.ActorAsync(cancellationToken);
+        var by = uploadedBy ?? await caller.ActorAsync(cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
             var ticket = await tickets.FindAsync(ticketId, cancellationToken);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Directory;
@@ -37,6 +38,8 @@ public sealed partial class IngestMail(
     TicketReferences references,
     IDirectoryStore directory,
     ITicketNumberSequence sequence,
+    AttachmentService attachments,
+    IAttachmentIndex attachmentIndex,
     IOptions<TicketOptions> ticketOptions,
     IOptions<MailOptions> options,
     TimeProvider clock,
@@ -116,8 +119,10 @@ public sealed partial class IngestMail(
         var record = new MessageIdRecord(internetMessageId, mailbox.Id, string.Empty, "in", mail.GraphId, message.ConversationId);
         if (await store.TicketOfStoredMessageAsync(messageId, cancellationToken) is { } storedOn)
         {
-            // A previous attempt stored the message and stopped before settling: settle it now.
-            await store.CompleteAsync(mail.Seq, outcome with { TicketId = storedOn, Reason = "Recovered after an interrupted attempt." }, record with { TicketId = storedOn }, clock.GetUtcNow(), cancellationToken);
+            // A previous attempt stored the message and stopped before settling: finish its files and settle it now.
+            var author = (await messages.FindAsync(storedOn, messageId, cancellationToken))?.Author ?? Actor.System("mail");
+            var files = await ImportAttachmentsAsync(mailbox, mail.GraphId, message, storedOn, messageId, author, cancellationToken);
+            await store.CompleteAsync(mail.Seq, outcome with { TicketId = storedOn, Reason = string.Join(' ', ["Recovered after an interrupted attempt.", .. files]) }, record with { TicketId = storedOn }, clock.GetUtcNow(), cancellationToken);
             return;
         }
 
@@ -134,22 +139,64 @@ public sealed partial class IngestMail(
         var body = Body(message);
 
         string ticketId;
+        Actor writer;
         if (threaded is { } found)
         {
             var draft = await DraftAsync(from, contact, body, cc, messageId, cancellationToken);
             var posted = await conversation.AddAsync(found.Ticket.Id, draft, cancellationToken)
                 ?? throw new InvalidOperationException($"Ticket {found.Ticket.Id} vanished while a mail was added to it.");
             ticketId = posted.Ticket.Id;
+            writer = draft.Author;
         }
         else
         {
             ticketId = await OpenTicketAsync(message, mailbox, contact, body, cc, messageId, cancellationToken);
+            writer = Actor.Customer(contact.Id);
         }
 
+        var notes = await ImportAttachmentsAsync(mailbox, mail.GraphId, message, ticketId, messageId, writer, cancellationToken);
         var signal = threaded?.Signal ?? ThreadSignals.NewTicket;
-        await store.CompleteAsync(mail.Seq, outcome with { TicketId = ticketId, ThreadedBy = signal }, record with { TicketId = ticketId }, clock.GetUtcNow(), cancellationToken);
+        await store.CompleteAsync(mail.Seq, outcome with { TicketId = ticketId, ThreadedBy = signal, Reason = notes.Count == 0 ? null : string.Join(' ', notes) }, record with { TicketId = ticketId }, clock.GetUtcNow(), cancellationToken);
         LogIngested(logger, mail.Seq, ticketId, signal);
         await TidyAsync(mailbox, mail, cancellationToken);
+    }
+
+    /// <summary>
+    /// Imports the mail's files onto its conversation message through the attachment service (its
+    /// size limits apply: a file over them is left out and named in the outcome). A winmail.dat
+    /// (Outlook's TNEF wrapping) is kept as it is and flagged, since its contents are not unpacked.
+    /// A file already on the message (an earlier, interrupted attempt) is not imported twice.
+    /// </summary>
+    private async Task<List<string>> ImportAttachmentsAsync(SupportMailbox mailbox, string graphId, Message message, string ticketId, string messageId, Actor author, CancellationToken cancellationToken)
+    {
+        var notes = new List<string>();
+        if (message.HasAttachments != true && message.Body?.Content?.Contains("cid:", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return notes;
+        }
+
+        var present = (await attachmentIndex.ListAsync(ticketId, cancellationToken)).Where(a => a.MessageId == messageId).Select(a => a.FileName).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in await graph.GetAttachmentsAsync(mailbox, graphId, cancellationToken))
+        {
+            var name = string.IsNullOrWhiteSpace(file.Name) ? "attachment" : file.Name;
+            if (present.Contains(FileNames.Sanitize(name)))
+            {
+                continue;
+            }
+
+            var bytes = file.ContentBytes ?? [];
+            var added = await attachments.AddAsync(ticketId, messageId, name, () => new MemoryStream(bytes, writable: false), author, cancellationToken);
+            if (added.Problem is not null)
+            {
+                notes.Add($"Attachment \"{name}\" ({bytes.Length} bytes) not imported: over the attachment size limits.");
+            }
+            else if (string.Equals(name, "winmail.dat", StringComparison.OrdinalIgnoreCase))
+            {
+                notes.Add("winmail.dat (Outlook TNEF) kept as an attachment; its contents are not unpacked.");
+            }
+        }
+
+        return notes;
     }
 
     private async Task<string?> IsBurstAsync(long seq, string from, CancellationToken cancellationToken)
