@@ -30,8 +30,9 @@ dotnet test Helpdesk.Functions.sln --nologo 2>&1 | tee -a "$log" || status=$?
 # with Storage:Provider = cosmos, on the Cosmos DB test server, so they are proven on both
 # engines: the foundation (tickets, directory, hosting, triggers), the ticket's items
 # (conversation, time, expenses, activities, attachments), surveys and the customer context.
-# The other folders' stores are SQLite-only so far (docs/adr/0004-cosmos-containers.md).
-cosmos_tests='FullyQualifiedName~Helpdesk.Api.Tests.Tickets.|FullyQualifiedName~Helpdesk.Api.Tests.Directory.|FullyQualifiedName~Helpdesk.Api.Tests.Hosting.|FullyQualifiedName~Helpdesk.Api.Tests.Triggers.|FullyQualifiedName~Helpdesk.Api.Tests.Conversation.|FullyQualifiedName~Helpdesk.Api.Tests.Time.|FullyQualifiedName~Helpdesk.Api.Tests.Expenses.|FullyQualifiedName~Helpdesk.Api.Tests.Activities.|FullyQualifiedName~Helpdesk.Api.Tests.Attachments.|FullyQualifiedName~Helpdesk.Api.Tests.Satisfaction.|FullyQualifiedName~Helpdesk.Api.Tests.CustomerContext.'
+# The other folders' stores are SQLite-only so far (docs/adr/0004-cosmos-containers.md). The
+# query-plan test of the contacts index reads SQLite's plan, so it runs on SQLite only.
+cosmos_tests='(FullyQualifiedName~Helpdesk.Api.Tests.Tickets.|FullyQualifiedName~Helpdesk.Api.Tests.Directory.|FullyQualifiedName~Helpdesk.Api.Tests.Hosting.|FullyQualifiedName~Helpdesk.Api.Tests.Triggers.|FullyQualifiedName~Helpdesk.Api.Tests.Conversation.|FullyQualifiedName~Helpdesk.Api.Tests.Time.|FullyQualifiedName~Helpdesk.Api.Tests.Expenses.|FullyQualifiedName~Helpdesk.Api.Tests.Activities.|FullyQualifiedName~Helpdesk.Api.Tests.Attachments.|FullyQualifiedName~Helpdesk.Api.Tests.Satisfaction.|FullyQualifiedName~Helpdesk.Api.Tests.CustomerContext.)&FullyQualifiedName!~The_contacts_of_an_account_are_read_through_an_index'
 HELPDESK_TEST_STORE=cosmos dotnet test tests/Helpdesk.Api.Tests --no-build --nologo --filter "$cosmos_tests" 2>&1 | tee -a "$log" || status=$?
 
 # Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 74, Skipped: 0, ...") and
