@@ -59,6 +59,16 @@ public sealed class DashboardFixture : IAsyncLifetime
         await OpenAsync("2026-03-03T23:30:00Z", TeamB, "T5");
         await CommandAsync("2026-03-05T09:00:00Z", t6, "resolve");
         await AnswerAsync("2026-03-05T10:00:00Z", t6, 1);
+
+        // A ticket of the same week, answered, resolved, rated, then deleted: no figure counts it.
+        var deleted = await OpenAsync("2026-03-02T09:00:00Z", TeamA, "Deleted");
+        await ReplyAsync("2026-03-02T09:10:00Z", deleted);
+        await CommandAsync("2026-03-02T09:20:00Z", deleted, "resolve");
+        await AnswerAsync("2026-03-02T09:30:00Z", deleted, 1);
+        var open = await OpenAsync("2026-03-02T09:40:00Z", TeamB, "Deleted while open");
+        App.Clock.Set(At("2026-03-05T12:00:00Z"));
+        (await Supervisor.DeleteAsync($"/api/tickets/{deleted}")).EnsureSuccessStatusCode();
+        (await Supervisor.DeleteAsync($"/api/tickets/{open}")).EnsureSuccessStatusCode();
     }
 
     public async Task DisposeAsync() => await App.DisposeAsync();

@@ -86,7 +86,7 @@ internal sealed class SqliteTicketDashboard(SqliteDatabase database) : ITicketDa
             SELECT coalesce({group}, '') AS grp,
                 (SELECT round((min({At}) - julianday(t.created_at)) * 86400)
                  FROM json_each(t.doc, '$.timeline') m WHERE {Kind} = 'agentReplied') AS secs
-            FROM tickets t WHERE t.created_at >= $from AND t.created_at < $to)
+            FROM tickets t WHERE t.deleted = 0 AND t.created_at >= $from AND t.created_at < $to)
         SELECT c.grp, c.n, m.median
         FROM (SELECT grp, count(*) AS n FROM d GROUP BY grp) c
         LEFT JOIN ({Median("d")}) m ON m.grp = c.grp
@@ -100,7 +100,7 @@ internal sealed class SqliteTicketDashboard(SqliteDatabase database) : ITicketDa
                  WHERE {Kind} = 'status' AND {Value} = 'resolved' AND {At} >= julianday($from) AND {At} < julianday($to)) AS first_at,
                 (SELECT max({At}) FROM json_each(t.doc, '$.timeline') m
                  WHERE {Kind} = 'status' AND {Value} = 'resolved' AND {At} >= julianday($from) AND {At} < julianday($to)) AS last_at
-            FROM tickets t WHERE t.updated_at >= $from AND t.created_at < $to),
+            FROM tickets t WHERE t.deleted = 0 AND t.updated_at >= $from AND t.created_at < $to),
         d AS MATERIALIZED (
             SELECT grp, round((last_at - created) * 86400) AS secs,
                 EXISTS (SELECT 1 FROM json_each(doc, '$.timeline') m WHERE {Kind} = 'status' AND {Value} NOT IN {Done} AND {At} > first_at) AS reopened
@@ -114,10 +114,10 @@ internal sealed class SqliteTicketDashboard(SqliteDatabase database) : ITicketDa
         $"""
         SELECT grp, count(*) FROM (
             SELECT coalesce({group}, '') AS grp FROM tickets t
-            WHERE t.is_open = 1 AND t.updated_at < $to AND t.created_at < $to
+            WHERE t.deleted = 0 AND t.is_open = 1 AND t.updated_at < $to AND t.created_at < $to
             UNION ALL
             SELECT coalesce({group}, '') AS grp FROM tickets t
-            WHERE t.updated_at >= $to AND t.created_at < $to
+            WHERE t.deleted = 0 AND t.updated_at >= $to AND t.created_at < $to
               AND (SELECT {Value} FROM json_each(t.doc, '$.timeline') m
                    WHERE {Kind} = 'status' AND {At} < julianday($to) ORDER BY m.key DESC LIMIT 1) NOT IN {Done})
         GROUP BY grp
@@ -127,7 +127,7 @@ internal sealed class SqliteTicketDashboard(SqliteDatabase database) : ITicketDa
         $"""
         SELECT coalesce({group}, '') AS grp, count(*), sum(s.score)
         FROM csat_surveys s JOIN tickets t ON t.id = s.ticket_id
-        WHERE s.answered_at >= $from AND s.answered_at < $to
+        WHERE t.deleted = 0 AND s.answered_at >= $from AND s.answered_at < $to
         GROUP BY grp
         """;
 }
