@@ -30,7 +30,10 @@ internal sealed class CosmosCostLineStore(CosmosTicketItems items) : ICostLineSt
         var rows = new List<CostRow>();
         await foreach (var (line, ticket) in items.QueryAsync<CostLine>(query, cancellationToken))
         {
-            rows.Add(new CostRow(line.Value, ticket.AccountId));
+            if (ticket.Snapshot.DeletedAt is null)
+            {
+                rows.Add(new CostRow(line.Value, ticket.AccountId));
+            }
         }
 
         return rows;

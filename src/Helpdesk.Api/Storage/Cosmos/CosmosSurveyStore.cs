@@ -76,9 +76,9 @@ internal sealed class CosmosSurveyStore(CosmosContainers containers, CosmosTicke
             .WithParameter("@from", TicketDocument.Time(from))
             .WithParameter("@to", TicketDocument.Time(to));
         var distribution = ScoreSummary.EmptyDistribution();
-        await foreach (var (survey, _) in items.QueryAsync<Survey>(query, cancellationToken))
+        await foreach (var (survey, ticket) in items.QueryAsync<Survey>(query, cancellationToken))
         {
-            if (survey.Value.Score is { } score)
+            if (survey.Value.Score is { } score && ticket.Snapshot.DeletedAt is null)
             {
                 distribution[score.ToString(CultureInfo.InvariantCulture)]++;
             }

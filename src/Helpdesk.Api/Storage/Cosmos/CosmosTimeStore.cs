@@ -55,7 +55,7 @@ internal sealed class CosmosTimeStore(CosmosTicketItems items, CosmosUniqueKeys 
         await foreach (var (entry, ticket) in items.QueryAsync<TimeEntry>(query, cancellationToken))
         {
             var e = entry.Value;
-            if (!e.Draft && (accountId is null || ticket.AccountId == accountId))
+            if (!e.Draft && ticket.Snapshot.DeletedAt is null && (accountId is null || ticket.AccountId == accountId))
             {
                 rows.Add(new TimeRow(e.AgentId, e.TicketId, ticket.Number, ticket.AccountId, e.Minutes, e.Billable));
             }

@@ -100,7 +100,7 @@ internal sealed class SqliteSurveyStore(SqliteDatabase database) : ISurveyStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
-            "SELECT score, COUNT(*) FROM csat_surveys WHERE answered_at >= $from AND answered_at < $to GROUP BY score",
+            "SELECT s.score, COUNT(*) FROM csat_surveys s JOIN tickets t ON t.id = s.ticket_id WHERE t.deleted = 0 AND s.answered_at >= $from AND s.answered_at < $to GROUP BY s.score",
             null,
             ("$from", SqliteTime.Format(from)),
             ("$to", SqliteTime.Format(to)));
