@@ -2,6 +2,8 @@ using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Triggers;
@@ -62,7 +64,7 @@ public static class ApprovalEndpoints
             .ValidateOnStart();
         return services
             .AddSqliteMigration(SqliteApprovalStore.Schema.Name, SqliteApprovalStore.Schema.Sql)
-            .AddSingleton<IApprovalStore, SqliteApprovalStore>()
+            .AddSingleton(StoreSelection.Of<IApprovalStore, SqliteApprovalStore, CosmosApprovalStore>())
             .AddSingleton<ApprovalLinks>()
             .AddScoped<ApprovalWork>()
             .AddSingleton<IValidator<RequestApprovalRequest>, RequestApprovalValidator>()

@@ -193,6 +193,13 @@ public sealed record Approval(
     public DateTimeOffset? ReminderAt(TimeSpan delay) =>
         IsPending && Current.RemindedAt is null && Current.StartedAt is { } started ? started + delay : null;
 
+    /// <summary>
+    /// The next deadline the deadline timer acts on: the current step's reminder (until sent) if
+    /// it comes before the expiry, else the expiry while pending; null once settled.
+    /// </summary>
+    public DateTimeOffset? DueAt(TimeSpan reminderDelay) =>
+        ReminderAt(reminderDelay) is { } remindAt && remindAt < ExpiresAt ? remindAt : IsPending ? ExpiresAt : null;
+
     public Approval Reminded(DateTimeOffset now)
     {
         if (!IsOpenAt(now))

@@ -1,3 +1,4 @@
+using Helpdesk.Api.Approvals;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tests.Storage;
 using Helpdesk.Domain.Tickets;
@@ -33,7 +34,8 @@ public sealed class CosmosStoreContractTests(CosmosTestServer server) : StoreCon
             new CosmosTimeStore(items, keys),
             new CosmosCostLineStore(items),
             new CosmosActivityStore(items),
-            new CosmosAttachmentIndex(items)));
+            new CosmosAttachmentIndex(items),
+            new CosmosApprovalStore(items, Options.Create(new ApprovalOptions { ReminderAfterHours = (int)ApprovalReminderAfter.TotalHours }))));
     }
 
     protected override async Task<IReadOnlyList<DomainEvent>> PendingEventsAsync(string ticketId)

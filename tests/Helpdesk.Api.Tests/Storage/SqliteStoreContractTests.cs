@@ -1,8 +1,10 @@
+using Helpdesk.Api.Approvals;
 using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Tests.Storage;
 
@@ -22,6 +24,7 @@ public sealed class SqliteStoreContractTests : StoreContractTests
             SqliteTimeStore.Schema,
             SqliteCostLineStore.Schema,
             SqliteActivityStore.Schema,
+            SqliteApprovalStore.Schema,
         ]);
         var tickets = new SqliteTicketStore(database, new DueDateScheduler());
         return Task.FromResult(new Stores(
@@ -33,7 +36,8 @@ public sealed class SqliteStoreContractTests : StoreContractTests
             new SqliteTimeStore(database, tickets),
             new SqliteCostLineStore(database, tickets),
             new SqliteActivityStore(database, tickets),
-            new SqliteAttachmentIndex(database, tickets)));
+            new SqliteAttachmentIndex(database, tickets),
+            new SqliteApprovalStore(database, tickets, Options.Create(new ApprovalOptions { ReminderAfterHours = (int)ApprovalReminderAfter.TotalHours }))));
     }
 
     protected override async Task<IReadOnlyList<DomainEvent>> PendingEventsAsync(string ticketId)

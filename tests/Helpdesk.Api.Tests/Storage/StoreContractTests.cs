@@ -1,4 +1,5 @@
 using Helpdesk.Api.Activities;
+using Helpdesk.Api.Approvals;
 using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Conversation;
@@ -23,7 +24,8 @@ public sealed record Stores(
     ITimeStore Time,
     ICostLineStore Costs,
     IActivityStore Activities,
-    IAttachmentIndex Attachments);
+    IAttachmentIndex Attachments,
+    IApprovalStore Approvals);
 
 /// <summary>
 /// One contract for every store engine: the SQLite and the Cosmos DB implementations run these

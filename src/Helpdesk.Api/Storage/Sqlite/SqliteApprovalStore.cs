@@ -131,7 +131,7 @@ internal sealed class SqliteApprovalStore(SqliteDatabase database, SqliteTicketS
     private async Task ExpectOneAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, Versioned<Approval> approval, CancellationToken cancellationToken)
     {
         var a = approval.Value;
-        DateTimeOffset? due = a.ReminderAt(options.Value.ReminderAfter) is { } remindAt && remindAt < a.ExpiresAt ? remindAt : a.IsPending ? a.ExpiresAt : null;
+        var due = a.DueAt(options.Value.ReminderAfter);
         await using var command = connection.Command(
             sql,
             transaction,
