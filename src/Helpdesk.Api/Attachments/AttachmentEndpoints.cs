@@ -35,9 +35,18 @@ public sealed class AttachmentOptions
     public bool IsBlob => string.Equals(Store, "blob", StringComparison.OrdinalIgnoreCase);
 }
 
-public sealed record AttachmentResponse(string Id, string TicketId, string? MessageId, string FileName, string ContentType, long Size, DateTimeOffset At)
+public sealed record AttachmentResponse(
+    string Id,
+    string TicketId,
+    string? MessageId,
+    string FileName,
+    string ContentType,
+    long Size,
+    DateTimeOffset At,
+    bool Inline = false,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? ContentId = null)
 {
-    public static AttachmentResponse From(Attachment a) => new(a.Id, a.TicketId, a.MessageId, a.FileName, a.ContentType, a.Size, a.At);
+    public static AttachmentResponse From(Attachment a) => new(a.Id, a.TicketId, a.MessageId, a.FileName, a.ContentType, a.Size, a.At, a.Inline, a.ContentId);
 }
 
 /// <summary>The request body limit of the upload routes: one file plus the multipart framing.</summary>

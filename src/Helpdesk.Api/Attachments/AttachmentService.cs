@@ -27,8 +27,11 @@ public sealed class AttachmentService(
 {
     private const int Attempts = 3;
 
-    /// <summary>Adds a file as the caller, or as <paramref name="uploadedBy"/> when given (a mail's sender, for its attachments).</summary>
-    public async Task<AttachmentResult> AddAsync(string ticketId, string? messageId, string? fileName, Func<Stream> open, Actor? uploadedBy, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds a file as the caller, or as <paramref name="uploadedBy"/> when given (a mail's sender,
+    /// for its attachments). <paramref name="contentId"/> marks an inline image of a mail.
+    /// </summary>
+    public async Task<AttachmentResult> AddAsync(string ticketId, string? messageId, string? fileName, Func<Stream> open, Actor? uploadedBy, CancellationToken cancellationToken, string? contentId = null)
     {
         ArgumentNullException.ThrowIfNull(open);
         var limits = options.Value;
@@ -83,7 +86,7 @@ public sealed class AttachmentService(
             }
 
             var now = clock.GetUtcNow();
-            var attachment = new Attachment(Ids.New("att", clock), ticketId, messageId, name, contentType, content.Size, content.Hash, now, by);
+            var attachment = new Attachment(Ids.New("att", clock), ticketId, messageId, name, contentType, content.Size, content.Hash, now, by, contentId);
             try
             {
                 ticket.AddAttachment(attachment.Id, attachment.FileName, attachment.Size, messageId, by, now);
@@ -141,5 +144,5 @@ public static class MessageAttachments
     public static async Task<ILookup<string, MessageAttachment>> ByMessageAsync(IAttachmentIndex index, string ticketId, CancellationToken cancellationToken) =>
         (await index.ListAsync(ticketId, cancellationToken))
             .Where(a => a.MessageId is not null)
-            .ToLookup(a => a.MessageId!, a => new MessageAttachment(a.Id, a.FileName, a.ContentType, a.Size), StringComparer.Ordinal);
+            .ToLookup(a => a.MessageId!, a => new MessageAttachment(a.Id, a.FileName, a.ContentType, a.Size, a.Inline, a.ContentId), StringComparer.Ordinal);
 }

@@ -3,7 +3,11 @@ using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Attachments;
 
-/// <summary>A file on a ticket, optionally on one of its messages. <see cref="Hash"/> names its bytes in the <see cref="IAttachmentStore"/>.</summary>
+/// <summary>
+/// A file on a ticket, optionally on one of its messages. <see cref="Hash"/> names its bytes in the
+/// <see cref="IAttachmentStore"/>. An inline image of a mail keeps the Content-ID its HTML refers
+/// to as <c>cid:</c> (<see cref="ContentId"/>, without angle brackets); other files have none.
+/// </summary>
 public sealed record Attachment(
     string Id,
     string TicketId,
@@ -13,7 +17,12 @@ public sealed record Attachment(
     long Size,
     string Hash,
     DateTimeOffset At,
-    Actor UploadedBy);
+    Actor UploadedBy,
+    string? ContentId = null)
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Inline => ContentId is not null;
+}
 
 /// <summary>
 /// Which files each ticket carries. Adding or removing one is written together with the ticket

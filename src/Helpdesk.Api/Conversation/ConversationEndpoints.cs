@@ -51,6 +51,7 @@ public static class ConversationEndpoints
         messages.MapGet("/", ListAsync).WithName("ListMessages");
         messages.MapGet("/{messageId}", GetAsync).WithName("GetMessage");
         messages.MapPost("/", PostAsync).Validate<PostMessageRequest>().Idempotent().WithName("PostMessage");
+        MailOriginals.Map(messages, api.MapGroup("/portal/tickets").WithTags("portal").RequireAuthorization(Policies.Customer));
 
         new CannedResponses().Map(api, "/canned-responses");
         api.MapPost("/canned-responses/{id}/render", CannedResponses.RenderAsync)

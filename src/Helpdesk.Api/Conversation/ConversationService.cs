@@ -25,8 +25,9 @@ public sealed class ConversationOptions
 /// A message about to be added: who writes, for whom, what (already sanitised) and to whom in copy.
 /// <paramref name="Id"/> is given by a caller that must recognise its own message on a retry
 /// (inbound mail derives it from the mail's Message-ID); otherwise a new id is drawn.
+/// <paramref name="OriginalHtml"/> is the full HTML of the mail the message was taken from.
 /// </summary>
-public sealed record MessageDraft(Actor Author, string? AuthorName, MessageVisibility Visibility, SanitizedBody Body, IReadOnlyList<string> Cc, string Source, string? Id = null);
+public sealed record MessageDraft(Actor Author, string? AuthorName, MessageVisibility Visibility, SanitizedBody Body, IReadOnlyList<string> Cc, string Source, string? Id = null, string? OriginalHtml = null);
 
 /// <summary>Where a message landed: the ticket it was added to (a follow-up when the addressed one was closed) and the message.</summary>
 public sealed record PostedMessage(Ticket Ticket, TicketMessage Message);
@@ -228,5 +229,6 @@ public sealed class ConversationService(
             draft.Body.Html,
             draft.Body.Text,
             draft.Cc.Select(EmailAddresses.Normalize).Distinct(StringComparer.Ordinal).ToArray(),
-            draft.Source);
+            draft.Source,
+            draft.OriginalHtml);
 }

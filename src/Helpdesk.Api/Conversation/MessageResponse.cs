@@ -6,8 +6,17 @@ namespace Helpdesk.Api.Conversation;
 
 public sealed record MessageAuthor(ActorType Type, string Id, string? Name);
 
-/// <summary>A file attached to a message, as listed with it.</summary>
-public sealed record MessageAttachment(string Id, string FileName, string ContentType, long Size);
+/// <summary>
+/// A file attached to a message, as listed with it. An inline image of a mail carries the
+/// Content-ID its HTML refers to (<c>&lt;img src="cid:…"&gt;</c>): the mapping a client uses to show it.
+/// </summary>
+public sealed record MessageAttachment(
+    string Id,
+    string FileName,
+    string ContentType,
+    long Size,
+    bool Inline = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ContentId = null);
 
 /// <summary>
 /// A message of API.md's conversation: <c>body</c> is the sanitised HTML, <c>text</c> its

@@ -137,12 +137,13 @@ public sealed partial class IngestMail(
         var contact = await references.FindOrCreateContactAsync(from, message.From?.EmailAddress?.Name, clock.GetUtcNow(), cancellationToken);
         var cc = Recipients(message, from, settings);
         var body = Body(message);
+        var original = OriginalHtml(message);
 
         string ticketId;
         Actor writer;
         if (threaded is { } found)
         {
-            var draft = await DraftAsync(from, contact, body, cc, messageId, cancellationToken);
+            var draft = await DraftAsync(from, contact, body, cc, messageId, original, cancellationToken);
             var posted = await conversation.AddAsync(found.Ticket.Id, draft, cancellationToken)
                 ?? throw new InvalidOperationException($"Ticket {found.Ticket.Id} vanished while a mail was added to it.");
             ticketId = posted.Ticket.Id;
@@ -150,7 +151,7 @@ public sealed partial class IngestMail(
         }
         else
         {
-            ticketId = await OpenTicketAsync(message, mailbox, contact, body, cc, messageId, cancellationToken);
+            ticketId = await OpenTicketAsync(message, mailbox, contact, body, cc, messageId, original, cancellationToken);
             writer = Actor.Customer(contact.Id);
         }
 
@@ -185,7 +186,8 @@ public sealed partial class IngestMail(
             }
 
             var bytes = file.ContentBytes ?? [];
-            var added = await attachments.AddAsync(ticketId, messageId, name, () => new MemoryStream(bytes, writable: false), author, cancellationToken);
+            var contentId = file.IsInline == true ? MailOriginals.NormalizeContentId(file.ContentId) : null;
+            var added = await attachments.AddAsync(ticketId, messageId, name, () => new MemoryStream(bytes, writable: false), author, cancellationToken, contentId);
             if (added.Problem is not null)
             {
                 notes.Add($"Attachment \"{name}\" ({bytes.Length} bytes) not imported: over the attachment size limits.");
@@ -210,16 +212,16 @@ public sealed partial class IngestMail(
     }
 
     /// <summary>An agent writing to the mailbox replies as the agent; anyone else writes as a customer.</summary>
-    private async Task<MessageDraft> DraftAsync(string from, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, CancellationToken cancellationToken)
+    private async Task<MessageDraft> DraftAsync(string from, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, string? original, CancellationToken cancellationToken)
     {
         var agent = await directory.FindByKeyAsync(DirectoryKinds.Agent, EmailAddresses.Normalize(from), cancellationToken);
         return agent is { Active: true }
-            ? new MessageDraft(Actor.Agent(agent.Id), agent.Name, MessageVisibility.Public, body, cc, MessageSources.Email, messageId)
-            : new MessageDraft(Actor.Customer(contact.Id), contact.Name ?? contact.Email, MessageVisibility.Public, body, cc, MessageSources.Email, messageId);
+            ? new MessageDraft(Actor.Agent(agent.Id), agent.Name, MessageVisibility.Public, body, cc, MessageSources.Email, messageId, original)
+            : new MessageDraft(Actor.Customer(contact.Id), contact.Name ?? contact.Email, MessageVisibility.Public, body, cc, MessageSources.Email, messageId, original);
     }
 
     /// <summary>A new ticket for the mail, with the mail as the first message of its conversation.</summary>
-    private async Task<string> OpenTicketAsync(Message message, SupportMailbox mailbox, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, CancellationToken cancellationToken)
+    private async Task<string> OpenTicketAsync(Message message, SupportMailbox mailbox, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, string? original, CancellationToken cancellationToken)
     {
         var settings = ticketOptions.Value;
         var author = Actor.Customer(contact.Id);
@@ -250,7 +252,7 @@ public sealed partial class IngestMail(
                 author,
                 settings.Settings,
                 now);
-            var first = new TicketMessage(messageId, ticket.Id, now, author, contact.Name ?? contact.Email, MessageVisibility.Public, body.Html, body.Text, cc, MessageSources.Email);
+            var first = new TicketMessage(messageId, ticket.Id, now, author, contact.Name ?? contact.Email, MessageVisibility.Public, body.Html, body.Text, cc, MessageSources.Email, original);
             ticket.AddCustomerMessage(first.Id, first.Cc, author, now);
             try
             {
@@ -304,6 +306,15 @@ public sealed partial class IngestMail(
         var body = part?.ContentType == BodyType.Text ? ConversationService.FromText(content) : HtmlSanitizer.Sanitize(content);
         return body.IsEmpty ? ConversationService.FromText(string.IsNullOrWhiteSpace(message.Subject) ? "(empty mail)" : message.Subject) : body;
     }
+
+    /// <summary>
+    /// The mail's full HTML as it arrived (quoted history and <c>cid:</c> images included), kept
+    /// unsanitised beside the message and sanitised whenever it is served; a plain-text mail has none.
+    /// </summary>
+    private static string? OriginalHtml(Message message) =>
+        message.Body is { ContentType: BodyType.Html, Content: { Length: > 0 } html }
+            ? html.Length > MailOriginals.MaxLength ? html[..MailOriginals.MaxLength] : html
+            : null;
 
     /// <summary>To and Cc addresses other than the sender and the support mailboxes: they stay in copy.</summary>
     private static List<string> Recipients(Message message, string from, MailOptions settings) =>

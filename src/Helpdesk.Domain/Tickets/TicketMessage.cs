@@ -24,6 +24,9 @@ public static class MessageSources
 /// One entry of a ticket's conversation. The body is kept twice: sanitised HTML and a plain-text
 /// rendering (for mail clients, search and previews). Messages are stored beside the ticket, in
 /// the same transaction as the history entry and the event the aggregate records for them.
+/// A message taken in from a mail also keeps the mail's full HTML as it arrived
+/// (<paramref name="OriginalHtml"/>, unsanitised, quoted history and <c>cid:</c> images included):
+/// the body is only the new part of the mail; staff read the original on demand.
 /// </summary>
 public sealed record TicketMessage(
     string Id,
@@ -35,4 +38,5 @@ public sealed record TicketMessage(
     string Html,
     string Text,
     IReadOnlyList<string> Cc,
-    string Source);
+    string Source,
+    string? OriginalHtml = null);

@@ -587,7 +587,8 @@ public sealed record FakeMessage(
     string? ConversationId = null,
     string? UniqueBody = null,
     IReadOnlyDictionary<string, string>? Headers = null,
-    IReadOnlyList<FakeAttachment>? Attachments = null)
+    IReadOnlyList<FakeAttachment>? Attachments = null,
+    string BodyType = "html")
 {
     public string? Id { get; init; }
     public string Folder { get; init; } = "Inbox";
@@ -622,8 +623,8 @@ public sealed record FakeMessage(
             ["conversationId"] = ConversationId ?? "AAQkConv-" + Id,
             ["isRead"] = IsRead,
             ["parentFolderId"] = Folder,
-            ["body"] = new JsonObject { ["contentType"] = "html", ["content"] = Body },
-            ["uniqueBody"] = new JsonObject { ["contentType"] = "html", ["content"] = UniqueBody ?? Body },
+            ["body"] = new JsonObject { ["contentType"] = BodyType, ["content"] = Body },
+            ["uniqueBody"] = new JsonObject { ["contentType"] = BodyType, ["content"] = UniqueBody ?? Body },
             ["sender"] = Address(From, FromName),
             ["from"] = Address(From, FromName),
             ["toRecipients"] = new JsonArray([.. (To ?? [mailbox]).Select(a => (JsonNode)Address(a, null))]),
