@@ -38,6 +38,9 @@ public static class ConversationEndpoints
         return services
             .AddSqliteMigration(SqliteConversationStore.Migration.Name, SqliteConversationStore.Migration.Sql)
             .AddSingleton(StoreSelection.Of<IConversationStore, SqliteConversationStore, CosmosConversationStore>())
+            .AddSingleton<IMessageMoves, SqliteMessageMoves>()
+            .AddSingleton<IValidator<MoveMessageRequest>, MoveMessageValidator>()
+            .AddSingleton<IValidator<SplitMessageRequest>, SplitMessageValidator>()
             .AddSingleton<IValidator<PostMessageRequest>, PostMessageValidator>()
             .AddSingleton<IValidator<CannedResponseRequest>, CannedResponseValidator>()
             .AddSingleton<IValidator<RenderCannedResponseRequest>, RenderCannedResponseValidator>()
@@ -52,6 +55,7 @@ public static class ConversationEndpoints
         messages.MapGet("/{messageId}", GetAsync).WithName("GetMessage");
         messages.MapPost("/", PostAsync).Validate<PostMessageRequest>().Idempotent().WithName("PostMessage");
         MailOriginals.Map(messages, api.MapGroup("/portal/tickets").WithTags("portal").RequireAuthorization(Policies.Customer));
+        Rethreading.Map(messages);
 
         new CannedResponses().Map(api, "/canned-responses");
         api.MapPost("/canned-responses/{id}/render", CannedResponses.RenderAsync)

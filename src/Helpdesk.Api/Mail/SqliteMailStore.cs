@@ -369,6 +369,67 @@ public sealed class SqliteMailStore(SqliteDatabase database)
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
+    /// <summary>The subject of the inbound mail a conversation message was taken from; null when it came from no mail.</summary>
+    public async Task<string?> SubjectOfAsync(string ticketId, string messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT mailbox, internet_message_id, subject FROM mail_inbound WHERE ticket_id = $ticket AND state = 'done' AND internet_message_id IS NOT NULL",
+            null,
+            ("$ticket", ticketId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (IngestMail.MessageIdFor(reader.GetString(0), reader.GetString(1)) == messageId)
+            {
+                return reader.IsDBNull(2) ? null : reader.GetString(2);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The threading records of the mail a conversation message was taken from follow the message
+    /// to <paramref name="toTicket"/> (re-threading), inside the caller's transaction: a later
+    /// reply to that mail threads to the message's new ticket, and the journal shows where it went.
+    /// </summary>
+    internal static async Task RethreadAsync(SqliteConnection connection, SqliteTransaction transaction, string messageId, string fromTicket, string toTicket, CancellationToken cancellationToken)
+    {
+        var mails = new List<(string MessageId, string Mailbox)>();
+        await using (var read = connection.Command(
+            "SELECT message_id, mailbox FROM mail_message_ids WHERE ticket_id = $from AND direction = 'in'", transaction, ("$from", fromTicket)))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (IngestMail.MessageIdFor(reader.GetString(1), reader.GetString(0)) == messageId)
+                {
+                    mails.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+        }
+
+        foreach (var (internetMessageId, mailbox) in mails)
+        {
+            await using var ids = connection.Command(
+                "UPDATE mail_message_ids SET ticket_id = $to WHERE message_id = $id AND mailbox = $mailbox",
+                transaction,
+                ("$id", internetMessageId),
+                ("$mailbox", mailbox),
+                ("$to", toTicket));
+            await ids.ExecuteNonQueryAsync(cancellationToken);
+            await using var journal = connection.Command(
+                "UPDATE mail_inbound SET ticket_id = $to WHERE mailbox = $mailbox AND internet_message_id = $id AND ticket_id = $from",
+                transaction,
+                ("$id", internetMessageId),
+                ("$mailbox", mailbox),
+                ("$from", fromTicket),
+                ("$to", toTicket));
+            await journal.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
     /// <summary>Ends a mail's ingestion and remembers its Message-ID for the ticket, in one transaction.</summary>
     public async Task CompleteAsync(long seq, InboundOutcome outcome, MessageIdRecord? record, DateTimeOffset now, CancellationToken cancellationToken)
     {
