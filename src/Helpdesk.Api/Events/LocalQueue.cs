@@ -190,6 +190,26 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock)
         return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    /// <summary>Deletes a queue's dead letters that died before <paramref name="before"/>; returns how many.</summary>
+    public async Task<int> PurgeDeadAsync(string queue, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var delete = connection.Command(
+            "DELETE FROM queue_messages WHERE queue = $queue AND state = 'dead' AND dead_at < $before",
+            null,
+            ("$before", SqliteTime.Format(before)),
+            ("$queue", queue));
+        return await delete.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Whether the message is still on the queue: waiting, being delivered, or dead-lettered.</summary>
+    public async Task<bool> HoldsAsync(string queue, string messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var select = connection.Command("SELECT 1 FROM queue_messages WHERE queue = $queue AND message_id = $id", null, ("$queue", queue), ("$id", messageId));
+        return await select.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
     private const string DeadColumns = "seq, queue, message_id, json_extract(body, '$.type'), json_extract(body, '$.ticketId'), attempts, enqueued_at, dead_at, last_error, body";
 
     private static DeadLetter ReadDead(SqliteDataReader reader) => new(

@@ -47,7 +47,7 @@ public sealed record WebhookPayload(string Id, string Event, string Type, DateTi
 /// redelivery (with the queue's backoff, for 24 hours, then the dead letters) retries only the
 /// hooks still owed. Each delivery carries the event id for the receiver to drop repeats.
 /// </summary>
-public sealed partial class DeliverWebhooks(WebhookStore store, ITicketStore tickets, TicketPresenter presenter, IHttpClientFactory http, TimeProvider clock, ILogger<DeliverWebhooks> logger) : IEventConsumer
+public sealed partial class DeliverWebhooks(IWebhookStore store, ITicketStore tickets, TicketPresenter presenter, IHttpClientFactory http, TimeProvider clock, ILogger<DeliverWebhooks> logger) : IEventConsumer
 {
     public const string FunctionName = "DeliverWebhooks";
     public const string HttpClientName = "webhooks";

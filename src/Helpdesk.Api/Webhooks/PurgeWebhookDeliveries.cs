@@ -1,4 +1,5 @@
 using System.Globalization;
+using Helpdesk.Api.Events;
 using Helpdesk.Api.Triggers;
 using Microsoft.Extensions.Options;
 
@@ -21,14 +22,14 @@ public sealed class WebhookRetentionOptions
 /// while its event may still come back (waiting for a retry, or a dead letter that may be
 /// re-driven): dropping it then would send that hook the event twice.
 /// </summary>
-public sealed class PurgeWebhookDeliveries(WebhookStore store, IOptions<WebhookRetentionOptions> options, TimeProvider clock) : IScheduledJob
+public sealed class PurgeWebhookDeliveries(IWebhookStore store, LocalQueue queue, IOptions<WebhookRetentionOptions> options, TimeProvider clock) : IScheduledJob
 {
     public const string FunctionName = "PurgeWebhookDeliveries";
 
     public async Task<IReadOnlyList<string>> RunAsync(TimerInfo timer, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var dead = await store.PurgeDeadLettersAsync(now.AddDays(-options.Value.KeepDeadDays), cancellationToken);
+        var dead = await queue.PurgeDeadAsync(QueueNames.Webhooks, now.AddDays(-options.Value.KeepDeadDays), cancellationToken);
         var served = await store.PurgeServedAsync(now.AddDays(-options.Value.KeepDeliveredDays), cancellationToken);
         return [string.Create(CultureInfo.InvariantCulture, $"{served} webhook delivery record(s) and {dead} dead letter(s) purged")];
     }

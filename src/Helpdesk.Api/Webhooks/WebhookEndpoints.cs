@@ -4,6 +4,8 @@ using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Hosting;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Triggers;
 
@@ -47,9 +49,9 @@ public static class WebhookEndpoints
             .Validate(o => o.KeepDeliveredDays is >= 1 and <= 365 && o.KeepDeadDays is >= 1 and <= 365, "Webhooks:KeepDeliveredDays and Webhooks:KeepDeadDays are from 1 to 365.")
             .ValidateOnStart();
         return services
-            .AddSingleton(WebhookStore.Migration)
-            .AddSingleton(WebhookStore.RetentionIndex)
-            .AddSingleton<WebhookStore>()
+            .AddSingleton(SqliteWebhookStore.Migration)
+            .AddSingleton(SqliteWebhookStore.RetentionIndex)
+            .AddSingleton(StoreSelection.Of<IWebhookStore, SqliteWebhookStore, CosmosWebhookStore>())
             .AddSingleton<IValidator<CreateHookRequest>, CreateHookValidator>()
             .AddQueueConsumer<DeliverWebhooks>(QueueNames.Webhooks, DeliverWebhooks.FunctionName, WebhookEvents.Accepts, DeliverWebhooks.Policy)
             .AddScheduledJob<PurgeWebhookDeliveries>(PurgeWebhookDeliveries.FunctionName, TimeSpan.FromHours(1));
@@ -72,7 +74,7 @@ public static class WebhookEndpoints
         return api;
     }
 
-    private static async Task<IResult> CreateAsync(CreateHookRequest request, WebhookStore store, Caller caller, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(CreateHookRequest request, IWebhookStore store, Caller caller, TimeProvider clock, CancellationToken cancellationToken)
     {
         var subscription = new WebhookSubscription(
             Ids.New("hook", clock),
@@ -86,9 +88,9 @@ public static class WebhookEndpoints
         return TypedResults.Created($"/api/hooks/{subscription.Id}", HookResponse.From(subscription, withSecret: true));
     }
 
-    private static async Task<IResult> GetAsync(string id, WebhookStore store, CancellationToken cancellationToken) =>
+    private static async Task<IResult> GetAsync(string id, IWebhookStore store, CancellationToken cancellationToken) =>
         await store.FindAsync(id, cancellationToken) is { } hook ? TypedResults.Ok(HookResponse.From(hook, withSecret: false)) : Problems.NotFound("hook");
 
-    private static async Task<IResult> DeleteAsync(string id, WebhookStore store, CancellationToken cancellationToken) =>
+    private static async Task<IResult> DeleteAsync(string id, IWebhookStore store, CancellationToken cancellationToken) =>
         await store.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound("hook");
 }

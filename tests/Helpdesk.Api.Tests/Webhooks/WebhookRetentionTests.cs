@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using Helpdesk.Api.Tests.Infrastructure;
 using Helpdesk.Api.Triggers;
 using Helpdesk.Api.Webhooks;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Helpdesk.Api.Tests.Webhooks;
@@ -87,12 +86,21 @@ public sealed class WebhookRetentionTests
     private static async Task<int> DeadLettersAsync(HooksApp app) =>
         (await (await app.Admin.GetAsync("/api/admin/dead-letters?queue=webhooks")).Json())["items"]!.AsArray().Count;
 
-    private static async Task<long> DeliveryRecordsAsync(HooksApp app)
+    /// <summary>How many (event, hook) pairs the receiver was sent are still recorded as served, read through the app's store on either engine.</summary>
+    private static async Task<int> DeliveryRecordsAsync(HooksApp app)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(app.DataFolder, "helpdesk.db")}");
-        await connection.OpenAsync();
-        await using var count = connection.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM webhook_deliveries";
-        return (long)(await count.ExecuteScalarAsync())!;
+        var store = app.Services.GetRequiredService<IWebhookStore>();
+        var hooks = (await store.ForEventAsync("ticket.created", CancellationToken.None)).ToDictionary(h => h.NotificationUrl, h => h.Id, StringComparer.Ordinal);
+
+        var served = 0;
+        foreach (var sent in app.Receiver.Requests.Select(r => (r.Url, EventId: r.Headers["X-Helpdesk-Event-Id"])).Distinct())
+        {
+            if (await store.WasServedAsync(sent.EventId, hooks[sent.Url], CancellationToken.None))
+            {
+                served++;
+            }
+        }
+
+        return served;
     }
 }

@@ -16,6 +16,8 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
     public const string Keys = "keys";
     public const string Counters = "counters";
     public const string Idempotency = "idempotency";
+    public const string Webhooks = "webhooks";
+    public const string WebhookDeliveries = "webhookDeliveries";
 
     private readonly Lazy<Task<Database>> _database = new(() => EnsureAsync(client, options.Value));
 
@@ -32,6 +34,8 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         WithPointReadsOnly(new ContainerProperties(Counters, "/id")),
         WithPointReadsOnly(new ContainerProperties(Idempotency, "/id") { DefaultTimeToLive = -1 }),
         DirectoryContainer(),
+        Indexing(new ContainerProperties(Webhooks, "/id"), "/event/?"),
+        Indexing(new ContainerProperties(WebhookDeliveries, "/eventId") { DefaultTimeToLive = -1 }, "/at/?"),
     ];
 
     private static async Task<Database> EnsureAsync(CosmosClient client, CosmosOptions options)
@@ -101,6 +105,19 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         container.IndexingPolicy.IncludedPaths.Add(new IncludedPath { Path = "/*" });
         container.IndexingPolicy.ExcludedPaths.Add(new ExcludedPath { Path = "/entry/*" });
         container.IndexingPolicy.ExcludedPaths.Add(new ExcludedPath { Path = "/search/?" });
+        return container;
+    }
+
+    /// <summary>Containers queried on a few paths only: those are indexed, nothing else.</summary>
+    private static ContainerProperties Indexing(ContainerProperties container, params string[] paths)
+    {
+        container.IndexingPolicy.IndexingMode = IndexingMode.Consistent;
+        foreach (var path in paths)
+        {
+            container.IndexingPolicy.IncludedPaths.Add(new IncludedPath { Path = path });
+        }
+
+        container.IndexingPolicy.ExcludedPaths.Add(new ExcludedPath { Path = "/*" });
         return container;
     }
 

@@ -3,17 +3,8 @@ using Helpdesk.Api.Storage.Sqlite;
 
 namespace Helpdesk.Api.Webhooks;
 
-/// <summary>Optional narrowing of a subscription: every filter given must match the ticket.</summary>
-public sealed record WebhookFilters(string? Priority = null, string? TeamId = null, string? AssigneeId = null, string? AccountId = null);
-
-/// <summary>A Power Automate (or any) webhook subscription. The secret signs every delivery and is shown once.</summary>
-public sealed record WebhookSubscription(string Id, string NotificationUrl, string Event, WebhookFilters Filters, string Secret, string CreatedBy, DateTimeOffset CreatedAt);
-
-/// <summary>
-/// Subscriptions, and per event which of them were already served, so a redelivered event only
-/// retries the hooks that failed.
-/// </summary>
-public sealed class WebhookStore(SqliteDatabase database)
+/// <summary>Webhook subscriptions and delivery records in the embedded SQLite file.</summary>
+public sealed class SqliteWebhookStore(SqliteDatabase database) : IWebhookStore
 {
     public static SqliteMigration Migration { get; } = new(
         "0300-webhooks",
@@ -73,7 +64,6 @@ public sealed class WebhookStore(SqliteDatabase database)
         return hooks;
     }
 
-    /// <summary>Removes a subscription; false when there was none.</summary>
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -88,10 +78,6 @@ public sealed class WebhookStore(SqliteDatabase database)
         return await select.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
-    /// <summary>
-    /// Deletes the records of served hooks older than <paramref name="before"/> whose event is no
-    /// longer on the webhooks queue (neither waiting for a retry nor dead-lettered); returns how many.
-    /// </summary>
     public async Task<int> PurgeServedAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -101,18 +87,6 @@ public sealed class WebhookStore(SqliteDatabase database)
             WHERE at < $before
               AND NOT EXISTS (SELECT 1 FROM queue_messages q WHERE q.queue = $queue AND q.message_id = webhook_deliveries.event_id)
             """,
-            null,
-            ("$before", SqliteTime.Format(before)),
-            ("$queue", Events.QueueNames.Webhooks));
-        return await delete.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>Deletes the webhooks queue's dead letters that died before <paramref name="before"/>; returns how many.</summary>
-    public async Task<int> PurgeDeadLettersAsync(DateTimeOffset before, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var delete = connection.Command(
-            "DELETE FROM queue_messages WHERE queue = $queue AND state = 'dead' AND dead_at < $before",
             null,
             ("$before", SqliteTime.Format(before)),
             ("$queue", Events.QueueNames.Webhooks));
