@@ -17,7 +17,8 @@ public sealed class CosmosWebhookStoreContractTests(CosmosTestServer server) : W
     {
         _client = server.CreateClient(new CosmosJsonSerializer());
         var containers = new CosmosContainers(_client, Options.Create(new CosmosOptions { Endpoint = server.Endpoint.ToString(), Database = _database }));
-        return Task.FromResult<IWebhookStore>(new CosmosWebhookStore(containers, Queue, Options.Create(new WebhookRetentionOptions()), new CosmosRetry(TimeProvider.System)));
+        var retry = new CosmosRetry(TimeProvider.System);
+        return Task.FromResult<IWebhookStore>(new CosmosWebhookStore(containers, new CosmosSequence(containers, retry), Queue, Options.Create(new WebhookRetentionOptions()), retry));
     }
 
     public override async Task DisposeAsync()

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Helpdesk.Api.Storage.Cosmos;
 
 /// <summary>
-/// Webhook subscriptions in the <c>webhooks</c> container (one document each, partition = id) and
+/// Webhook subscriptions in the <c>webhooks</c> container (one document each, partition = id, with its place in the order of subscribing from a counter) and
 /// the records of served hooks in <c>webhookDeliveries</c> (partition = the event id, id = the
 /// hook id, so "was this hook served this event" is one point read). Every Functions instance
 /// sees the same subscriptions and records, which a per-instance SQLite file could not give.
@@ -16,13 +16,16 @@ namespace Helpdesk.Api.Storage.Cosmos;
 /// at the latest about a day of retries plus <c>KeepDeadDays</c> after it was written; the TTL
 /// (<c>KeepDeliveredDays + KeepDeadDays + 2</c> days) is past both.
 /// </summary>
-internal sealed class CosmosWebhookStore(CosmosContainers containers, LocalQueue queue, IOptions<WebhookRetentionOptions> retention, CosmosRetry retry) : IWebhookStore
+internal sealed class CosmosWebhookStore(CosmosContainers containers, CosmosSequence sequence, LocalQueue queue, IOptions<WebhookRetentionOptions> retention, CosmosRetry retry) : IWebhookStore
 {
+    /// <summary>The order subscriptions were made in (a counter, as SQLite's rowid): ids made in the same millisecond do not sort by time.</summary>
+    private const string OrderSequence = "order:webhooks";
+
     public async Task CreateAsync(WebhookSubscription subscription, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscription);
         var container = await containers.GetAsync(CosmosContainers.Webhooks, cancellationToken);
-        var document = new SubscriptionDocument(subscription.Id, subscription.Event, subscription);
+        var document = new SubscriptionDocument(subscription.Id, subscription.Event, await sequence.NextAsync(OrderSequence, cancellationToken), subscription);
         await retry.RunAsync(ct => container.CreateItemAsync(document, new PartitionKey(subscription.Id), cancellationToken: ct), cancellationToken);
     }
 
@@ -45,16 +48,15 @@ internal sealed class CosmosWebhookStore(CosmosContainers containers, LocalQueue
     {
         var container = await containers.GetAsync(CosmosContainers.Webhooks, cancellationToken);
         var query = new QueryDefinition("SELECT * FROM c WHERE c.event = @event").WithParameter("@event", eventName);
-        var hooks = new List<WebhookSubscription>();
+        var hooks = new List<SubscriptionDocument>();
         using var iterator = container.GetItemQueryIterator<SubscriptionDocument>(query);
         while (iterator.HasMoreResults)
         {
-            var page = await retry.RunAsync(iterator.ReadNextAsync, cancellationToken);
-            hooks.AddRange(page.Select(d => d.Subscription));
+            hooks.AddRange(await retry.RunAsync(iterator.ReadNextAsync, cancellationToken));
         }
 
-        // Ids are time-ordered (Ids.New): id order is creation order, as SQLite's seq.
-        return [.. hooks.OrderBy(h => h.Id, StringComparer.Ordinal)];
+        // A handful per event: sorted here rather than by an ORDER BY that needs its own index.
+        return [.. hooks.OrderBy(h => h.Seq).Select(h => h.Subscription)];
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
@@ -136,7 +138,7 @@ internal sealed class CosmosWebhookStore(CosmosContainers containers, LocalQueue
         return purged;
     }
 
-    private sealed record SubscriptionDocument(string Id, string Event, WebhookSubscription Subscription);
+    private sealed record SubscriptionDocument(string Id, string Event, long Seq, WebhookSubscription Subscription);
 
     private sealed record DeliveryDocument(string Id, string EventId, string Outcome, string At, int Ttl);
 
