@@ -1,6 +1,8 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;
@@ -42,7 +44,7 @@ public static class MergeEndpoints
     public static IServiceCollection AddMerge(this IServiceCollection services) =>
         services
             .AddSqliteMigration(SqliteTicketMerges.Migration.Name, SqliteTicketMerges.Migration.Sql)
-            .AddSingleton<ITicketMerges, SqliteTicketMerges>()
+            .AddSingleton(StoreSelection.Of<ITicketMerges, SqliteTicketMerges, CosmosTicketMerges>())
             .AddSingleton<IValidator<MergeRequest>, MergeValidator>();
 
     public static RouteGroupBuilder MapMergeEndpoints(this RouteGroupBuilder api)

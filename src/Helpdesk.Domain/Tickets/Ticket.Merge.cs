@@ -93,16 +93,32 @@ public sealed partial class Ticket
 
         Record("merged", TicketRemovalEventTypes.Merged, by, now, changes, $"Merged into {target.Number}.", ("intoId", target.Id), ("intoNumber", target.Number), ("from", Names.Of(from)));
 
-        target._state = target._state with { MergedFromIds = [.. target.MergedFromIds, Id] };
-        target.Record(
+        target.RecordMergedIn(this, by, now);
+    }
+
+    /// <summary>
+    /// The target's side of <see cref="MergeInto"/>: records that <paramref name="source"/> was
+    /// merged into this ticket. A store that writes the two tickets one after the other applies it
+    /// again to a target that moved on meanwhile; applying it twice changes nothing.
+    /// </summary>
+    public void RecordMergedIn(Ticket source, Actor by, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (MergedFromIds.Contains(source.Id))
+        {
+            return;
+        }
+
+        _state = _state with { MergedFromIds = [.. MergedFromIds, source.Id] };
+        Record(
             "mergedIn",
             TicketRemovalEventTypes.MergedIn,
             by,
             now,
-            [new FieldChange("mergedFrom", null, Id)],
-            $"{Number} was merged into this ticket.",
-            ("fromId", Id),
-            ("fromNumber", Number));
+            [new FieldChange("mergedFrom", null, source.Id)],
+            $"{source.Number} was merged into this ticket.",
+            ("fromId", source.Id),
+            ("fromNumber", source.Number));
     }
 
     /// <summary>
@@ -139,16 +155,31 @@ public sealed partial class Ticket
             ("intoId", target.Id),
             ("fromId", Id));
 
-        target._state = target._state with { MergedFromIds = [.. target.MergedFromIds.Where(id => id != Id)] };
-        target.Record(
+        target.RecordMergeUndone(this, by, now);
+    }
+
+    /// <summary>
+    /// The target's side of <see cref="UndoMerge"/>: <paramref name="source"/> is no longer merged
+    /// into this ticket. Applying it twice changes nothing, like <see cref="RecordMergedIn"/>.
+    /// </summary>
+    public void RecordMergeUndone(Ticket source, Actor by, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (!MergedFromIds.Contains(source.Id))
+        {
+            return;
+        }
+
+        _state = _state with { MergedFromIds = [.. MergedFromIds.Where(id => id != source.Id)] };
+        Record(
             "mergeUndone",
             TicketRemovalEventTypes.MergeUndone,
             by,
             now,
-            [new FieldChange("mergedFrom", Id, null)],
-            $"The merge of {Number} into this ticket was undone.",
-            ("intoId", target.Id),
-            ("fromId", Id));
+            [new FieldChange("mergedFrom", source.Id, null)],
+            $"The merge of {source.Number} into this ticket was undone.",
+            ("intoId", Id),
+            ("fromId", source.Id));
     }
 
     /// <summary>Soft delete: the ticket vanishes from every view until restored (or purged).</summary>

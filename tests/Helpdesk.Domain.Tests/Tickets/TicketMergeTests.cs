@@ -36,6 +36,24 @@ public sealed class TicketMergeTests
     }
 
     [Fact]
+    public void The_targets_side_of_a_merge_and_of_its_undo_applied_again_changes_nothing()
+    {
+        var source = In(TicketStatus.InProgress);
+        var target = Other("t_2");
+        source.MergeInto(target, Ada, T0.AddHours(1));
+
+        target.RecordMergedIn(source, Ada, T0.AddHours(1));
+        target.MergedFromIds.ShouldBe(["t_1"]);
+        target.PendingHistory.Count.ShouldBe(1);
+
+        source.UndoMerge(target, TimeSpan.FromMinutes(30), Ada, T0.AddHours(1).AddMinutes(5));
+        target.RecordMergeUndone(source, Ada, T0.AddHours(1).AddMinutes(5));
+
+        target.MergedFromIds.ShouldBeEmpty();
+        target.PendingHistory.Select(h => h.Action).ShouldBe(["mergedIn", "mergeUndone"]);
+    }
+
+    [Fact]
     public void Undo_within_the_window_gives_back_the_status_and_end_date()
     {
         var source = In(TicketStatus.WaitingOnCustomer);

@@ -17,7 +17,7 @@ namespace Helpdesk.Api.Storage.Cosmos;
 /// written atomically without TransactionalBatch; the relay's change-feed function publishes the
 /// events from the document (see docs/adr/0004-cosmos-containers.md).
 /// </summary>
-public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequence sequence, CosmosUniqueKeys keys, ITicketScheduler scheduler, CosmosRetry retry) : ITicketStore
+public sealed partial class CosmosTicketStore(CosmosContainers containers, CosmosSequence sequence, CosmosUniqueKeys keys, ITicketScheduler scheduler, CosmosRetry retry) : ITicketStore
 {
     internal const string NumberKind = "ticket-number";
     internal const string OrderSequence = "order:tickets";
@@ -38,6 +38,13 @@ public sealed class CosmosTicketStore(CosmosContainers containers, CosmosSequenc
     {
         var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
         var loaded = await ReadAsync(container, id, cancellationToken);
+        if (loaded?.Document.ItemRefs.Any(IsPendingMerge) == true)
+        {
+            // A merge or undo of this ticket whose second write never landed: complete it first.
+            await CompleteMergeAsync(id, cancellationToken);
+            loaded = await ReadAsync(container, id, cancellationToken);
+        }
+
         if (loaded is null)
         {
             return null;

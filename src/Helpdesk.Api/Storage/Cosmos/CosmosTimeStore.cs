@@ -21,7 +21,7 @@ internal sealed class CosmosTimeStore(CosmosTicketItems items, CosmosUniqueKeys 
 {
     private const string EntryKind = "time";
     private const string PresenceKind = "presence";
-    private const string TimerKind = "timer";
+    internal const string TimerKind = "timer";
 
     public Task<Versioned<TimeEntry>?> FindAsync(string ticketId, string entryId, CancellationToken cancellationToken) =>
         items.FindAsync<TimeEntry>(ticketId, EntryKind, entryId, cancellationToken);

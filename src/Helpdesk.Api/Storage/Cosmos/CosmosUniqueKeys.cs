@@ -86,6 +86,25 @@ public sealed class CosmosUniqueKeys(CosmosContainers containers, CosmosRetry re
         }
     }
 
+    /// <summary>Hands the value from <paramref name="fromOwner"/> to <paramref name="toOwner"/>; nothing when another owner holds it (or nobody).</summary>
+    public async Task TransferAsync(string kind, string key, string fromOwner, string toOwner, CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(CosmosContainers.Keys, cancellationToken);
+        var id = IdOf(kind, key);
+        while (await ReadAsync(container, id, cancellationToken) is { } existing && existing.Claim.OwnerId == fromOwner)
+        {
+            try
+            {
+                await retry.RunAsync(ct => container.ReplaceItemAsync(existing.Claim with { OwnerId = toOwner }, id, new PartitionKey(id), new ItemRequestOptions { IfMatchEtag = existing.ETag }, ct), cancellationToken);
+                return;
+            }
+            catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+            {
+                // The claim moved under us: look again.
+            }
+        }
+    }
+
     private async Task<(KeyClaim Claim, string ETag)?> ReadAsync(Container container, string id, CancellationToken cancellationToken)
     {
         try
