@@ -1,6 +1,8 @@
 using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;
@@ -19,7 +21,8 @@ public static class DeletionEndpoints
     public static IServiceCollection AddDeletion(this IServiceCollection services) =>
         services
             .AddSqliteMigration(SqliteTicketPurge.Migration.Name, SqliteTicketPurge.Migration.Sql)
-            .AddSingleton<ITicketPurge, SqliteTicketPurge>();
+            .AddSingleton<SqliteTicketPurge>()
+            .AddSingleton(StoreSelection.Of<ITicketPurge, SqliteTicketPurge, CosmosTicketPurge>());
 
     public static RouteGroupBuilder MapDeletionEndpoints(this RouteGroupBuilder api)
     {

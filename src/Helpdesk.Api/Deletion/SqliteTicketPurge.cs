@@ -3,6 +3,7 @@ using System.Text;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
+using Microsoft.Data.Sqlite;
 
 namespace Helpdesk.Api.Deletion;
 
@@ -81,22 +82,44 @@ internal sealed class SqliteTicketPurge(SqliteDatabase database) : ITicketPurge
                 }
             }
 
-            foreach (var sql in Statements)
-            {
-                await using var command = connection.Command(sql, transaction, ("$id", ticket.Id));
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-
+            await EraseRowsAsync(connection, transaction, ticket.Id, cancellationToken);
             await using var audit = connection.Command(
                 "INSERT INTO ticket_purges (number_hash, purged_by, purged_at) VALUES ($hash, $by, $at)",
                 transaction,
-                ("$hash", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ticket.Number)))),
-                ("$by", string.Concat(Names.Of(by.Type), ":", by.Id)),
+                ("$hash", NumberHash(ticket.Number)),
+                ("$by", PurgedBy(by)),
                 ("$at", SqliteTime.Format(now)));
             await audit.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
         return new PurgeResult([.. hashes]);
+    }
+
+    /// <summary>
+    /// Deletes the rows naming the ticket from every table of the embedded file, in one
+    /// transaction, without an audit row: on Cosmos DB the capabilities and infrastructure still
+    /// on the file (queue, outbox, mail, notifications) are erased through this.
+    /// </summary>
+    internal async Task EraseRowsAsync(string ticketId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        await EraseRowsAsync(connection, transaction, ticketId, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>An auditor who knows a number can check that it was purged; nobody can read one back.</summary>
+    internal static string NumberHash(string number) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(number)));
+
+    internal static string PurgedBy(Actor by) => string.Concat(Names.Of(by.Type), ":", by.Id);
+
+    private static async Task EraseRowsAsync(SqliteConnection connection, SqliteTransaction transaction, string ticketId, CancellationToken cancellationToken)
+    {
+        foreach (var sql in Statements)
+        {
+            await using var command = connection.Command(sql, transaction, ("$id", ticketId));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 }

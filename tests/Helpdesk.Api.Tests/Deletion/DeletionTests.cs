@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Helpdesk.Api.Auth;
+using Helpdesk.Api.Tests.Cosmos;
 using Helpdesk.Api.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -116,7 +117,12 @@ public sealed class DeletionTests : IDisposable
         (await ada.PostAsync($"/api/tickets/{id}/timer/start", null)).EnsureSuccessStatusCode();
         (await ada.PostAsJsonAsync($"/api/tickets/{id}/cost-lines", new { kind = "expense", description = "Travel", quantity = 1, unitPrice = 10, currency = "EUR", billable = true })).StatusCode.ShouldBe(HttpStatusCode.Created);
         (await ada.PostAsJsonAsync($"/api/tickets/{id}/activities", new { kind = "call", title = "Call Erin", dueAt = _app.Clock.GetUtcNow().AddDays(1) })).StatusCode.ShouldBe(HttpStatusCode.Created);
-        (await ada.PutAsJsonAsync($"/api/tickets/{id}/resolution", new { details = "Fixed it" })).EnsureSuccessStatusCode();
+        if (!HelpdeskApp.OnCosmos)
+        {
+            // The knowledge store (resolutions) has no Cosmos DB implementation yet (issue 8, part A).
+            (await ada.PutAsJsonAsync($"/api/tickets/{id}/resolution", new { details = "Fixed it" })).EnsureSuccessStatusCode();
+        }
+
         var (samId, _) = await _app.AgentAsync("sam.purge@purge.test", Roles.Supervisor);
         (await ada.PostAsJsonAsync($"/api/tickets/{id}/approvals", new { approverId = samId, reason = $"Refund for {email}" })).EnsureSuccessStatusCode();
         var files = System.IO.Directory.GetFiles(Path.Combine(_app.DataFolder, "attachments"), "*", SearchOption.AllDirectories);
@@ -132,7 +138,21 @@ public sealed class DeletionTests : IDisposable
         (await ada.GetAsync($"/api/tickets/{kept}/attachments/{sharedId}")).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         var traces = Traces(id, subject, email, number);
+        if (HelpdeskApp.OnCosmos)
+        {
+            traces.AddRange(await CosmosTracesAsync(id, subject, email, number));
+            var audits = await CosmosDocumentsAsync("purges");
+            audits.Count.ShouldBe(1);
+            audits[0]["purgedBy"]!.GetValue<string>().ShouldStartWith("agent:");
+            audits[0]["numberHash"]!.GetValue<string>().Length.ShouldBe(64);
+        }
+
         traces.ShouldBeEmpty(string.Join("\n", traces));
+        if (HelpdeskApp.OnCosmos)
+        {
+            return;
+        }
+
         using var connection = Open();
         using var audit = connection.CreateCommand();
         audit.CommandText = "SELECT purged_by, number_hash FROM ticket_purges";
@@ -141,6 +161,59 @@ public sealed class DeletionTests : IDisposable
         reader.GetString(0).ShouldStartWith("agent:");
         reader.GetString(1).Length.ShouldBe(64);
         reader.Read().ShouldBeFalse();
+    }
+
+    /// <summary>
+    /// On Cosmos DB, every document of every container searched the same way (stored responses
+    /// also with their base64 body decoded). Left out like the directory tables: the directory
+    /// container, and the directory's uniqueness claims in <c>keys</c> (a contact's email).
+    /// </summary>
+    private async Task<List<string>> CosmosTracesAsync(params string[] needles)
+    {
+        var found = new List<string>();
+        var database = SharedCosmosServer.Get().Client.GetDatabase(_app.CosmosDatabase);
+        using var containers = database.GetContainerQueryIterator<Microsoft.Azure.Cosmos.ContainerProperties>();
+        var names = new List<string>();
+        while (containers.HasMoreResults)
+        {
+            names.AddRange((await containers.ReadNextAsync()).Select(c => c.Id).Where(n => n != "directory"));
+        }
+
+        names.ShouldContain("tickets");
+        foreach (var name in names)
+        {
+            foreach (var document in await CosmosDocumentsAsync(name))
+            {
+                if (name == "keys" && document["kind"]?.GetValue<string>() is not ("ticket-number" or "timer"))
+                {
+                    continue;
+                }
+
+                var text = document.ToJsonString();
+                if (document["response"]?["body"]?.GetValue<string>() is { } body)
+                {
+                    text += System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(body));
+                }
+
+                found.AddRange(needles.Where(n => text.Contains(n, StringComparison.OrdinalIgnoreCase)).Select(n => $"{name}/{document["id"]} holds '{n}'"));
+            }
+        }
+
+        return found;
+    }
+
+    private async Task<List<JsonNode>> CosmosDocumentsAsync(string container)
+    {
+        using var iterator = SharedCosmosServer.Get().Client.GetContainer(_app.CosmosDatabase, container).GetItemQueryStreamIterator("SELECT * FROM c");
+        var documents = new List<JsonNode>();
+        while (iterator.HasMoreResults)
+        {
+            using var page = await iterator.ReadNextAsync();
+            page.EnsureSuccessStatusCode();
+            documents.AddRange((await JsonNode.ParseAsync(page.Content))!["Documents"]!.AsArray().Select(d => d!.DeepClone()));
+        }
+
+        return documents;
     }
 
     private SqliteConnection Open()

@@ -35,7 +35,7 @@ public class HelpdeskApp : WebApplicationFactory<Program>
     /// <c>HELPDESK_TEST_STORE=cosmos</c> runs the app on the Cosmos DB test server (one database
     /// per app) instead of SQLite; scripts/test.sh runs the foundation's HTTP tests both ways.
     /// </summary>
-    private string CosmosDatabase => $"http-{Path.GetFileName(DataFolder)}";
+    public string CosmosDatabase => $"http-{Path.GetFileName(DataFolder)}";
 
     public static bool OnCosmos { get; } = string.Equals(Environment.GetEnvironmentVariable("HELPDESK_TEST_STORE"), "cosmos", StringComparison.OrdinalIgnoreCase);
 

@@ -18,6 +18,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
     public const string Idempotency = "idempotency";
     public const string Webhooks = "webhooks";
     public const string WebhookDeliveries = "webhookDeliveries";
+    public const string Purges = "purges";
 
     private readonly Lazy<Task<Database>> _database = new(() => EnsureAsync(client, options.Value));
 
@@ -35,6 +36,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         WithPointReadsOnly(new ContainerProperties(Idempotency, "/id") { DefaultTimeToLive = -1 }),
         DirectoryContainer(),
         Indexing(new ContainerProperties(Webhooks, "/id"), "/event/?"),
+        WithPointReadsOnly(new ContainerProperties(Purges, "/id")),
         Indexing(new ContainerProperties(WebhookDeliveries, "/eventId") { DefaultTimeToLive = -1 }, "/at/?"),
     ];
 
