@@ -1,5 +1,7 @@
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Mail;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Extensions.Options;
@@ -29,7 +31,7 @@ public static class CalendarSetup
         services.AddOptions<CalendarOptions>().Bind(configuration.GetSection(CalendarOptions.Section));
         return services
             .AddSqliteMigration(SqliteCalendarLinks.Schema.Name, SqliteCalendarLinks.Schema.Sql)
-            .AddSingleton<ICalendarLinks, SqliteCalendarLinks>()
+            .AddSingleton(StoreSelection.Of<ICalendarLinks, SqliteCalendarLinks, CosmosCalendarLinks>())
             .AddSingleton<IOutlookCalendar>(sp =>
             {
                 var graph = sp.GetRequiredService<IOptions<MailOptions>>().Value.Graph;

@@ -19,6 +19,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
     public const string Webhooks = "webhooks";
     public const string WebhookDeliveries = "webhookDeliveries";
     public const string Purges = "purges";
+    public const string CalendarLinks = "calendarLinks";
 
     private readonly Lazy<Task<Database>> _database = new(() => EnsureAsync(client, options.Value));
 
@@ -37,6 +38,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         DirectoryContainer(),
         Indexing(new ContainerProperties(Webhooks, "/id"), "/event/?"),
         WithPointReadsOnly(new ContainerProperties(Purges, "/id")),
+        WithPointReadsOnly(new ContainerProperties(CalendarLinks, "/id")),
         Indexing(new ContainerProperties(WebhookDeliveries, "/eventId") { DefaultTimeToLive = -1 }, "/at/?"),
     ];
 
