@@ -32,6 +32,7 @@ public static class CalendarSetup
         return services
             .AddSqliteMigration(SqliteCalendarLinks.Schema.Name, SqliteCalendarLinks.Schema.Sql)
             .AddSingleton(StoreSelection.Of<ICalendarLinks, SqliteCalendarLinks, CosmosCalendarLinks>())
+            .AddSingleton<CalendarCleanup>()
             .AddSingleton<IOutlookCalendar>(sp =>
             {
                 var graph = sp.GetRequiredService<IOptions<MailOptions>>().Value.Graph;

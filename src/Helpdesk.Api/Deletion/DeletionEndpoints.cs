@@ -1,5 +1,6 @@
 using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Auth;
+using Helpdesk.Api.Calendar;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Cosmos;
@@ -70,6 +71,7 @@ public static class DeletionEndpoints
         ITicketStore store,
         ITicketPurge purge,
         AttachmentContents contents,
+        CalendarCleanup calendar,
         Caller caller,
         TimeProvider clock,
         CancellationToken cancellationToken)
@@ -97,6 +99,12 @@ public static class DeletionEndpoints
             {
                 group.Add(tombstone);
             }
+        }
+
+        // The Outlook events of its on-site visits go first: purged, nothing would point at them any more.
+        foreach (var erased in group)
+        {
+            await calendar.RemoveVisitsOfAsync(erased.Id, cancellationToken);
         }
 
         var purged = await purge.PurgeAsync(group, await caller.ActorAsync(cancellationToken), clock.GetUtcNow(), cancellationToken);

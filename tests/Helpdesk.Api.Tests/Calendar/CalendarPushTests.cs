@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Tests.Infrastructure;
@@ -62,6 +63,25 @@ public sealed class CalendarPushTests : IAsyncLifetime
         await PumpAsync();
 
         _graph.Calendar.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Purging_a_ticket_takes_its_visits_out_of_the_owners_calendars()
+    {
+        var (_, ada) = await _app.AgentAsync("ada.purge@calendar.test");
+        var (owenId, _) = await _app.AgentAsync("owen.purge@calendar.test");
+        var url = await TicketUrlAsync(ada);
+        var kept = await TicketUrlAsync(ada);
+        (await ada.PostAsJsonAsync($"{url}/activities", Visit(owenId, "Replace the fuser", 24))).EnsureSuccessStatusCode();
+        (await ada.PostAsJsonAsync($"{url}/activities", Visit(owenId, "Check the fuser", 48))).EnsureSuccessStatusCode();
+        (await ada.PostAsJsonAsync($"{kept}/activities", Visit(owenId, "Other visit", 72))).EnsureSuccessStatusCode();
+        await PumpAsync();
+        await PumpAsync();
+        _graph.Calendar.Count.ShouldBe(3);
+
+        (await _app.Admin.PostAsync($"{url}/purge", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        _graph.Calendar.ShouldHaveSingleItem().Body["subject"]!.GetValue<string>().ShouldStartWith("Other visit [");
     }
 
     [Fact]
