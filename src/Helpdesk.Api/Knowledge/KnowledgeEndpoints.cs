@@ -2,6 +2,8 @@ using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Time;
 using Helpdesk.Domain.Knowledge;
@@ -44,7 +46,7 @@ public static class KnowledgeEndpoints
     public static IServiceCollection AddKnowledge(this IServiceCollection services) =>
         services
             .AddSqliteMigration(SqliteKnowledgeStore.Schema.Name, SqliteKnowledgeStore.Schema.Sql)
-            .AddSingleton<IKnowledgeStore, SqliteKnowledgeStore>()
+            .AddSingleton(StoreSelection.Of<IKnowledgeStore, SqliteKnowledgeStore, CosmosKnowledgeStore>())
             .AddSingleton<IValidator<ResolutionRequest>, ResolutionValidator>()
             .AddSingleton<IValidator<ArticleRequest>, ArticleValidator>();
 

@@ -117,11 +117,7 @@ public sealed class DeletionTests : IDisposable
         (await ada.PostAsync($"/api/tickets/{id}/timer/start", null)).EnsureSuccessStatusCode();
         (await ada.PostAsJsonAsync($"/api/tickets/{id}/cost-lines", new { kind = "expense", description = "Travel", quantity = 1, unitPrice = 10, currency = "EUR", billable = true })).StatusCode.ShouldBe(HttpStatusCode.Created);
         (await ada.PostAsJsonAsync($"/api/tickets/{id}/activities", new { kind = "call", title = "Call Erin", dueAt = _app.Clock.GetUtcNow().AddDays(1) })).StatusCode.ShouldBe(HttpStatusCode.Created);
-        if (!HelpdeskApp.OnCosmos)
-        {
-            // The knowledge store (resolutions) has no Cosmos DB implementation yet (issue 8, part A).
-            (await ada.PutAsJsonAsync($"/api/tickets/{id}/resolution", new { details = "Fixed it" })).EnsureSuccessStatusCode();
-        }
+        (await ada.PutAsJsonAsync($"/api/tickets/{id}/resolution", new { details = "Fixed it", publish = true, articleTitle = "Fixing it" })).EnsureSuccessStatusCode();
 
         var (samId, _) = await _app.AgentAsync("sam.purge@purge.test", Roles.Supervisor);
         (await ada.PostAsJsonAsync($"/api/tickets/{id}/approvals", new { approverId = samId, reason = $"Refund for {email}" })).EnsureSuccessStatusCode();

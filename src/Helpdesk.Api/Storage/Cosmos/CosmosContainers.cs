@@ -20,6 +20,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
     public const string WebhookDeliveries = "webhookDeliveries";
     public const string Purges = "purges";
     public const string CalendarLinks = "calendarLinks";
+    public const string KbArticles = "kbArticles";
 
     private readonly Lazy<Task<Database>> _database = new(() => EnsureAsync(client, options.Value));
 
@@ -39,6 +40,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         Indexing(new ContainerProperties(Webhooks, "/id"), "/event/?"),
         WithPointReadsOnly(new ContainerProperties(Purges, "/id")),
         WithPointReadsOnly(new ContainerProperties(CalendarLinks, "/id")),
+        KbArticlesContainer(),
         Indexing(new ContainerProperties(WebhookDeliveries, "/eventId") { DefaultTimeToLive = -1 }, "/at/?"),
     ];
 
@@ -100,6 +102,23 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
             policy.CompositeIndexes.Add(composite);
         }
 
+        return container;
+    }
+
+    /// <summary>
+    /// Knowledge-base articles, partition = id (read by id, listed across partitions): the
+    /// order, the published flag, the tags and the source ticket are indexed, the search text and
+    /// the article are not. The customers' list (published only, newest first) reads the
+    /// composite index; the staff list reads the order's range index.
+    /// </summary>
+    private static ContainerProperties KbArticlesContainer()
+    {
+        var container = Indexing(new ContainerProperties(KbArticles, "/id"), "/seq/?", "/published/?", "/tags/[]/?", "/sourceTicketId/?");
+        container.IndexingPolicy.CompositeIndexes.Add(
+        [
+            new CompositePath { Path = "/published", Order = CompositePathSortOrder.Ascending },
+            new CompositePath { Path = "/seq", Order = CompositePathSortOrder.Descending },
+        ]);
         return container;
     }
 

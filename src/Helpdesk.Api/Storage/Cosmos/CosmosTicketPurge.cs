@@ -10,9 +10,9 @@ namespace Helpdesk.Api.Storage.Cosmos;
 /// The GDPR purge on Cosmos DB (docs/adr/0007-merge-delete-purge.md). Without a transaction
 /// across containers, the order makes it safe to repeat: the audit record first (one per ticket
 /// number, a repeat finds it), then the ticket's claims (its number, its agents' running timers),
-/// the stored idempotent responses that name it, its rows in the embedded file (queue, outbox,
-/// mail, notifications: what is still there in Cosmos mode), every document of its partition,
-/// and the ticket document last. A process that dies half-way leaves the ticket readable by the
+/// the stored idempotent responses that name it, the knowledge articles' link to it, its rows in
+/// the embedded file (queue, outbox, mail, notifications: what is still there in Cosmos mode),
+/// every document of its partition (its resolution among them), and the ticket document last. A process that dies half-way leaves the ticket readable by the
 /// admin, and purging it again finishes the job.
 /// </summary>
 internal sealed class CosmosTicketPurge(CosmosContainers containers, CosmosUniqueKeys keys, SqliteTicketPurge sqlite, CosmosRetry retry) : ITicketPurge
@@ -37,6 +37,7 @@ internal sealed class CosmosTicketPurge(CosmosContainers containers, CosmosUniqu
             }
 
             await ForgetResponsesAsync(ticket.Id, cancellationToken);
+            await CosmosKnowledgeStore.ForgetSourceAsync(containers, retry, ticket.Id, cancellationToken);
             await sqlite.EraseRowsAsync(ticket.Id, cancellationToken);
             foreach (var document in documents.OrderBy(d => d.Id == ticket.Id))
             {
