@@ -30,14 +30,14 @@ dotnet test Helpdesk.Functions.sln --nologo 2>&1 | tee -a "$log" || status=$?
 # with Storage:Provider = cosmos, on the Cosmos DB test server, so they are proven on both
 # engines: the foundation (tickets, directory, hosting, triggers), the ticket's items
 # (conversation, time, expenses, activities, attachments, approvals), surveys, the customer context,
-# webhooks, merges, deletion, calendar push, knowledge (resolutions, articles) and the outcome
-# notifications.
+# webhooks, merges, deletion, calendar push, knowledge (resolutions, articles), the outcome
+# notifications and the ticket dashboard (Reports).
 # The other folders' stores are SQLite-only so far (docs/adr/0004-cosmos-containers.md). The
 # query-plan test of the contacts index reads SQLite's plan, so it runs on SQLite only. The
 # blob-store copy of the attachment tests stays on SQLite too: on Cosmos its first ticket
 # creation intermittently answers 500 (under investigation, see issue 8's note); the same
 # attachment tests with the local store do run on Cosmos.
-cosmos_tests='(FullyQualifiedName~Helpdesk.Api.Tests.Tickets.|FullyQualifiedName~Helpdesk.Api.Tests.Directory.|FullyQualifiedName~Helpdesk.Api.Tests.Hosting.|FullyQualifiedName~Helpdesk.Api.Tests.Triggers.|FullyQualifiedName~Helpdesk.Api.Tests.Conversation.|FullyQualifiedName~Helpdesk.Api.Tests.Time.|FullyQualifiedName~Helpdesk.Api.Tests.Expenses.|FullyQualifiedName~Helpdesk.Api.Tests.Activities.|FullyQualifiedName~Helpdesk.Api.Tests.Attachments.|FullyQualifiedName~Helpdesk.Api.Tests.Satisfaction.|FullyQualifiedName~Helpdesk.Api.Tests.CustomerContext.|FullyQualifiedName~Helpdesk.Api.Tests.Approvals.|FullyQualifiedName~Helpdesk.Api.Tests.Webhooks.|FullyQualifiedName~Helpdesk.Api.Tests.Merge.|FullyQualifiedName~Helpdesk.Api.Tests.Deletion.|FullyQualifiedName~Helpdesk.Api.Tests.Calendar.|FullyQualifiedName~Helpdesk.Api.Tests.Knowledge.|FullyQualifiedName~Helpdesk.Api.Tests.Outcomes.)&FullyQualifiedName!~The_contacts_of_an_account_are_read_through_an_index&FullyQualifiedName!~BlobAttachmentTests'
+cosmos_tests='(FullyQualifiedName~Helpdesk.Api.Tests.Tickets.|FullyQualifiedName~Helpdesk.Api.Tests.Directory.|FullyQualifiedName~Helpdesk.Api.Tests.Hosting.|FullyQualifiedName~Helpdesk.Api.Tests.Triggers.|FullyQualifiedName~Helpdesk.Api.Tests.Conversation.|FullyQualifiedName~Helpdesk.Api.Tests.Time.|FullyQualifiedName~Helpdesk.Api.Tests.Expenses.|FullyQualifiedName~Helpdesk.Api.Tests.Activities.|FullyQualifiedName~Helpdesk.Api.Tests.Attachments.|FullyQualifiedName~Helpdesk.Api.Tests.Satisfaction.|FullyQualifiedName~Helpdesk.Api.Tests.CustomerContext.|FullyQualifiedName~Helpdesk.Api.Tests.Approvals.|FullyQualifiedName~Helpdesk.Api.Tests.Webhooks.|FullyQualifiedName~Helpdesk.Api.Tests.Merge.|FullyQualifiedName~Helpdesk.Api.Tests.Deletion.|FullyQualifiedName~Helpdesk.Api.Tests.Calendar.|FullyQualifiedName~Helpdesk.Api.Tests.Knowledge.|FullyQualifiedName~Helpdesk.Api.Tests.Outcomes.|FullyQualifiedName~Helpdesk.Api.Tests.Reports.)&FullyQualifiedName!~The_contacts_of_an_account_are_read_through_an_index&FullyQualifiedName!~BlobAttachmentTests'
 HELPDESK_TEST_STORE=cosmos dotnet test tests/Helpdesk.Api.Tests --no-build --nologo --filter "$cosmos_tests" 2>&1 | tee -a "$log" || status=$?
 
 # Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 74, Skipped: 0, ...") and

@@ -1,4 +1,6 @@
 using Helpdesk.Api.Auth;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 
 namespace Helpdesk.Api.Reports;
@@ -9,7 +11,7 @@ public static class ReportEndpoints
     public static IServiceCollection AddReports(this IServiceCollection services) =>
         services
             .AddSqliteMigration(SqliteTicketDashboard.Schema.Name, SqliteTicketDashboard.Schema.Sql)
-            .AddSingleton<ITicketDashboardSource, SqliteTicketDashboard>();
+            .AddSingleton(StoreSelection.Of<ITicketDashboardSource, SqliteTicketDashboard, CosmosTicketDashboard>());
 
     /// <summary>Reports are for supervisors and admins: they show every agent's and account's figures.</summary>
     public static RouteGroupBuilder MapReportEndpoints(this RouteGroupBuilder api)
