@@ -14,7 +14,7 @@ namespace Helpdesk.Api.Notifications;
 /// idempotently), then sends those not sent yet, recording each in the ticket's history as it is
 /// marked sent. Stopped half-way, the redelivery plans the same ids and sends only the rest.
 /// </summary>
-public sealed class DeliverNotifications(NotificationPlanner planner, NotificationStore store, NotificationSettingsSource settings, IEmailSender sender) : IEventConsumer
+public sealed class DeliverNotifications(NotificationPlanner planner, INotificationStore store, NotificationSettingsSource settings, IEmailSender sender) : IEventConsumer
 {
     public const string FunctionName = "DeliverNotification";
 
@@ -44,7 +44,7 @@ public sealed class NotificationSettingsSource(IDirectoryStore directory)
 /// Sends each agent who chose a digest one email listing what waited for them, once per hour or
 /// day. An agent who switched the digest off gets what is left at the next run.
 /// </summary>
-public sealed class SendNotificationDigests(NotificationStore store, IDirectoryStore directory, NotificationSettingsSource settings, IEmailSender sender, TimeProvider clock) : IScheduledJob
+public sealed class SendNotificationDigests(INotificationStore store, IDirectoryStore directory, NotificationSettingsSource settings, IEmailSender sender, TimeProvider clock) : IScheduledJob
 {
     public const string FunctionName = "SendNotificationDigests";
 

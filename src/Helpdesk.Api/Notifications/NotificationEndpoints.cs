@@ -4,6 +4,8 @@ using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Mail;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Triggers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,8 +19,8 @@ public static class NotificationEndpoints
         // The standalone sender; the email channel registers the Microsoft Graph one over it.
         services.TryAddSingleton<IEmailSender, PickupFolderEmailSender>();
         return services
-            .AddSingleton(NotificationStore.Migration)
-            .AddSingleton<NotificationStore>()
+            .AddSingleton(SqliteNotificationStore.Migration)
+            .AddSingleton(StoreSelection.Of<INotificationStore, SqliteNotificationStore, CosmosNotificationStore>())
             .AddSingleton<NotificationContent>()
             .AddSingleton<NotificationSettingsSource>()
             .AddScoped<NotificationPlanner>()
@@ -102,7 +104,7 @@ public static class NotificationEndpoints
         return TypedResults.Ok(preferences);
     }
 
-    private static async Task<IResult> ListForTicketAsync(string id, ITicketStore tickets, NotificationStore store, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> ListForTicketAsync(string id, ITicketStore tickets, INotificationStore store, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         if (Paging.RefuseLimit(limit) is { } refused)
         {

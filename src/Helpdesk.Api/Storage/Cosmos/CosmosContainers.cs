@@ -21,6 +21,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
     public const string Purges = "purges";
     public const string CalendarLinks = "calendarLinks";
     public const string KbArticles = "kbArticles";
+    public const string Notifications = "notifications";
 
     private readonly Lazy<Task<Database>> _database = new(() => EnsureAsync(client, options.Value));
 
@@ -42,6 +43,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         WithPointReadsOnly(new ContainerProperties(CalendarLinks, "/id")),
         KbArticlesContainer(),
         Indexing(new ContainerProperties(WebhookDeliveries, "/eventId") { DefaultTimeToLive = -1 }, "/at/?"),
+        Indexing(new ContainerProperties(Notifications, "/ticketId"), "/type/?", "/eventId/?", "/state/?", "/agentId/?", "/seq/?"),
     ];
 
     private static async Task<Database> EnsureAsync(CosmosClient client, CosmosOptions options)

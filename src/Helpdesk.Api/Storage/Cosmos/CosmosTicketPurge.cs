@@ -11,12 +11,16 @@ namespace Helpdesk.Api.Storage.Cosmos;
 /// across containers, the order makes it safe to repeat: the audit record first (one per ticket
 /// number, a repeat finds it), then the ticket's claims (its number, its agents' running timers),
 /// the stored idempotent responses that name it, the knowledge articles' link to it, its rows in
-/// the embedded file (queue, outbox, mail, notifications: what is still there in Cosmos mode),
-/// every document of its partition (its resolution among them), and the ticket document last. A process that dies half-way leaves the ticket readable by the
+/// the embedded file (queue, outbox, mail: what is still there in Cosmos mode), its partition in
+/// the other containers partitioned by ticket (notifications), every document of its partition
+/// (its resolution among them), and the ticket document last. A process that dies half-way leaves the ticket readable by the
 /// admin, and purging it again finishes the job.
 /// </summary>
 internal sealed class CosmosTicketPurge(CosmosContainers containers, CosmosUniqueKeys keys, SqliteTicketPurge sqlite, CosmosRetry retry) : ITicketPurge
 {
+    /// <summary>The containers other than <c>tickets</c> partitioned by ticket id: a purge empties the ticket's partition in each.</summary>
+    private static readonly string[] TicketPartitioned = [CosmosContainers.Notifications];
+
     public async Task<PurgeResult> PurgeAsync(IReadOnlyList<Ticket> tickets, Actor by, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tickets);
@@ -39,6 +43,11 @@ internal sealed class CosmosTicketPurge(CosmosContainers containers, CosmosUniqu
             await ForgetResponsesAsync(ticket.Id, cancellationToken);
             await CosmosKnowledgeStore.ForgetSourceAsync(containers, retry, ticket.Id, cancellationToken);
             await sqlite.EraseRowsAsync(ticket.Id, cancellationToken);
+            foreach (var name in TicketPartitioned)
+            {
+                await ErasePartitionAsync(name, ticket.Id, cancellationToken);
+            }
+
             foreach (var document in documents.OrderBy(d => d.Id == ticket.Id))
             {
                 try
@@ -53,6 +62,20 @@ internal sealed class CosmosTicketPurge(CosmosContainers containers, CosmosUniqu
         }
 
         return new PurgeResult([.. hashes]);
+    }
+
+    private async Task ErasePartitionAsync(string name, string ticketId, CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(name, cancellationToken);
+        var partition = new PartitionKey(ticketId);
+        foreach (var row in await QueryAsync<PartitionRow>(container, new QueryDefinition("SELECT c.id FROM c"), partition, cancellationToken))
+        {
+            using var deleted = await container.DeleteItemStreamAsync(row.Id, partition, cancellationToken: cancellationToken);
+            if (!deleted.IsSuccessStatusCode && deleted.StatusCode != HttpStatusCode.NotFound)
+            {
+                throw new CosmosException($"Purging {name}/{row.Id} failed.", deleted.StatusCode, 0, deleted.Headers.ActivityId, deleted.Headers.RequestCharge);
+            }
+        }
     }
 
     private async Task AuditAsync(Ticket ticket, Actor by, DateTimeOffset now, CancellationToken cancellationToken)

@@ -142,7 +142,7 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
             var next = changed is null
                 ? before
                 : TicketDocument.Of(changed.ToSnapshot(), schedule!, before.Seq, before.Version + 1, [.. before.History, .. changed.PendingHistory], [.. before.Events, .. changed.PendingEvents])
-                    with { Items = before.Items, ItemSeq = before.ItemSeq };
+                    with { Items = before.Items, ItemSeq = before.ItemSeq, Notified = before.Notified };
             TicketDocument document;
             try
             {
@@ -175,6 +175,30 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
                 loaded = await ReadAsync(container, ticketId, cancellationToken);
                 fresh = true;
             }
+        }
+    }
+
+    /// <summary>
+    /// Appends a history line without a new version (a notification sent), once per
+    /// <paramref name="key"/>: the document keeps the keys of the lines written this way, so a
+    /// retry after a crash between this commit and the caller's next write finds its line there.
+    /// False when the ticket is gone (purged).
+    /// </summary>
+    internal async Task<bool> AppendHistoryOnceAsync(string ticketId, string key, HistoryEntry entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CommitAsync(
+                null,
+                ticketId,
+                d => d.Notified?.Contains(key, StringComparer.Ordinal) == true ? d : d with { History = [.. d.History, entry], Notified = [.. d.Notified ?? [], key] },
+                cancellationToken);
+            return true;
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // Only thrown for a write without a ticket change when the document no longer exists.
+            return false;
         }
     }
 
@@ -421,7 +445,8 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
 /// feed may skip intermediate versions of a document, so each version carries the events of the
 /// writes before it as well (up to <see cref="RetainedEvents"/>), the relay's change-feed
 /// function publishes the <c>events</c> array of every document it is given, and consumers drop
-/// the event ids they have already seen.
+/// the event ids they have already seen. <see cref="Notified"/> names the notifications whose
+/// history line the document holds, so each is recorded once.
 /// </summary>
 internal sealed record TicketDocument(
     string Id,
@@ -446,7 +471,8 @@ internal sealed record TicketDocument(
     IReadOnlyList<HistoryEntry> History,
     IReadOnlyList<DomainEvent> Events,
     IReadOnlyList<ItemRef>? Items = null,
-    long ItemSeq = 0)
+    long ItemSeq = 0,
+    IReadOnlyList<string>? Notified = null)
 {
     /// <summary>
     /// An event drops out of the document after this many later events of the same ticket:

@@ -4,22 +4,16 @@ using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Mail;
 using Helpdesk.Domain.Common;
-using Helpdesk.Domain.Tickets;
 using Microsoft.Data.Sqlite;
 
 namespace Helpdesk.Api.Notifications;
 
-/// <summary>A notification as the ticket's notification list shows it.</summary>
-public sealed record NotificationRecord(string Id, string EventId, string? TicketId, string Trigger, string Channel, string Recipient, NotificationState State, string Subject, DateTimeOffset CreatedAt, DateTimeOffset? SentAt);
-
 /// <summary>
-/// The notifications planned for each event and what became of them. Planning is idempotent (ids
-/// are stable per event and recipient); marking one sent appends the ticket's history entry in
-/// the same transaction, so every notification sent is in the history exactly once. History
-/// entries go straight to the ticket's history: a notification changes nothing on the ticket,
-/// so it must not bump the version clients hold in their ETags.
+/// The notifications in the embedded file. Marking one sent appends the ticket's history entry
+/// in the same transaction, straight into the ticket's history table: a notification changes
+/// nothing on the ticket, so it must not bump the version clients hold in their ETags.
 /// </summary>
-public sealed class NotificationStore(SqliteDatabase database, TimeProvider clock)
+public sealed class SqliteNotificationStore(SqliteDatabase database, TimeProvider clock) : INotificationStore
 {
     public static SqliteMigration Migration { get; } = new(
         "0300-notifications",
@@ -82,7 +76,6 @@ public sealed class NotificationStore(SqliteDatabase database, TimeProvider cloc
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>The notifications of an event still to be sent now.</summary>
     public async Task<IReadOnlyList<(string Id, string? TicketId, EmailMessage Email)>> PendingAsync(string eventId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -98,7 +91,6 @@ public sealed class NotificationStore(SqliteDatabase database, TimeProvider cloc
         return pending;
     }
 
-    /// <summary>Marks a notification sent and records it in its ticket's history, once.</summary>
     public async Task MarkSentAsync(string id, string? ticketId, EmailMessage email, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -153,7 +145,6 @@ public sealed class NotificationStore(SqliteDatabase database, TimeProvider cloc
         return new Page<NotificationRecord>(items, more ? Paging.EncodeKey(last) : null);
     }
 
-    /// <summary>Agents with notifications waiting for a digest, and when their last digest went out.</summary>
     public async Task<IReadOnlyList<(string AgentId, DateTimeOffset? LastSentAt)>> DigestRecipientsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -216,15 +207,11 @@ public sealed class NotificationStore(SqliteDatabase database, TimeProvider cloc
 
     private static async Task AppendHistoryAsync(SqliteConnection connection, SqliteTransaction transaction, string ticketId, EmailMessage email, bool digest, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var recipients = string.Join(", ", email.To.Concat(email.Cc).Select(a => a.Address));
-        var entry = new HistoryEntry(
-            now,
-            Actor.System("notifications"),
-            "notified",
-            [new FieldChange("notification", null, string.Create(CultureInfo.InvariantCulture, $"email:{recipients}"))],
-            digest ? $"Digest email to {recipients}: {email.Subject}" : $"Email to {recipients}: {email.Subject}");
         await using var history = connection.Command(
-            "INSERT INTO ticket_history (ticket_id, doc) VALUES ($id, $doc)", transaction, ("$id", ticketId), ("$doc", StoreJson.Serialize(entry)));
+            "INSERT INTO ticket_history (ticket_id, doc) VALUES ($id, $doc)",
+            transaction,
+            ("$id", ticketId),
+            ("$doc", StoreJson.Serialize(NotificationHistory.Entry(email, digest, now))));
         await history.ExecuteNonQueryAsync(cancellationToken);
     }
 
