@@ -1,12 +1,13 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
+using Helpdesk.Api.Notifications;
 using Helpdesk.Domain.Directory;
 
 namespace Helpdesk.Api.Directory;
 
 public sealed record AccountRequest(string? Name, IReadOnlyList<string>? Domains, bool? Active);
 
-public sealed record ContactRequest(string? Email, string? Name, string? AccountId, bool? Active);
+public sealed record ContactRequest(string? Email, string? Name, string? AccountId, bool? Active, string? Language = null);
 
 public sealed record AgentRequest(string? Email, string? Name, IReadOnlyList<string>? TeamIds, IReadOnlyList<string>? Roles, bool? Active);
 
@@ -28,6 +29,9 @@ internal sealed class ContactRequestValidator : AbstractValidator<ContactRequest
     {
         RuleFor(r => r.Email).ValidEmail();
         RuleFor(r => r.Name).MaximumLength(200);
+        RuleFor(r => r.Language).Must(l => NotificationTemplateCatalog.IsLanguage(l!.Trim().ToLowerInvariant()))
+            .When(r => !string.IsNullOrWhiteSpace(r.Language))
+            .WithMessage($"The language is one of: {string.Join(", ", NotificationTemplateCatalog.Languages)}.");
     }
 }
 
@@ -74,7 +78,7 @@ internal sealed class Contacts : DirectoryResource<Contact, ContactRequest>
             : DirectoryChecks.MissingAsync(("accountId", DirectoryChecks.Exists(store, DirectoryKinds.Account, request.AccountId, cancellationToken)));
 
     protected override Contact Build(string id, ContactRequest request) =>
-        new(id, request.Email!.Trim(), request.Name?.Trim(), request.AccountId, request.Active ?? true);
+        new(id, request.Email!.Trim(), request.Name?.Trim(), request.AccountId, request.Active ?? true, string.IsNullOrWhiteSpace(request.Language) ? null : request.Language.Trim().ToLowerInvariant());
 
     protected override Contact Deactivate(Contact entry) => entry with { Active = false };
 }

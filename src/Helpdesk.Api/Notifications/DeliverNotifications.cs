@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Helpdesk.Api.Directory;
@@ -44,7 +43,7 @@ public sealed class NotificationSettingsSource(IDirectoryStore directory)
 /// Sends each agent who chose a digest one email listing what waited for them, once per hour or
 /// day. An agent who switched the digest off gets what is left at the next run.
 /// </summary>
-public sealed class SendNotificationDigests(INotificationStore store, IDirectoryStore directory, NotificationSettingsSource settings, IEmailSender sender, TimeProvider clock) : IScheduledJob
+public sealed class SendNotificationDigests(INotificationStore store, IDirectoryStore directory, NotificationSettingsSource settings, NotificationContent content, IEmailSender sender, TimeProvider clock) : IScheduledJob
 {
     public const string FunctionName = "SendNotificationDigests";
 
@@ -69,7 +68,7 @@ public sealed class SendNotificationDigests(INotificationStore store, IDirectory
                 continue;
             }
 
-            var digest = Compose(current, new EmailAddress(agent.Email, agent.Name), items.Select(i => i.Email).ToArray(), items.Select(i => i.Id));
+            var digest = await content.DigestAsync(current, new EmailAddress(agent.Email, agent.Name), items.Select(i => i.Email).ToArray(), DigestId(items.Select(i => i.Id)), cancellationToken);
             await sender.SendAsync(digest, cancellationToken);
             await store.MarkDigestSentAsync(agentId, items, digest, cancellationToken);
             sent++;
@@ -78,26 +77,10 @@ public sealed class SendNotificationDigests(INotificationStore store, IDirectory
         return [string.Create(CultureInfo.InvariantCulture, $"{sent} digests sent.")];
     }
 
-    private static EmailMessage Compose(NotificationSettings settings, EmailAddress to, EmailMessage[] items, IEnumerable<string> ids)
+    /// <summary>Stable for the same notifications, so a digest sent again after a crash carries the same Message-ID.</summary>
+    private static string DigestId(IEnumerable<string> ids)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', ids)));
-        var text = new StringBuilder().AppendLine(CultureInfo.InvariantCulture, $"{items.Length} notifications since your last digest:").AppendLine();
-        var html = new StringBuilder("<html><body><ul>");
-        foreach (var item in items)
-        {
-            text.AppendLine(CultureInfo.InvariantCulture, $"- {item.Subject}");
-            html.Append("<li>").Append(WebUtility.HtmlEncode(item.Subject)).Append("</li>");
-        }
-
-        html.Append("</ul></body></html>");
-        return new EmailMessage(
-            $"dig-{Convert.ToHexStringLower(hash)[..32]}@helpdesk",
-            new EmailAddress(settings.SenderAddress, settings.SenderName),
-            [to],
-            [],
-            string.Create(CultureInfo.InvariantCulture, $"Helpdesk digest: {items.Length} notifications"),
-            text.ToString(),
-            html.ToString(),
-            Headers: new Dictionary<string, string>(StringComparer.Ordinal) { ["Auto-Submitted"] = "auto-generated" });
+        return $"dig-{Convert.ToHexStringLower(hash)[..32]}@helpdesk";
     }
 }

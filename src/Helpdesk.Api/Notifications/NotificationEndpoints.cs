@@ -22,6 +22,8 @@ public static class NotificationEndpoints
             .AddSingleton(SqliteNotificationStore.Migration)
             .AddSingleton(StoreSelection.Of<INotificationStore, SqliteNotificationStore, CosmosNotificationStore>())
             .AddSingleton<NotificationContent>()
+            .AddSingleton<NotificationTemplateSource>()
+            .AddSingleton<IValidator<NotificationTemplateRequest>, NotificationTemplateValidator>()
             .AddSingleton<NotificationSettingsSource>()
             .AddScoped<NotificationPlanner>()
             .AddSingleton<IValidator<NotificationSettingsRequest>, NotificationSettingsValidator>()
@@ -35,6 +37,10 @@ public static class NotificationEndpoints
         var group = api.MapGroup("/notifications").WithTags("notifications");
         group.MapGet("/settings", GetSettingsAsync).RequireAuthorization(Policies.Admin).WithName("GetNotificationSettings");
         group.MapPut("/settings", PutSettingsAsync).RequireAuthorization(Policies.Admin).Validate<NotificationSettingsRequest>().WithName("UpdateNotificationSettings");
+        group.MapGet("/templates", ListTemplatesAsync).RequireAuthorization(Policies.Admin).WithName("ListNotificationTemplates");
+        group.MapGet("/templates/{event}/{language}", GetTemplateAsync).RequireAuthorization(Policies.Admin).WithName("GetNotificationTemplate");
+        group.MapPut("/templates/{event}/{language}", PutTemplateAsync).RequireAuthorization(Policies.Admin).Validate<NotificationTemplateRequest>().WithName("UpdateNotificationTemplate");
+        group.MapDelete("/templates/{event}/{language}", ResetTemplateAsync).RequireAuthorization(Policies.Admin).WithName("RestoreDefaultNotificationTemplate");
         group.MapGet("/preferences", GetPreferencesAsync).RequireAuthorization(Policies.Staff).WithName("GetMyNotificationPreferences");
         group.MapPut("/preferences", PutPreferencesAsync).RequireAuthorization(Policies.Staff).Validate<NotificationPreferencesRequest>().WithName("UpdateMyNotificationPreferences");
         api.MapGet("/tickets/{id}/notifications", ListForTicketAsync).RequireAuthorization(Policies.Staff).WithTags("notifications").WithName("ListTicketNotifications");
@@ -66,11 +72,103 @@ public static class NotificationEndpoints
             Clean(request.Footer),
             request.NotifyCustomerOnCreation ?? true,
             request.NotifyCustomerOnClosing ?? true,
-            request.Rules!);
+            request.Rules!,
+            Clean(request.Language)?.ToLowerInvariant(),
+            Clean(request.TicketLinkBase));
         var version = await SaveAsync(directory, NotificationKinds.Settings, settings, stored?.Version, cancellationToken);
         ETags.Set(response, version);
         return TypedResults.Ok(settings);
     }
+
+    /// <summary>Every event's template in every language, defaults and overrides alike, with the placeholders they may use.</summary>
+    private static async Task<IResult> ListTemplatesAsync(IDirectoryStore directory, CancellationToken cancellationToken)
+    {
+        var overrides = new Dictionary<string, NotificationTemplate>(StringComparer.Ordinal);
+        string? cursor = null;
+        do
+        {
+            var page = await directory.ListAsync(NotificationTemplateSource.Kind, null, Paging.MaxLimit, cursor, cancellationToken);
+            foreach (var stored in page.Items.Where(i => i.Value.Template is not null))
+            {
+                overrides[stored.Value.Id] = stored.Value.Template!;
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        var items = NotificationTemplateCatalog.Events
+            .SelectMany(e => NotificationTemplateCatalog.Languages.Select(l => Response(e, l, overrides.GetValueOrDefault(NotificationTemplateCatalog.OverrideId(e, l)))))
+            .ToArray();
+        return TypedResults.Ok(new { items, placeholders = NotificationTemplateCatalog.Placeholders });
+    }
+
+    private static async Task<IResult> GetTemplateAsync(string @event, string language, IDirectoryStore directory, HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (UnknownTemplate(@event, language) is { } unknown)
+        {
+            return unknown;
+        }
+
+        var stored = await directory.FindAsync(NotificationTemplateSource.Kind, NotificationTemplateCatalog.OverrideId(@event, language), cancellationToken);
+        ETags.Set(response, stored?.Version ?? 0);
+        return TypedResults.Ok(Response(@event, language, stored?.Value.Template));
+    }
+
+    /// <summary>Replaces one event's template in one language; If-Match is required (428 without, 412 when stale). Version 0 is the built-in default.</summary>
+    private static async Task<IResult> PutTemplateAsync(string @event, string language, NotificationTemplateRequest request, IDirectoryStore directory, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (UnknownTemplate(@event, language) is { } unknown)
+        {
+            return unknown;
+        }
+
+        var id = NotificationTemplateCatalog.OverrideId(@event, language);
+        var stored = await directory.FindAsync(NotificationTemplateSource.Kind, id, cancellationToken);
+        if (ETags.RequireMatch(http, stored?.Version ?? 0) is { } refused)
+        {
+            return refused;
+        }
+
+        var template = new NotificationTemplate(request.Subject!.Trim(), request.Html!, request.Text!);
+        var version = await SaveAsync(directory, NotificationTemplateSource.Kind, new NotificationTemplateOverride(id, @event, language, template), stored?.Version, cancellationToken);
+        ETags.Set(response, version);
+        return TypedResults.Ok(Response(@event, language, template));
+    }
+
+    /// <summary>Goes back to the built-in default; If-Match is honoured when sent.</summary>
+    private static async Task<IResult> ResetTemplateAsync(string @event, string language, IDirectoryStore directory, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (UnknownTemplate(@event, language) is { } unknown)
+        {
+            return unknown;
+        }
+
+        var id = NotificationTemplateCatalog.OverrideId(@event, language);
+        var stored = await directory.FindAsync(NotificationTemplateSource.Kind, id, cancellationToken);
+        if (ETags.CheckIfSent(http, stored?.Version ?? 0) is { } refused)
+        {
+            return refused;
+        }
+
+        if (stored is { Value.Template: not null })
+        {
+            ETags.Set(response, await directory.ReplaceAsync(NotificationTemplateSource.Kind, stored.Value with { Template = null }, stored.Version, cancellationToken));
+        }
+
+        return TypedResults.Ok(Response(@event, language, null));
+    }
+
+    private static NotificationTemplateResponse Response(string @event, string language, NotificationTemplate? custom)
+    {
+        var template = custom ?? NotificationTemplateCatalog.Default(@event, language);
+        return new(@event, language, template.Subject, template.Html, template.Text, custom is not null);
+    }
+
+    private static IResult? UnknownTemplate(string @event, string language) =>
+        !NotificationTemplateCatalog.IsEvent(@event) ? Problems.NotFound("notification template event")
+        : !NotificationTemplateCatalog.IsLanguage(language) ? Problems.NotFound("notification template language")
+        : null;
 
     private static async Task<IResult> GetPreferencesAsync(Caller caller, IDirectoryStore directory, HttpResponse response, CancellationToken cancellationToken)
     {

@@ -117,16 +117,17 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
         var reply = trigger == NotificationTriggers.PublicReply && customers.Count > 0 && message.Value("messageId") is { } replyId
             ? await conversation.FindAsync(ticket.Id, replyId, cancellationToken)
             : null;
+        var context = new NotificationContext(trigger, message, ticket, settings, await LanguageOfAsync(ticket, settings, cancellationToken), await ActingAgentAsync(message, cancellationToken));
         var planned = new List<PlannedNotification>();
         foreach (var customer in customers.DistinctBy(a => EmailAddresses.Normalize(a.Address)))
         {
             var copies = wanted.Contains(NotificationRecipients.Cc) ? cc.Where(c => !SameAddress(c, customer)).ToArray() : [];
-            planned.Add(Plan(message, trigger, customer, null, NotificationState.Pending, content.ForCustomer(trigger, message, ticket, settings, customer, copies, MessageIdFor(message, customer.Address), reply)));
+            planned.Add(Plan(message, trigger, customer, null, NotificationState.Pending, await content.ForCustomerAsync(context, customer, copies, MessageIdFor(message, customer.Address), reply, cancellationToken)));
         }
 
         foreach (var address in addresses.DistinctBy(a => EmailAddresses.Normalize(a.Address)).Where(a => !customers.Any(c => SameAddress(c, a))))
         {
-            planned.Add(Plan(message, trigger, address, null, NotificationState.Pending, content.ForStaff(trigger, message, ticket, settings, address, MessageIdFor(message, address.Address))));
+            planned.Add(Plan(message, trigger, address, null, NotificationState.Pending, await content.ForStaffAsync(context, address, MessageIdFor(message, address.Address), null, cancellationToken)));
         }
 
         foreach (var agentId in agentIds.Distinct(StringComparer.Ordinal))
@@ -155,11 +156,23 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
                 continue;
             }
 
-            planned.Add(Plan(message, trigger, to, agent.Id, state, content.ForStaff(trigger, message, ticket, settings, to, MessageIdFor(message, agent.Email), agent.Id)));
+            planned.Add(Plan(message, trigger, to, agent.Id, state, await content.ForStaffAsync(context, to, MessageIdFor(message, agent.Email), agent.Id, cancellationToken)));
         }
 
         return planned;
     }
+
+    /// <summary>The ticket's language: its requester's, else the settings' default, else English.</summary>
+    private async Task<string> LanguageOfAsync(Ticket ticket, NotificationSettings settings, CancellationToken cancellationToken)
+    {
+        var contact = (await directory.FindAsync(DirectoryKinds.Contact, ticket.Requester.ContactId, cancellationToken))?.Value;
+        return NotificationTemplateCatalog.Supported(contact?.Language ?? settings.Language);
+    }
+
+    private async Task<string?> ActingAgentAsync(EventMessage message, CancellationToken cancellationToken) =>
+        message.Actor is { Type: ActorType.Agent, Id: { } id }
+            ? (await directory.FindAsync(DirectoryKinds.Agent, id, cancellationToken))?.Value.Name
+            : null;
 
     private static PlannedNotification Plan(EventMessage message, string trigger, EmailAddress to, string? agentId, NotificationState state, EmailMessage email) =>
         new(email.MessageId, message.EventId, message.TicketId, trigger, to.Address, agentId, state, email);

@@ -12,6 +12,8 @@ public sealed record NotificationRule(string Trigger, IReadOnlyList<string> Reci
 /// <summary>
 /// The notification settings of FEATURES.md §12: sender, the address told of every new ticket,
 /// header and footer of every email, when the customer hears from us, and the rules.
+/// <see cref="Language"/> is the language of tickets whose requester has none (en when unset);
+/// <see cref="TicketLinkBase"/>, when set, makes <c>{{ticket.link}}</c> (the base, a slash, the ticket id).
 /// </summary>
 public sealed record NotificationSettings(
     string Id,
@@ -22,7 +24,9 @@ public sealed record NotificationSettings(
     string? Footer,
     bool NotifyCustomerOnCreation,
     bool NotifyCustomerOnClosing,
-    IReadOnlyList<NotificationRule> Rules)
+    IReadOnlyList<NotificationRule> Rules,
+    string? Language = null,
+    string? TicketLinkBase = null)
 {
     public IEnumerable<NotificationRule> RulesFor(string trigger) =>
         Rules.Where(r => r.Enabled && string.Equals(r.Trigger, trigger, StringComparison.Ordinal));
@@ -158,7 +162,9 @@ public sealed record NotificationSettingsRequest(
     string? Footer,
     bool? NotifyCustomerOnCreation,
     bool? NotifyCustomerOnClosing,
-    IReadOnlyList<NotificationRule>? Rules);
+    IReadOnlyList<NotificationRule>? Rules,
+    string? Language = null,
+    string? TicketLinkBase = null);
 
 public sealed record NotificationPreferencesRequest(bool? Muted, IReadOnlyList<string>? MutedTriggers, DigestFrequency? Digest);
 
@@ -172,6 +178,13 @@ internal sealed class NotificationSettingsValidator : AbstractValidator<Notifica
         RuleFor(r => r.Header).MaximumLength(20_000);
         RuleFor(r => r.Footer).MaximumLength(20_000);
         RuleFor(r => r.Rules).NotNull();
+        RuleFor(r => r.Language).Must(l => NotificationTemplateCatalog.IsLanguage(l!.Trim().ToLowerInvariant()))
+            .When(r => !string.IsNullOrWhiteSpace(r.Language))
+            .WithMessage($"The language is one of: {string.Join(", ", NotificationTemplateCatalog.Languages)}.");
+        RuleFor(r => r.TicketLinkBase).MaximumLength(2000)
+            .Must(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
+            .When(r => !string.IsNullOrWhiteSpace(r.TicketLinkBase))
+            .WithMessage("The ticket link base is an absolute http(s) URL.");
         RuleForEach(r => r.Rules).ChildRules(rule =>
         {
             rule.RuleFor(x => x.Trigger).Must(NotificationTriggers.All.Contains).WithMessage($"The trigger is one of: {string.Join(", ", NotificationTriggers.All)}.");
@@ -185,4 +198,18 @@ internal sealed class NotificationPreferencesValidator : AbstractValidator<Notif
 {
     public NotificationPreferencesValidator() =>
         RuleForEach(r => r.MutedTriggers).Must(NotificationTriggers.All.Contains).WithMessage($"The trigger is one of: {string.Join(", ", NotificationTriggers.All)}.");
+}
+
+internal sealed class NotificationTemplateValidator : AbstractValidator<NotificationTemplateRequest>
+{
+    public NotificationTemplateValidator()
+    {
+        RuleFor(r => r.Subject).NotEmpty().MaximumLength(NotificationTemplateCatalog.MaxSubjectLength)
+            .Must(s => s is null || !s.Contains('\n', StringComparison.Ordinal) && !s.Contains('\r', StringComparison.Ordinal)).WithMessage("The subject is one line.");
+        RuleFor(r => r.Html).NotEmpty().MaximumLength(NotificationTemplateCatalog.MaxBodyLength);
+        RuleFor(r => r.Text).NotEmpty().MaximumLength(NotificationTemplateCatalog.MaxBodyLength);
+        RuleFor(r => r.Subject).Must(t => NotificationTemplateCatalog.Problems(t).Count == 0).WithMessage(r => string.Join(" ", NotificationTemplateCatalog.Problems(r.Subject)));
+        RuleFor(r => r.Html).Must(t => NotificationTemplateCatalog.Problems(t).Count == 0).WithMessage(r => string.Join(" ", NotificationTemplateCatalog.Problems(r.Html)));
+        RuleFor(r => r.Text).Must(t => NotificationTemplateCatalog.Problems(t).Count == 0).WithMessage(r => string.Join(" ", NotificationTemplateCatalog.Problems(r.Text)));
+    }
 }

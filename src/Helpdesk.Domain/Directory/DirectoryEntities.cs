@@ -3,8 +3,11 @@ namespace Helpdesk.Domain.Directory;
 /// <summary>A customer organisation; mail from one of its domains is linked to it.</summary>
 public sealed record Account(string Id, string Name, IReadOnlyList<string> Domains, bool Active);
 
-/// <summary>A person at a customer who opens tickets; the email is unique, compared case-insensitively.</summary>
-public sealed record Contact(string Id, string Email, string? Name, string? AccountId, bool Active);
+/// <summary>
+/// A person at a customer who opens tickets; the email is unique, compared case-insensitively.
+/// <see cref="Language"/> (en, fr) is the language the emails about their tickets are written in.
+/// </summary>
+public sealed record Contact(string Id, string Email, string? Name, string? AccountId, bool Active, string? Language = null);
 
 /// <summary>A member of the support staff.</summary>
 public sealed record Agent(string Id, string Email, string Name, IReadOnlyList<string> TeamIds, IReadOnlyList<string> Roles, bool Active);

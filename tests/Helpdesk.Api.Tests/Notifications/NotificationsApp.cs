@@ -92,6 +92,7 @@ internal sealed class CountingSender : IEmailSender
 {
     private readonly Lock _gate = new();
     private readonly List<string> _sent = [];
+    private readonly List<EmailMessage> _messages = [];
 
     public IEmailSender? Inner { get; set; }
 
@@ -108,6 +109,18 @@ internal sealed class CountingSender : IEmailSender
         }
     }
 
+    /// <summary>The messages handed over, as the app wrote them.</summary>
+    public IReadOnlyList<EmailMessage> Messages
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _messages];
+            }
+        }
+    }
+
     public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
     {
         if (Fails(message))
@@ -119,6 +132,7 @@ internal sealed class CountingSender : IEmailSender
         lock (_gate)
         {
             _sent.Add(message.MessageId);
+            _messages.Add(message);
         }
     }
 }
