@@ -38,7 +38,7 @@ public static class ConversationEndpoints
         return services
             .AddSqliteMigration(SqliteConversationStore.Migration.Name, SqliteConversationStore.Migration.Sql)
             .AddSingleton(StoreSelection.Of<IConversationStore, SqliteConversationStore, CosmosConversationStore>())
-            .AddSingleton<IMessageMoves, SqliteMessageMoves>()
+            .AddSingleton(StoreSelection.Of<IMessageMoves, SqliteMessageMoves, CosmosMessageMoves>())
             .AddSingleton<IValidator<MoveMessageRequest>, MoveMessageValidator>()
             .AddSingleton<IValidator<SplitMessageRequest>, SplitMessageValidator>()
             .AddSingleton<IValidator<PostMessageRequest>, PostMessageValidator>()

@@ -2,7 +2,6 @@ using FluentValidation;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Mail;
-using Helpdesk.Api.Storage;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
@@ -25,8 +24,9 @@ internal sealed class SplitMessageValidator : AbstractValidator<SplitMessageRequ
 }
 
 /// <summary>
-/// Writes a move or a split atomically: the source ticket and the target (inserted when new),
-/// guarded by their versions, with the message, its files and its mail threading records moved over.
+/// Writes a move or a split all or nothing: the source ticket and the target (inserted when new),
+/// guarded by their versions, with the message, its files and its mail threading records moved
+/// over (SQLite: one transaction; Cosmos DB: the source's commit decides, the target follows, ADR 0007).
 /// </summary>
 public interface IMessageMoves
 {
@@ -41,7 +41,7 @@ public interface IMessageMoves
 /// mail's (201, the new ticket). The message keeps its author, time, visibility, files and
 /// original mail; a later reply to that mail threads to where the message is now. If-Match names
 /// the source ticket's version. Moving between accounts is for supervisors (a public message
-/// would show to another customer). SQLite only so far: with Cosmos DB both answer 501.
+/// would show to another customer).
 /// </summary>
 public static class Rethreading
 {
@@ -63,16 +63,10 @@ public static class Rethreading
         IConversationStore messages,
         Caller caller,
         TicketPresenter presenter,
-        IOptions<StorageOptions> storage,
         TimeProvider clock,
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        if (storage.Value.IsCosmos)
-        {
-            return NotOnCosmos();
-        }
-
         var moves = http.RequestServices.GetRequiredService<IMessageMoves>();
         for (var attempt = 1; ; attempt++)
         {
@@ -123,16 +117,10 @@ public static class Rethreading
         Caller caller,
         TicketPresenter presenter,
         IOptions<TicketOptions> ticketOptions,
-        IOptions<StorageOptions> storage,
         TimeProvider clock,
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        if (storage.Value.IsCosmos)
-        {
-            return NotOnCosmos();
-        }
-
         var moves = http.RequestServices.GetRequiredService<IMessageMoves>();
         var mail = http.RequestServices.GetRequiredService<SqliteMailStore>();
         var settings = ticketOptions.Value;
@@ -213,11 +201,4 @@ public static class Rethreading
         var message = await messages.FindAsync(source.Id, messageId, cancellationToken);
         return message is null ? (null, null, Problems.NotFound("message")) : (source, message, null);
     }
-
-    private static IResult NotOnCosmos() =>
-        Problems.Result(Problems.Create(
-            StatusCodes.Status501NotImplemented,
-            ProblemTypes.Rule("not-on-cosmos"),
-            "Moving and splitting messages is not available with Cosmos DB yet.",
-            "Re-threading writes two tickets, the message, its files and its mail records in one transaction; only the SQLite store does that so far."));
 }

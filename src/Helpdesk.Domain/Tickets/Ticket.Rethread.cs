@@ -94,17 +94,25 @@ public sealed partial class Ticket
             ("visibility", visibility),
             ("toId", target.Id),
             ("toNumber", target.Number));
-        target.Record(
-            action == "messageSplit" ? "messageSplitIn" : "messageMovedIn",
+        target.RecordMessageMovedIn(action == "messageSplit" ? "messageSplitIn" : "messageMovedIn", message.Id, visibility, Names.Of(message.Author.Type), Id, Number, by, now);
+    }
+
+    /// <summary>
+    /// The receiving ticket's side of a move or split (<paramref name="action"/>: <c>messageMovedIn</c>
+    /// or <c>messageSplitIn</c>), once the giving ticket has recorded its side. A store without a
+    /// transaction across the two tickets applies it again to the receiver as it is then.
+    /// </summary>
+    public void RecordMessageMovedIn(string action, string messageId, string visibility, string authorType, string fromId, string fromNumber, Actor by, DateTimeOffset now) =>
+        Record(
+            action,
             MessageMoveEventTypes.MovedIn,
             by,
             now,
-            [new FieldChange("messageId", null, message.Id)],
-            $"Message moved here from {Number}.",
-            ("messageId", message.Id),
+            [new FieldChange("messageId", null, messageId)],
+            $"Message moved here from {fromNumber}.",
+            ("messageId", messageId),
             ("visibility", visibility),
-            ("authorType", Names.Of(message.Author.Type)),
-            ("fromId", Id),
-            ("fromNumber", Number));
-    }
+            ("authorType", authorType),
+            ("fromId", fromId),
+            ("fromNumber", fromNumber));
 }

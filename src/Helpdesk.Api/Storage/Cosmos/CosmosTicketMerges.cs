@@ -38,7 +38,7 @@ internal sealed class CosmosTicketMerges(CosmosContainers containers, CosmosTick
         var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
         var document = await tickets.ReadDocumentAsync(source.Id, cancellationToken) ?? throw new ConcurrencyConflictException($"Ticket {source.Number} no longer exists.");
         var refs = document.ItemRefs.Where(r => MovedKinds.Contains(r.Kind)).ToArray();
-        var values = await ReadValuesAsync(container, source.Id, refs, cancellationToken);
+        var values = await ReadValuesAsync(container, retry, source.Id, refs, cancellationToken);
         var moves = new List<MergeMove>();
         var writes = new List<ItemWrite>();
         var copies = new List<string>();
@@ -51,7 +51,7 @@ internal sealed class CosmosTicketMerges(CosmosContainers containers, CosmosTick
                     continue;
                 }
 
-                var copy = await CopyAsync(container, value, target.Id, cancellationToken);
+                var copy = await CopyAsync(container, retry, value, target.Id, cancellationToken);
                 copies.Add(copy);
                 moves.Add(new MergeMove(r.Kind, r.Id, copy, r.Version, r.Internal));
                 writes.Add(new ItemWrite(r.Kind, r.Id, r.Version, null));
@@ -87,7 +87,7 @@ internal sealed class CosmosTicketMerges(CosmosContainers containers, CosmosTick
         var record = merged.Value;
         var held = (await tickets.ReadDocumentAsync(target.Id, cancellationToken))?.ItemRefs ?? [];
         var refs = held.Where(r => record.Moves.Any(m => m.Kind == r.Kind && m.Id == r.Id)).ToArray();
-        var values = await ReadValuesAsync(container, target.Id, refs, cancellationToken);
+        var values = await ReadValuesAsync(container, retry, target.Id, refs, cancellationToken);
         var back = new List<MergeMove>();
         var writes = new List<ItemWrite>();
         foreach (var r in refs.OrderBy(r => CosmosTicketStore.TimePart(r.Id), StringComparer.Ordinal))
@@ -110,7 +110,7 @@ internal sealed class CosmosTicketMerges(CosmosContainers containers, CosmosTick
     }
 
     /// <summary>A copy of an item's value in another ticket's partition, pointing at that ticket; invisible until that ticket's index names it.</summary>
-    private async Task<string> CopyAsync(Container container, ItemDocument<JsonNode> value, string ticketId, CancellationToken cancellationToken)
+    internal static async Task<string> CopyAsync(Container container, CosmosRetry retry, ItemDocument<JsonNode> value, string ticketId, CancellationToken cancellationToken)
     {
         Repoint(value.Value, value.Kind, ticketId);
         var copy = value with { Id = $"{value.Kind}:{value.ItemId}:{Guid.NewGuid():N}", TicketId = ticketId };
@@ -127,7 +127,8 @@ internal sealed class CosmosTicketMerges(CosmosContainers containers, CosmosTick
         }
     }
 
-    private async Task<Dictionary<string, ItemDocument<JsonNode>>> ReadValuesAsync(Container container, string ticketId, ItemRef[] refs, CancellationToken cancellationToken)
+    /// <summary>The documents of <paramref name="refs"/> in one ticket's partition, by document id (one single-partition query).</summary>
+    internal static async Task<Dictionary<string, ItemDocument<JsonNode>>> ReadValuesAsync(Container container, CosmosRetry retry, string ticketId, ItemRef[] refs, CancellationToken cancellationToken)
     {
         if (refs.Length == 0)
         {
