@@ -14,7 +14,8 @@ public sealed record EmailAddress(string Address, string? Name = null);
 /// <see cref="Headers"/> start with <c>X-</c> (plus <c>Auto-Submitted</c>, which marks every
 /// notification as automatic so no mailbox loops on it). A public reply names its
 /// <see cref="ConversationMessageId"/>: the email channel sends it as an answer to the customer's
-/// mail and adds the files of that message as <see cref="Attachments"/>.
+/// mail and adds the files of that message as <see cref="Attachments"/>. <see cref="Frame"/> is
+/// the header and footer the bodies are framed with, so mails merged into one show them once.
 /// </summary>
 public sealed record EmailMessage(
     string MessageId,
@@ -29,7 +30,28 @@ public sealed record EmailMessage(
     IReadOnlyList<string>? References = null,
     IReadOnlyDictionary<string, string>? Headers = null,
     string? ConversationMessageId = null,
-    IReadOnlyList<EmailAttachment>? Attachments = null);
+    IReadOnlyList<EmailAttachment>? Attachments = null,
+    EmailFrame? Frame = null);
+
+/// <summary>
+/// The exact text put before and after the content of each body: the settings' header and footer
+/// (<see cref="HtmlHeader"/> and <see cref="HtmlFooter"/> inside the HTML part's body element).
+/// </summary>
+public sealed record EmailFrame(string TextHeader, string TextFooter, string HtmlHeader, string HtmlFooter)
+{
+    /// <summary>The text body without this frame (unchanged when it does not carry it).</summary>
+    public string Unframe(string text) => Strip(text, TextHeader, TextFooter);
+
+    /// <summary>The content of an HTML body element without this frame (unchanged when it does not carry it).</summary>
+    public string UnframeHtml(string inner) => Strip(inner, HtmlHeader, HtmlFooter);
+
+    private static string Strip(string body, string header, string footer)
+    {
+        var start = header.Length > 0 && body.StartsWith(header, StringComparison.Ordinal) ? header.Length : 0;
+        var end = footer.Length > 0 && body.EndsWith(footer, StringComparison.Ordinal) && body.Length - footer.Length >= start ? body.Length - footer.Length : body.Length;
+        return body[start..end];
+    }
+}
 
 /// <summary>
 /// A file carried by an email. An inline one (<see cref="ContentId"/> set) is an image the HTML

@@ -116,7 +116,8 @@ public sealed partial class SendMail(OutboundMailQueue queue, OutboundMail outbo
     /// <summary>
     /// The burst as one message: the first mail's Message-ID (stable across retries), the subject of
     /// the public reply if there is one (it answers the customer's mail) or of the latest update,
-    /// the bodies one after the other, every file, and automatic only when every part was.
+    /// the bodies one after the other, every file, and automatic only when every part was. The
+    /// header and footer each part was framed with appear once, around the whole (the latest frame).
     /// </summary>
     public static EmailMessage Merge(IReadOnlyList<EmailMessage> mails)
     {
@@ -133,14 +134,18 @@ public sealed partial class SendMail(OutboundMailQueue queue, OutboundMail outbo
         }
 
         headers["X-Helpdesk-Coalesced"] = mails.Count.ToString(CultureInfo.InvariantCulture);
+        var frame = mails.LastOrDefault(m => m.Frame is not null)?.Frame ?? new EmailFrame(string.Empty, string.Empty, string.Empty, string.Empty);
+        var texts = mails.Select(m => (m.Frame?.Unframe(m.TextBody) ?? m.TextBody).Trim());
+        var htmls = mails.Select(m => m.Frame?.UnframeHtml(Inner(m.HtmlBody)) ?? Inner(m.HtmlBody));
         return mails[0] with
         {
             Subject = (reply ?? mails[^1]).Subject,
-            TextBody = string.Join("\r\n\r\n-----\r\n\r\n", mails.Select(m => m.TextBody.TrimEnd())),
-            HtmlBody = "<html><body>" + string.Join("<hr>", mails.Select(m => Inner(m.HtmlBody))) + "</body></html>",
+            TextBody = frame.TextHeader + string.Join("\r\n\r\n-----\r\n\r\n", texts) + "\r\n" + frame.TextFooter,
+            HtmlBody = "<html><body>" + frame.HtmlHeader + string.Join("<hr>", htmls) + frame.HtmlFooter + "</body></html>",
             Headers = headers,
             ConversationMessageId = reply?.ConversationMessageId,
             Attachments = [.. mails.SelectMany(m => m.Attachments ?? [])],
+            Frame = frame,
         };
     }
 

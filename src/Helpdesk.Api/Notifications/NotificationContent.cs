@@ -82,7 +82,7 @@ public sealed class NotificationContent(ApprovalLinks approvalLinks, Notificatio
         var html = new Dictionary<string, string>(StringComparer.Ordinal) { ["digest.items"] = list.Append("</ul>").ToString() };
         var language = NotificationTemplateCatalog.Supported(settings.Language);
         var (subject, rich, text) = NotificationTemplateSource.Render(await templates.GetAsync(NotificationTemplateCatalog.Digest, language, cancellationToken), values, html);
-        var (framedText, framedHtml) = Framed(settings, text, rich);
+        var (framedText, framedHtml, frame) = Framed(settings, text, rich);
         return new EmailMessage(
             messageId,
             Sender(settings),
@@ -91,7 +91,8 @@ public sealed class NotificationContent(ApprovalLinks approvalLinks, Notificatio
             subject,
             framedText,
             framedHtml,
-            Headers: new Dictionary<string, string>(StringComparer.Ordinal) { ["Auto-Submitted"] = "auto-generated" });
+            Headers: new Dictionary<string, string>(StringComparer.Ordinal) { ["Auto-Submitted"] = "auto-generated" },
+            Frame: frame);
     }
 
     /// <summary>The values every template of a ticket event can use; those an event does not carry stay empty.</summary>
@@ -125,7 +126,7 @@ public sealed class NotificationContent(ApprovalLinks approvalLinks, Notificatio
 
     private static EmailMessage Compose(NotificationContext context, EmailAddress to, IReadOnlyList<EmailAddress> cc, string messageId, (string Subject, string Html, string Text) body, bool automatic)
     {
-        var (text, html) = Framed(context.Settings, body.Text, body.Html);
+        var (text, html, frame) = Framed(context.Settings, body.Text, body.Html);
         var headers = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["X-Helpdesk-Ticket"] = context.Ticket.Number,
@@ -137,34 +138,22 @@ public sealed class NotificationContent(ApprovalLinks approvalLinks, Notificatio
             headers["Auto-Submitted"] = "auto-generated";
         }
 
-        return new EmailMessage(messageId, Sender(context.Settings), [to], cc, body.Subject, text, html, context.Ticket.Id, Headers: headers);
+        return new EmailMessage(messageId, Sender(context.Settings), [to], cc, body.Subject, text, html, context.Ticket.Id, Headers: headers, Frame: frame);
     }
 
     private static EmailAddress Sender(NotificationSettings settings) => new(settings.SenderAddress, settings.SenderName);
 
     /// <summary>
-    /// The body between the settings' header and footer, as text and as an HTML document. The
-    /// header and footer are rich text: the HTML part carries them as written, the text part their text.
+    /// The body between the settings' header and footer, as text and as an HTML document, and that
+    /// frame. The header and footer are rich text: the HTML part carries them as written, the text part their text.
     /// </summary>
-    private static (string Text, string Html) Framed(NotificationSettings settings, string text, string html)
+    private static (string Text, string Html, EmailFrame Frame) Framed(NotificationSettings settings, string text, string html)
     {
-        var plain = new StringBuilder();
-        var rich = new StringBuilder("<html><body>");
-        if (!string.IsNullOrWhiteSpace(settings.Header))
-        {
-            plain.AppendLine(HtmlSanitizer.Sanitize(settings.Header).Text.Trim()).AppendLine();
-            rich.Append("<div class=\"header\">").Append(settings.Header).Append("</div>");
-        }
-
-        plain.AppendLine(text.TrimEnd());
-        rich.Append(html);
-        if (!string.IsNullOrWhiteSpace(settings.Footer))
-        {
-            plain.AppendLine().AppendLine(HtmlSanitizer.Sanitize(settings.Footer).Text.Trim());
-            rich.Append("<div class=\"footer\">").Append(settings.Footer).Append("</div>");
-        }
-
-        rich.Append("</body></html>");
-        return (plain.ToString(), rich.ToString());
+        var frame = new EmailFrame(
+            string.IsNullOrWhiteSpace(settings.Header) ? string.Empty : HtmlSanitizer.Sanitize(settings.Header).Text.Trim() + "\n\n",
+            string.IsNullOrWhiteSpace(settings.Footer) ? string.Empty : "\n" + HtmlSanitizer.Sanitize(settings.Footer).Text.Trim() + "\n",
+            string.IsNullOrWhiteSpace(settings.Header) ? string.Empty : $"<div class=\"header\">{settings.Header}</div>",
+            string.IsNullOrWhiteSpace(settings.Footer) ? string.Empty : $"<div class=\"footer\">{settings.Footer}</div>");
+        return (frame.TextHeader + text.TrimEnd() + "\n" + frame.TextFooter, "<html><body>" + frame.HtmlHeader + html + frame.HtmlFooter + "</body></html>", frame);
     }
 }

@@ -118,6 +118,47 @@ public sealed class OutboundQueueTests
         (await StatesAsync(mail)).Order(StringComparer.Ordinal).ShouldBe([OutboundMailQueue.Merged, OutboundMailQueue.Merged, OutboundMailQueue.Sent]);
     }
 
+    [Fact]
+    public async Task A_coalesced_burst_shows_the_settings_header_and_footer_once()
+    {
+        await using var mail = await MailApp.StartAsync(app => app.With("Mail:Outbound:CoalesceSeconds", "30"));
+        await Notifications.NotificationRuleTests.UpdateSettingsAsync(mail.App, s =>
+        {
+            s["header"] = "<b>Contoso Support</b>";
+            s["footer"] = "<i>Reply above this line</i>";
+        });
+        var agent = mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test");
+        var ticketId = (await agent.OpenTicketAsync(new { subject = "VPN down", requester = new { email = "alice@contoso.com" } }))["id"]!.GetValue<string>();
+        (await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "<p>Looking into it.</p>" })).EnsureSuccessStatusCode();
+        (await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "<p>Fixed: the certificate expired.</p>" })).EnsureSuccessStatusCode();
+
+        await mail.DeliverAsync();
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(30));
+        await mail.SendQueuedAsync();
+
+        var sent = mail.Graph.Sent.ShouldHaveSingleItem();
+        sent.Header("X-Helpdesk-Coalesced").ShouldBe("3");
+        Occurrences(sent.Content, "<div class=\"header\"><b>Contoso Support</b></div>").ShouldBe(1);
+        Occurrences(sent.Content, "<div class=\"footer\"><i>Reply above this line</i></div>").ShouldBe(1);
+        sent.Content.IndexOf("Contoso Support", StringComparison.Ordinal).ShouldBeLessThan(sent.Content.IndexOf("We received your request", StringComparison.Ordinal));
+        sent.Content.IndexOf("Reply above this line", StringComparison.Ordinal).ShouldBeGreaterThan(sent.Content.IndexOf("Fixed: the certificate expired.", StringComparison.Ordinal));
+        Occurrences(sent.Text, "Contoso Support").ShouldBe(1);
+        Occurrences(sent.Text, "Reply above this line").ShouldBe(1);
+        sent.Text.ShouldContain("Looking into it.");
+        sent.Text.ShouldContain("Fixed: the certificate expired.");
+    }
+
+    private static int Occurrences(string text, string part)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     /// <summary>Mails with no ticket, one per recipient: none of them coalesce.</summary>
     private static async Task QueueAsync(MailApp mail, int count)
     {
