@@ -2,8 +2,9 @@ namespace Helpdesk.Api.Mail;
 
 /// <summary>
 /// Sends email from the support mailbox through Microsoft Graph. A public reply on a ticket that
-/// began with a customer's mail answers that mail through <c>/messages/{id}/reply</c>, so Outlook
-/// keeps one conversation; every other mail goes through <c>sendMail</c> as MIME, carrying our
+/// began with a customer's mail answers that mail through a <c>createReply</c> draft that is then
+/// sent, so Outlook keeps one conversation, and the draft's Message-ID is recorded so the answer
+/// threads by In-Reply-To; every other mail goes through <c>sendMail</c> as MIME, carrying our
 /// Message-ID (recorded, so the answer threads by In-Reply-To), the threading headers, the
 /// ticket number in the subject, <c>X-Helpdesk-Ticket</c>, <c>X-Loop</c>, the signed reply token
 /// and, for automatic mail, <c>Auto-Submitted: auto-generated</c>.
@@ -16,8 +17,9 @@ public sealed partial class GraphEmailSender(OutboundMail outbound, GraphMailbox
         var mailbox = prepared.Mailbox ?? throw new InvalidOperationException("No support mailbox is configured to send from.");
         if (prepared.ReplyToGraphId is { } original)
         {
-            if (await graph.ReplyAsync(mailbox, original, prepared.Email, cancellationToken))
+            if (await graph.ReplyAsync(mailbox, original, prepared.Email, cancellationToken) is { } sentAs)
             {
+                await outbound.RecordSentAsync(prepared, clock.GetUtcNow(), cancellationToken, sentAs);
                 LogReplied(logger, message.MessageId, original);
                 return;
             }

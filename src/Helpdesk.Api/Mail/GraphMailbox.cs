@@ -149,47 +149,71 @@ public sealed class GraphMailbox(GraphServiceClient graph)
     }
 
     /// <summary>
-    /// Answers a mail of the mailbox through <c>/messages/{id}/reply</c>, which keeps Outlook's
-    /// conversation. The recipients, HTML body, files and <c>x-</c> headers are the reply's own.
-    /// False when the mail no longer exists (the caller sends a new mail instead).
+    /// Answers a mail of the mailbox the way Outlook does, which keeps its conversation: a draft from
+    /// <c>/messages/{id}/createReply</c> (the recipients and <c>x-</c> headers are given there, the
+    /// only moment Graph takes headers), the reply's HTML body patched in, its files added, then
+    /// <c>/messages/{draftId}/send</c>. Returns the draft's <c>internetMessageId</c>, the Message-ID
+    /// the customer's answer will name in In-Reply-To; null when the mail no longer exists (the
+    /// caller sends a new mail instead).
     /// </summary>
-    public async Task<bool> ReplyAsync(SupportMailbox mailbox, string messageId, EmailMessage email, CancellationToken cancellationToken)
+    public async Task<string?> ReplyAsync(SupportMailbox mailbox, string messageId, EmailMessage email, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(email);
-        var reply = new Message
-        {
-            ToRecipients = [.. email.To.Select(Recipient)],
-            CcRecipients = [.. email.Cc.Select(Recipient)],
-            Body = new ItemBody { ContentType = BodyType.Html, Content = email.HtmlBody },
-            Attachments = [.. (email.Attachments ?? []).Select(a => (Attachment)new FileAttachment
-            {
-                OdataType = "#microsoft.graph.fileAttachment",
-                Name = a.FileName,
-                ContentType = a.ContentType,
-                ContentBytes = a.Content,
-                IsInline = a.ContentId is not null,
-                ContentId = a.ContentId,
-            })],
-            InternetMessageHeaders = [.. (email.Headers ?? new Dictionary<string, string>())
-                .Where(h => h.Key.StartsWith("x-", StringComparison.OrdinalIgnoreCase))
-                .Select(h => new InternetMessageHeader { Name = h.Key, Value = h.Value })],
-        };
+        var messages = graph.Users[mailbox.Id].Messages;
+        Message? draft;
         try
         {
-            await graph.Users[mailbox.Id].Messages[messageId].Reply.PostAsync(
-                new Microsoft.Graph.Users.Item.Messages.Item.Reply.ReplyPostRequestBody { Message = reply },
+            draft = await messages[messageId].CreateReply.PostAsync(
+                new Microsoft.Graph.Users.Item.Messages.Item.CreateReply.CreateReplyPostRequestBody
+                {
+                    Message = new Message
+                    {
+                        ToRecipients = [.. email.To.Select(Recipient)],
+                        CcRecipients = [.. email.Cc.Select(Recipient)],
+                        InternetMessageHeaders = [.. (email.Headers ?? new Dictionary<string, string>())
+                            .Where(h => h.Key.StartsWith("x-", StringComparison.OrdinalIgnoreCase))
+                            .Select(h => new InternetMessageHeader { Name = h.Key, Value = h.Value })],
+                    },
+                },
                 r =>
                 {
                     r.Headers.Add("Prefer", ImmutableIds);
                     r.Options.Add(NoRetry());
                 },
                 cancellationToken);
-            return true;
         }
         catch (ODataError e) when (e.ResponseStatusCode == StatusCodes.Status404NotFound)
         {
-            return false;
+            return null;
         }
+
+        var draftId = draft?.Id ?? throw new InvalidOperationException("Graph answered createReply with no draft.");
+        await messages[draftId].PatchAsync(
+            new Message { Body = new ItemBody { ContentType = BodyType.Html, Content = email.HtmlBody } },
+            r =>
+            {
+                r.Headers.Add("Prefer", ImmutableIds);
+                r.Options.Add(NoRetry());
+            },
+            cancellationToken);
+        foreach (var file in email.Attachments ?? [])
+        {
+            await messages[draftId].Attachments.PostAsync(
+                new FileAttachment
+                {
+                    OdataType = "#microsoft.graph.fileAttachment",
+                    Name = file.FileName,
+                    ContentType = file.ContentType,
+                    ContentBytes = file.Content,
+                    IsInline = file.ContentId is not null,
+                    ContentId = file.ContentId,
+                },
+                r => r.Options.Add(NoRetry()),
+                cancellationToken);
+        }
+
+        await messages[draftId].Send.PostAsync(r => r.Options.Add(NoRetry()), cancellationToken);
+        return draft.InternetMessageId ?? throw new InvalidOperationException("Graph answered createReply with a draft that has no internetMessageId.");
     }
 
     /// <summary>

@@ -80,12 +80,15 @@ public sealed class OutboundMail(SqliteMailStore store, ReplyTokens tokens, IAtt
         return new PreparedMail(prepared, mailbox, replyTo);
     }
 
-    /// <summary>Remembers the Message-ID of a mail sent for a ticket, so the customer's answer to it threads by In-Reply-To.</summary>
-    public Task RecordSentAsync(PreparedMail mail, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Remembers the Message-ID of a mail sent for a ticket, so the customer's answer to it threads by
+    /// In-Reply-To: ours, or <paramref name="sentAs"/> when the mail left with one Graph gave it (a reply draft).
+    /// </summary>
+    public Task RecordSentAsync(PreparedMail mail, DateTimeOffset now, CancellationToken cancellationToken, string? sentAs = null)
     {
         ArgumentNullException.ThrowIfNull(mail);
         return mail.Email.TicketId is { } ticketId
-            ? store.RecordSentAsync(new MessageIdRecord(Angle(mail.Email.MessageId), mail.Mailbox?.Id ?? mail.Email.From.Address, ticketId, "out", null, null), now, cancellationToken)
+            ? store.RecordSentAsync(new MessageIdRecord(Angle(sentAs ?? mail.Email.MessageId), mail.Mailbox?.Id ?? mail.Email.From.Address, ticketId, "out", null, null), now, cancellationToken)
             : Task.CompletedTask;
     }
 

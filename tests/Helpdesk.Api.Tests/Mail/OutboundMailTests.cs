@@ -40,6 +40,36 @@ public sealed class OutboundMailTests
     }
 
     [Fact]
+    public async Task A_reply_leaves_as_a_sent_create_reply_draft_and_the_customers_answer_to_it_threads_by_in_reply_to()
+    {
+        await using var mail = await MailApp.StartAsync();
+        var original = await mail.ReceiveAsync(new FakeMessage(Alice, "Printer jams", "<p>It jams.</p>"));
+        await mail.DeliverAsync();
+        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        var agent = mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test");
+        (await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "<p>Try the other tray.</p>" })).EnsureSuccessStatusCode();
+
+        await mail.DeliverAsync();
+
+        var reply = mail.Graph.Sent.Single(s => s.Header("X-Helpdesk-Trigger") == "message.publicReply");
+        reply.ReplyTo.ShouldBe(original);
+        reply.Content.ShouldContain("Try the other tray.");
+        reply.Content.ShouldNotContain("quoted original");
+        var draftId = reply.Message["id"]!.GetValue<string>();
+        mail.Graph.Requests.ShouldContain($"POST /users/{MailApp.Mailbox}/messages/{original}/createReply");
+        mail.Graph.Requests.ShouldContain($"PATCH /users/{MailApp.Mailbox}/messages/{draftId}");
+        mail.Graph.Requests.ShouldContain($"POST /users/{MailApp.Mailbox}/messages/{draftId}/send");
+        mail.Graph.Requests.ShouldNotContain(r => r.EndsWith("/reply", StringComparison.Ordinal));
+        var sentAs = reply.Message["internetMessageId"]!.GetValue<string>();
+
+        var answer = await mail.ReceiveAsync(new FakeMessage(
+            Alice, "RE: Printer jams", "<p>Still jams.</p>", Headers: new Dictionary<string, string> { ["In-Reply-To"] = sentAs, ["References"] = sentAs }));
+
+        (await mail.TicketsAsync()).Count.ShouldBe(1);
+        (await mail.InboundOfAsync(answer)).ThreadedBy.ShouldBe(ThreadSignals.InReplyTo);
+    }
+
+    [Fact]
     public async Task A_notification_goes_out_as_mime_and_the_customers_answer_threads_by_in_reply_to()
     {
         await using var mail = await MailApp.StartAsync();

@@ -32,6 +32,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, FakeCalendarEvent> _calendar = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _throttles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _broken = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string User, string ReplyTo, JsonObject Message)> _drafts = new(StringComparer.Ordinal);
     private long _sequence;
 
     /// <summary>Graph reads property names case-insensitively; the SDK writes some action bodies in PascalCase.</summary>
@@ -205,6 +206,16 @@ public sealed class FakeGraphServer : IAsyncDisposable
         v.MapPatch("/users/{user}/messages/{id}", async (string user, string id, HttpRequest request) =>
         {
             var patch = await JsonNode.ParseAsync(request.Body, CaseInsensitive);
+            if (_drafts.TryGetValue(id, out var draft) && draft.User == user)
+            {
+                foreach (var (name, value) in patch!.AsObject())
+                {
+                    draft.Message[name] = value?.DeepClone();
+                }
+
+                return Results.Json(draft.Message);
+            }
+
             if (Message(user, id) is not { } m)
             {
                 return NotFound();
@@ -226,15 +237,53 @@ public sealed class FakeGraphServer : IAsyncDisposable
             _mailboxes[user].Messages[id] = moved;
             return Results.Json(moved.ToGraph(user, null), statusCode: StatusCodes.Status201Created);
         });
-        v.MapPost("/users/{user}/messages/{id}/reply", async (string user, string id, HttpRequest request) =>
+        v.MapPost("/users/{user}/messages/{id}/createReply", async (string user, string id, HttpRequest request) =>
         {
-            var body = (await JsonNode.ParseAsync(request.Body, CaseInsensitive))!.AsObject();
-            if (Message(user, id) is null)
+            var body = request.ContentLength is > 0 ? (await JsonNode.ParseAsync(request.Body, CaseInsensitive))?.AsObject() : null;
+            if (Message(user, id) is not { } original)
             {
                 return NotFound();
             }
 
-            _sent.Enqueue(new SentMail(user, "reply", id, body));
+            // Like Graph: a draft in Drafts, addressed to the sender, with its own internetMessageId.
+            var number = Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture);
+            var draft = new JsonObject
+            {
+                ["id"] = "AAMkAD-draft-" + number,
+                ["internetMessageId"] = $"<draft-{number}@fake.outlook.test>",
+                ["subject"] = "RE: " + original.Subject,
+                ["isDraft"] = true,
+                ["toRecipients"] = new JsonArray(new JsonObject { ["emailAddress"] = new JsonObject { ["address"] = original.From } }),
+                ["body"] = new JsonObject { ["contentType"] = "html", ["content"] = "<p>quoted original</p>" },
+                ["attachments"] = new JsonArray(),
+            };
+            foreach (var (name, value) in body?["message"]?.AsObject() ?? [])
+            {
+                draft[name] = value?.DeepClone();
+            }
+
+            _drafts[draft["id"]!.GetValue<string>()] = (user, id, draft);
+            return Results.Json(draft, statusCode: StatusCodes.Status201Created);
+        });
+        v.MapPost("/users/{user}/messages/{id}/attachments", async (string user, string id, HttpRequest request) =>
+        {
+            var attachment = (await JsonNode.ParseAsync(request.Body, CaseInsensitive))!.AsObject();
+            if (!_drafts.TryGetValue(id, out var draft) || draft.User != user)
+            {
+                return NotFound();
+            }
+
+            draft.Message["attachments"]!.AsArray().Add(attachment);
+            return Results.Json(attachment, statusCode: StatusCodes.Status201Created);
+        });
+        v.MapPost("/users/{user}/messages/{id}/send", (string user, string id) =>
+        {
+            if (!_drafts.TryRemove(id, out var draft) || draft.User != user)
+            {
+                return NotFound();
+            }
+
+            _sent.Enqueue(new SentMail(user, "reply", draft.ReplyTo, new JsonObject { ["message"] = draft.Message }));
             return Results.Accepted();
         });
         v.MapPost("/users/{user}/sendMail", async (string user, HttpRequest request) =>
@@ -418,8 +467,9 @@ public sealed class FakeGraphServer : IAsyncDisposable
 }
 
 /// <summary>
-/// A mail sent through the fake: sendMail or a reply to message <see cref="ReplyTo"/>; the JSON
-/// request body as Graph received it, or the MIME message of a sendMail in MIME format.
+/// A mail sent through the fake: sendMail, or a reply to message <see cref="ReplyTo"/> (a
+/// createReply draft as patched when it was sent, under <c>message</c>); the JSON request body as
+/// Graph received it, or the MIME message of a sendMail in MIME format.
 /// </summary>
 public sealed record SentMail(string Mailbox, string Kind, string? ReplyTo, JsonObject Body, FakeMime? Mime = null)
 {
