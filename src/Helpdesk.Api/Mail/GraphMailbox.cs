@@ -153,7 +153,8 @@ public sealed class GraphMailbox(GraphServiceClient graph)
     /// <c>/messages/{id}/createReply</c> (the recipients and <c>x-</c> headers are given there, the
     /// only moment Graph takes headers), the reply's HTML body patched in, its files added, then
     /// <c>/messages/{draftId}/send</c>. Returns the draft's <c>internetMessageId</c>, the Message-ID
-    /// the customer's answer will name in In-Reply-To; null when the mail no longer exists (the
+    /// the customer's answer will name in In-Reply-To. Files over 3 MB go through an upload session.
+    /// Null when the mail no longer exists (the
     /// caller sends a new mail instead).
     /// </summary>
     public async Task<string?> ReplyAsync(SupportMailbox mailbox, string messageId, EmailMessage email, CancellationToken cancellationToken)
@@ -198,6 +199,12 @@ public sealed class GraphMailbox(GraphServiceClient graph)
             cancellationToken);
         foreach (var file in email.Attachments ?? [])
         {
+            if (file.Content.Length > MaxInlineAttachmentBytes)
+            {
+                await UploadAsync(mailbox, draftId, file, cancellationToken);
+                continue;
+            }
+
             await messages[draftId].Attachments.PostAsync(
                 new FileAttachment
                 {
@@ -214,6 +221,52 @@ public sealed class GraphMailbox(GraphServiceClient graph)
 
         await messages[draftId].Send.PostAsync(r => r.Options.Add(NoRetry()), cancellationToken);
         return draft.InternetMessageId ?? throw new InvalidOperationException("Graph answered createReply with a draft that has no internetMessageId.");
+    }
+
+    /// <summary>Graph takes a file in one request up to 3 MB; a larger one goes through an upload session.</summary>
+    public const int MaxInlineAttachmentBytes = 3 * 1024 * 1024;
+
+    /// <summary>Upload slices: a multiple of 320 KiB, under Graph's 4 MB per request.</summary>
+    public const int UploadSliceBytes = 10 * 320 * 1024;
+
+    /// <summary>
+    /// Attaches a file over 3 MB to a draft: <c>attachments/createUploadSession</c>, then the bytes
+    /// in slices, each a PUT with its Content-Range to the session's URL (which carries its own
+    /// authorization: no bearer token is sent to it).
+    /// </summary>
+    private async Task UploadAsync(SupportMailbox mailbox, string draftId, EmailAttachment file, CancellationToken cancellationToken)
+    {
+        var session = await graph.Users[mailbox.Id].Messages[draftId].Attachments.CreateUploadSession.PostAsync(
+            new Microsoft.Graph.Users.Item.Messages.Item.Attachments.CreateUploadSession.CreateUploadSessionPostRequestBody
+            {
+                AttachmentItem = new AttachmentItem
+                {
+                    AttachmentType = AttachmentType.File,
+                    Name = file.FileName,
+                    ContentType = file.ContentType,
+                    Size = file.Content.Length,
+                    IsInline = file.ContentId is not null,
+                    ContentId = file.ContentId,
+                },
+            },
+            r => r.Options.Add(NoRetry()),
+            cancellationToken);
+        var url = session?.UploadUrl ?? throw new InvalidOperationException("Graph answered createUploadSession with no upload URL.");
+        for (var start = 0; start < file.Content.Length; start += UploadSliceBytes)
+        {
+            var length = Math.Min(UploadSliceBytes, file.Content.Length - start);
+            var request = new RequestInformation { HttpMethod = Method.PUT, URI = new Uri(url) };
+            request.Headers.Add("Content-Range", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"bytes {start}-{start + length - 1}/{file.Content.Length}"));
+            request.AddRequestOptions([NoRetry()]);
+            request.SetStreamContent(new MemoryStream(file.Content, start, length, writable: false), "application/octet-stream");
+            await graph.RequestAdapter.SendNoContentAsync(
+                request,
+                new Dictionary<string, Microsoft.Kiota.Abstractions.Serialization.ParsableFactory<Microsoft.Kiota.Abstractions.Serialization.IParsable>>(StringComparer.Ordinal)
+                {
+                    ["XXX"] = ODataError.CreateFromDiscriminatorValue,
+                },
+                cancellationToken);
+        }
     }
 
     /// <summary>

@@ -70,6 +70,34 @@ public sealed class OutboundMailTests
     }
 
     [Fact]
+    public async Task A_five_megabyte_file_of_a_reply_goes_through_an_upload_session_and_arrives_intact()
+    {
+        await using var mail = await MailApp.StartAsync();
+        var original = await mail.ReceiveAsync(new FakeMessage(Alice, "Logs", "<p>Need the tool.</p>"));
+        await mail.DeliverAsync();
+        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        var agent = mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test");
+        var posted = await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "<p>Here it is.</p>" });
+        posted.EnsureSuccessStatusCode();
+        var messageId = (await posted.Json())["id"]!.GetValue<string>();
+        var big = new byte[5 * 1024 * 1024];
+        new Random(42).NextBytes(big);
+        (await agent.PostAsync($"/api/tickets/{ticketId}/messages/{messageId}/attachments", Form(big, "tool.bin"))).EnsureSuccessStatusCode();
+        (await agent.PostAsync($"/api/tickets/{ticketId}/messages/{messageId}/attachments", Form("small"u8.ToArray(), "readme.txt"))).EnsureSuccessStatusCode();
+
+        await mail.DeliverAsync();
+
+        var reply = mail.Graph.Sent.Single(s => s.Header("X-Helpdesk-Trigger") == "message.publicReply");
+        reply.ReplyTo.ShouldBe(original);
+        var files = reply.Message["attachments"]!.AsArray();
+        var uploaded = files.Single(f => f!["name"]!.GetValue<string>() == "tool.bin")!;
+        uploaded["uploaded"]!.GetValue<bool>().ShouldBeTrue();
+        Convert.FromBase64String(uploaded["contentBytes"]!.GetValue<string>()).ShouldBe(big);
+        files.Single(f => f!["name"]!.GetValue<string>() == "readme.txt")!["uploaded"].ShouldBeNull();
+        mail.Graph.Requests.Count(r => r.StartsWith("PUT /upload/", StringComparison.Ordinal)).ShouldBe(2);
+    }
+
+    [Fact]
     public async Task A_notification_goes_out_as_mime_and_the_customers_answer_threads_by_in_reply_to()
     {
         await using var mail = await MailApp.StartAsync();

@@ -33,6 +33,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _throttles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _broken = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string User, string ReplyTo, JsonObject Message)> _drafts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string DraftId, JsonObject Item, MemoryStream Content)> _uploads = new(StringComparer.Ordinal);
     private long _sequence;
 
     /// <summary>Graph reads property names case-insensitively; the SDK writes some action bodies in PascalCase.</summary>
@@ -275,6 +276,61 @@ public sealed class FakeGraphServer : IAsyncDisposable
 
             draft.Message["attachments"]!.AsArray().Add(attachment);
             return Results.Json(attachment, statusCode: StatusCodes.Status201Created);
+        });
+        v.MapPost("/users/{user}/messages/{id}/attachments/createUploadSession", async (string user, string id, HttpRequest request) =>
+        {
+            var item = (await JsonNode.ParseAsync(request.Body, CaseInsensitive))?["attachmentItem"]?.AsObject();
+            if (item is null || !_drafts.TryGetValue(id, out var draft) || draft.User != user)
+            {
+                return NotFound();
+            }
+
+            var session = "upload-" + Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture);
+            _uploads[session] = (id, item, new MemoryStream());
+            return Results.Json(new JsonObject
+            {
+                ["uploadUrl"] = BaseUrl[..BaseUrl.LastIndexOf("/v1.0", StringComparison.Ordinal)] + "/upload/" + session + "?authtoken=fake",
+                ["expirationDateTime"] = "2099-01-01T00:00:00Z",
+                ["nextExpectedRanges"] = new JsonArray("0-"),
+            }, statusCode: StatusCodes.Status201Created);
+        });
+        app.MapPut("/upload/{session}", async (string session, HttpRequest request) =>
+        {
+            // Like Outlook's upload URL: slices in order, each naming its range; no bearer token wanted.
+            var range = System.Text.RegularExpressions.Regex.Match(request.Headers.ContentRange.ToString(), @"^bytes (\d+)-(\d+)/(\d+)$");
+            if (!_uploads.TryGetValue(session, out var upload) || !range.Success || request.Headers.Authorization.Count > 0)
+            {
+                return BadRequest("Unknown session, bad Content-Range or an Authorization header.");
+            }
+
+            var (start, end, total) = (long.Parse(range.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(range.Groups[2].Value, CultureInfo.InvariantCulture), long.Parse(range.Groups[3].Value, CultureInfo.InvariantCulture));
+            if (start != upload.Content.Length)
+            {
+                return BadRequest("The slice does not start where the last one ended.");
+            }
+
+            await request.Body.CopyToAsync(upload.Content);
+            if (upload.Content.Length != end + 1)
+            {
+                return BadRequest("The slice's length does not match its Content-Range.");
+            }
+
+            if (upload.Content.Length < total)
+            {
+                return Results.Json(new JsonObject { ["nextExpectedRanges"] = new JsonArray($"{upload.Content.Length}-") });
+            }
+
+            _uploads.TryRemove(session, out _);
+            var attachment = new JsonObject
+            {
+                ["@odata.type"] = "#microsoft.graph.fileAttachment",
+                ["name"] = upload.Item["name"]?.DeepClone(),
+                ["contentType"] = upload.Item["contentType"]?.DeepClone(),
+                ["contentBytes"] = Convert.ToBase64String(upload.Content.ToArray()),
+                ["uploaded"] = true,
+            };
+            _drafts[upload.DraftId].Message["attachments"]!.AsArray().Add(attachment);
+            return Results.Created();
         });
         v.MapPost("/users/{user}/messages/{id}/send", (string user, string id) =>
         {
