@@ -22,6 +22,14 @@ internal sealed class CosmosMessageMoves(CosmosContainers containers, CosmosTick
 
     public async Task MoveAsync(Ticket source, Ticket target, string messageId, CancellationToken cancellationToken)
     {
+        await WriteSourceAsync(source, target, messageId, cancellationToken);
+        await tickets.CompleteMovesAsync(source.Id, cancellationToken);
+        target.MarkSaved((await tickets.ReadDocumentAsync(target.Id, cancellationToken))?.Version ?? target.Version + 1);
+    }
+
+    /// <summary>The first write of a move: the copies in the target's partition, a split's number claimed, then the source's commit with its pending record.</summary>
+    internal async Task WriteSourceAsync(Ticket source, Ticket target, string messageId, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
         var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
@@ -80,8 +88,5 @@ internal sealed class CosmosMessageMoves(CosmosContainers containers, CosmosTick
 
             throw;
         }
-
-        await tickets.CompleteMovesAsync(source.Id, cancellationToken);
-        target.MarkSaved((await tickets.ReadDocumentAsync(target.Id, cancellationToken))?.Version ?? target.Version + 1);
     }
 }
