@@ -6,7 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# Errors the app logs while under test (tests/Helpdesk.Api.Tests/Infrastructure/ServerErrorLog.cs);
+# the unhandled ones behind a 500 are printed below when a run fails.
+export HELPDESK_TEST_ERROR_LOG
+HELPDESK_TEST_ERROR_LOG=$(mktemp)
+trap 'rm -f "$log" "$HELPDESK_TEST_ERROR_LOG"' EXIT
 
 status=0
 
@@ -55,6 +59,12 @@ read -r passed failed skipped < <(awk '
     }
   }
   END { printf "%d %d %d\n", p, f, s }' "$log")
+if [ "$failed" -gt 0 ] && grep -q "Unhandled error on" "$HELPDESK_TEST_ERROR_LOG"; then
+  echo
+  echo "Unhandled server errors logged during the run (the first 300 lines):"
+  awk '/^--- / { keep = 0 } /^--- .*ProblemExceptionHandler/ { keep = 1 } keep' "$HELPDESK_TEST_ERROR_LOG" | head -300
+fi
+
 echo
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$passed" -eq 0 ]; then

@@ -141,16 +141,14 @@ public sealed class EventQueueTests : IDisposable
     [Fact]
     public async Task A_worker_killed_while_holding_a_message_loses_it_to_the_next_after_the_visibility_timeout()
     {
-        var behaviour = new AuditBehaviour
-        {
-            BeforeEffect = (delivery, ct) => delivery == 1 ? AuditBehaviour.HangUntilKilled(ct) : Task.CompletedTask,
-        };
+        var behaviour = new AuditBehaviour();
+        behaviour.BeforeEffect = (delivery, ct) => delivery == 1 ? behaviour.HangUntilKilled(ct) : Task.CompletedTask;
         using (var before = new EventsApp(behaviour, _folder))
         {
             await before.ClientFor("agent").OpenTicketAsync();
             using var kill = new CancellationTokenSource();
             var pumping = before.PumpAsync(kill.Token);
-            await behaviour.Entered.WaitAsync();
+            await behaviour.Hanging.WaitAsync();
             await kill.CancelAsync();
             await Should.ThrowAsync<OperationCanceledException>(pumping);
         }
@@ -169,16 +167,14 @@ public sealed class EventQueueTests : IDisposable
     [Fact]
     public async Task A_worker_killed_after_the_effect_but_before_completing_does_not_apply_it_twice()
     {
-        var behaviour = new AuditBehaviour
-        {
-            AfterEffect = (delivery, ct) => delivery == 1 ? AuditBehaviour.HangUntilKilled(ct) : Task.CompletedTask,
-        };
+        var behaviour = new AuditBehaviour();
+        behaviour.AfterEffect = (delivery, ct) => delivery == 1 ? behaviour.HangUntilKilled(ct) : Task.CompletedTask;
         using (var before = new EventsApp(behaviour, _folder))
         {
             await before.ClientFor("agent").OpenTicketAsync();
             using var kill = new CancellationTokenSource();
             var pumping = before.PumpAsync(kill.Token);
-            await behaviour.Entered.WaitAsync();
+            await behaviour.Hanging.WaitAsync();
             await kill.CancelAsync();
             await Should.ThrowAsync<OperationCanceledException>(pumping);
         }
@@ -195,7 +191,8 @@ public sealed class EventQueueTests : IDisposable
     [Fact]
     public async Task A_worker_killed_every_time_ends_in_the_dead_letters()
     {
-        var behaviour = new AuditBehaviour { BeforeEffect = (_, ct) => AuditBehaviour.HangUntilKilled(ct) };
+        var behaviour = new AuditBehaviour();
+        behaviour.BeforeEffect = (_, ct) => behaviour.HangUntilKilled(ct);
         using var app = new EventsApp(behaviour);
         await app.ClientFor("agent").OpenTicketAsync();
 
@@ -203,7 +200,7 @@ public sealed class EventQueueTests : IDisposable
         {
             using var kill = new CancellationTokenSource();
             var pumping = app.PumpAsync(kill.Token);
-            await behaviour.Entered.WaitAsync();
+            await behaviour.Hanging.WaitAsync();
             await kill.CancelAsync();
             await Should.ThrowAsync<OperationCanceledException>(pumping);
             app.Clock.Advance(EventsApp.Policy.VisibilityTimeout);

@@ -83,8 +83,11 @@ internal sealed class AuditBehaviour
     /// <summary>Called after the effect committed, before the queue hears of it.</summary>
     public Func<int, CancellationToken, Task> AfterEffect { get; set; } = (_, _) => Task.CompletedTask;
 
-    /// <summary>Released once per delivery, when the consumer starts.</summary>
-    public SemaphoreSlim Entered { get; } = new(0);
+    /// <summary>
+    /// Released each time a delivery reaches <see cref="HangUntilKilled"/>: only then has everything
+    /// before the hang happened (the effect committed, for a hang after it), so a test may kill the worker.
+    /// </summary>
+    public SemaphoreSlim Hanging { get; } = new(0);
 
     public IReadOnlyList<string> Deliveries
     {
@@ -107,8 +110,11 @@ internal sealed class AuditBehaviour
     }
 
     /// <summary>Blocks until the delivery is cancelled: the process dies while holding the message.</summary>
-    public static async Task HangUntilKilled(CancellationToken cancellationToken) =>
+    public async Task HangUntilKilled(CancellationToken cancellationToken)
+    {
+        Hanging.Release();
         await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
 }
 
 /// <summary>A consumer written the way real ones must be: its effect and its processed mark commit together.</summary>
@@ -117,7 +123,6 @@ internal sealed class AuditConsumer(AuditBehaviour behaviour, SqliteDatabase dat
     public async Task HandleAsync(EventMessage message, CancellationToken cancellationToken)
     {
         var delivery = behaviour.Record(message.EventId);
-        behaviour.Entered.Release();
         await behaviour.BeforeEffect(delivery, cancellationToken);
 
         await using (var connection = await database.OpenAsync(cancellationToken))

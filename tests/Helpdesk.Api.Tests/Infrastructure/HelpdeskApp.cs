@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Helpdesk.Api.Tests.Infrastructure;
@@ -77,6 +78,11 @@ public class HelpdeskApp : WebApplicationFactory<Program>
         }
 
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        if (ServerErrorLog.Path is { } errorLog)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(new ServerErrorLog(errorLog)));
+        }
+
         builder.ConfigureTestServices(services => _testServices.ForEach(configure => configure(services)));
     }
 
