@@ -40,6 +40,12 @@
  *     argument; GetCurrentDateTime() and GetCurrentTimestamp().
  * 10. TransactionalBatch/bulk requests (a binary format the server cannot
  *     read) get a clear 400 instead of a 500 with a JSON parse stack trace.
+ * 11. Resource ids (_rid) are base64 with '/' written as '-', as Cosmos DB
+ *     writes them. The stock server kept the '/', so the 63rd database (and
+ *     every 256th after it) got a rid like "gAA/AA==": the SDK puts rids in
+ *     URL paths (the partition key ranges of a query), the extra '/' broke the
+ *     route, and the query failed with a 404 "stale cache" in whichever test
+ *     happened to create that database.
  */
 
 const PKG = '@vercel/cosmosdb-server';
@@ -525,6 +531,13 @@ function patchHandlers() {
  * Applies the patches (once) and returns the @vercel/cosmosdb-server module
  * ({ createHttpsServer, createHttpServer }).
  */
+// 11: rids as Cosmos DB writes them ('-' for '/'), so they fit in a URL path.
+function patchResourceIds() {
+  const ResourceId = def(lib('account/resource-id'));
+  ResourceId.toBase64String = buffer => buffer.toString('base64').replace(/\//g, '-');
+  ResourceId.fromBase64String = s => Buffer.from(s.replace(/-/g, '/'), 'base64');
+}
+
 function install() {
   if (installed) return installed;
   const version = require(`${PKG}/package.json`).version;
@@ -534,6 +547,7 @@ function install() {
   if (require.cache[require.resolve(`${PKG}/lib/routes`)]) {
     throw new Error(`${PKG} was loaded before compat.install(); its routes would bypass the patches`);
   }
+  patchResourceIds();
   patchStorage();
   patchQueryFunctions();
   patchHandlers();

@@ -308,6 +308,29 @@ test('10. batch requests in the SDK binary format get a clear 400', async () => 
   assert.match(r.body.message, /TransactionalBatch and bulk are not supported/);
 });
 
+test('11. rids never hold a slash, so rid links route (the 63rd database used to get "gAA/AA==")', async () => {
+  // One database is made in test.before; with these, the 63rd and 64th exist.
+  const made = [];
+  for (let i = 0; i < 64; i++) {
+    const r = await c.createDatabase(`rid${i}`);
+    assert.equal(r.status, 201, r.text);
+    made.push(r.body);
+  }
+  for (const db of made) {
+    assert.match(db._rid, /^[A-Za-z0-9+=-]+$/, db._rid);
+  }
+  const slashed = made.find(db => db._rid.includes('-'));
+  assert.ok(slashed, 'one of these rids would have held a slash');
+  const coll = await c.createContainer(slashed.id, { id: 'items', partitionKey: { paths: ['/pk'], kind: 'Hash' } });
+  assert.equal(coll.status, 201, coll.text);
+  assert.doesNotMatch(coll.body._rid, /\//);
+  const ranges = await c.request('GET', `/dbs/${slashed._rid}/colls/${coll.body._rid}/pkranges`);
+  assert.equal(ranges.status, 200, ranges.text);
+  for (const db of made) {
+    assert.equal((await c.request('DELETE', `/dbs/${db.id}`)).status, 204);
+  }
+});
+
 test('stock behaviour kept: 409 duplicate, If-Match 412, patch increment', async () => {
   const coll = await container();
   const created = await c.create(DB, coll, { id: 'k', pk: 'p', n: 1 }, 'p');
