@@ -69,21 +69,33 @@ public sealed class CosmosTestServer : IAsyncLifetime
     /// <summary>
     /// A client as the tests use it: Gateway mode, only the given endpoint, and trust for exactly
     /// the certificate this server generated (compared by thumbprint, never "accept anything").
+    /// The request timeout is a minute instead of the SDK's 6 s: one node process serves every
+    /// test app of a run on a 2-core CI machine, where a slow answer is not a lost one (lost
+    /// answers have tests of their own, CosmosLostAnswerTests; production keeps the SDK's timeout).
+    /// <paramref name="handlers"/> see every request before the SDK's own pipeline (tests use
+    /// them to lose answers on the way back).
     /// </summary>
-    public CosmosClient CreateClient(CosmosSerializer serializer)
+    public CosmosClient CreateClient(CosmosSerializer serializer, params RequestHandler[] handlers)
     {
         var thumbprint = _certificate!.Thumbprint;
-        return new CosmosClient(Endpoint.ToString(), Key, new CosmosClientOptions
+        var options = new CosmosClientOptions
         {
             ConnectionMode = ConnectionMode.Gateway,
             LimitToEndpoint = true,
+            RequestTimeout = TimeSpan.FromMinutes(1),
             Serializer = serializer,
             HttpClientFactory = () => new HttpClient(new SocketsHttpHandler
             {
                 SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && string.Equals(certificate.GetCertHashString(), thumbprint, StringComparison.OrdinalIgnoreCase) },
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             }),
-        });
+        };
+        foreach (var handler in handlers)
+        {
+            options.CustomHandlers.Add(handler);
+        }
+
+        return new CosmosClient(Endpoint.ToString(), Key, options);
     }
 
     public async Task DisposeAsync()

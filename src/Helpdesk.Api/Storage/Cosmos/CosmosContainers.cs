@@ -75,7 +75,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         var policy = container.IndexingPolicy;
         policy.IndexingMode = IndexingMode.Consistent;
         policy.IncludedPaths.Add(new IncludedPath { Path = "/*" });
-        foreach (var path in new[] { "/snapshot/*", "/history/*", "/events/*", "/items/*", "/search/?", "/value/*" })
+        foreach (var path in new[] { "/snapshot/*", "/history/*", "/events/*", "/items/*", "/search/?", "/value/*", "/writes/*" })
         {
             policy.ExcludedPaths.Add(new ExcludedPath { Path = path });
         }

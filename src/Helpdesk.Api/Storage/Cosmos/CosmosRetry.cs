@@ -41,6 +41,20 @@ public sealed class CosmosRetry(TimeProvider clock)
             },
             cancellationToken);
 
+    /// <summary>
+    /// A failure after which the write may or may not have been applied: the request timed out,
+    /// or the gateway answered that it could not finish (a 503 after the SDK's retries, a 408, a
+    /// 410). The caller must look at the stored document before judging the write lost; a
+    /// cancellation asked for by <paramref name="cancellationToken"/> is the caller's own, not a lost answer.
+    /// </summary>
+    public static bool IsLostAnswer(Exception exception, CancellationToken cancellationToken) => exception switch
+    {
+        CosmosOperationCanceledException => !cancellationToken.IsCancellationRequested,
+        CosmosException e => e.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.ServiceUnavailable or HttpStatusCode.Gone,
+        HttpRequestException => true,
+        _ => false,
+    };
+
     private static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable;
 }

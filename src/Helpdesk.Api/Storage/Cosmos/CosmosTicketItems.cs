@@ -65,7 +65,8 @@ public sealed class CosmosTicketItems(CosmosContainers containers, CosmosTicketS
 
                 var w = writes[i];
                 var item = new ItemDocument<object>(doc, ticketId, ItemType, w.Kind, w.Id, w.Key, w.Value!);
-                await retry.RunAsync(ct => container.CreateItemAsync(item, partition, new ItemRequestOptions { EnableContentResponseOnWrite = false }, ct), cancellationToken);
+                // An upsert, not a create: the id is new, and a retry after a lost answer must not fail on the first attempt's document.
+                await retry.RunAsync(ct => container.UpsertItemAsync(item, partition, new ItemRequestOptions { EnableContentResponseOnWrite = false }, ct), cancellationToken);
                 created.Add(doc);
             }
 
@@ -82,7 +83,7 @@ public sealed class CosmosTicketItems(CosmosContainers containers, CosmosTicketS
         }
         catch
         {
-            await DeleteAsync(container, partition, created);
+            await DeleteUnreferencedAsync(container, ticketId, partition, created);
             throw;
         }
 
@@ -204,6 +205,34 @@ public sealed class CosmosTicketItems(CosmosContainers containers, CosmosTicketS
         var rows = await CosmosQueries.TakeAsync<ItemDocument<T>>(container, query, refs.Length, new PartitionKey(ticketId), retry, cancellationToken);
         var byId = rows.ToDictionary(r => r.Id, StringComparer.Ordinal);
         return [.. refs.Where(r => byId.ContainsKey(r.Doc)).Select(r => new Versioned<T>(byId[r.Doc].Value, r.Version))];
+    }
+
+    /// <summary>
+    /// After a failed write: deletes the documents it created that the stored index does not name.
+    /// A write can fail after its commit landed (its answer lost past every retry), and then the
+    /// index names them; when even the re-read fails, nothing is deleted (a leftover costs storage
+    /// only, a deleted committed value would lose data).
+    /// </summary>
+    private async Task DeleteUnreferencedAsync(Container container, string ticketId, PartitionKey partition, List<string> created)
+    {
+        if (created.Count == 0)
+        {
+            return;
+        }
+
+        TicketDocument? stored;
+        try
+        {
+            stored = await tickets.ReadDocumentAsync(ticketId, CancellationToken.None);
+        }
+        catch (Exception e) when (e is CosmosException or HttpRequestException or OperationCanceledException)
+        {
+            logger.LogWarning(e, "Ticket {TicketId} could not be read after a failed write; its {Count} new item documents are kept", ticketId, created.Count);
+            return;
+        }
+
+        var named = (stored?.ItemRefs ?? []).Select(r => r.Doc).ToHashSet(StringComparer.Ordinal);
+        await DeleteAsync(container, partition, [.. created.Where(doc => !named.Contains(doc))]);
     }
 
     /// <summary>Best effort: a document left behind is never read (the index does not point at it).</summary>

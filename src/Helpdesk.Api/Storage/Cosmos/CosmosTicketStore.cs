@@ -86,19 +86,41 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
 
         var seq = await sequence.NextAsync(OrderSequence, cancellationToken);
         var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
-        var document = change(TicketDocument.Of(ticket.ToSnapshot(), schedule, seq, 1, [.. ticket.PendingHistory], [.. ticket.PendingEvents]));
-        ItemResponse<TicketDocument> created;
-        try
+        var writeId = Guid.NewGuid().ToString("N");
+        var document = change(TicketDocument.Of(ticket.ToSnapshot(), schedule, seq, 1, [.. ticket.PendingHistory], [.. ticket.PendingEvents])).Marked(writeId);
+        for (var attempt = 1; ; attempt++)
         {
-            created = await retry.RunAsync(ct => container.CreateItemAsync(document, new PartitionKey(document.TicketId), cancellationToken: ct), cancellationToken);
-        }
-        catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Conflict)
-        {
-            throw new UniqueConstraintException("id", $"A ticket with id '{ticket.Id}' already exists.");
-        }
+            Loaded? stored;
+            try
+            {
+                var created = await retry.RunAsync(ct => container.CreateItemAsync(document, new PartitionKey(document.TicketId), cancellationToken: ct), cancellationToken);
+                stored = new Loaded(created.Resource, created.ETag);
+            }
+            catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Conflict)
+            {
+                // A create retried after its first answer was lost finds its own document.
+                stored = await ReadAsync(container, ticket.Id, cancellationToken) is { } existing && existing.Document.Holds(writeId)
+                    ? existing
+                    : throw new UniqueConstraintException("id", $"A ticket with id '{ticket.Id}' already exists.");
+            }
+            catch (Exception e) when (CosmosRetry.IsLostAnswer(e, cancellationToken) && attempt < CosmosRetry.MaxAttempts)
+            {
+                stored = await ReadAsync(container, ticket.Id, cancellationToken);
+                if (stored is null)
+                {
+                    continue;
+                }
 
-        ticket.MarkSaved(1);
-        _loaded.AddOrUpdate(ticket, new Loaded(created.Resource, created.ETag));
+                if (!stored.Document.Holds(writeId))
+                {
+                    throw new UniqueConstraintException("id", $"A ticket with id '{ticket.Id}' already exists.");
+                }
+            }
+
+            ticket.MarkSaved(1);
+            _loaded.AddOrUpdate(ticket, stored);
+            return;
+        }
     }
 
     public async Task SaveAsync(Ticket ticket, CancellationToken cancellationToken)
@@ -141,6 +163,8 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
 
         var changed = ticket is { PendingHistory.Count: > 0 } ? ticket : null;
         var schedule = changed is null ? null : await scheduler.ScheduleAsync(changed, cancellationToken);
+        var writeId = Guid.NewGuid().ToString("N");
+        var lostAnswers = 0;
         while (true)
         {
             if (loaded is null || (changed is not null && loaded.Document.Version != changed.Version))
@@ -152,11 +176,11 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
             var next = changed is null
                 ? before
                 : TicketDocument.Of(changed.ToSnapshot(), schedule!, before.Seq, before.Version + 1, [.. before.History, .. changed.PendingHistory], [.. before.Events, .. changed.PendingEvents])
-                    with { Items = before.Items, ItemSeq = before.ItemSeq, Notified = before.Notified };
+                    with { Items = before.Items, ItemSeq = before.ItemSeq, Notified = before.Notified, Writes = before.Writes };
             TicketDocument document;
             try
             {
-                document = change(next);
+                document = change(next).Marked(writeId);
             }
             catch (ConcurrencyConflictException) when (!fresh)
             {
@@ -166,25 +190,37 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
                 continue;
             }
 
+            Loaded stored;
             try
             {
                 var replaced = await retry.RunAsync(
                     ct => container.ReplaceItemAsync(document, document.Id, new PartitionKey(document.TicketId), new ItemRequestOptions { IfMatchEtag = loaded.ETag }, ct),
                     cancellationToken);
-                changed?.MarkSaved(document.Version);
-                if (ticket is not null)
-                {
-                    _loaded.AddOrUpdate(ticket, new Loaded(replaced.Resource, replaced.ETag));
-                }
-
-                return document;
+                stored = new Loaded(replaced.Resource, replaced.ETag);
             }
-            catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+            catch (Exception e) when (e is CosmosException { StatusCode: HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound }
+                || (CosmosRetry.IsLostAnswer(e, cancellationToken) && ++lostAnswers < CosmosRetry.MaxAttempts))
             {
-                // Only a new version is a conflict: anything else that moved the ETag is merged again.
+                // Something else moved the ETag, or the answer was lost. The stored document tells
+                // whether this write landed (a 412 can be the retry of a write whose first answer
+                // was lost); if not, only a new version is a conflict: anything else is merged again.
                 loaded = await ReadAsync(container, ticketId, cancellationToken);
                 fresh = true;
+                if (loaded is null || !loaded.Document.Holds(writeId))
+                {
+                    continue;
+                }
+
+                stored = loaded;
             }
+
+            changed?.MarkSaved(document.Version);
+            if (ticket is not null)
+            {
+                _loaded.AddOrUpdate(ticket, stored);
+            }
+
+            return document;
         }
     }
 
@@ -482,8 +518,16 @@ internal sealed record TicketDocument(
     IReadOnlyList<DomainEvent> Events,
     IReadOnlyList<ItemRef>? Items = null,
     long ItemSeq = 0,
-    IReadOnlyList<string>? Notified = null)
+    IReadOnlyList<string>? Notified = null,
+    IReadOnlyList<string>? Writes = null)
 {
+    /// <summary>
+    /// The ids of the latest writes that committed this document: after a write's answer is lost
+    /// (a timeout, a 503), finding its id here is how the writer learns it landed. Far more than
+    /// the writes one ticket gets between a lost answer and the re-read that follows it.
+    /// </summary>
+    public const int RetainedWrites = 20;
+
     /// <summary>
     /// An event drops out of the document after this many later events of the same ticket:
     /// far more than one ticket receives between two change-feed polls (seconds apart).
@@ -495,6 +539,13 @@ internal sealed record TicketDocument(
 
     /// <summary>The partition's committed items (see <see cref="CosmosTicketItems"/>), oldest first.</summary>
     public IReadOnlyList<ItemRef> ItemRefs => Items ?? [];
+
+    /// <summary>Whether the write <paramref name="writeId"/> committed this document (or one of its last <see cref="RetainedWrites"/> predecessors).</summary>
+    public bool Holds(string writeId) => Writes?.Contains(writeId, StringComparer.Ordinal) == true;
+
+    /// <summary>This document as the write <paramref name="writeId"/> stores it.</summary>
+    public TicketDocument Marked(string writeId) =>
+        this with { Writes = [.. (Writes ?? []).TakeLast(RetainedWrites - 1), writeId] };
 
     /// <summary>This document with <paramref name="more"/> events appended, keeping the last <see cref="RetainedEvents"/>.</summary>
     public TicketDocument WithEvents(IReadOnlyList<DomainEvent> more) =>
