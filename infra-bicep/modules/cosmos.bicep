@@ -10,75 +10,21 @@ param databaseName string
 param serverless bool
 param autoscaleMaxThroughput int
 
-// Containers read by id only: nothing indexed makes every write cheaper.
-var pointReadsOnly = {
-  indexingMode: 'consistent'
-  includedPaths: []
-  excludedPaths: [ { path: '/*' } ]
+// The app's containers with their partition keys, indexing policies and TTL, exactly as
+// CosmosContainers.Definitions() declares them (InfraBicepTests fails when the two differ and
+// says how to regenerate the file), plus the leases container of the RelayOutbox change feed.
+var leases = {
+  name: 'leases'
+  partitionKey: '/id'
+  defaultTtl: null
+  indexingPolicy: {
+    indexingMode: 'consistent'
+    includedPaths: [ { path: '/*' } ]
+    excludedPaths: []
+    compositeIndexes: []
+  }
 }
-
-// One composite index per ticket view (CosmosTicketStore): equality filters first, seq newest first last.
-var ticketViews = [
-  [ { path: '/type', order: 'ascending' }, { path: '/isOpen', order: 'ascending' }, { path: '/seq', order: 'descending' } ]
-  [ { path: '/type', order: 'ascending' }, { path: '/isOpen', order: 'ascending' }, { path: '/assigneeId', order: 'ascending' }, { path: '/seq', order: 'descending' } ]
-  [ { path: '/type', order: 'ascending' }, { path: '/isOpen', order: 'ascending' }, { path: '/teamId', order: 'ascending' }, { path: '/seq', order: 'descending' } ]
-  [ { path: '/type', order: 'ascending' }, { path: '/status', order: 'ascending' }, { path: '/seq', order: 'descending' } ]
-  [ { path: '/type', order: 'ascending' }, { path: '/accountId', order: 'ascending' }, { path: '/seq', order: 'descending' } ]
-  [ { path: '/type', order: 'ascending' }, { path: '/contactId', order: 'ascending' }, { path: '/seq', order: 'descending' } ]
-  [ { path: '/type', order: 'ascending' }, { path: '/seq', order: 'descending' } ]
-]
-
-var containers = [
-  {
-    name: 'tickets'
-    partitionKey: '/ticketId'
-    defaultTtl: null
-    indexingPolicy: {
-      indexingMode: 'consistent'
-      includedPaths: [ { path: '/*' } ]
-      excludedPaths: [ { path: '/snapshot/*' }, { path: '/history/*' }, { path: '/events/*' }, { path: '/search/?' } ]
-      compositeIndexes: ticketViews
-    }
-  }
-  {
-    name: 'directory'
-    partitionKey: '/kind'
-    defaultTtl: null
-    indexingPolicy: {
-      indexingMode: 'consistent'
-      includedPaths: [ { path: '/*' } ]
-      excludedPaths: [ { path: '/entry/*' }, { path: '/search/?' } ]
-    }
-  }
-  {
-    name: 'keys'
-    partitionKey: '/id'
-    defaultTtl: null
-    indexingPolicy: pointReadsOnly
-  }
-  {
-    name: 'counters'
-    partitionKey: '/id'
-    defaultTtl: null
-    indexingPolicy: pointReadsOnly
-  }
-  {
-    name: 'idempotency'
-    partitionKey: '/id'
-    defaultTtl: -1
-    indexingPolicy: pointReadsOnly
-  }
-  {
-    name: 'leases'
-    partitionKey: '/id'
-    defaultTtl: null
-    indexingPolicy: {
-      indexingMode: 'consistent'
-      includedPaths: [ { path: '/*' } ]
-      excludedPaths: []
-    }
-  }
-]
+var containers = concat(loadJsonContent('cosmos-containers.json'), [ leases ])
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
   name: name

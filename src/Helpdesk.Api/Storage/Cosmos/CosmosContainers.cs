@@ -1,11 +1,12 @@
 using System.Collections.ObjectModel;
+using System.Net;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Storage.Cosmos;
 
 /// <summary>
-/// The containers of docs/adr/0003-cosmos-containers.md, with their partition keys and
+/// The containers of docs/adr/0004-cosmos-containers.md, with their partition keys and
 /// indexing policies. Created on first use when <see cref="CosmosOptions.CreateIfMissing"/> is
 /// on; the stores ask for them through this class so creation happens once.
 /// </summary>
@@ -31,7 +32,11 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         return database.GetContainer(name);
     }
 
-    private static IReadOnlyList<ContainerProperties> Definitions() =>
+    /// <summary>
+    /// Every container the stores use, as they must be. infra-bicep/modules/cosmos-containers.json
+    /// holds the same list for deployments (a test keeps the two equal).
+    /// </summary>
+    public static IReadOnlyList<ContainerProperties> Definitions() =>
     [
         TicketsContainer(),
         WithPointReadsOnly(new ContainerProperties(Keys, "/id")),
@@ -56,11 +61,55 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         Database database = await client.CreateDatabaseIfNotExistsAsync(options.Database);
         foreach (var definition in Definitions())
         {
-            await database.CreateContainerIfNotExistsAsync(definition);
+            var container = database.GetContainer(definition.Id);
+            try
+            {
+                await UpdateAsync(container, (await container.ReadContainerAsync()).Resource, definition);
+            }
+            catch (CosmosException e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                await database.CreateContainerIfNotExistsAsync(definition);
+            }
         }
 
         return database;
     }
+
+    /// <summary>
+    /// A container made by an earlier version keeps its old indexing policy and TTL unless told
+    /// otherwise: new excluded paths (cheaper writes), composite indexes a new view's ORDER BY
+    /// needs, a TTL. Those are replaced in place (Cosmos DB re-indexes in the background; the
+    /// documents stay). A partition key cannot change: that needs a data migration, so the app
+    /// refuses to start rather than write documents the container cannot place.
+    /// </summary>
+    private static async Task UpdateAsync(Container container, ContainerProperties existing, ContainerProperties wanted)
+    {
+        if (!existing.PartitionKeyPath.Equals(wanted.PartitionKeyPath, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"Cosmos DB container '{wanted.Id}' is partitioned by '{existing.PartitionKeyPath}', but this version needs '{wanted.PartitionKeyPath}' (docs/adr/0004-cosmos-containers.md); move its data to a new container first.");
+        }
+
+        if (Describe(existing.IndexingPolicy) == Describe(wanted.IndexingPolicy) && existing.DefaultTimeToLive == wanted.DefaultTimeToLive)
+        {
+            return;
+        }
+
+        existing.IndexingPolicy = wanted.IndexingPolicy;
+        existing.DefaultTimeToLive = wanted.DefaultTimeToLive;
+        await container.ReplaceContainerAsync(existing);
+    }
+
+    /// <summary>An indexing policy as comparable text; the <c>_etag</c> exclusion Cosmos DB adds by itself is left out.</summary>
+    private static string Describe(IndexingPolicy policy) =>
+        string.Join(
+            '\n',
+            [
+                policy.IndexingMode.ToString(),
+                .. policy.IncludedPaths.Select(p => $"+{p.Path}").Order(StringComparer.Ordinal),
+                .. policy.ExcludedPaths.Select(p => $"-{p.Path}").Where(p => p != "-/\"_etag\"/?").Order(StringComparer.Ordinal),
+                .. policy.CompositeIndexes.Select(c => string.Join(',', c.Select(p => $"{p.Path} {p.Order}"))).Order(StringComparer.Ordinal),
+            ]);
 
     /// <summary>
     /// One logical partition per ticket (<c>/ticketId</c>): the ticket document carries its
