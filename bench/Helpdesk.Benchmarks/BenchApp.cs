@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Helpdesk.Api.Auth;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 
@@ -14,12 +15,14 @@ internal sealed class BenchApp : WebApplicationFactory<Program>
     private readonly string _dataFolder;
     private readonly TimeProvider? _clock;
     private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public BenchApp(string dataFolder, TimeProvider? clock = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public BenchApp(string dataFolder, TimeProvider? clock = null, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         _dataFolder = dataFolder;
         _clock = clock;
         _settings = settings ?? new Dictionary<string, string?>();
+        _services = services;
 
         // Outside a test project the factory cannot guess the app's content root; the build output holds its settings.
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_HELPDESK_API", AppContext.BaseDirectory);
@@ -40,6 +43,11 @@ internal sealed class BenchApp : WebApplicationFactory<Program>
         if (_clock is { } clock)
         {
             builder.ConfigureServices(services => services.AddSingleton(clock));
+        }
+
+        if (_services is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
         }
     }
 

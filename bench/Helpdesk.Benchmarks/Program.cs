@@ -12,10 +12,17 @@ internal static class BenchmarkCommand
         switch (args.FirstOrDefault() ?? "views")
         {
             case "views":
-                var sizes = (Option("--sizes") ?? "10000,1000000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+                var store = Option("--store") ?? "sqlite";
+                if (store is not ("sqlite" or "cosmos"))
+                {
+                    await Console.Error.WriteLineAsync("--store is sqlite or cosmos");
+                    return 2;
+                }
+
+                var sizes = (Option("--sizes") ?? (store == "cosmos" ? "10000" : "10000,1000000")).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
                 var open = int.Parse(Option("--open") ?? "2000", CultureInfo.InvariantCulture);
                 var samples = int.Parse(Option("--samples") ?? "200", CultureInfo.InvariantCulture);
-                await ViewBenchmark.RunAsync(sizes, open, samples);
+                await ViewBenchmark.RunAsync(sizes, open, samples, store);
                 return 0;
             case "scan":
                 var scanSizes = (Option("--sizes") ?? "10000,1000000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
@@ -27,7 +34,7 @@ internal static class BenchmarkCommand
                     int.Parse(Option("--warmup") ?? "200", CultureInfo.InvariantCulture));
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("Usage: views [--sizes 10000,1000000] [--open 2000] [--samples 200] | scan [--sizes 10000,1000000] [--samples 15] | mail [--mails 2000] [--warmup 200]");
+                await Console.Error.WriteLineAsync("Usage: views [--store sqlite|cosmos] [--sizes 10000,1000000] [--open 2000] [--samples 200] | scan [--sizes 10000,1000000] [--samples 15] | mail [--mails 2000] [--warmup 200]");
                 return 2;
         }
     }

@@ -214,7 +214,7 @@ public sealed class CosmosCollection : ICollectionFixture<CosmosTestServer>
 
 /// <summary>
 /// One test server for the whole run, for tests outside the cosmos collection: the HTTP suite
-/// when it runs on Cosmos DB (<see cref="Infrastructure.HelpdeskApp.OnCosmos"/>). Started on
+/// when it runs on Cosmos DB (HELPDESK_TEST_STORE=cosmos) and the views benchmark. Started on
 /// first use, stopped when the test process exits.
 /// </summary>
 public static class SharedCosmosServer
