@@ -1,13 +1,7 @@
 using System.Net;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Storage.Cosmos;
-using Helpdesk.Api.Tests.Infrastructure;
-using Helpdesk.Api.Tests.Storage;
-using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Tests.Cosmos;
 
@@ -18,31 +12,15 @@ namespace Helpdesk.Api.Tests.Cosmos;
 /// write is a success, not a conflict or a duplicate, and the items it committed stay.
 /// </summary>
 [Collection(CosmosCollection.Name)]
-public sealed class CosmosLostAnswerTests(CosmosTestServer server) : IAsyncLifetime
+public sealed class CosmosLostAnswerTests(CosmosTestServer server) : CosmosPartitionTest(server, "lost")
 {
-    private static readonly Actor Ada = Actor.Agent("agt_ada");
-    private readonly string _database = $"lost-{Guid.NewGuid():N}";
-    private readonly FakeClock _clock = new(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
     private readonly LosingHandler _network = new();
-    private CosmosClient? _client;
-    private int _tickets;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_client is not null)
-        {
-            using var deleted = await _client.GetDatabase(_database).DeleteStreamAsync();
-            _client.Dispose();
-        }
-    }
 
     [Fact]
     public async Task A_save_whose_answer_is_lost_after_it_landed_succeeds_once()
     {
-        var stores = Open();
-        var ticket = (await stores.Tickets.FindAsync(await CreateAsync(stores), default))!;
+        var stores = Open(_network);
+        var ticket = (await stores.Tickets.FindAsync(await CreateAsync(stores, "Printer jams"), default))!;
         ticket.Assign("agt_ada", null, Ada, Next());
 
         _network.Lose(1, TicketReplace, applied: true);
@@ -59,8 +37,8 @@ public sealed class CosmosLostAnswerTests(CosmosTestServer server) : IAsyncLifet
     [Fact]
     public async Task A_save_that_never_reached_the_server_is_sent_again_and_stored_once()
     {
-        var stores = Open();
-        var ticket = (await stores.Tickets.FindAsync(await CreateAsync(stores), default))!;
+        var stores = Open(_network);
+        var ticket = (await stores.Tickets.FindAsync(await CreateAsync(stores, "Printer jams"), default))!;
         ticket.Assign("agt_ada", null, Ada, Next());
 
         _network.Lose(1, TicketReplace, applied: false);
@@ -74,8 +52,8 @@ public sealed class CosmosLostAnswerTests(CosmosTestServer server) : IAsyncLifet
     [Fact]
     public async Task A_reply_whose_commit_answer_is_lost_keeps_its_message()
     {
-        var stores = Open();
-        var ticketId = await CreateAsync(stores);
+        var stores = Open(_network);
+        var ticketId = await CreateAsync(stores, "Printer jams");
 
         _network.Lose(1, TicketReplace, applied: true);
         await ReplyAsync(stores, ticketId, "On my way");
@@ -91,10 +69,10 @@ public sealed class CosmosLostAnswerTests(CosmosTestServer server) : IAsyncLifet
     [Fact]
     public async Task A_creation_whose_answer_is_lost_is_not_reported_as_a_duplicate()
     {
-        var stores = Open();
+        var stores = Open(_network);
 
         _network.Lose(1, TicketCreate, applied: true);
-        var id = await CreateAsync(stores);
+        var id = await CreateAsync(stores, "Printer jams");
 
         _network.Swallowed.ShouldBe([HttpStatusCode.Created]);
         var found = (await stores.Tickets.FindAsync(id, default))!;
@@ -105,16 +83,10 @@ public sealed class CosmosLostAnswerTests(CosmosTestServer server) : IAsyncLifet
     [Fact]
     public async Task A_creation_whose_id_is_really_taken_is_still_refused_after_a_lost_answer()
     {
-        var stores = Open();
-        var id = await CreateAsync(stores);
-        var twin = Ticket.Create(
-            new NewTicket(id, "HD-99999", "Same id", null, new Requester("con_alice", "alice@contoso.com", "Alice"), null, Priority.Normal, null, null, null, null, null, null, null, null, [], true),
-            Actor.Customer("con_alice"),
-            TicketSettings.Default,
-            Next());
-
+        var stores = Open(_network);
+        var id = await CreateAsync(stores, "Printer jams");
         _network.Lose(1, TicketCreate, applied: true);
-        var refused = await Should.ThrowAsync<UniqueConstraintException>(() => stores.Tickets.CreateAsync(twin, default));
+        var refused = await Should.ThrowAsync<UniqueConstraintException>(() => CreateAsync(stores, "Same id", id));
 
         _network.Swallowed.ShouldBe([HttpStatusCode.Conflict]);
         refused.Field.ShouldBe("id");
@@ -134,48 +106,6 @@ public sealed class CosmosLostAnswerTests(CosmosTestServer server) : IAsyncLifet
         request.Headers.TryGetValue(header, out var value) && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
 
     private static string Path(RequestMessage request) => request.RequestUri.OriginalString.TrimEnd('/');
-
-    /// <summary>New stores (a new process) over one client: a handler joins one client's pipeline only.</summary>
-    private Stores Open()
-    {
-        var client = _client ??= server.CreateClient(new CosmosJsonSerializer(), _network);
-        var containers = new CosmosContainers(client, Options.Create(new CosmosOptions { Endpoint = server.Endpoint.ToString(), Database = _database }));
-        var retry = new CosmosRetry(TimeProvider.System);
-        var tickets = new CosmosTicketStore(containers, new CosmosSequence(containers, retry), new CosmosUniqueKeys(containers, retry), new DueDateScheduler(), retry);
-        return new Stores(tickets, new CosmosConversationStore(new CosmosTicketItems(containers, tickets, retry, NullLogger<CosmosTicketItems>.Instance)));
-    }
-
-    private DateTimeOffset Next()
-    {
-        _clock.Advance(TimeSpan.FromMinutes(1));
-        return _clock.GetUtcNow();
-    }
-
-    private async Task<string> CreateAsync(Stores stores)
-    {
-        var n = Interlocked.Increment(ref _tickets);
-        var ticket = Ticket.Create(
-            new NewTicket(Ids.New("t", _clock), $"HD-{n:00000}", "Printer jams", null, new Requester("con_alice", "alice@contoso.com", "Alice"), null, Priority.Normal, null, null, null, null, null, null, null, null, [], true),
-            Actor.Customer("con_alice"),
-            TicketSettings.Default,
-            Next());
-        await stores.Tickets.CreateAsync(ticket, default);
-        return ticket.Id;
-    }
-
-    private async Task ReplyAsync(Stores stores, string ticketId, string text)
-    {
-        var ticket = (await stores.Tickets.FindAsync(ticketId, default))!;
-        var at = Next();
-        var id = Ids.New("msg", _clock);
-        ticket.AddAgentReply(id, [], Ada, at);
-        await stores.Messages.SaveAsync(ticket, new TicketMessage(id, ticketId, at, Ada, "Ada", MessageVisibility.Public, $"<p>{text}</p>", text, [], "api"), default);
-    }
-
-    private static async Task<string[]> ActionsAsync(Stores stores, string ticketId) =>
-        [.. (await stores.Tickets.HistoryAsync(ticketId, 100, null, default)).Items.Select(h => h.Action)];
-
-    private sealed record Stores(CosmosTicketStore Tickets, CosmosConversationStore Messages);
 
     /// <summary>
     /// The network between the SDK and the server, losing the answers of chosen requests: after
