@@ -13,7 +13,7 @@ namespace Helpdesk.Api.Mail;
 /// </summary>
 internal static partial class GraphWebhooks
 {
-    public static async Task<IResult> NotificationsAsync(HttpRequest request, SqliteMailStore store, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<IResult> NotificationsAsync(HttpRequest request, IMailStore store, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (Handshake(request) is { } echo)
         {
@@ -51,7 +51,7 @@ internal static partial class GraphWebhooks
         return TypedResults.Accepted((string?)null);
     }
 
-    public static async Task<IResult> LifecycleAsync(HttpRequest request, SqliteMailStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<IResult> LifecycleAsync(HttpRequest request, IMailStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (Handshake(request) is { } echo)
         {
@@ -125,7 +125,7 @@ internal static partial class GraphWebhooks
     }
 
     /// <summary>The subscription an item belongs to, only when its clientState matches the one we gave Graph.</summary>
-    private static async Task<MailSubscription?> AuthenticateAsync(JsonElement item, SqliteMailStore store, Dictionary<string, MailSubscription?> cache, CancellationToken cancellationToken)
+    private static async Task<MailSubscription?> AuthenticateAsync(JsonElement item, IMailStore store, Dictionary<string, MailSubscription?> cache, CancellationToken cancellationToken)
     {
         var subscriptionId = Text(item, "subscriptionId");
         var clientState = Text(item, "clientState");

@@ -30,7 +30,7 @@ namespace Helpdesk.Api.Mail;
 /// cannot be stored twice.
 /// </remarks>
 public sealed partial class IngestMail(
-    SqliteMailStore store,
+    IMailStore store,
     GraphMailbox graph,
     MailThreading threading,
     ConversationService conversation,
@@ -109,7 +109,7 @@ public sealed partial class IngestMail(
             return;
         }
 
-        if (await store.SeenAsync(mailbox.Id, internetMessageId, cancellationToken))
+        if (await store.SeenAsync(mailbox.Id, internetMessageId, mail.Seq, cancellationToken))
         {
             await store.SettleAsync(mail.Seq, outcome with { State = InboundStates.Duplicate, Reason = "Already taken in under this Message-ID." }, clock.GetUtcNow(), cancellationToken);
             return;

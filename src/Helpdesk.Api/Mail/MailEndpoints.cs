@@ -1,5 +1,7 @@
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Triggers;
 
@@ -35,8 +37,10 @@ public static class MailEndpoints
             .AddSqliteMigration(SqliteMailStore.Schema.Name, SqliteMailStore.Schema.Sql)
             .AddSqliteMigration(SqliteMailStore.SecretSchema.Name, SqliteMailStore.SecretSchema.Sql)
             .AddSingleton<SqliteMailStore>()
+            .AddSingleton(StoreSelection.Of<IMailStore, SqliteMailStore, CosmosMailStore>())
             .AddSingleton<ReplyTokens>()
-            .AddSqliteMigration(OutboundMailQueue.Schema.Name, OutboundMailQueue.Schema.Sql)
+            .AddSqliteMigration(SqliteOutboundMailStore.Schema.Name, SqliteOutboundMailStore.Schema.Sql)
+            .AddSingleton(StoreSelection.Of<IOutboundMailStore, SqliteOutboundMailStore, CosmosOutboundMailStore>())
             .AddSingleton<OutboundMail>()
             .AddSingleton<OutboundMailQueue>()
             .AddSingleton<GraphEmailSender>()
@@ -54,23 +58,23 @@ public static class MailEndpoints
         graph.MapPost("/lifecycle", GraphWebhooks.LifecycleAsync).WithName("ReceiveGraphLifecycleEvents");
 
         var mail = api.MapGroup("/mail").WithTags("mail");
-        mail.MapGet("/quarantine", (SqliteMailStore store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Quarantined, limit, cursor, ct))
+        mail.MapGet("/quarantine", (IMailStore store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Quarantined, limit, cursor, ct))
             .RequireAuthorization(Policies.Supervisor).WithName("ListQuarantinedMail");
-        mail.MapPost("/quarantine/{id:long}/release", (long id, SqliteMailStore store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Quarantined, InboundStates.Pending, clock, ct))
+        mail.MapPost("/quarantine/{id:long}/release", (long id, IMailStore store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Quarantined, InboundStates.Pending, clock, ct))
             .RequireAuthorization(Policies.Supervisor).WithName("ReleaseQuarantinedMail");
-        mail.MapPost("/quarantine/{id:long}/drop", (long id, SqliteMailStore store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Quarantined, InboundStates.Dropped, clock, ct))
+        mail.MapPost("/quarantine/{id:long}/drop", (long id, IMailStore store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Quarantined, InboundStates.Dropped, clock, ct))
             .RequireAuthorization(Policies.Supervisor).WithName("DropQuarantinedMail");
-        mail.MapGet("/dead-letters", (SqliteMailStore store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Dead, limit, cursor, ct))
+        mail.MapGet("/dead-letters", (IMailStore store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Dead, limit, cursor, ct))
             .RequireAuthorization(Policies.Admin).WithName("ListDeadLetterMail");
-        mail.MapPost("/dead-letters/{id:long}/redrive", (long id, SqliteMailStore store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Dead, InboundStates.Pending, clock, ct))
+        mail.MapPost("/dead-letters/{id:long}/redrive", (long id, IMailStore store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Dead, InboundStates.Pending, clock, ct))
             .RequireAuthorization(Policies.Admin).WithName("RedriveDeadLetterMail");
-        mail.MapGet("/inbound/{id:long}", async (long id, SqliteMailStore store, CancellationToken ct) =>
+        mail.MapGet("/inbound/{id:long}", async (long id, IMailStore store, CancellationToken ct) =>
                 await store.FindAsync(id, ct) is { } found ? TypedResults.Ok(found) : Problems.NotFound("inbound mail"))
             .RequireAuthorization(Policies.Staff).WithName("GetInboundMail");
         return api;
     }
 
-    private static async Task<IResult> ListAsync(SqliteMailStore store, string state, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(IMailStore store, string state, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         if (Paging.RefuseLimit(limit) is { } refused)
         {
@@ -84,7 +88,7 @@ public static class MailEndpoints
     }
 
     /// <summary>Release or re-drive (back to pending, attempts reset) or drop; 409 when the mail is not in that state.</summary>
-    private static async Task<IResult> MoveAsync(SqliteMailStore store, long id, string from, string to, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> MoveAsync(IMailStore store, long id, string from, string to, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (await store.FindAsync(id, cancellationToken) is not { } mail)
         {

@@ -30,7 +30,7 @@ public static class ThreadSignals
 /// new ticket, never a seat in someone else's conversation.
 /// </summary>
 public sealed partial class MailThreading(
-    SqliteMailStore store,
+    IMailStore store,
     ITicketStore tickets,
     IConversationStore conversation,
     IDirectoryStore directory,

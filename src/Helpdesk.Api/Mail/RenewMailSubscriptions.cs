@@ -13,7 +13,7 @@ namespace Helpdesk.Api.Mail;
 /// </summary>
 public sealed partial class RenewMailSubscriptions(
     GraphMailbox graph,
-    SqliteMailStore store,
+    IMailStore store,
     IOptions<MailOptions> options,
     TimeProvider clock,
     ILogger<RenewMailSubscriptions> logger) : IScheduledJob

@@ -12,7 +12,7 @@ namespace Helpdesk.Api.Mail;
 /// other failures back off exponentially and dead-letter after
 /// <see cref="OutboundOptions.MaxAttempts"/>. Mails that coalesce leave as one message.
 /// </summary>
-public sealed partial class SendMail(OutboundMailQueue queue, OutboundMail outbound, GraphEmailSender sender, IOptions<MailOptions> options, TimeProvider clock, ILogger<SendMail> logger) : IScheduledJob
+public sealed partial class SendMail(IOutboundMailStore queue, OutboundMail outbound, GraphEmailSender sender, IOptions<MailOptions> options, TimeProvider clock, ILogger<SendMail> logger) : IScheduledJob
 {
     public const string FunctionName = "SendMail";
 

@@ -3,47 +3,12 @@ using Microsoft.Data.Sqlite;
 
 namespace Helpdesk.Api.Mail;
 
-/// <summary>A Graph subscription the app holds for a support mailbox, with the secret Graph echoes back.</summary>
-public sealed record MailSubscription(string Mailbox, string SubscriptionId, string ClientState, DateTimeOffset ExpiresAt, bool ReauthorizeRequested);
-
-/// <summary>What became of an inbound mail. Pending mail is waiting for (another) ingestion attempt.</summary>
-public static class InboundStates
-{
-    public const string Pending = "pending";
-    public const string Done = "done";
-    public const string Filtered = "filtered";
-    public const string Duplicate = "duplicate";
-    public const string Gone = "gone";
-    public const string Quarantined = "quarantined";
-    public const string Dropped = "dropped";
-    public const string Dead = "dead";
-}
-
-/// <summary>One mail Graph told us about (notification or delta), claimed for ingestion.</summary>
-public sealed record InboundMail(long Seq, string Mailbox, string GraphId, int Attempts, bool Released);
-
-/// <summary>How an inbound mail ended, as listed to supervisors and admins.</summary>
-public sealed record InboundMailView(
-    long Id,
-    string Mailbox,
-    string GraphId,
-    string State,
-    string? Reason,
-    string? From,
-    string? Subject,
-    string? InternetMessageId,
-    string? TicketId,
-    string? ThreadedBy,
-    int Attempts,
-    DateTimeOffset ReceivedAt,
-    DateTimeOffset? ProcessedAt);
-
 /// <summary>
 /// The email channel's rows in the embedded store: subscriptions, delta links, the inbound mail
 /// journal (the durable record of every notified mail, its attempts and its outcome), and the
 /// Message-IDs seen or sent per ticket, which both deduplicate and thread.
 /// </summary>
-public sealed class SqliteMailStore(SqliteDatabase database)
+public sealed class SqliteMailStore(SqliteDatabase database) : IMailStore
 {
     public static SqliteMigration Schema { get; } = new(
         "0400-mail",
@@ -318,8 +283,12 @@ public sealed class SqliteMailStore(SqliteDatabase database)
             ("$signal", outcome.ThreadedBy),
             ("$now", SqliteTime.Format(now)));
 
-    /// <summary>Whether this mailbox already took in a mail with this Message-ID (the per-mailbox deduplication key).</summary>
-    public async Task<bool> SeenAsync(string mailbox, string internetMessageId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether this mailbox already took in a mail with this Message-ID (the per-mailbox
+    /// deduplication key). <paramref name="seq"/> is not needed here: a mail's Message-ID is
+    /// recorded in the transaction that settles its journal row, so its own is never seen.
+    /// </summary>
+    public async Task<bool> SeenAsync(string mailbox, string internetMessageId, long seq, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
@@ -591,19 +560,3 @@ public sealed class SqliteMailStore(SqliteDatabase database)
         return items;
     }
 }
-
-/// <summary>The end of one mail's ingestion as recorded on its journal row.</summary>
-public sealed record InboundOutcome(
-    string State,
-    string? Reason = null,
-    string? From = null,
-    string? Subject = null,
-    string? InternetMessageId = null,
-    string? TicketId = null,
-    string? ThreadedBy = null);
-
-/// <summary>A Message-ID the helpdesk received (<c>in</c>) or sent (<c>out</c>) for a ticket.</summary>
-public sealed record MessageIdRecord(string MessageId, string Mailbox, string TicketId, string Direction, string? GraphId, string? ConversationId);
-
-/// <summary>One mail of a ticket's thread: its Message-ID, the mailbox, <c>in</c> or <c>out</c>, and the Graph id of a received one.</summary>
-public sealed record ThreadMail(string MessageId, string Mailbox, string Direction, string? GraphId);

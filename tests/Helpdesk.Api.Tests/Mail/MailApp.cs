@@ -40,7 +40,7 @@ public sealed class MailApp : IAsyncDisposable
         return new MailApp(app, graph);
     }
 
-    public SqliteMailStore Store => App.Services.GetRequiredService<SqliteMailStore>();
+    public IMailStore Store => App.Services.GetRequiredService<IMailStore>();
 
     /// <summary>Runs a timer job through its trigger route; fails the test when the job fails.</summary>
     public async Task RunJobAsync(string functionName)

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Mail;
 using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tests.Cosmos;
 using Helpdesk.Api.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -82,7 +83,7 @@ public sealed class OutboundQueueTests
         await using var mail = await MailApp.StartAsync();
         await QueueAsync(mail, 1);
         var now = mail.App.Clock.GetUtcNow();
-        await mail.App.Services.GetRequiredService<OutboundMailQueue>().ClaimAsync(now, now.AddMinutes(5), 10, CancellationToken.None);
+        await mail.App.Services.GetRequiredService<IOutboundMailStore>().ClaimAsync(now, now.AddMinutes(5), 10, CancellationToken.None);
 
         await mail.SendQueuedAsync();
         var whileLeased = mail.Graph.Sent.Count;
@@ -172,8 +173,22 @@ public sealed class OutboundQueueTests
         }
     }
 
+    /// <summary>The queue's states in the order mail was queued, read from the store the app runs on.</summary>
     private static async Task<List<string>> StatesAsync(MailApp mail)
     {
+        if (HelpdeskApp.OnCosmos)
+        {
+            var container = SharedCosmosServer.Get().Client.GetContainer(mail.App.CosmosDatabase, "mailOutbound");
+            using var iterator = container.GetItemQueryIterator<QueuedState>("SELECT c.seq, c.state FROM c");
+            var rows = new List<QueuedState>();
+            while (iterator.HasMoreResults)
+            {
+                rows.AddRange(await iterator.ReadNextAsync());
+            }
+
+            return [.. rows.OrderBy(r => r.Seq).Select(r => r.State)];
+        }
+
         await using var connection = await mail.App.Services.GetRequiredService<SqliteDatabase>().OpenAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT state FROM mail_outbound ORDER BY seq";
@@ -186,4 +201,6 @@ public sealed class OutboundQueueTests
 
         return states;
     }
+
+    private sealed record QueuedState(long Seq, string State);
 }

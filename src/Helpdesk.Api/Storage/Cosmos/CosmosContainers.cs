@@ -23,6 +23,10 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
     public const string CalendarLinks = "calendarLinks";
     public const string KbArticles = "kbArticles";
     public const string Notifications = "notifications";
+    public const string MailInbound = "mailInbound";
+    public const string MailMessageIds = "mailMessageIds";
+    public const string MailOutbound = "mailOutbound";
+    public const string MailState = "mailState";
 
     private readonly Lazy<Task<Database>> _database = new(() => EnsureAsync(client, options.Value));
 
@@ -49,6 +53,10 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         KbArticlesContainer(),
         Indexing(new ContainerProperties(WebhookDeliveries, "/eventId") { DefaultTimeToLive = -1 }, "/at/?"),
         Indexing(new ContainerProperties(Notifications, "/ticketId"), "/type/?", "/eventId/?", "/state/?", "/agentId/?", "/seq/?"),
+        Indexing(new ContainerProperties(MailInbound, "/id"), "/seq/?", "/state/?", "/nextAttemptAt/?", "/from/?", "/processedAt/?", "/ticketId/?"),
+        Indexing(new ContainerProperties(MailMessageIds, "/id"), "/messageId/?", "/ticketId/?", "/conversationId/?"),
+        Indexing(new ContainerProperties(MailOutbound, "/id") { DefaultTimeToLive = -1 }, "/state/?", "/dueAt/?", "/coalesceKey/?", "/mailbox/?", "/sentAt/?"),
+        Indexing(new ContainerProperties(MailState, "/id"), "/type/?", "/subscriptionId/?"),
     ];
 
     private static async Task<Database> EnsureAsync(CosmosClient client, CosmosOptions options)

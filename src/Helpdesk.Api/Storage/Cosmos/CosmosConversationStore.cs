@@ -7,7 +7,7 @@ namespace Helpdesk.Api.Storage.Cosmos;
 /// <summary>Messages as items of their ticket's partition, committed with the ticket change that records them.</summary>
 internal sealed class CosmosConversationStore(CosmosTicketItems items) : IConversationStore
 {
-    private const string Kind = "message";
+    internal const string Kind = "message";
 
     public Task SaveAsync(Ticket ticket, TicketMessage message, CancellationToken cancellationToken)
     {

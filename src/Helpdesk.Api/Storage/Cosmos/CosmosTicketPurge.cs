@@ -11,8 +11,9 @@ namespace Helpdesk.Api.Storage.Cosmos;
 /// across containers, the order makes it safe to repeat: the audit record first (one per ticket
 /// number, a repeat finds it), then the ticket's claims (its number, its agents' running timers),
 /// the stored idempotent responses that name it, the knowledge articles' link to it, its rows in
-/// the embedded file (queue, outbox, mail: what is still there in Cosmos mode), its partition in
-/// the other containers partitioned by ticket (notifications), every document of its partition
+/// the embedded file (queue, outbox: what is still there in Cosmos mode), its partition in the
+/// other containers partitioned by ticket (notifications), its mail journal rows and
+/// Message-IDs, every document of its partition
 /// (its resolution among them), and the ticket document last. A process that dies half-way leaves the ticket readable by the
 /// admin, and purging it again finishes the job.
 /// </summary>
@@ -20,6 +21,9 @@ internal sealed class CosmosTicketPurge(CosmosContainers containers, CosmosUniqu
 {
     /// <summary>The containers other than <c>tickets</c> partitioned by ticket id: a purge empties the ticket's partition in each.</summary>
     private static readonly string[] TicketPartitioned = [CosmosContainers.Notifications];
+
+    /// <summary>Containers partitioned by their own id that index <c>ticketId</c>: the ticket's documents are found by that index.</summary>
+    private static readonly string[] TicketIndexed = [CosmosContainers.MailInbound, CosmosContainers.MailMessageIds];
 
     public async Task<PurgeResult> PurgeAsync(IReadOnlyList<Ticket> tickets, Actor by, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -48,6 +52,11 @@ internal sealed class CosmosTicketPurge(CosmosContainers containers, CosmosUniqu
                 await ErasePartitionAsync(name, ticket.Id, cancellationToken);
             }
 
+            foreach (var name in TicketIndexed)
+            {
+                await EraseIndexedAsync(name, ticket.Id, cancellationToken);
+            }
+
             foreach (var document in documents.OrderBy(d => d.Id == ticket.Id))
             {
                 try
@@ -71,6 +80,19 @@ internal sealed class CosmosTicketPurge(CosmosContainers containers, CosmosUniqu
         foreach (var row in await QueryAsync<PartitionRow>(container, new QueryDefinition("SELECT c.id FROM c"), partition, cancellationToken))
         {
             using var deleted = await container.DeleteItemStreamAsync(row.Id, partition, cancellationToken: cancellationToken);
+            if (!deleted.IsSuccessStatusCode && deleted.StatusCode != HttpStatusCode.NotFound)
+            {
+                throw new CosmosException($"Purging {name}/{row.Id} failed.", deleted.StatusCode, 0, deleted.Headers.ActivityId, deleted.Headers.RequestCharge);
+            }
+        }
+    }
+
+    private async Task EraseIndexedAsync(string name, string ticketId, CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(name, cancellationToken);
+        foreach (var row in await QueryAsync<PartitionRow>(container, new QueryDefinition("SELECT c.id FROM c WHERE c.ticketId = @id").WithParameter("@id", ticketId), null, cancellationToken))
+        {
+            using var deleted = await container.DeleteItemStreamAsync(row.Id, new PartitionKey(row.Id), cancellationToken: cancellationToken);
             if (!deleted.IsSuccessStatusCode && deleted.StatusCode != HttpStatusCode.NotFound)
             {
                 throw new CosmosException($"Purging {name}/{row.Id} failed.", deleted.StatusCode, 0, deleted.Headers.ActivityId, deleted.Headers.RequestCharge);

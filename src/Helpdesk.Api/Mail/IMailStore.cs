@@ -1,0 +1,149 @@
+namespace Helpdesk.Api.Mail;
+
+/// <summary>A Graph subscription the app holds for a support mailbox, with the secret Graph echoes back.</summary>
+public sealed record MailSubscription(string Mailbox, string SubscriptionId, string ClientState, DateTimeOffset ExpiresAt, bool ReauthorizeRequested);
+
+/// <summary>What became of an inbound mail. Pending mail is waiting for (another) ingestion attempt.</summary>
+public static class InboundStates
+{
+    public const string Pending = "pending";
+    public const string Done = "done";
+    public const string Filtered = "filtered";
+    public const string Duplicate = "duplicate";
+    public const string Gone = "gone";
+    public const string Quarantined = "quarantined";
+    public const string Dropped = "dropped";
+    public const string Dead = "dead";
+}
+
+/// <summary>One mail Graph told us about (notification or delta), claimed for ingestion.</summary>
+public sealed record InboundMail(long Seq, string Mailbox, string GraphId, int Attempts, bool Released);
+
+/// <summary>How an inbound mail ended, as listed to supervisors and admins.</summary>
+public sealed record InboundMailView(
+    long Id,
+    string Mailbox,
+    string GraphId,
+    string State,
+    string? Reason,
+    string? From,
+    string? Subject,
+    string? InternetMessageId,
+    string? TicketId,
+    string? ThreadedBy,
+    int Attempts,
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset? ProcessedAt);
+
+/// <summary>
+/// The email channel's shared state: Graph subscriptions and delta links per mailbox, the inbound
+/// mail journal (the durable record of every notified mail, its attempts and its outcome), and
+/// the Message-IDs seen or sent per ticket, which both deduplicate and thread. Every instance of
+/// the app must see the same state, so on Cosmos DB it lives there (docs/adr/0006).
+/// </summary>
+public interface IMailStore
+{
+    /// <summary>The installation's secret for signing reply tokens, drawn once.</summary>
+    Task<byte[]> SecretAsync(CancellationToken cancellationToken);
+
+    /// <summary>The mails of a ticket's thread the helpdesk received or sent, oldest first.</summary>
+    Task<IReadOnlyList<ThreadMail>> ThreadOfAsync(string ticketId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<MailSubscription>> SubscriptionsAsync(CancellationToken cancellationToken);
+
+    Task<MailSubscription?> FindSubscriptionAsync(string subscriptionId, CancellationToken cancellationToken);
+
+    /// <summary>The mailbox's one subscription, created or replaced.</summary>
+    Task SaveSubscriptionAsync(MailSubscription subscription, CancellationToken cancellationToken);
+
+    Task RemoveSubscriptionAsync(string subscriptionId, CancellationToken cancellationToken);
+
+    /// <summary>Asks the next renewal run to reauthorize the subscription (a <c>reauthorizationRequired</c> lifecycle event).</summary>
+    Task RequestReauthorizationAsync(string subscriptionId, CancellationToken cancellationToken);
+
+    Task<string?> DeltaLinkAsync(string mailbox, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records the mail a delta round found, then the link to resume from: a crash before the
+    /// link is stored repeats the round (its mail is not added twice), never skips it.
+    /// </summary>
+    Task<int> RecordDeltaAsync(string mailbox, IReadOnlyList<string> graphIds, string deltaLink, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Records notified mail for ingestion; a mail already recorded (a repeated notification, or seen by delta) is not added again.</summary>
+    Task<int> RecordNotifiedAsync(IReadOnlyList<(string Mailbox, string GraphId)> mails, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes up to <paramref name="limit"/> due mails for one attempt each, each mail by one caller
+    /// only. A claimed mail is hidden until <paramref name="leaseUntil"/>: if the process dies
+    /// mid-way, it comes back then.
+    /// </summary>
+    Task<IReadOnlyList<InboundMail>> ClaimAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken);
+
+    /// <summary>A failed attempt: due again at <paramref name="retryAt"/>, or dead-lettered with the reason when <paramref name="retryAt"/> is null.</summary>
+    Task FailAsync(long seq, string reason, DateTimeOffset? retryAt, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Ends a mail's ingestion without a ticket write (filtered, duplicate, gone, quarantined).</summary>
+    Task SettleAsync(long seq, InboundOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether this mailbox already took in a mail other than journal row <paramref name="seq"/>
+    /// with this Message-ID (the per-mailbox deduplication key): a row whose own earlier attempt
+    /// recorded the Message-ID and stopped before settling is not a duplicate of itself.
+    /// </summary>
+    Task<bool> SeenAsync(string mailbox, string internetMessageId, long seq, CancellationToken cancellationToken);
+
+    /// <summary>The ticket of the first of these Message-IDs (in the order given) that the helpdesk sent or received.</summary>
+    Task<string?> TicketOfMessageIdsAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken);
+
+    /// <summary>The ticket the latest mail of this Graph conversation went to (a weak hint only).</summary>
+    Task<string?> TicketOfConversationAsync(string conversationId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The ticket holding a conversation message with this id, if it was stored. Inbound mail
+    /// derives its message id from its Message-ID, so a retry after a crash finds its own message here.
+    /// </summary>
+    Task<string?> TicketOfStoredMessageAsync(string messageId, CancellationToken cancellationToken);
+
+    /// <summary>The subject of the inbound mail a conversation message was taken from; null when it came from no mail.</summary>
+    Task<string?> SubjectOfAsync(string ticketId, string messageId, CancellationToken cancellationToken);
+
+    /// <summary>Ends a mail's ingestion and remembers its Message-ID for the ticket.</summary>
+    Task CompleteAsync(long seq, InboundOutcome outcome, MessageIdRecord? record, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Remembers the Message-ID of a mail the helpdesk sent for a ticket, so a reply to it threads.</summary>
+    Task RecordSentAsync(MessageIdRecord record, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes this mail in as one from <paramref name="from"/> and counts the others from that
+    /// sender taken in since <paramref name="since"/> (the burst breaker's count); mails ingested
+    /// in parallel count each other.
+    /// </summary>
+    Task<int> TakeInFromSenderAsync(long seq, string from, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>The journal's mails in a state, newest first, before journal row <paramref name="before"/>.</summary>
+    Task<IReadOnlyList<InboundMailView>> ListAsync(string state, int limit, long? before, CancellationToken cancellationToken);
+
+    Task<InboundMailView?> FindAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a mail from <paramref name="from"/> to pending again (release from quarantine,
+    /// re-drive a dead letter) or to dropped. False when the mail is not in that state (any more).
+    /// </summary>
+    Task<bool> MoveAsync(long id, string from, string to, DateTimeOffset now, CancellationToken cancellationToken);
+}
+
+/// <summary>The end of one mail's ingestion as recorded on its journal row.</summary>
+public sealed record InboundOutcome(
+    string State,
+    string? Reason = null,
+    string? From = null,
+    string? Subject = null,
+    string? InternetMessageId = null,
+    string? TicketId = null,
+    string? ThreadedBy = null);
+
+/// <summary>A Message-ID the helpdesk received (<c>in</c>) or sent (<c>out</c>) for a ticket.</summary>
+public sealed record MessageIdRecord(string MessageId, string Mailbox, string TicketId, string Direction, string? GraphId, string? ConversationId);
+
+/// <summary>One mail of a ticket's thread: its Message-ID, the mailbox, <c>in</c> or <c>out</c>, and the Graph id of a received one.</summary>
+public sealed record ThreadMail(string MessageId, string Mailbox, string Direction, string? GraphId);
