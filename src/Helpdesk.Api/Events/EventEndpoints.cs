@@ -1,6 +1,8 @@
 using System.Globalization;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
 
 namespace Helpdesk.Api.Events;
 
@@ -14,6 +16,7 @@ public static class EventEndpoints
             .AddSingleton<EventSignal>()
             .AddSingleton<LocalQueue>()
             .AddSingleton<ProcessedEvents>()
+            .AddSingleton(StoreSelection.Of<IProcessedEvents, ProcessedEvents, CosmosProcessedEvents>())
             .AddSingleton<OutboxRelay>()
             .AddSingleton<IStoredEventSource>(sp => sp.GetRequiredService<OutboxRelay>())
             .AddSingleton<QueueDelivery>()

@@ -12,7 +12,7 @@ public sealed partial class EventPump(
     IEnumerable<IStoredEventSource> sources,
     LocalQueue queue,
     QueueDelivery delivery,
-    ProcessedEvents processed,
+    IProcessedEvents processed,
     IEnumerable<QueueConsumerRegistration> consumers,
     ILogger<EventPump> logger)
 {

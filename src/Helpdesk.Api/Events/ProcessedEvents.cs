@@ -6,11 +6,27 @@ namespace Helpdesk.Api.Events;
 
 /// <summary>
 /// What each consumer already did, by event id, kept for <see cref="EventsOptions.ProcessedRetention"/>
+/// (far longer than any redelivery can come), so a redelivered event is dropped. In Azure several
+/// instances take messages from the same queue, so with Cosmos DB selected the records live there.
+/// </summary>
+public interface IProcessedEvents
+{
+    Task<bool> IsProcessedAsync(string consumer, string eventId, CancellationToken cancellationToken);
+
+    /// <summary>Records the event as processed by this consumer; false when it already was.</summary>
+    Task<bool> TryMarkAsync(string consumer, string eventId, CancellationToken cancellationToken);
+
+    /// <summary>Forgets records past their expiry; returns how many.</summary>
+    Task<int> PurgeExpiredAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The processed-event records in the embedded file, kept for <see cref="EventsOptions.ProcessedRetention"/>
 /// (far longer than any redelivery can come). A consumer whose effect is a write marks the event
 /// inside that write's transaction (<see cref="TryMarkAsync(SqliteConnection, SqliteTransaction, string, string, DateTimeOffset, TimeSpan, CancellationToken)"/>),
 /// so the effect and the mark commit together and a redelivery finds the mark.
 /// </summary>
-public sealed class ProcessedEvents(SqliteDatabase database, TimeProvider clock, IOptions<EventsOptions> options)
+public sealed class ProcessedEvents(SqliteDatabase database, TimeProvider clock, IOptions<EventsOptions> options) : IProcessedEvents
 {
     public async Task<bool> IsProcessedAsync(string consumer, string eventId, CancellationToken cancellationToken)
     {
@@ -45,7 +61,6 @@ public sealed class ProcessedEvents(SqliteDatabase database, TimeProvider clock,
         return await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>Forgets records past their expiry; returns how many.</summary>
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -11,7 +11,7 @@ public enum DeliveryOutcome
 /// (the local queue) alike: an event the consumer already processed is dropped, a processed one
 /// is remembered. A consumer that throws leaves the event unmarked, so the redelivery runs it again.
 /// </summary>
-public sealed class QueueDelivery(IServiceScopeFactory scopes, ProcessedEvents processed)
+public sealed class QueueDelivery(IServiceScopeFactory scopes, IProcessedEvents processed)
 {
     public async Task<DeliveryOutcome> DeliverAsync(QueueConsumerRegistration consumer, EventMessage message, CancellationToken cancellationToken)
     {

@@ -27,6 +27,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
     public const string MailMessageIds = "mailMessageIds";
     public const string MailOutbound = "mailOutbound";
     public const string MailState = "mailState";
+    public const string ProcessedEvents = "processedEvents";
 
     private readonly Lazy<Task<Database>> _database = new(() => EnsureAsync(client, options.Value));
 
@@ -57,6 +58,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         Indexing(new ContainerProperties(MailMessageIds, "/id"), "/messageId/?", "/ticketId/?", "/conversationId/?"),
         Indexing(new ContainerProperties(MailOutbound, "/id") { DefaultTimeToLive = -1 }, "/state/?", "/dueAt/?", "/coalesceKey/?", "/mailbox/?", "/sentAt/?"),
         Indexing(new ContainerProperties(MailState, "/id"), "/type/?", "/subscriptionId/?"),
+        WithPointReadsOnly(new ContainerProperties(ProcessedEvents, "/id") { DefaultTimeToLive = -1 }),
     ];
 
     private static async Task<Database> EnsureAsync(CosmosClient client, CosmosOptions options)
