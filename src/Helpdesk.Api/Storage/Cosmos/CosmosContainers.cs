@@ -54,7 +54,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         KbArticlesContainer(),
         Indexing(new ContainerProperties(WebhookDeliveries, "/eventId") { DefaultTimeToLive = -1 }, "/at/?"),
         Indexing(new ContainerProperties(Notifications, "/ticketId"), "/type/?", "/eventId/?", "/state/?", "/agentId/?", "/seq/?"),
-        Indexing(new ContainerProperties(MailInbound, "/id"), "/seq/?", "/state/?", "/nextAttemptAt/?", "/from/?", "/processedAt/?", "/ticketId/?"),
+        Indexing(new ContainerProperties(MailInbound, "/id"), "/seq/?", "/state/?", "/nextAttemptAt/?", "/ticketId/?"),
         Indexing(new ContainerProperties(MailMessageIds, "/id"), "/messageId/?", "/ticketId/?", "/conversationId/?"),
         Indexing(new ContainerProperties(MailOutbound, "/id") { DefaultTimeToLive = -1 }, "/state/?", "/dueAt/?", "/coalesceKey/?", "/mailbox/?", "/sentAt/?"),
         Indexing(new ContainerProperties(MailState, "/id"), "/type/?", "/subscriptionId/?"),

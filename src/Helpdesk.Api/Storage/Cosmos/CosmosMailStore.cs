@@ -33,6 +33,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
     private const string InboundSequence = "order:mailInbound";
     private const string SubscriptionType = "subscription";
     private const string DeltaType = "delta";
+    private const string SenderType = "sender";
     private static readonly string[] Counted = [InboundStates.Pending, InboundStates.Done, InboundStates.Quarantined];
 
     public async Task<byte[]> SecretAsync(CancellationToken cancellationToken)
@@ -262,20 +263,47 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         InsertMessageIdAsync(record, null, now, cancellationToken);
 
     /// <summary>
-    /// The mark is written before the count is read, so of two mails from one sender ingested at
-    /// once (on two instances), the later count always includes the earlier mark.
+    /// One document per sender in <c>mailState</c> lists the mails taken in from it within the
+    /// window; adding a mail is an ETag-guarded replace (412 = another mail of the sender got in
+    /// first: read again). That orders the sender's mails as SQLite's serialized transactions do,
+    /// on one instance or several: each counts the mails listed before it, of those the ones
+    /// still pending, done or quarantined.
     /// </summary>
     public async Task<int> TakeInFromSenderAsync(long seq, string from, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await UpdateAsync(seq, d => d with { From = from, ProcessedAt = TicketDocument.Time(now) }, cancellationToken);
+        var container = await containers.GetAsync(CosmosContainers.MailState, cancellationToken);
+        var id = StateId(SenderType, from);
+        IReadOnlyList<long> before;
+        while (true)
+        {
+            var stored = await ReadWithETagAsync<SenderDocument>(container, id, cancellationToken);
+            var window = (stored?.Document.Taken ?? []).Where(t => t.Seq != seq && string.CompareOrdinal(t.At, TicketDocument.Time(since)) >= 0).ToArray();
+            var next = new SenderDocument(id, SenderType, [.. window, new TakenMail(seq, TicketDocument.Time(now))]);
+            try
+            {
+                await retry.RunAsync(
+                    ct => stored is null
+                        ? container.CreateItemAsync(next, new PartitionKey(id), new ItemRequestOptions { EnableContentResponseOnWrite = false }, ct)
+                        : container.ReplaceItemAsync(next, id, new PartitionKey(id), new ItemRequestOptions { IfMatchEtag = stored.ETag, EnableContentResponseOnWrite = false }, ct),
+                    cancellationToken);
+                before = [.. window.Select(t => t.Seq)];
+                break;
+            }
+            catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            {
+                // Another mail of this sender was taken in meanwhile: count again with it.
+            }
+        }
 
-        // FROM is a keyword of the query language: the property is named by index.
+        if (before.Count == 0)
+        {
+            return 0;
+        }
+
         var rows = await QueryAsync<InboundDocument>(
             CosmosContainers.MailInbound,
-            new QueryDefinition("SELECT * FROM c WHERE c[\"from\"] = @from AND c.processedAt >= @since AND c.seq != @seq")
-                .WithParameter("@from", from)
-                .WithParameter("@since", TicketDocument.Time(since))
-                .WithParameter("@seq", seq),
+            new QueryDefinition("SELECT * FROM c WHERE ARRAY_CONTAINS(@seqs, c.seq)").WithParameter("@seqs", before.ToArray()),
             cancellationToken);
         return rows.Count(r => Counted.Contains(r.State, StringComparer.Ordinal));
     }
@@ -435,6 +463,19 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         }
     }
 
+    private async Task<ReadWithETag<T>?> ReadWithETagAsync<T>(Container container, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var read = await retry.RunAsync(ct => container.ReadItemAsync<T>(id, new PartitionKey(id), cancellationToken: ct), cancellationToken);
+            return new ReadWithETag<T>(read.Resource, read.ETag);
+        }
+        catch (CosmosException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     private static InboundMailView View(InboundDocument d) => new(
         d.Seq, d.Mailbox, d.GraphId, d.State, d.Reason, d.From, d.Subject, d.InternetMessageId, d.TicketId, d.ThreadedBy, d.Attempts, Time(d.ReceivedAt), d.ProcessedAt is null ? null : Time(d.ProcessedAt));
 
@@ -446,6 +487,12 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
     private static string StateId(string type, string mailbox) => CosmosIds.Hash(type + "\n" + mailbox);
 
     private sealed record Read<T>(T Document);
+
+    private sealed record ReadWithETag<T>(T Document, string ETag);
+
+    private sealed record TakenMail(long Seq, string At);
+
+    private sealed record SenderDocument(string Id, string Type, IReadOnlyList<TakenMail> Taken);
 
     private sealed record Secret(string Id, byte[] Key);
 
