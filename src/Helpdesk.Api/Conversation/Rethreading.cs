@@ -122,7 +122,7 @@ public static class Rethreading
         CancellationToken cancellationToken)
     {
         var moves = http.RequestServices.GetRequiredService<IMessageMoves>();
-        var mail = http.RequestServices.GetRequiredService<SqliteMailStore>();
+        var mail = http.RequestServices.GetRequiredService<IMailStore>();
         var settings = ticketOptions.Value;
         int conflicts = 0, numbers = 0;
         while (true)

@@ -249,6 +249,31 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         return rows.FirstOrDefault(r => r.InternetMessageId is not null && IngestMail.MessageIdFor(r.Mailbox, r.InternetMessageId) == messageId)?.Subject;
     }
 
+    /// <summary>
+    /// The Message-IDs and journal rows of the mail a conversation message was taken from follow
+    /// the message to <paramref name="toTicket"/> (re-threading); each is one replace, and a
+    /// repeat finds nothing left on <paramref name="fromTicket"/>.
+    /// </summary>
+    internal static async Task RethreadAsync(CosmosContainers containers, CosmosRetry retry, string messageId, string fromTicket, string toTicket, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(containers);
+        ArgumentNullException.ThrowIfNull(retry);
+        var ids = await containers.GetAsync(CosmosContainers.MailMessageIds, cancellationToken);
+        var journal = await containers.GetAsync(CosmosContainers.MailInbound, cancellationToken);
+        var records = await ReadAllAsync<MessageIdDocument>(ids, new QueryDefinition("SELECT * FROM c WHERE c.ticketId = @from").WithParameter("@from", fromTicket), retry, cancellationToken);
+        foreach (var record in records.Where(r => r.Direction == "in" && IngestMail.MessageIdFor(r.Mailbox, r.MessageId) == messageId))
+        {
+            var moved = record with { TicketId = toTicket };
+            await retry.RunAsync(ct => ids.ReplaceItemAsync(moved, moved.Id, new PartitionKey(moved.Id), new ItemRequestOptions { EnableContentResponseOnWrite = false }, ct), cancellationToken);
+            var rows = await ReadAllAsync<InboundDocument>(journal, new QueryDefinition("SELECT * FROM c WHERE c.ticketId = @from").WithParameter("@from", fromTicket), retry, cancellationToken);
+            foreach (var row in rows.Where(r => r.Mailbox == record.Mailbox && r.InternetMessageId == record.MessageId))
+            {
+                var next = row with { TicketId = toTicket, ETag = null };
+                await retry.RunAsync(ct => journal.ReplaceItemAsync(next, next.Id, new PartitionKey(next.Id), new ItemRequestOptions { EnableContentResponseOnWrite = false }, ct), cancellationToken);
+            }
+        }
+    }
+
     public async Task CompleteAsync(long seq, InboundOutcome outcome, MessageIdRecord? record, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (record is not null)
@@ -437,9 +462,11 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         return rows.Count == 0 ? null : rows[0];
     }
 
-    private async Task<IReadOnlyList<T>> QueryAsync<T>(string name, QueryDefinition query, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string name, QueryDefinition query, CancellationToken cancellationToken) =>
+        await ReadAllAsync<T>(await containers.GetAsync(name, cancellationToken), query, retry, cancellationToken);
+
+    private static async Task<IReadOnlyList<T>> ReadAllAsync<T>(Container container, QueryDefinition query, CosmosRetry retry, CancellationToken cancellationToken)
     {
-        var container = await containers.GetAsync(name, cancellationToken);
         using var iterator = container.GetItemQueryIterator<T>(query);
         var rows = new List<T>();
         while (iterator.HasMoreResults)

@@ -1,6 +1,5 @@
 using System.Net;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Mail;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
@@ -179,20 +178,10 @@ public sealed partial class CosmosTicketStore
     }
 
     /// <summary>
-    /// The threading records of the message's mail follow it (still in the embedded file in
-    /// Cosmos mode), so a later reply threads to where the message is now. Repeating it finds
-    /// nothing left on the source.
+    /// The threading records of the message's mail follow it (the Message-IDs and journal rows of
+    /// the mail containers), so a later reply threads to where the message is now. Repeating it
+    /// finds nothing left on the source.
     /// </summary>
-    private async Task FollowMailAsync(string messageId, string fromTicket, string toTicket, CancellationToken cancellationToken)
-    {
-        if (sqlite is null)
-        {
-            return;
-        }
-
-        await using var connection = await sqlite.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        await SqliteMailStore.RethreadAsync(connection, transaction, messageId, fromTicket, toTicket, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
+    private Task FollowMailAsync(string messageId, string fromTicket, string toTicket, CancellationToken cancellationToken) =>
+        CosmosMailStore.RethreadAsync(containers, retry, messageId, fromTicket, toTicket, cancellationToken);
 }

@@ -3,7 +3,6 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
@@ -16,11 +15,9 @@ namespace Helpdesk.Api.Storage.Cosmos;
 /// snapshot, the query columns, the whole history and the events not yet relayed. A save is one
 /// replace of that document guarded by its ETag, so the ticket, its history and its events are
 /// written atomically without TransactionalBatch; the relay's change-feed function publishes the
-/// events from the document (see docs/adr/0004-cosmos-containers.md). <c>sqlite</c> is the
-/// embedded file whose mail threading records follow a moved message; the store tests that
-/// move no messages leave it out.
+/// events from the document (see docs/adr/0004-cosmos-containers.md).
 /// </summary>
-public sealed partial class CosmosTicketStore(CosmosContainers containers, CosmosSequence sequence, CosmosUniqueKeys keys, ITicketScheduler scheduler, CosmosRetry retry, SqliteDatabase? sqlite = null) : ITicketStore
+public sealed partial class CosmosTicketStore(CosmosContainers containers, CosmosSequence sequence, CosmosUniqueKeys keys, ITicketScheduler scheduler, CosmosRetry retry) : ITicketStore
 {
     internal const string NumberKind = "ticket-number";
     internal const string OrderSequence = "order:tickets";
