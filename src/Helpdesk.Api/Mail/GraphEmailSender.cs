@@ -4,7 +4,8 @@ namespace Helpdesk.Api.Mail;
 /// Sends email from the support mailbox through Microsoft Graph. A public reply on a ticket that
 /// began with a customer's mail answers that mail through a <c>createReply</c> draft that is then
 /// sent, so Outlook keeps one conversation, and the draft's Message-ID is recorded so the answer
-/// threads by In-Reply-To; every other mail goes through <c>sendMail</c> as MIME, carrying our
+/// threads by In-Reply-To; every other mail goes through <c>sendMail</c> as MIME (as a MIME draft
+/// plus its files when they pass Graph's 4 MB per request), carrying our
 /// Message-ID (recorded, so the answer threads by In-Reply-To), the threading headers, the
 /// ticket number in the subject, <c>X-Helpdesk-Ticket</c>, <c>X-Loop</c>, the signed reply token
 /// and, for automatic mail, <c>Auto-Submitted: auto-generated</c>.
@@ -27,7 +28,17 @@ public sealed partial class GraphEmailSender(OutboundMail outbound, GraphMailbox
             LogOriginalGone(logger, original);
         }
 
-        await graph.SendMimeAsync(mailbox, MimeWriter.Render(prepared.Email, clock.GetUtcNow()), cancellationToken);
+        var files = prepared.Email.Attachments ?? [];
+        if (files.Sum(f => (long)f.Content.Length) > GraphMailbox.MaxInlineAttachmentBytes)
+        {
+            // Past Graph's 4 MB per request: a draft from the MIME, its files added one by one.
+            await graph.SendMimeWithFilesAsync(mailbox, MimeWriter.Render(prepared.Email with { Attachments = [] }, clock.GetUtcNow()), files, cancellationToken);
+        }
+        else
+        {
+            await graph.SendMimeAsync(mailbox, MimeWriter.Render(prepared.Email, clock.GetUtcNow()), cancellationToken);
+        }
+
         await outbound.RecordSentAsync(prepared, clock.GetUtcNow(), cancellationToken);
         LogSent(logger, message.MessageId, mailbox.Id);
     }

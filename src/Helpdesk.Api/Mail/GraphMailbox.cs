@@ -197,7 +197,41 @@ public sealed class GraphMailbox(GraphServiceClient graph)
                 r.Options.Add(NoRetry());
             },
             cancellationToken);
-        foreach (var file in email.Attachments ?? [])
+        await AddFilesAsync(mailbox, draftId, email.Attachments ?? [], cancellationToken);
+        await messages[draftId].Send.PostAsync(r => r.Options.Add(NoRetry()), cancellationToken);
+        return draft.InternetMessageId ?? throw new InvalidOperationException("Graph answered createReply with a draft that has no internetMessageId.");
+    }
+
+    /// <summary>
+    /// Sends a MIME message whose files would take it over Graph's 4 MB per request: a draft made
+    /// from the MIME without its files (<c>POST /messages</c>, base64 text/plain, which keeps our
+    /// Message-ID, threading and other headers as <c>sendMail</c> does), the files added one by one
+    /// (an upload session over 3 MB), then <c>/messages/{draftId}/send</c>.
+    /// </summary>
+    public async Task SendMimeWithFilesAsync(SupportMailbox mailbox, string mimeWithoutFiles, IReadOnlyList<EmailAttachment> files, CancellationToken cancellationToken)
+    {
+        var request = graph.Users[mailbox.Id].Messages.ToPostRequestInformation(new Message());
+        request.Headers.Remove("Content-Type");
+        request.AddRequestOptions([NoRetry()]);
+        request.SetStreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(mimeWithoutFiles)))), "text/plain");
+        var draft = await graph.RequestAdapter.SendAsync(
+            request,
+            Message.CreateFromDiscriminatorValue,
+            new Dictionary<string, Microsoft.Kiota.Abstractions.Serialization.ParsableFactory<Microsoft.Kiota.Abstractions.Serialization.IParsable>>(StringComparer.Ordinal)
+            {
+                ["XXX"] = ODataError.CreateFromDiscriminatorValue,
+            },
+            cancellationToken);
+        var draftId = draft?.Id ?? throw new InvalidOperationException("Graph answered the MIME draft with no id.");
+        await AddFilesAsync(mailbox, draftId, files, cancellationToken);
+        await graph.Users[mailbox.Id].Messages[draftId].Send.PostAsync(r => r.Options.Add(NoRetry()), cancellationToken);
+    }
+
+    /// <summary>Adds files to a draft: in the request up to 3 MB each, through an upload session above.</summary>
+    private async Task AddFilesAsync(SupportMailbox mailbox, string draftId, IReadOnlyList<EmailAttachment> files, CancellationToken cancellationToken)
+    {
+        var messages = graph.Users[mailbox.Id].Messages;
+        foreach (var file in files)
         {
             if (file.Content.Length > MaxInlineAttachmentBytes)
             {
@@ -218,9 +252,6 @@ public sealed class GraphMailbox(GraphServiceClient graph)
                 r => r.Options.Add(NoRetry()),
                 cancellationToken);
         }
-
-        await messages[draftId].Send.PostAsync(r => r.Options.Add(NoRetry()), cancellationToken);
-        return draft.InternetMessageId ?? throw new InvalidOperationException("Graph answered createReply with a draft that has no internetMessageId.");
     }
 
     /// <summary>Graph takes a file in one request up to 3 MB; a larger one goes through an upload session.</summary>

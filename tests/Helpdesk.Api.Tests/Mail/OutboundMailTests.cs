@@ -98,6 +98,39 @@ public sealed class OutboundMailTests
     }
 
     [Fact]
+    public async Task A_five_megabyte_file_of_a_new_mail_goes_out_on_a_mime_draft_that_keeps_its_headers_and_threads()
+    {
+        await using var mail = await MailApp.StartAsync();
+        var agent = mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test");
+        var ticket = await agent.OpenTicketAsync(new { subject = "Driver", requester = new { email = Alice } });
+        var ticketId = ticket["id"]!.GetValue<string>();
+        await mail.DeliverAsync();
+        var posted = await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "<p>Here is the driver.</p>" });
+        posted.EnsureSuccessStatusCode();
+        var messageId = (await posted.Json())["id"]!.GetValue<string>();
+        var big = new byte[5 * 1024 * 1024];
+        new Random(7).NextBytes(big);
+        (await agent.PostAsync($"/api/tickets/{ticketId}/messages/{messageId}/attachments", Form(big, "driver.bin"))).EnsureSuccessStatusCode();
+        (await agent.PostAsync($"/api/tickets/{ticketId}/messages/{messageId}/attachments", Form("small"u8.ToArray(), "readme.txt"))).EnsureSuccessStatusCode();
+
+        await mail.DeliverAsync();
+
+        var sent = mail.Graph.Sent.Single(s => s.Header("X-Helpdesk-Trigger") == "message.publicReply");
+        sent.Kind.ShouldBe("mimeDraft", "a sendMail request carrying 5 MB would pass Graph's 4 MB limit");
+        sent.Subject!.ShouldContain($"[{ticket["number"]!.GetValue<string>()}]");
+        sent.Header("X-Helpdesk-Ticket").ShouldBe(ticket["number"]!.GetValue<string>());
+        sent.Content.ShouldContain("Here is the driver.");
+        var files = sent.Message["attachments"]!.AsArray();
+        Convert.FromBase64String(files.Single(f => f!["name"]!.GetValue<string>() == "driver.bin")!["contentBytes"]!.GetValue<string>()).ShouldBe(big);
+        files.Single(f => f!["name"]!.GetValue<string>() == "readme.txt")!["uploaded"].ShouldBeNull();
+        mail.Graph.Requests.Count(r => r.StartsWith("PUT /upload/", StringComparison.Ordinal)).ShouldBe(2);
+
+        var answer = await mail.ReceiveAsync(new FakeMessage(
+            Alice, "RE: Driver", "<p>Installed.</p>", Headers: new Dictionary<string, string> { ["In-Reply-To"] = sent.Header("Message-ID")! }));
+        (await mail.InboundOfAsync(answer)).ThreadedBy.ShouldBe(ThreadSignals.InReplyTo);
+    }
+
+    [Fact]
     public async Task A_notification_goes_out_as_mime_and_the_customers_answer_threads_by_in_reply_to()
     {
         await using var mail = await MailApp.StartAsync();

@@ -32,9 +32,13 @@ public sealed class FakeGraphServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, FakeCalendarEvent> _calendar = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _throttles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _broken = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (string User, string ReplyTo, JsonObject Message)> _drafts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string User, string? ReplyTo, JsonObject Message)> _drafts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FakeMime> _mimeDrafts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string DraftId, JsonObject Item, MemoryStream Content)> _uploads = new(StringComparer.Ordinal);
     private long _sequence;
+
+    /// <summary>Graph's limit on one request's body.</summary>
+    private const long MaxRequestBytes = 4 * 1024 * 1024;
 
     /// <summary>Graph reads property names case-insensitively; the SDK writes some action bodies in PascalCase.</summary>
     private static readonly JsonNodeOptions CaseInsensitive = new() { PropertyNameCaseInsensitive = true };
@@ -332,6 +336,38 @@ public sealed class FakeGraphServer : IAsyncDisposable
             _drafts[upload.DraftId].Message["attachments"]!.AsArray().Add(attachment);
             return Results.Created();
         });
+        v.MapPost("/users/{user}/messages", async (string user, HttpRequest request) =>
+        {
+            // Like Graph: a draft made from a MIME message (base64, as a text/plain body), headers kept.
+            if (request.ContentType?.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase) != true)
+            {
+                return BadRequest("Only MIME drafts are faked.");
+            }
+
+            using var reader = new StreamReader(request.Body);
+            FakeMime mime;
+            try
+            {
+                mime = FakeMime.Parse(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(await reader.ReadToEndAsync())));
+            }
+            catch (FormatException)
+            {
+                return BadRequest("Invalid base64 string for MIME content.");
+            }
+
+            var number = Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture);
+            var draft = new JsonObject
+            {
+                ["id"] = "AAMkAD-mime-draft-" + number,
+                ["internetMessageId"] = mime.Header("Message-ID"),
+                ["subject"] = mime.Header("Subject"),
+                ["isDraft"] = true,
+                ["attachments"] = new JsonArray(),
+            };
+            _drafts[draft["id"]!.GetValue<string>()] = (user, null, draft);
+            _mimeDrafts[draft["id"]!.GetValue<string>()] = mime;
+            return Results.Json(draft, statusCode: StatusCodes.Status201Created);
+        });
         v.MapPost("/users/{user}/messages/{id}/send", (string user, string id) =>
         {
             if (!_drafts.TryRemove(id, out var draft) || draft.User != user)
@@ -339,11 +375,23 @@ public sealed class FakeGraphServer : IAsyncDisposable
                 return NotFound();
             }
 
+            if (_mimeDrafts.TryRemove(id, out var mime))
+            {
+                _sent.Enqueue(new SentMail(user, "mimeDraft", null, new JsonObject { ["message"] = draft.Message }, mime));
+                return Results.Accepted();
+            }
+
             _sent.Enqueue(new SentMail(user, "reply", draft.ReplyTo, new JsonObject { ["message"] = draft.Message }));
             return Results.Accepted();
         });
         v.MapPost("/users/{user}/sendMail", async (string user, HttpRequest request) =>
         {
+            if (request.ContentLength > MaxRequestBytes)
+            {
+                // Like Graph: a request over 4 MB is refused whole; large files go through upload sessions.
+                return Results.Json(new JsonObject { ["error"] = new JsonObject { ["code"] = "RequestBodyTooLarge", ["message"] = "The request body is over 4 MB." } }, statusCode: StatusCodes.Status413RequestEntityTooLarge);
+            }
+
             if (request.ContentType?.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase) == true)
             {
                 // Like Graph: a MIME message, base64-encoded, as a text/plain body.
@@ -523,9 +571,10 @@ public sealed class FakeGraphServer : IAsyncDisposable
 }
 
 /// <summary>
-/// A mail sent through the fake: sendMail, or a reply to message <see cref="ReplyTo"/> (a
-/// createReply draft as patched when it was sent, under <c>message</c>); the JSON request body as
-/// Graph received it, or the MIME message of a sendMail in MIME format.
+/// A mail sent through the fake: sendMail, a reply to message <see cref="ReplyTo"/> (a
+/// createReply draft as patched when it was sent, under <c>message</c>), or a draft made from MIME
+/// and then sent (kind <c>mimeDraft</c>: its MIME, and the files added to it under <c>message</c>);
+/// the JSON request body as Graph received it, or the MIME message of a sendMail in MIME format.
 /// </summary>
 public sealed record SentMail(string Mailbox, string Kind, string? ReplyTo, JsonObject Body, FakeMime? Mime = null)
 {
