@@ -151,7 +151,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         foreach (var row in due)
         {
             var next = row with { Attempts = row.Attempts + 1, NextAttemptAt = TicketDocument.Time(leaseUntil), ETag = null };
-            if (await TryReplaceAsync(container, next, row.ETag!, cancellationToken))
+            if (await retry.TryReplaceAsync(container, next, next.Id, row.ETag!, cancellationToken))
             {
                 claimed.Add(new InboundMail(next.Seq, next.Mailbox, next.GraphId, next.Attempts, next.Released));
             }
@@ -425,25 +425,10 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
                 return;
             }
 
-            if (await TryReplaceAsync(container, next with { ETag = null }, current.ETag!, cancellationToken))
+            if (await retry.TryReplaceAsync(container, next with { ETag = null }, next.Id, current.ETag!, cancellationToken))
             {
                 return;
             }
-        }
-    }
-
-    private async Task<bool> TryReplaceAsync(Container container, InboundDocument document, string etag, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await retry.RunAsync(
-                ct => container.ReplaceItemAsync(document, document.Id, new PartitionKey(document.Id), new ItemRequestOptions { IfMatchEtag = etag, EnableContentResponseOnWrite = false }, ct),
-                cancellationToken);
-            return true;
-        }
-        catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
-        {
-            return false;
         }
     }
 

@@ -59,7 +59,7 @@ internal sealed class CosmosOutboundMailStore(CosmosContainers containers, Cosmo
         foreach (var row in candidates.Values)
         {
             var next = row with { Attempts = row.Attempts + 1, DueAt = TicketDocument.Time(leaseUntil), ETag = null };
-            if (await TryReplaceAsync(container, next, row.ETag!, cancellationToken))
+            if (await retry.TryReplaceAsync(container, next, next.Id, row.ETag!, cancellationToken))
             {
                 claimed.Add(new QueuedMail(next.Seq, next.Mailbox, next.CoalesceKey, next.Attempts, next.Email));
             }
@@ -126,25 +126,10 @@ internal sealed class CosmosOutboundMailStore(CosmosContainers containers, Cosmo
                 return;
             }
 
-            if (change(current) is not { } next || await TryReplaceAsync(container, next with { ETag = null }, current.ETag!, cancellationToken))
+            if (change(current) is not { } next || await retry.TryReplaceAsync(container, next with { ETag = null }, next.Id, current.ETag!, cancellationToken))
             {
                 return;
             }
-        }
-    }
-
-    private async Task<bool> TryReplaceAsync(Container container, OutboundDocument document, string etag, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await retry.RunAsync(
-                ct => container.ReplaceItemAsync(document, document.Id, new PartitionKey(document.Id), new ItemRequestOptions { IfMatchEtag = etag, EnableContentResponseOnWrite = false }, ct),
-                cancellationToken);
-            return true;
-        }
-        catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
-        {
-            return false;
         }
     }
 

@@ -42,6 +42,26 @@ public sealed class CosmosRetry(TimeProvider clock)
             cancellationToken);
 
     /// <summary>
+    /// Replaces a document partitioned by its own id if it still has <paramref name="etag"/>:
+    /// false when someone else changed or deleted it first (the caller reads it again and decides).
+    /// </summary>
+    public async Task<bool> TryReplaceAsync<T>(Container container, T document, string id, string etag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        try
+        {
+            await RunAsync(
+                ct => container.ReplaceItemAsync(document, id, new PartitionKey(id), new ItemRequestOptions { IfMatchEtag = etag, EnableContentResponseOnWrite = false }, ct),
+                cancellationToken);
+            return true;
+        }
+        catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// A failure after which the write may or may not have been applied: the request timed out,
     /// or the gateway answered that it could not finish (a 503 after the SDK's retries, a 408, a
     /// 410). The caller must look at the stored document before judging the write lost; a
