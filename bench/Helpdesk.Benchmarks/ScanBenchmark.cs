@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Helpdesk.Api.Sla;
 using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Triggers;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;

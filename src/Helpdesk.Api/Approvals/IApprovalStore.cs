@@ -1,5 +1,4 @@
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Directory;
 using Helpdesk.Domain.Approvals;
 using Helpdesk.Domain.Tickets;
 

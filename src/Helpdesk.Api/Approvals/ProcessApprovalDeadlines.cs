@@ -52,7 +52,7 @@ public sealed class ProcessApprovalDeadlines(IApprovalStore store, ITicketStore 
         }
     }
 
-    private async Task<bool> ExpireAsync(Directory.Versioned<Domain.Approvals.Approval> approval, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<bool> ExpireAsync(Versioned<Domain.Approvals.Approval> approval, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var ticket = await tickets.FindAsync(approval.Value.TicketId, cancellationToken);
         if (ticket is null)
@@ -73,7 +73,7 @@ public sealed class ProcessApprovalDeadlines(IApprovalStore store, ITicketStore 
         }
     }
 
-    private async Task<bool> RemindAsync(Directory.Versioned<Domain.Approvals.Approval> approval, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<bool> RemindAsync(Versioned<Domain.Approvals.Approval> approval, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var remindedApproval = approval.Value.Reminded(now);
         var by = Actor.System("approvals");

@@ -1,7 +1,6 @@
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Mail;
 using Helpdesk.Api.Storage;
-using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Mail;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;

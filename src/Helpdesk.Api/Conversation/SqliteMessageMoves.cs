@@ -1,6 +1,7 @@
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Mail;
 using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Conversation;

@@ -3,8 +3,6 @@ using Helpdesk.Domain.Directory;
 
 namespace Helpdesk.Api.Directory;
 
-public sealed record Versioned<T>(T Value, long Version);
-
 /// <summary>
 /// How a kind of directory entry is stored: its name, id, the text searched by <c>q</c>, and the
 /// keys that must be unique across entries of the kind (contact and agent emails, account domains).

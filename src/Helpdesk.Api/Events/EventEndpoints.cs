@@ -2,7 +2,6 @@ using System.Globalization;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage;
-using Helpdesk.Api.Storage.Cosmos;
 
 namespace Helpdesk.Api.Events;
 

@@ -1,9 +1,8 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Directory;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
-using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Time;

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Idempotency;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;

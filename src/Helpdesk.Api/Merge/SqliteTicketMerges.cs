@@ -1,5 +1,6 @@
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Data.Sqlite;
 

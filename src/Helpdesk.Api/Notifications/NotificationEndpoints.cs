@@ -5,7 +5,6 @@ using Helpdesk.Api.Directory;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Mail;
 using Helpdesk.Api.Storage;
-using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Triggers;
 using Microsoft.Extensions.DependencyInjection.Extensions;

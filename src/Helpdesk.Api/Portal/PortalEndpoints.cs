@@ -4,6 +4,7 @@ using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;

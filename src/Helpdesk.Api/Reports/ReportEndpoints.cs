@@ -1,6 +1,5 @@
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Storage;
-using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 
 namespace Helpdesk.Api.Reports;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Helpdesk.Api.Directory;
+using Helpdesk.Api.Common;
 using Helpdesk.Domain.Satisfaction;
 using Helpdesk.Domain.Tickets;
 

@@ -2,7 +2,6 @@ using FluentValidation;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Storage;
-using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
@@ -82,7 +81,7 @@ public static class SatisfactionEndpoints
         return TypedResults.Ok(new SurveyAnswered(answered.Score!.Value, answered.Comment, answered.AnsweredAt!.Value));
     }
 
-    private static async Task<Directory.Versioned<Survey>?> FindAsync(string token, ISurveyStore store, CancellationToken ct)
+    private static async Task<Versioned<Survey>?> FindAsync(string token, ISurveyStore store, CancellationToken ct)
     {
         if (SurveyTokens.Read(await store.SigningKeyAsync(ct), token) is not { } read)
         {

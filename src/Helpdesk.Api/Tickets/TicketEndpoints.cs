@@ -1,6 +1,7 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 

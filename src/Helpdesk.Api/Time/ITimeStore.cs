@@ -1,5 +1,4 @@
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Directory;
 using Helpdesk.Domain.Tickets;
 using Helpdesk.Domain.Work;
 

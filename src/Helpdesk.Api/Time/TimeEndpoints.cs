@@ -1,8 +1,8 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
-using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 
 namespace Helpdesk.Api.Time;

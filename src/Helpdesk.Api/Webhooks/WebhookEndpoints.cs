@@ -4,8 +4,8 @@ using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Hosting;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
-using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Triggers;
 

@@ -11,3 +11,10 @@ public sealed record HistoryEntry(
     string Action,
     IReadOnlyList<FieldChange> Changes,
     string? Note);
+
+/// <summary>
+/// A history line of something done about a ticket that changes nothing on it (a notification
+/// sent): stored with the ticket's history once per <see cref="Key"/>, without a new version, so
+/// the ETags clients hold stay valid and a retried act is not recorded twice.
+/// </summary>
+public sealed record HistoryNote(string Key, HistoryEntry Entry);

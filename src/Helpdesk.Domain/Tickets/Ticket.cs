@@ -91,6 +91,7 @@ public sealed partial class Ticket
 
     private readonly List<HistoryEntry> _pendingHistory = [];
     private readonly List<DomainEvent> _pendingEvents = [];
+    private readonly List<HistoryNote> _pendingNotes = [];
     private TicketSnapshot _state;
 
     private Ticket(TicketSnapshot state, long version)
@@ -129,8 +130,20 @@ public sealed partial class Ticket
     /// <summary>The closed ticket this one continues, when a customer wrote to a closed ticket.</summary>
     public string? FollowUpOfId => _state.FollowUpOfId;
 
+    /// <summary>
+    /// The history of the changes made since the ticket was read. A save with any of them stores a
+    /// new version, guarded by <see cref="Version"/>.
+    /// </summary>
     public IReadOnlyList<HistoryEntry> PendingHistory => _pendingHistory;
+
+    /// <summary>The events of those changes, and of acts that change nothing on the ticket (a reminder fired).</summary>
     public IReadOnlyList<DomainEvent> PendingEvents => _pendingEvents;
+
+    /// <summary>History lines of acts that change nothing on the ticket (<see cref="HistoryNote"/>): stored once per key, without a new version.</summary>
+    public IReadOnlyList<HistoryNote> PendingNotes => _pendingNotes;
+
+    /// <summary>Whether the ticket itself changed since it was read: its save stores a new version.</summary>
+    public bool HasChanges => _pendingHistory.Count > 0;
 
     /// <summary>The SLA-relevant facts, oldest first.</summary>
     public IReadOnlyList<TimelineMark> Timeline => _state.Timeline ?? [];
@@ -145,12 +158,13 @@ public sealed partial class Ticket
 
     public TicketSnapshot ToSnapshot() => _state;
 
-    /// <summary>Called by a store once the pending history and events are durably written.</summary>
+    /// <summary>Called by a store once the pending history, notes and events are durably written.</summary>
     public void MarkSaved(long newVersion)
     {
         Version = newVersion;
         _pendingHistory.Clear();
         _pendingEvents.Clear();
+        _pendingNotes.Clear();
     }
 
     public static Ticket Create(NewTicket data, Actor by, TicketSettings settings, DateTimeOffset now)

@@ -1,8 +1,11 @@
 using System.Text.Json.Nodes;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Conversation;
+using Helpdesk.Api.Merge;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tests.Infrastructure;
 using Helpdesk.Api.Tests.Storage;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;

@@ -1,6 +1,14 @@
+using Helpdesk.Api.Activities;
 using Helpdesk.Api.Approvals;
+using Helpdesk.Api.Attachments;
+using Helpdesk.Api.Conversation;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Expenses;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tests.Storage;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Api.Time;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Logging.Abstractions;

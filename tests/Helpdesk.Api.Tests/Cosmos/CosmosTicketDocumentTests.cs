@@ -1,5 +1,6 @@
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tests.Storage;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;

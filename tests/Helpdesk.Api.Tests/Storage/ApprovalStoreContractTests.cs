@@ -1,5 +1,4 @@
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Directory;
 using Helpdesk.Api.Storage;
 using Helpdesk.Domain.Approvals;
 using Helpdesk.Domain.Common;

@@ -1,7 +1,14 @@
+using Helpdesk.Api.Activities;
 using Helpdesk.Api.Approvals;
 using Helpdesk.Api.Attachments;
+using Helpdesk.Api.Conversation;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Expenses;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Api.Time;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;

@@ -5,6 +5,7 @@ using Helpdesk.Api.Common;
 using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Expenses;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Time;

@@ -1,6 +1,5 @@
 using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Directory;
 using Helpdesk.Api.Expenses;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Time;

@@ -1,7 +1,7 @@
 using Azure.Identity;
-using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Events;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Tickets;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;

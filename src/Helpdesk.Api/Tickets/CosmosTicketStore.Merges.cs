@@ -1,0 +1,205 @@
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Storage.Cosmos;
+using Helpdesk.Api.Time;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Azure.Cosmos;
+
+namespace Helpdesk.Api.Tickets;
+
+/// <summary>
+/// An item moved by a merge (or back by its undo): its kind and id, and the document that holds
+/// it on the ticket that receives it (merge: the copy in the target's partition; undo: the
+/// target's document that the undo takes away), with the version and visibility of its ref.
+/// </summary>
+internal sealed record MergeMove(string Kind, string Id, string Doc, long Version, bool Internal);
+
+/// <summary>
+/// The record of a merge (or of its undo) on the source ticket, written with the source's own
+/// commit: what the target's commit still has to do, by whom and when.
+/// </summary>
+internal sealed record MergeRecord(bool Undo, string TargetId, Actor By, DateTimeOffset At, IReadOnlyList<MergeMove> Moves);
+
+/// <summary>
+/// A merge on Cosmos DB touches two partitions, and there is no transaction across them
+/// (docs/adr/0007-merge-delete-purge.md). The source's commit comes first and decides it: the
+/// source's document becomes the tombstone (or, for an undo, the live ticket again), with the
+/// moved items taken out of (or put back into) its index and a <em>pending</em> merge record
+/// naming the target and the moved items. The target's commit follows, then the record is
+/// marked done. Whoever reads the source next (any read: the API, a message addressed to it, a
+/// retried merge or undo) finds a pending record and completes it first, so a process that
+/// died between the two commits leaves nothing half-done for longer than that.
+/// </summary>
+public sealed partial class CosmosTicketStore
+{
+    internal const string MergeKind = "merge";
+    internal const string PendingMergeId = "pending";
+    internal const string DoneMergeId = "done";
+    private const int MergeAttempts = 5;
+
+    private static bool IsPendingMerge(ItemRef r) => r.Kind == MergeKind && r.Id == PendingMergeId;
+
+    /// <summary>
+    /// Completes the merge or undo recorded as pending on <paramref name="sourceId"/>: the target's
+    /// side of the domain change and its item index, the claims of moved running timers, then the
+    /// record marked done. Every step checks what is already stored, so running it again (after a
+    /// crash half-way, or by two readers at once) changes nothing twice.
+    /// </summary>
+    internal async Task CompleteMergeAsync(string sourceId, CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var source = await ReadAsync(container, sourceId, cancellationToken);
+        if (source?.Document.ItemRefs.FirstOrDefault(IsPendingMerge) is not { } pending)
+        {
+            return;
+        }
+
+        var record = (await retry.RunAsync(ct => container.ReadItemAsync<ItemDocument<MergeRecord>>(pending.Doc, new PartitionKey(sourceId), cancellationToken: ct), cancellationToken)).Resource.Value;
+        var sourceTicket = Ticket.Rehydrate(source.Document.Snapshot, source.Document.Version);
+        var dropped = await CommitTargetAsync(container, sourceTicket, record, cancellationToken);
+
+        foreach (var timer in record.Moves.Where(m => m.Kind == CosmosTimeStore.TimerKind))
+        {
+            var (from, to) = record.Undo ? (record.TargetId, sourceId) : (sourceId, record.TargetId);
+            await keys.TransferAsync(CosmosTimeStore.TimerKind, timer.Id, from, to, cancellationToken);
+        }
+
+        await CommitAsync(
+            null,
+            sourceId,
+            d =>
+            {
+                var refs = d.ItemRefs.Where(r => !IsPendingMerge(r)).ToList();
+                if (!record.Undo && d.ItemRefs.FirstOrDefault(IsPendingMerge) is { } stillPending)
+                {
+                    refs.Add(stillPending with { Id = DoneMergeId });
+                }
+
+                return d with { Items = refs };
+            },
+            cancellationToken);
+
+        await DeleteQuietlyAsync(container, record.TargetId, dropped, cancellationToken);
+        if (record.Undo)
+        {
+            await DeleteQuietlyAsync(container, sourceId, [pending.Doc], cancellationToken);
+        }
+    }
+
+    /// <summary>Best effort: a document no index points at is never read; one left behind costs storage only.</summary>
+    private static async Task DeleteQuietlyAsync(Container container, string ticketId, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        foreach (var id in ids)
+        {
+            try
+            {
+                using var deleted = await container.DeleteItemStreamAsync(id, new PartitionKey(ticketId), cancellationToken: cancellationToken);
+            }
+            catch (CosmosException)
+            {
+                // Left for storage only, as above.
+            }
+        }
+    }
+
+    /// <summary>
+    /// The target's commit: its side of the merge (or undo) applied to the target as it is now,
+    /// and the moved items added to (or taken from) its index. Returns the target's documents no
+    /// index points at any more. A target that was purged meanwhile has nothing to receive.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> CommitTargetAsync(Container container, Ticket source, MergeRecord record, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var loaded = await ReadAsync(container, record.TargetId, cancellationToken);
+            if (loaded is null)
+            {
+                return [];
+            }
+
+            var target = Ticket.Rehydrate(loaded.Document.Snapshot, loaded.Document.Version);
+            _loaded.AddOrUpdate(target, loaded);
+            if (record.Undo)
+            {
+                target.RecordMergeUndone(source, record.By, record.At);
+            }
+            else
+            {
+                target.RecordMergedIn(source, record.By, record.At);
+            }
+
+            IReadOnlyList<string> dropped = [];
+            try
+            {
+                await CommitAsync(
+                    target,
+                    record.TargetId,
+                    d =>
+                    {
+                        var (next, gone) = record.Undo ? WithoutMoved(d, record.Moves) : WithMoved(d, record.Moves);
+                        dropped = gone;
+                        return next;
+                    },
+                    cancellationToken);
+                return dropped;
+            }
+            catch (ConcurrencyConflictException) when (attempt < MergeAttempts)
+            {
+                // The target moved on since it was read: apply its side again to what is stored now.
+            }
+        }
+    }
+
+    /// <summary>
+    /// The index with the moved items added, each kind's items interleaved with the target's own
+    /// in the order of their time-ordered ids (a thread stays chronological), renumbered. An item
+    /// already there (the same document: a repeated completion) is not added twice; a target's
+    /// own item of the same kind and id (an agent's stopped timer slot) gives way.
+    /// </summary>
+    private static (TicketDocument Next, IReadOnlyList<string> Dropped) WithMoved(TicketDocument document, IReadOnlyList<MergeMove> moves)
+    {
+        var present = document.ItemRefs.Select(r => r.Doc).ToHashSet(StringComparer.Ordinal);
+        var incoming = moves.Where(m => !present.Contains(m.Doc)).Select(m => new ItemRef(m.Kind, m.Id, m.Doc, m.Version, 0, m.Internal)).ToList();
+        if (incoming.Count == 0)
+        {
+            return (document, []);
+        }
+
+        var replaced = document.ItemRefs.Where(r => incoming.Any(m => m.Kind == r.Kind && m.Id == r.Id)).ToList();
+        var kept = document.ItemRefs.Except(replaced).ToList();
+        var refs = new List<ItemRef>();
+        foreach (var kind in kept.Concat(incoming).Select(r => r.Kind).Distinct(StringComparer.Ordinal))
+        {
+            refs.AddRange(Interleave(kept.Where(r => r.Kind == kind).ToList(), incoming.Where(r => r.Kind == kind).ToList()));
+        }
+
+        var renumbered = refs.Select((r, i) => r with { Seq = i + 1 }).ToList();
+        return (document with { Items = renumbered, ItemSeq = Math.Max(document.ItemSeq, renumbered.Count) }, [.. replaced.Select(r => r.Doc)]);
+    }
+
+    private static (TicketDocument Next, IReadOnlyList<string> Dropped) WithoutMoved(TicketDocument document, IReadOnlyList<MergeMove> moves)
+    {
+        var gone = document.ItemRefs.Where(r => moves.Any(m => m.Kind == r.Kind && m.Id == r.Id)).ToList();
+        return gone.Count == 0 ? (document, []) : (document with { Items = [.. document.ItemRefs.Except(gone)] }, [.. gone.Select(r => r.Doc)]);
+    }
+
+    /// <summary>Two lists each in their own order, merged by the time part of their ids.</summary>
+    private static IEnumerable<ItemRef> Interleave(List<ItemRef> first, List<ItemRef> second)
+    {
+        int i = 0, j = 0;
+        while (i < first.Count || j < second.Count)
+        {
+            if (j >= second.Count || (i < first.Count && string.CompareOrdinal(TimePart(first[i].Id), TimePart(second[j].Id)) <= 0))
+            {
+                yield return first[i++];
+            }
+            else
+            {
+                yield return second[j++];
+            }
+        }
+    }
+
+    /// <summary>Ids are <c>{prefix}_{version-7 GUID}</c> (Ids.New): the part after the prefix sorts by creation time.</summary>
+    internal static string TimePart(string id) => id.IndexOf('_', StringComparison.Ordinal) is var at and >= 0 ? id[(at + 1)..] : id;
+}

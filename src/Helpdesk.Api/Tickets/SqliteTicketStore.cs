@@ -1,0 +1,399 @@
+using System.Globalization;
+using System.Text;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Data.Sqlite;
+
+namespace Helpdesk.Api.Tickets;
+
+internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketScheduler scheduler) : ITicketStore, ITicketNumberSequence
+{
+    public Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken) =>
+        FindAsync("SELECT version, doc FROM tickets WHERE id = $id AND deleted = 0", id, cancellationToken);
+
+    public Task<Ticket?> FindIncludingDeletedAsync(string id, CancellationToken cancellationToken) =>
+        FindAsync("SELECT version, doc FROM tickets WHERE id = $id", id, cancellationToken);
+
+    private async Task<Ticket?> FindAsync(string sql, string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(sql, null, ("$id", id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? Ticket.Rehydrate(StoreJson.Deserialize<TicketSnapshot>(reader.GetString(1)), reader.GetInt64(0))
+            : null;
+    }
+
+    public async Task CreateAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        await InsertAsync(connection, transaction, ticket, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        ticket.MarkSaved(1);
+    }
+
+    /// <summary>
+    /// Imports many new tickets in one transaction (a migration from another helpdesk, the
+    /// benchmark's data set): the same rows as <see cref="CreateAsync"/>, without a commit per ticket.
+    /// </summary>
+    internal async Task CreateManyAsync(IReadOnlyCollection<Ticket> tickets, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        foreach (var ticket in tickets)
+        {
+            await InsertAsync(connection, transaction, ticket, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var ticket in tickets)
+        {
+            ticket.MarkSaved(1);
+        }
+    }
+
+    /// <summary>Inserts a new ticket with its history and events inside the caller's transaction; the caller then calls <c>ticket.MarkSaved(1)</c>.</summary>
+    internal async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
+    {
+        var s = ticket.ToSnapshot();
+        var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
+        await using (var insert = connection.Command(
+            """
+            INSERT INTO tickets (id, number, version, status, is_open, deleted, priority, assignee_id, team_id, account_id, contact_id, created_at, updated_at, late_at, sla_next_at, doc)
+            VALUES ($id, $number, 1, $status, $open, $deleted, $priority, $assignee, $team, $account, $contact, $created, $updated, $late, $slaNext, $doc)
+            RETURNING seq
+            """,
+            transaction,
+            [.. Columns(s, schedule), ("$created", SqliteTime.Format(s.CreatedAt))]))
+        {
+            long seq;
+            try
+            {
+                seq = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+            }
+            catch (SqliteException e) when (e.IsUniqueViolation() && e.Message.Contains("tickets.number", StringComparison.Ordinal))
+            {
+                throw new UniqueConstraintException("number", $"Ticket number {s.Number} is already taken.");
+            }
+
+            await IndexTextAsync(connection, transaction, seq, s, replace: false, cancellationToken);
+        }
+
+        await AppendAsync(connection, transaction, ticket, cancellationToken);
+    }
+
+    public async Task SaveAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        if (ticket.PendingHistory.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        await WriteChangesAsync(connection, transaction, ticket, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        ticket.MarkSaved(ticket.Version + 1);
+    }
+
+    /// <summary>
+    /// Writes a changed ticket, its new history and its events inside the caller's transaction,
+    /// so a capability that stores its own rows (messages, time entries) commits them together
+    /// with the ticket: inject <see cref="SqliteTicketStore"/> and call this. The caller commits,
+    /// then calls <c>ticket.MarkSaved(ticket.Version + 1)</c>. Throws
+    /// <see cref="ConcurrencyConflictException"/> when the stored version moved on.
+    /// </summary>
+    internal async Task WriteChangesAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
+    {
+        var s = ticket.ToSnapshot();
+        var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
+        await using var update = connection.Command(
+            """
+            UPDATE tickets SET version = version + 1, number = $number, status = $status, is_open = $open, deleted = $deleted, priority = $priority,
+                assignee_id = $assignee, team_id = $team, account_id = $account, contact_id = $contact,
+                updated_at = $updated, late_at = $late, sla_next_at = $slaNext, doc = $doc
+            WHERE id = $id AND version = $expected
+            RETURNING seq
+            """,
+            transaction,
+            [.. Columns(s, schedule), ("$expected", ticket.Version)]);
+        var seq = await update.ExecuteScalarAsync(cancellationToken);
+        if (seq is not long rowSeq)
+        {
+            throw new ConcurrencyConflictException($"Ticket {ticket.Number} was changed by someone else since version {ticket.Version}.");
+        }
+
+        await IndexTextAsync(connection, transaction, rowSeq, s, replace: true, cancellationToken);
+        await AppendAsync(connection, transaction, ticket, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> DueForSlaAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT id FROM tickets WHERE sla_next_at IS NOT NULL AND sla_next_at <= $now ORDER BY sla_next_at LIMIT $limit",
+            null,
+            ("$now", SqliteTime.Format(now)),
+            ("$limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var ids = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public async Task<bool> RescheduleAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "UPDATE tickets SET late_at = $late, sla_next_at = $slaNext WHERE id = $id AND version = $version",
+            null,
+            ("$late", SqliteTime.Format(schedule.LateAt)),
+            ("$slaNext", SqliteTime.Format(schedule.NextSlaChangeAt)),
+            ("$id", ticket.Id),
+            ("$version", ticket.Version));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task RequestSlaReviewAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("UPDATE tickets SET sla_next_at = $now WHERE is_open = 1", null, ("$now", SqliteTime.Format(now)));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder("SELECT seq, version, doc FROM tickets WHERE deleted = 0");
+        var parameters = new List<(string, object?)>();
+
+        void Where(string clause, string name, object? value)
+        {
+            sql.Append(" AND ").Append(clause);
+            parameters.Add((name, value));
+        }
+
+        switch (query.View)
+        {
+            case TicketView.Open:
+                sql.Append(" AND is_open = 1");
+                break;
+            case TicketView.Mine:
+                sql.Append(" AND is_open = 1");
+                Where("assignee_id = $me", "$me", query.CallerAgentId ?? string.Empty);
+                break;
+            case TicketView.Team:
+                sql.Append(" AND is_open = 1 AND team_id IN (SELECT value FROM json_each($teams))");
+                parameters.Add(("$teams", StoreJson.Serialize(query.CallerTeamIds ?? [])));
+                break;
+            case TicketView.Unassigned:
+                sql.Append(" AND is_open = 1 AND assignee_id IS NULL");
+                break;
+            case TicketView.Late:
+                sql.Append(" AND is_open = 1");
+                Where("late_at IS NOT NULL AND late_at <= $now", "$now", SqliteTime.Format(query.Now));
+                break;
+            case TicketView.All:
+                break;
+        }
+
+        if (query.Status is { } status)
+        {
+            Where("status = $status", "$status", Names.Of(status));
+        }
+
+        if (query.Priority is { } priority)
+        {
+            Where("priority = $priority", "$priority", Names.Of(priority));
+        }
+
+        if (query.AssigneeId is not null)
+        {
+            Where("assignee_id = $assignee", "$assignee", query.AssigneeId);
+        }
+
+        if (query.TeamId is not null)
+        {
+            Where("team_id = $team", "$team", query.TeamId);
+        }
+
+        if (query.AccountId is not null)
+        {
+            Where("account_id = $account", "$account", query.AccountId);
+        }
+
+        if (query.ContactId is not null)
+        {
+            Where("contact_id = $contact", "$contact", query.ContactId);
+        }
+
+        if (query.ExcludeId is not null)
+        {
+            Where("id <> $exclude", "$exclude", query.ExcludeId);
+        }
+
+        if (query.CreatedFrom is { } createdFrom)
+        {
+            Where("created_at >= $createdFrom", "$createdFrom", SqliteTime.Format(createdFrom));
+        }
+
+        if (query.CreatedBefore is { } createdBefore)
+        {
+            Where("created_at < $createdBefore", "$createdBefore", SqliteTime.Format(createdBefore));
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Text))
+        {
+            AppendTextFilter(sql, parameters, query.Text.Trim());
+        }
+
+        if (query.Cursor is not null)
+        {
+            Where("seq < $after", "$after", Paging.DecodeKey(query.Cursor));
+        }
+
+        sql.Append(" ORDER BY seq DESC LIMIT $limit");
+        parameters.Add(("$limit", query.Limit + 1));
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(sql.ToString(), null, [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = new List<Ticket>();
+        long lastSeq = 0;
+        while (items.Count < query.Limit && await reader.ReadAsync(cancellationToken))
+        {
+            lastSeq = reader.GetInt64(0);
+            items.Add(Ticket.Rehydrate(StoreJson.Deserialize<TicketSnapshot>(reader.GetString(2)), reader.GetInt64(1)));
+        }
+
+        var hasMore = items.Count == query.Limit && await reader.ReadAsync(cancellationToken);
+        return new Page<Ticket>(items, hasMore ? Paging.EncodeKey(lastSeq) : null);
+    }
+
+    public async Task<Page<HistoryEntry>> HistoryAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT seq, doc FROM ticket_history WHERE ticket_id = $id AND seq > $after ORDER BY seq LIMIT $limit",
+            null,
+            ("$id", ticketId),
+            ("$after", cursor is null ? 0 : Paging.DecodeKey(cursor)),
+            ("$limit", limit + 1));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = new List<HistoryEntry>();
+        long lastSeq = 0;
+        while (items.Count < limit && await reader.ReadAsync(cancellationToken))
+        {
+            lastSeq = reader.GetInt64(0);
+            items.Add(StoreJson.Deserialize<HistoryEntry>(reader.GetString(1)));
+        }
+
+        var hasMore = items.Count == limit && await reader.ReadAsync(cancellationToken);
+        return new Page<HistoryEntry>(items, hasMore ? Paging.EncodeKey(lastSeq) : null);
+    }
+
+    public Task<long> NextAsync(string key, CancellationToken cancellationToken) => ReserveAsync(key, 1, cancellationToken);
+
+    public async Task<long> ReserveAsync(string key, int count, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "INSERT INTO sequences (key, value) VALUES ($key, $count) ON CONFLICT (key) DO UPDATE SET value = value + $count RETURNING value",
+            null,
+            ("$key", key),
+            ("$count", count));
+        var last = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return last - count + 1;
+    }
+
+    /// <summary>A deleted ticket is in no working view and never due for the SLA scan.</summary>
+    private static (string, object?)[] Columns(TicketSnapshot s, TicketSchedule schedule) =>
+    [
+        ("$id", s.Id),
+        ("$number", s.Number),
+        ("$status", Names.Of(s.Status)),
+        ("$open", s.Status.IsActive() && s.DeletedAt is null ? 1 : 0),
+        ("$deleted", s.DeletedAt is null ? 0 : 1),
+        ("$priority", Names.Of(s.Priority)),
+        ("$assignee", s.AssigneeId),
+        ("$team", s.TeamId),
+        ("$account", s.AccountId),
+        ("$contact", s.Requester.ContactId),
+        ("$updated", SqliteTime.Format(s.UpdatedAt)),
+        ("$late", s.DeletedAt is null ? SqliteTime.Format(schedule.LateAt) : null),
+        ("$slaNext", s.DeletedAt is null ? SqliteTime.Format(schedule.NextSlaChangeAt) : null),
+        ("$doc", StoreJson.Serialize(s)),
+    ];
+
+    /// <summary>
+    /// Full-text search over number, subject and description with a trigram index (substring
+    /// matches, any language). Terms shorter than three characters cannot use trigrams and fall
+    /// back to a scan of subject and number.
+    /// </summary>
+    private static void AppendTextFilter(StringBuilder sql, List<(string, object?)> parameters, string text)
+    {
+        if (text.Length >= 3)
+        {
+            sql.Append(" AND seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH $q)");
+            parameters.Add(("$q", "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
+        }
+        else
+        {
+            sql.Append(" AND (instr(lower(number), $q) > 0 OR instr(lower(json_extract(doc, '$.subject')), $q) > 0)");
+            parameters.Add(("$q", text.ToLowerInvariant()));
+        }
+    }
+
+    private static async Task IndexTextAsync(SqliteConnection connection, SqliteTransaction transaction, long seq, TicketSnapshot s, bool replace, CancellationToken cancellationToken)
+    {
+        if (replace)
+        {
+            await using var delete = connection.Command("DELETE FROM tickets_fts WHERE rowid = $seq", transaction, ("$seq", seq));
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var insert = connection.Command(
+            "INSERT INTO tickets_fts (rowid, number, subject, description) VALUES ($seq, $number, $subject, $description)",
+            transaction,
+            ("$seq", seq),
+            ("$number", s.Number),
+            ("$subject", s.Subject),
+            ("$description", s.Description ?? string.Empty));
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task AppendAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
+    {
+        foreach (var entry in ticket.PendingHistory)
+        {
+            await using var history = connection.Command(
+                "INSERT INTO ticket_history (ticket_id, doc) VALUES ($id, $doc)",
+                transaction,
+                ("$id", ticket.Id),
+                ("$doc", StoreJson.Serialize(entry)));
+            await history.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var domainEvent in ticket.PendingEvents)
+        {
+            await using var outbox = connection.Command(
+                "INSERT INTO outbox (id, type, ticket_id, occurred_at, doc) VALUES ($id, $type, $ticket, $at, $doc)",
+                transaction,
+                ("$id", domainEvent.Id.ToString("D", CultureInfo.InvariantCulture)),
+                ("$type", domainEvent.Type),
+                ("$ticket", domainEvent.TicketId),
+                ("$at", SqliteTime.Format(domainEvent.OccurredAt)),
+                ("$doc", StoreJson.Serialize(domainEvent)));
+            await outbox.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}
