@@ -129,7 +129,7 @@ internal static class ViewBenchmark
         await Parallel.ForAsync(0, size, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
             var isOpen = i >= size - openBacklog;
-            await store.CreateAsync(Build(i, isOpen, now.AddMinutes(-(size - i)), format.Format(now, first + i)), ct);
+            await store.SaveAsync(Build(i, isOpen, now.AddMinutes(-(size - i)), format.Format(now, first + i)), ct);
             if (Interlocked.Increment(ref done) % 1000 == 0)
             {
                 Console.Write($"\rLoaded {done:N0} / {size:N0} tickets in {watch.Elapsed.TotalSeconds:0} s");

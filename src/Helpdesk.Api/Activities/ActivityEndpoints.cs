@@ -6,9 +6,10 @@ using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
-using Helpdesk.Api.Time;
 using Helpdesk.Api.Triggers;
+using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Work;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Helpdesk.Api.Activities;
 
@@ -53,6 +54,7 @@ public static class ActivityEndpoints
     public static IServiceCollection AddActivities(this IServiceCollection services) =>
         services
             .AddSqliteMigration(SqliteActivityStore.Schema.Name, SqliteActivityStore.Schema.Sql)
+            .AddTicketItemKind(SqliteActivityStore.Table, CosmosActivityStore.ItemKind)
             .AddSingleton(StoreSelection.Of<IActivityStore, SqliteActivityStore, CosmosActivityStore>())
             .AddSingleton<IValidator<ActivityRequest>, ActivityValidator>()
             .AddScheduledJob<FireActivityReminders>(FireActivityReminders.FunctionName, TimeSpan.FromMinutes(1));
@@ -97,111 +99,141 @@ public static class ActivityEndpoints
         return TypedResults.Ok(activity.Value);
     }
 
-    private static Task<IResult> CreateAsync(string id, ActivityRequest request, TimeWork work, IActivityStore store, IDirectoryStore directory, TimeProvider clock, HttpResponse response, CancellationToken ct) =>
-        work.RunAsync(id, async c =>
-        {
-            if (await CheckOwnerAsync(request.OwnerId, directory, ct) is { } missing)
+    private static async Task<IResult> CreateAsync(string id, ActivityRequest request, TicketRunner runner, Caller caller, IDirectoryStore directory, HttpResponse response, CancellationToken ct) =>
+        (await runner.RunAsync<Activity>(
+            id,
+            await caller.ActorAsync(ct),
+            TicketPrecondition.None,
+            async c =>
             {
-                return missing;
-            }
+                if (await CheckOwnerAsync(request.OwnerId, directory, ct) is { } missing)
+                {
+                    return missing;
+                }
 
-            var activity = Activity.Plan(Ids.New("act", clock), id, c.Actor.Id, Details(request, request.OwnerId ?? c.Actor.Id), c.Now);
-            c.Ticket.PlanActivity(activity, c.Actor, c.Now);
-            await store.SaveAsync(c.Ticket, new Versioned<Activity>(activity, 0), remove: false, ct);
-            ETags.Set(response, 1);
-            return TypedResults.Created($"/api/tickets/{id}/activities/{activity.Id}", activity);
-        }, ct);
-
-    private static Task<IResult> UpdateAsync(string id, string activityId, ActivityRequest request, TimeWork work, IActivityStore store, IDirectoryStore directory, HttpContext http, CancellationToken ct) =>
-        work.RunAsync(id, async c =>
-        {
-            var found = await store.FindAsync(id, activityId, ct);
-            if (found is null)
+                var activity = Activity.Plan(Ids.New("act", c.Now), id, c.Actor.Id, Details(request, request.OwnerId ?? c.Actor.Id), c.Now);
+                c.Ticket.PlanActivity(activity, c.Actor, c.Now);
+                c.Write(TicketItemWrite.Add(TicketItemKinds.Activity, activity.Id, activity));
+                return activity;
+            },
+            ct)).ToResult(activity =>
             {
-                return Problems.NotFound("activity");
-            }
+                ETags.Set(response, 1);
+                return TypedResults.Created($"/api/tickets/{id}/activities/{activity.Id}", activity);
+            });
 
-            if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
+    private static async Task<IResult> UpdateAsync(string id, string activityId, ActivityRequest request, TicketRunner runner, Caller caller, IActivityStore store, IDirectoryStore directory, HttpContext http, CancellationToken ct) =>
+        (await runner.RunAsync<Versioned<Activity>>(
+            id,
+            await caller.ActorAsync(ct),
+            TicketPrecondition.None,
+            async c =>
             {
-                return refused;
-            }
+                var found = await store.FindAsync(id, activityId, ct);
+                if (found is null)
+                {
+                    return Problems.Missing("activity");
+                }
 
-            if (!MayChange(c, found.Value))
+                if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
+                {
+                    return refused;
+                }
+
+                if (!MayChange(c.Actor, caller, found.Value))
+                {
+                    return NotYours();
+                }
+
+                if (await CheckOwnerAsync(request.OwnerId, directory, ct) is { } missing)
+                {
+                    return missing;
+                }
+
+                var changed = found with { Value = found.Value.Change(Details(request, request.OwnerId ?? found.Value.Details.OwnerId), c.Now) };
+                c.Ticket.ChangeActivity(found.Value, changed.Value, c.Actor, c.Now);
+                c.Write(TicketItemWrite.Put(TicketItemKinds.Activity, activityId, changed));
+                return changed with { Version = changed.Version + 1 };
+            },
+            ct)).ToResult(changed =>
             {
-                return NotYours();
-            }
+                ETags.Set(http.Response, changed.Version);
+                return TypedResults.Ok(changed.Value);
+            });
 
-            if (await CheckOwnerAsync(request.OwnerId, directory, ct) is { } missing)
+    private static async Task<IResult> DoneAsync(string id, string activityId, TicketRunner runner, Caller caller, IActivityStore store, HttpContext http, CancellationToken ct) =>
+        (await runner.RunAsync<Versioned<Activity>>(
+            id,
+            await caller.ActorAsync(ct),
+            TicketPrecondition.None,
+            async c =>
             {
-                return missing;
-            }
+                var found = await store.FindAsync(id, activityId, ct);
+                if (found is null)
+                {
+                    return Problems.Missing("activity");
+                }
 
-            var changed = found.Value.Change(Details(request, request.OwnerId ?? found.Value.Details.OwnerId), c.Now);
-            c.Ticket.ChangeActivity(found.Value, changed, c.Actor, c.Now);
-            await store.SaveAsync(c.Ticket, found with { Value = changed }, remove: false, ct);
-            ETags.Set(http.Response, found.Version + 1);
-            return TypedResults.Ok(changed);
-        }, ct);
+                if (ETags.CheckIfSent(http.Request, found.Version) is { } refused)
+                {
+                    return refused;
+                }
 
-    private static Task<IResult> DoneAsync(string id, string activityId, TimeWork work, IActivityStore store, HttpContext http, CancellationToken ct) =>
-        work.RunAsync(id, async c =>
-        {
-            var found = await store.FindAsync(id, activityId, ct);
-            if (found is null)
+                if (!MayChange(c.Actor, caller, found.Value))
+                {
+                    return NotYours();
+                }
+
+                var done = found with { Value = found.Value.MarkDone(c.Now) };
+                c.Ticket.CompleteActivity(found.Value, done.Value, c.Actor, c.Now);
+                c.Write(TicketItemWrite.Put(TicketItemKinds.Activity, activityId, done));
+                return done with { Version = done.Version + 1 };
+            },
+            ct)).ToResult(done =>
             {
-                return Problems.NotFound("activity");
-            }
+                ETags.Set(http.Response, done.Version);
+                return TypedResults.Ok(done.Value);
+            });
 
-            if (ETags.CheckIfSent(http.Request, found.Version) is { } refused)
+    private static async Task<IResult> DeleteAsync(string id, string activityId, TicketRunner runner, Caller caller, IActivityStore store, HttpRequest http, CancellationToken ct) =>
+        (await runner.RunAsync<Activity>(
+            id,
+            await caller.ActorAsync(ct),
+            TicketPrecondition.None,
+            async c =>
             {
-                return refused;
-            }
+                var found = await store.FindAsync(id, activityId, ct);
+                if (found is null)
+                {
+                    return Problems.Missing("activity");
+                }
 
-            if (!MayChange(c, found.Value))
-            {
-                return NotYours();
-            }
+                if (ETags.RequireMatch(http, found.Version) is { } refused)
+                {
+                    return refused;
+                }
 
-            var done = found.Value.MarkDone(c.Now);
-            c.Ticket.CompleteActivity(found.Value, done, c.Actor, c.Now);
-            await store.SaveAsync(c.Ticket, found with { Value = done }, remove: false, ct);
-            ETags.Set(http.Response, found.Version + 1);
-            return TypedResults.Ok(done);
-        }, ct);
+                if (!MayChange(c.Actor, caller, found.Value))
+                {
+                    return NotYours();
+                }
 
-    private static Task<IResult> DeleteAsync(string id, string activityId, TimeWork work, IActivityStore store, HttpRequest http, CancellationToken ct) =>
-        work.RunAsync(id, async c =>
-        {
-            var found = await store.FindAsync(id, activityId, ct);
-            if (found is null)
-            {
-                return Problems.NotFound("activity");
-            }
+                c.Ticket.RemoveActivity(found.Value, c.Actor, c.Now);
+                c.Write(TicketItemWrite.Remove(TicketItemKinds.Activity, activityId, found.Version));
+                return found.Value;
+            },
+            ct)).ToResult(_ => TypedResults.NoContent());
 
-            if (ETags.RequireMatch(http, found.Version) is { } refused)
-            {
-                return refused;
-            }
+    /// <summary>An activity is changed by its creator, its owner or a supervisor.</summary>
+    private static bool MayChange(Actor actor, Caller caller, Activity activity) =>
+        caller.User.IsSupervisor || actor.Id == activity.CreatedBy || actor.Id == activity.Details.OwnerId;
 
-            if (!MayChange(c, found.Value))
-            {
-                return NotYours();
-            }
+    private static ProblemDetails NotYours() =>
+        Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-activity-owner"), "Only the creator, the owner or a supervisor may change an activity.", null);
 
-            c.Ticket.RemoveActivity(found.Value, c.Actor, c.Now);
-            await store.SaveAsync(c.Ticket, found, remove: true, ct);
-            return TypedResults.NoContent();
-        }, ct);
-
-    private static bool MayChange(WorkContext c, Activity activity) =>
-        c.IsSupervisor || c.Actor.Id == activity.CreatedBy || c.Actor.Id == activity.Details.OwnerId;
-
-    private static IResult NotYours() =>
-        Problems.Result(Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-activity-owner"), "Only the creator, the owner or a supervisor may change an activity.", null));
-
-    private static async Task<IResult?> CheckOwnerAsync(string? ownerId, IDirectoryStore directory, CancellationToken ct) =>
+    private static async Task<ProblemDetails?> CheckOwnerAsync(string? ownerId, IDirectoryStore directory, CancellationToken ct) =>
         ownerId is not null && await directory.FindAsync(DirectoryKinds.Agent, ownerId, ct) is not { Value.Active: true }
-            ? Problems.Result(Problems.Validation("ownerId", "No active agent has this id."))
+            ? Problems.Validation("ownerId", "No active agent has this id.")
             : null;
 
     private static ActivityDetails Details(ActivityRequest r, string ownerId) =>

@@ -1,6 +1,5 @@
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Tickets;
-using Helpdesk.Domain.Tickets;
 using Helpdesk.Domain.Work;
 using Microsoft.Azure.Cosmos;
 
@@ -13,20 +12,16 @@ namespace Helpdesk.Api.Activities;
 /// </summary>
 internal sealed class CosmosActivityStore(CosmosTicketItems items) : IActivityStore
 {
-    private const string Kind = "activity";
+    private const string Kind = TicketItemKinds.Activity;
+
+    /// <summary>Keyed by the time of the pending reminder, so the reminder scan reads only the reminders waiting to fire.</summary>
+    public static CosmosItemKind ItemKind { get; } = new(Kind) { Key = value => TicketDocument.Time(ActivityReminders.PendingAt((Activity)value)) };
 
     public Task<Versioned<Activity>?> FindAsync(string ticketId, string activityId, CancellationToken cancellationToken) =>
         items.FindAsync<Activity>(ticketId, Kind, activityId, cancellationToken);
 
     public Task<Page<Versioned<Activity>>> ListAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken) =>
         items.ListAsync<Activity>(ticketId, Kind, _ => true, limit, cursor, cancellationToken);
-
-    public Task SaveAsync(Ticket ticket, Versioned<Activity> activity, bool remove, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ticket);
-        ArgumentNullException.ThrowIfNull(activity);
-        return items.WriteAsync(ticket, activity.Value.TicketId, [Write(activity, remove)], [], cancellationToken);
-    }
 
     public async Task<IReadOnlyList<Versioned<Activity>>> DueRemindersAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
@@ -43,27 +38,5 @@ internal sealed class CosmosActivityStore(CosmosTicketItems items) : IActivitySt
         }
 
         return due;
-    }
-
-    public async Task<bool> MarkReminderSentAsync(Versioned<Activity> sent, DomainEvent reminder, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(sent);
-        ArgumentNullException.ThrowIfNull(reminder);
-        try
-        {
-            await items.WriteAsync(null, sent.Value.TicketId, [Write(sent, remove: false)], [reminder], cancellationToken);
-            return true;
-        }
-        catch (ConcurrencyConflictException)
-        {
-            return false;
-        }
-    }
-
-    private static ItemWrite Write(Versioned<Activity> activity, bool remove)
-    {
-        var a = activity.Value;
-        var pending = !a.Done && a.ReminderSentAt is null ? a.Details.Reminder?.At : null;
-        return new ItemWrite(Kind, a.Id, activity.Version, remove ? null : a, TicketDocument.Time(pending));
     }
 }

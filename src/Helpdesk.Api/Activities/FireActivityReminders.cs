@@ -1,5 +1,7 @@
 using System.Globalization;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Triggers;
+using Helpdesk.Domain.Work;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 
@@ -7,14 +9,14 @@ namespace Helpdesk.Api.Activities;
 
 /// <summary>
 /// The <c>FireActivityReminders</c> timer (every minute): each due reminder becomes one
-/// <c>activity.reminder</c> event in the outbox, written in the same transaction that marks the
-/// reminder sent, guarded by the activity's version. Overlapping or repeated runs therefore fire
-/// each reminder exactly once; the notification pipeline delivers the event.
+/// <c>activity.reminder</c> event (<see cref="Ticket.FireReminder"/>), written with the activity
+/// marked as reminded, guarded by the activity's version. Overlapping or repeated runs therefore
+/// fire each reminder exactly once; the notification pipeline delivers the event.
 /// </summary>
-public sealed class FireActivityReminders(IActivityStore store, TimeProvider clock) : IScheduledJob
+public sealed class FireActivityReminders(IActivityStore store, TicketRunner runner, TimeProvider clock) : IScheduledJob
 {
     public const string FunctionName = "FireActivityReminders";
-    public const string EventType = "activity.reminder";
+    public const string EventType = TicketActEventTypes.ActivityReminder;
     private const int BatchSize = 200;
 
     public async Task<IReadOnlyList<string>> RunAsync(TimerInfo timer, CancellationToken cancellationToken)
@@ -27,24 +29,7 @@ public sealed class FireActivityReminders(IActivityStore store, TimeProvider clo
             var firedInBatch = 0;
             foreach (var activity in due)
             {
-                var a = activity.Value;
-                var reminder = new DomainEvent(
-                    Guid.CreateVersion7(now),
-                    EventType,
-                    a.TicketId,
-                    now,
-                    Actor.System("reminders"),
-                    new Dictionary<string, string?>(StringComparer.Ordinal)
-                    {
-                        ["activityId"] = a.Id,
-                        ["kind"] = Names.Of(a.Details.Kind),
-                        ["title"] = a.Details.Title,
-                        ["ownerId"] = a.Details.OwnerId,
-                        ["dueAt"] = Instant(a.DatedAt),
-                        ["remindAt"] = Instant(a.Details.Reminder?.At),
-                        ["channels"] = string.Join(',', a.Details.Reminder!.Channels.Select(c => Names.Of(c))),
-                    });
-                if (await store.MarkReminderSentAsync(activity with { Value = a.ReminderSent(now) }, reminder, cancellationToken))
+                if (await FireAsync(activity.Value, now, cancellationToken))
                 {
                     firedInBatch++;
                 }
@@ -58,6 +43,26 @@ public sealed class FireActivityReminders(IActivityStore store, TimeProvider clo
         }
     }
 
-    private static string? Instant(DateTimeOffset? value) =>
-        value?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    /// <summary>Fires the reminder unless another run did, or the activity changed so it is no longer due.</summary>
+    private async Task<bool> FireAsync(Activity due, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var outcome = await runner.RunAsync<bool>(
+            due.TicketId,
+            Actor.System("reminders"),
+            TicketPrecondition.None,
+            async c =>
+            {
+                var current = await store.FindAsync(due.TicketId, due.Id, cancellationToken);
+                if (current is null || !current.Value.ReminderDue(now))
+                {
+                    return false;
+                }
+
+                c.Write(TicketItemWrite.Put(TicketItemKinds.Activity, due.Id, current with { Value = c.Ticket.FireReminder(current.Value, now) }));
+                return true;
+            },
+            cancellationToken,
+            TicketLookup.IncludingDeleted);
+        return outcome.Succeeded && outcome.Value;
+    }
 }

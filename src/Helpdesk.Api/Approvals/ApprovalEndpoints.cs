@@ -64,6 +64,9 @@ public static class ApprovalEndpoints
             .ValidateOnStart();
         return services
             .AddSqliteMigration(SqliteApprovalStore.Schema.Name, SqliteApprovalStore.Schema.Sql)
+            .AddTicketItemKind(
+                sp => SqliteApprovalStore.Table(sp.GetRequiredService<IOptions<ApprovalOptions>>().Value),
+                sp => CosmosApprovalStore.ItemKind(sp.GetRequiredService<IOptions<ApprovalOptions>>().Value))
             .AddSingleton(StoreSelection.Of<IApprovalStore, SqliteApprovalStore, CosmosApprovalStore>())
             .AddSingleton<ApprovalLinks>()
             .AddScoped<ApprovalWork>()
@@ -93,12 +96,10 @@ public static class ApprovalEndpoints
     private static async Task<IResult> RequestAsync(
         string id,
         RequestApprovalRequest request,
-        ITicketStore tickets,
-        IApprovalStore store,
+        TicketRunner runner,
         IDirectoryStore directory,
         Caller caller,
         IOptions<ApprovalOptions> options,
-        TimeProvider clock,
         HttpResponse response,
         CancellationToken ct)
     {
@@ -143,29 +144,22 @@ public static class ApprovalEndpoints
             return Problems.Result(Problems.Validation(errors));
         }
 
-        for (var attempt = 1; ; attempt++)
-        {
-            var ticket = await tickets.FindAsync(id, ct);
-            if (ticket is null)
+        return (await runner.RunAsync<Approval>(
+            id,
+            actor,
+            TicketPrecondition.None,
+            c =>
             {
-                return Problems.NotFound("ticket");
-            }
-
-            var now = clock.GetUtcNow();
-            var approval = Approval.Request(Ids.New("apv", clock), ticket.Id, actor.Id, request.Reason!, steps, now, now + options.Value.ExpiresAfter);
-            ticket.RequestApproval(approval, actor, now);
-            try
+                var approval = Approval.Request(Ids.New("apv", c.Now), c.Ticket.Id, actor.Id, request.Reason!, steps, c.Now, c.Now + options.Value.ExpiresAfter);
+                c.Ticket.RequestApproval(approval, actor, c.Now);
+                c.Write(TicketItemWrite.Add(TicketItemKinds.Approval, approval.Id, approval));
+                return approval;
+            },
+            ct)).ToResult(approval =>
             {
-                await store.SaveAsync(ticket, new Versioned<Approval>(approval, 0), ct);
-            }
-            catch (ConcurrencyConflictException) when (attempt < 3)
-            {
-                continue;
-            }
-
-            ETags.Set(response, 1);
-            return TypedResults.Created($"/api/approvals/{approval.Id}", approval);
-        }
+                ETags.Set(response, 1);
+                return TypedResults.Created($"/api/approvals/{approval.Id}", approval);
+            });
     }
 
     private static async Task<IResult> ListAsync(string id, ITicketStore tickets, IApprovalStore store, int? limit, string? cursor, CancellationToken ct)
@@ -199,37 +193,51 @@ public static class ApprovalEndpoints
     private static async Task<IResult> DecideAsync(string approvalId, ApprovalVerdict verdict, ApprovalDecisionRequest? request, ApprovalWork work, Caller caller, HttpContext http, CancellationToken ct)
     {
         var agent = await caller.AgentAsync(ct);
-        return await work.RunAsync(
-            approvalId,
-            http,
-            (approval, now) => agent is null || (approval.IsOpenAt(now) && !approval.IsApproverOfCurrentStep(agent.Id)) ? ApprovalWork.NotAnApprover() : null,
-            (approval, ticket, now) =>
-            {
-                var decided = approval.Decide(agent!.Id, verdict, request?.Comment, step: null, DecisionChannel.Api, now);
-                ticket.RecordApprovalDecision(approval, decided, Actor.Agent(agent.Id), now);
-                return decided;
-            },
-            ct);
+        return Answer(
+            await work.RunAsync(
+                approvalId,
+                await caller.ActorAsync(ct),
+                ETags.IfMatchOf(http.Request),
+                (approval, now) => agent is null || (approval.IsOpenAt(now) && !approval.IsApproverOfCurrentStep(agent.Id)) ? ApprovalWork.NotAnApprover() : null,
+                (approval, ticket, now) =>
+                {
+                    var decided = approval.Decide(agent!.Id, verdict, request?.Comment, step: null, DecisionChannel.Api, now);
+                    ticket.RecordApprovalDecision(approval, decided, Actor.Agent(agent.Id), now);
+                    return decided;
+                },
+                ct),
+            http.Response);
     }
 
     /// <summary>The requester withdraws the request; a supervisor may too.</summary>
     private static async Task<IResult> CancelAsync(string approvalId, ApprovalWork work, Caller caller, HttpContext http, CancellationToken ct)
     {
         var actor = await caller.ActorAsync(ct);
-        return await work.RunAsync(
-            approvalId,
-            http,
-            (approval, _) => approval.RequestedBy == actor.Id || caller.User.IsSupervisor
-                ? null
-                : Problems.Result(Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-the-requester"), "Only the agent who asked for the approval, or a supervisor, may cancel it.", null)),
-            (approval, ticket, now) =>
-            {
-                var cancelled = approval.Cancel(now);
-                ticket.RecordApprovalCancelled(cancelled, actor, now);
-                return cancelled;
-            },
-            ct);
+        return Answer(
+            await work.RunAsync(
+                approvalId,
+                actor,
+                ETags.IfMatchOf(http.Request),
+                (approval, _) => approval.RequestedBy == actor.Id || caller.User.IsSupervisor
+                    ? null
+                    : Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-the-requester"), "Only the agent who asked for the approval, or a supervisor, may cancel it.", null),
+                (approval, ticket, now) =>
+                {
+                    var cancelled = approval.Cancel(now);
+                    ticket.RecordApprovalCancelled(cancelled, actor, now);
+                    return cancelled;
+                },
+                ct),
+            http.Response);
     }
+
+    /// <summary>The approval as changed, with its new ETag.</summary>
+    internal static IResult Answer(Outcome<Versioned<Approval>> outcome, HttpResponse response) =>
+        outcome.ToResult(approval =>
+        {
+            ETags.Set(response, approval.Version);
+            return TypedResults.Ok(approval.Value);
+        });
 
     private static async Task<IReadOnlyList<string>> SupervisorsAsync(IDirectoryStore directory, CancellationToken ct)
     {

@@ -6,6 +6,7 @@ using Helpdesk.Api.Directory;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Approvals;
 using Helpdesk.Domain.Common;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Helpdesk.Api.Approvals;
 
@@ -62,7 +63,7 @@ internal static class ApprovalLinkEndpoints
 
         if (Refuse(link, approval.Value, clock.GetUtcNow()) is { } refused)
         {
-            return refused;
+            return Problems.Result(refused);
         }
 
         var a = approval.Value;
@@ -103,25 +104,28 @@ internal static class ApprovalLinkEndpoints
             }
         }
 
-        return await work.RunAsync(
-            link.ApprovalId,
-            http,
-            (approval, now) => Refuse(link, approval, now),
-            (approval, ticket, now) =>
-            {
-                var decided = approval.Decide(link.ApproverId, verdict, comment, link.Step, DecisionChannel.Link, now);
-                ticket.RecordApprovalDecision(approval, decided, Actor.Agent(link.ApproverId), now);
-                return decided;
-            },
-            ct);
+        return ApprovalEndpoints.Answer(
+            await work.RunAsync(
+                link.ApprovalId,
+                Actor.Agent(link.ApproverId),
+                ETags.IfMatchOf(http.Request),
+                (approval, now) => Refuse(link, approval, now),
+                (approval, ticket, now) =>
+                {
+                    var decided = approval.Decide(link.ApproverId, verdict, comment, link.Step, DecisionChannel.Link, now);
+                    ticket.RecordApprovalDecision(approval, decided, Actor.Agent(link.ApproverId), now);
+                    return decided;
+                },
+                ct),
+            http.Response);
     }
 
     /// <summary>An expired link is gone; a link whose approver is not asked on its step is not theirs to use.</summary>
-    private static IResult? Refuse(ApprovalLink link, Approval approval, DateTimeOffset now)
+    private static ProblemDetails? Refuse(ApprovalLink link, Approval approval, DateTimeOffset now)
     {
         if (now >= link.ExpiresAt)
         {
-            return Problems.Result(Problems.Create(StatusCodes.Status410Gone, ProblemTypes.Rule("link-expired"), "This approval link has expired.", null));
+            return Problems.Create(StatusCodes.Status410Gone, ProblemTypes.Rule("link-expired"), "This approval link has expired.", null);
         }
 
         return link.Step >= approval.Steps.Count || !approval.Steps[link.Step].ApproverIds.Contains(link.ApproverId, StringComparer.Ordinal)

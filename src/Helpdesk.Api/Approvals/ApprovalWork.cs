@@ -1,65 +1,68 @@
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Approvals;
+using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Helpdesk.Api.Approvals;
 
 /// <summary>
-/// Load the approval and its ticket, check who may act, change both through their rules, save
-/// them in one transaction. A write that lost a race (another approver answered at the same
-/// moment) is tried again on fresh data, unless the client sent If-Match: then it is a 412.
+/// A command on an approval: find its ticket, then through <see cref="TicketRunner"/> read the
+/// approval again, check who may act, change it and record it on the ticket, and write both at
+/// once. A write that lost a race (another approver answered at the same moment) is tried again
+/// on fresh data, where a stale If-Match on the approval is refused.
 /// </summary>
-public sealed class ApprovalWork(IApprovalStore store, ITicketStore tickets, TimeProvider clock)
+public sealed class ApprovalWork(IApprovalStore store, TicketRunner runner)
 {
-    private const int Attempts = 3;
-
     /// <summary>
-    /// <c>refuse</c> answers null to go on, or the answer that refuses the caller (checked on every
+    /// <c>refuse</c> answers null to go on, or the problem that refuses the caller (checked on every
     /// attempt); <c>change</c> changes the approval, records it on the ticket, and returns the approval as changed.
     /// </summary>
-    public async Task<IResult> RunAsync(
+    public async Task<Outcome<Versioned<Approval>>> RunAsync(
         string approvalId,
-        HttpContext http,
-        Func<Approval, DateTimeOffset, IResult?> refuse,
+        Actor by,
+        string? ifMatch,
+        Func<Approval, DateTimeOffset, ProblemDetails?> refuse,
         Func<Approval, Ticket, DateTimeOffset, Approval> change,
         CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var located = await store.FindAsync(approvalId, cancellationToken);
+        if (located is null)
         {
-            var found = await store.FindAsync(approvalId, cancellationToken);
-            var ticket = found is null ? null : await tickets.FindAsync(found.Value.TicketId, cancellationToken);
-            if (found is null || ticket is null)
-            {
-                return Problems.NotFound("approval");
-            }
-
-            if (ETags.CheckIfSent(http.Request, found.Version) is { } stale)
-            {
-                return stale;
-            }
-
-            var now = clock.GetUtcNow();
-            if (refuse(found.Value, now) is { } refused)
-            {
-                return refused;
-            }
-
-            var changed = change(found.Value, ticket, now);
-            try
-            {
-                await store.SaveAsync(ticket, found with { Value = changed }, cancellationToken);
-            }
-            catch (ConcurrencyConflictException) when (attempt < Attempts && http.Request.Headers.IfMatch.Count == 0)
-            {
-                continue;
-            }
-
-            ETags.Set(http.Response, found.Version + 1);
-            return TypedResults.Ok(changed);
+            return Problems.Missing("approval");
         }
+
+        var outcome = await runner.RunAsync<Versioned<Approval>>(
+            located.Value.TicketId,
+            by,
+            TicketPrecondition.None,
+            async c =>
+            {
+                var found = await store.FindAsync(approvalId, cancellationToken);
+                if (found is null)
+                {
+                    return Problems.Missing("approval");
+                }
+
+                if (ETags.Refusal(ifMatch, found.Version, required: false) is { } stale)
+                {
+                    return stale;
+                }
+
+                if (refuse(found.Value, c.Now) is { } refused)
+                {
+                    return refused;
+                }
+
+                var changed = change(found.Value, c.Ticket, c.Now);
+                c.Write(TicketItemWrite.Put(TicketItemKinds.Approval, approvalId, found with { Value = changed }));
+                return new Versioned<Approval>(changed, found.Version + 1);
+            },
+            cancellationToken);
+        return outcome.Problem is { Status: StatusCodes.Status404NotFound } ? Problems.Missing("approval") : outcome;
     }
 
-    public static IResult NotAnApprover() =>
-        Problems.Result(Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-an-approver"), "Only an approver of the current step may decide it.", null));
+    public static ProblemDetails NotAnApprover() =>
+        Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-an-approver"), "Only an approver of the current step may decide it.", null);
 }

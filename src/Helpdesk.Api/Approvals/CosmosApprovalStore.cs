@@ -1,9 +1,7 @@
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Approvals;
-using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
-using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Approvals;
 
@@ -15,9 +13,13 @@ namespace Helpdesk.Api.Approvals;
 /// pending (<see cref="Approval.DueAt"/>) and null once settled, so the deadline timer reads only
 /// the approvals due; a link names the approval only, found by its indexed item id.
 /// </summary>
-internal sealed class CosmosApprovalStore(CosmosTicketItems items, IOptions<ApprovalOptions> options) : IApprovalStore
+internal sealed class CosmosApprovalStore(CosmosTicketItems items) : IApprovalStore
 {
-    private const string Kind = "approval";
+    private const string Kind = TicketItemKinds.Approval;
+
+    /// <summary>Keyed by the approval's next deadline while it is pending, null once settled.</summary>
+    public static CosmosItemKind ItemKind(ApprovalOptions options) =>
+        new(Kind) { Key = value => TicketDocument.Time(((Approval)value).DueAt(options.ReminderAfter)) };
 
     public async Task<Versioned<Approval>?> FindAsync(string id, CancellationToken cancellationToken)
     {
@@ -33,13 +35,6 @@ internal sealed class CosmosApprovalStore(CosmosTicketItems items, IOptions<Appr
 
     public Task<Page<Versioned<Approval>>> ListAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken) =>
         items.ListAsync<Approval>(ticketId, Kind, _ => true, limit, cursor, cancellationToken);
-
-    public Task SaveAsync(Ticket ticket, Versioned<Approval> approval, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ticket);
-        ArgumentNullException.ThrowIfNull(approval);
-        return items.WriteAsync(ticket, approval.Value.TicketId, [Write(approval)], [], cancellationToken);
-    }
 
     public async Task<IReadOnlyList<Versioned<Approval>>> DueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
@@ -57,22 +52,4 @@ internal sealed class CosmosApprovalStore(CosmosTicketItems items, IOptions<Appr
 
         return due;
     }
-
-    public async Task<bool> MarkRemindedAsync(Versioned<Approval> reminded, IReadOnlyList<DomainEvent> reminders, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(reminded);
-        ArgumentNullException.ThrowIfNull(reminders);
-        try
-        {
-            await items.WriteAsync(null, reminded.Value.TicketId, [Write(reminded)], reminders, cancellationToken);
-            return true;
-        }
-        catch (ConcurrencyConflictException)
-        {
-            return false;
-        }
-    }
-
-    private ItemWrite Write(Versioned<Approval> approval) =>
-        new(Kind, approval.Value.Id, approval.Version, approval.Value, TicketDocument.Time(approval.Value.DueAt(options.Value.ReminderAfter)));
 }

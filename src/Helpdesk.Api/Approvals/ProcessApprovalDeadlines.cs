@@ -2,6 +2,7 @@ using System.Globalization;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Triggers;
+using Helpdesk.Domain.Approvals;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 
@@ -15,7 +16,7 @@ namespace Helpdesk.Api.Approvals;
 /// (marked as a reminder), written with the approval's new version. Both writes are guarded by
 /// the version read, so repeated or overlapping runs act once.
 /// </summary>
-public sealed class ProcessApprovalDeadlines(IApprovalStore store, ITicketStore tickets, TimeProvider clock) : IScheduledJob
+public sealed class ProcessApprovalDeadlines(IApprovalStore store, TicketRunner runner, TimeProvider clock) : IScheduledJob
 {
     public const string FunctionName = "ProcessApprovalDeadlines";
     private const int BatchSize = 200;
@@ -52,32 +53,43 @@ public sealed class ProcessApprovalDeadlines(IApprovalStore store, ITicketStore 
         }
     }
 
-    private async Task<bool> ExpireAsync(Versioned<Domain.Approvals.Approval> approval, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var ticket = await tickets.FindAsync(approval.Value.TicketId, cancellationToken);
-        if (ticket is null)
-        {
-            return false;
-        }
+    /// <summary>Expires the approval, unless someone answered it or another run acted on it since it was read.</summary>
+    private Task<bool> ExpireAsync(Versioned<Approval> due, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ActAsync(
+            due,
+            TicketLookup.Live,
+            (approval, ticket) =>
+            {
+                var expired = approval.Expire(now);
+                ticket.RecordApprovalExpired(expired, now);
+                return expired;
+            },
+            cancellationToken);
 
-        var expiredApproval = approval.Value.Expire(now);
-        ticket.RecordApprovalExpired(expiredApproval, now);
-        try
-        {
-            await store.SaveAsync(ticket, approval with { Value = expiredApproval }, cancellationToken);
-            return true;
-        }
-        catch (ConcurrencyConflictException)
-        {
-            return false;
-        }
-    }
+    /// <summary>Reminds the current step's approvers who have not answered, once.</summary>
+    private Task<bool> RemindAsync(Versioned<Approval> due, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ActAsync(due, TicketLookup.IncludingDeleted, (approval, ticket) => ticket.RemindApprovers(approval, now), cancellationToken);
 
-    private async Task<bool> RemindAsync(Versioned<Domain.Approvals.Approval> approval, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Writes what <paramref name="act"/> makes of the approval, if it is still as it was read.</summary>
+    private async Task<bool> ActAsync(Versioned<Approval> due, TicketLookup lookup, Func<Approval, Ticket, Approval> act, CancellationToken cancellationToken)
     {
-        var remindedApproval = approval.Value.Reminded(now);
-        var by = Actor.System("approvals");
-        var reminders = remindedApproval.Current.Waiting.Select(a => ApprovalEventTypes.RequestTo(remindedApproval, a, by, now, reminder: true)).ToList();
-        return await store.MarkRemindedAsync(approval with { Value = remindedApproval }, reminders, cancellationToken);
+        var outcome = await runner.RunAsync<bool>(
+            due.Value.TicketId,
+            Actor.System("approvals"),
+            TicketPrecondition.None,
+            async c =>
+            {
+                var current = await store.FindAsync(due.Value.Id, cancellationToken);
+                if (current is null || current.Version != due.Version)
+                {
+                    return false;
+                }
+
+                c.Write(TicketItemWrite.Put(TicketItemKinds.Approval, due.Value.Id, current with { Value = act(current.Value, c.Ticket) }));
+                return true;
+            },
+            cancellationToken,
+            lookup);
+        return outcome.Succeeded && outcome.Value;
     }
 }

@@ -36,7 +36,7 @@ public sealed class AttachmentContents(IAttachmentIndex index, IAttachmentStore 
     /// stored: when a concurrent removal deleted them since the upload stored them, they are
     /// stored again from <paramref name="open"/> first.
     /// </summary>
-    public async Task AttachAsync(StoredContent content, Func<Stream> open, long maxBytes, Func<Task> attach, CancellationToken cancellationToken)
+    public async Task<T> AttachAsync<T>(StoredContent content, Func<Stream> open, long maxBytes, Func<Task<T>> attach, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(open);
@@ -56,7 +56,7 @@ public sealed class AttachmentContents(IAttachmentIndex index, IAttachmentStore 
                 await stored.DisposeAsync();
             }
 
-            await attach();
+            return await attach();
         }
         finally
         {

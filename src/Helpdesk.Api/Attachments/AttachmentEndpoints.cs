@@ -73,6 +73,8 @@ public static class AttachmentEndpoints
         services.AddHttpClient(BlobAttachmentStore.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(5));
         return services
             .AddSqliteMigration(SqliteAttachmentIndex.Migration.Name, SqliteAttachmentIndex.Migration.Sql)
+            .AddSqliteMigration(SqliteAttachmentIndex.Versions.Name, SqliteAttachmentIndex.Versions.Sql)
+            .AddTicketItemKind(SqliteAttachmentIndex.Table, CosmosAttachmentIndex.ItemKind)
             .AddSingleton(StoreSelection.Of<IAttachmentIndex, SqliteAttachmentIndex, CosmosAttachmentIndex>())
             .AddScoped<AttachmentService>()
             .AddSingleton<AttachmentContents>()
@@ -95,9 +97,9 @@ public static class AttachmentEndpoints
     {
         var limit = new UploadSizeLimit(((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<AttachmentOptions>>().Value.MaxFileBytes);
         var tickets = api.MapGroup("/tickets/{id}").WithTags("attachments").RequireAuthorization(Policies.Staff);
-        tickets.MapPost("/attachments", (string id, HttpContext http, AttachmentService service, CancellationToken ct) => UploadAsync(id, null, http, service, ct))
+        tickets.MapPost("/attachments", (string id, HttpContext http, AttachmentService service, Caller caller, CancellationToken ct) => UploadAsync(id, null, http, service, caller, ct))
             .WithMetadata(limit).Accepts<IFormFile>("multipart/form-data").WithName("UploadTicketAttachment");
-        tickets.MapPost("/messages/{messageId}/attachments", (string id, string messageId, HttpContext http, AttachmentService service, CancellationToken ct) => UploadAsync(id, messageId, http, service, ct))
+        tickets.MapPost("/messages/{messageId}/attachments", (string id, string messageId, HttpContext http, AttachmentService service, Caller caller, CancellationToken ct) => UploadAsync(id, messageId, http, service, caller, ct))
             .WithMetadata(limit).Accepts<IFormFile>("multipart/form-data").WithName("UploadMessageAttachment");
         tickets.MapGet("/attachments", ListAsync).WithName("ListAttachments");
         tickets.MapGet("/attachments/{attachmentId}", DownloadAsync).WithName("DownloadAttachment");
@@ -137,10 +139,8 @@ public static class AttachmentEndpoints
             return refused!;
         }
 
-        var result = await service.AddAsync(ticket.Id, messageId, file.FileName, file.OpenReadStream, null, cancellationToken);
-        return result.Problem ?? TypedResults.Created(
-            $"{http.Request.PathBase}/api/portal/tickets/{result.Attachment!.TicketId}/attachments/{result.Attachment.Id}",
-            AttachmentResponse.From(result.Attachment));
+        var result = await service.AddAsync(ticket.Id, messageId, file.FileName, file.OpenReadStream, Actor.Customer(contact.Id), cancellationToken);
+        return result.ToResult(a => TypedResults.Created($"{http.Request.PathBase}/api/portal/tickets/{a.TicketId}/attachments/{a.Id}", AttachmentResponse.From(a)));
     }
 
     /// <summary>The files the customer may see: their own uploads and those of public messages.</summary>
@@ -169,7 +169,7 @@ public static class AttachmentEndpoints
     private static bool IsOwnUpload(Attachment attachment, string contactId) =>
         attachment.UploadedBy.Type == ActorType.Customer && attachment.UploadedBy.Id == contactId;
 
-    private static async Task<IResult> UploadAsync(string id, string? messageId, HttpContext http, AttachmentService service, CancellationToken cancellationToken)
+    private static async Task<IResult> UploadAsync(string id, string? messageId, HttpContext http, AttachmentService service, Caller caller, CancellationToken cancellationToken)
     {
         var (file, refused) = await ReadSingleFileAsync(http, cancellationToken);
         if (file is null)
@@ -177,10 +177,8 @@ public static class AttachmentEndpoints
             return refused!;
         }
 
-        var result = await service.AddAsync(id, messageId, file.FileName, file.OpenReadStream, null, cancellationToken);
-        return result.Problem ?? TypedResults.Created(
-            $"{http.Request.PathBase}/api/tickets/{result.Attachment!.TicketId}/attachments/{result.Attachment.Id}",
-            AttachmentResponse.From(result.Attachment));
+        var result = await service.AddAsync(id, messageId, file.FileName, file.OpenReadStream, await caller.ActorAsync(cancellationToken), cancellationToken);
+        return result.ToResult(a => TypedResults.Created($"{http.Request.PathBase}/api/tickets/{a.TicketId}/attachments/{a.Id}", AttachmentResponse.From(a)));
     }
 
     /// <summary>The one file part named <c>file</c> of a multipart/form-data request, or the 400 to answer.</summary>
@@ -207,8 +205,8 @@ public static class AttachmentEndpoints
             ? await FileAsync(attachment, store, response, cancellationToken)
             : Problems.NotFound("attachment");
 
-    private static async Task<IResult> DeleteAsync(string id, string attachmentId, AttachmentService service, CancellationToken cancellationToken) =>
-        await service.RemoveAsync(id, attachmentId, cancellationToken) ?? TypedResults.NoContent();
+    private static async Task<IResult> DeleteAsync(string id, string attachmentId, AttachmentService service, Caller caller, CancellationToken cancellationToken) =>
+        (await service.RemoveAsync(id, attachmentId, await caller.ActorAsync(cancellationToken), cancellationToken)).ToResult(_ => TypedResults.NoContent());
 
     /// <summary>A customer downloads only their own uploads and files of public messages of a ticket they can see; anything else is 404.</summary>
     private static async Task<IResult> PortalDownloadAsync(

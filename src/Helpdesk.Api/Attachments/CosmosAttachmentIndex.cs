@@ -1,5 +1,4 @@
 using Helpdesk.Api.Tickets;
-using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
 
 namespace Helpdesk.Api.Attachments;
@@ -7,21 +6,10 @@ namespace Helpdesk.Api.Attachments;
 /// <summary>A ticket's attachments as items of its partition, keyed by their content hash for the cross-ticket reference check.</summary>
 internal sealed class CosmosAttachmentIndex(CosmosTicketItems items) : IAttachmentIndex
 {
-    private const string Kind = "attachment";
+    private const string Kind = TicketItemKinds.Attachment;
 
-    public Task AddAsync(Ticket ticket, Attachment attachment, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ticket);
-        ArgumentNullException.ThrowIfNull(attachment);
-        return items.WriteAsync(ticket, ticket.Id, [new ItemWrite(Kind, attachment.Id, 0, attachment, attachment.Hash)], [], cancellationToken);
-    }
-
-    public Task RemoveAsync(Ticket ticket, Attachment attachment, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ticket);
-        ArgumentNullException.ThrowIfNull(attachment);
-        return items.WriteAsync(ticket, ticket.Id, [new ItemWrite(Kind, attachment.Id, null, null)], [], cancellationToken);
-    }
+    /// <summary>Keyed by the content hash, for the cross-ticket reference check.</summary>
+    public static CosmosItemKind ItemKind { get; } = new(Kind) { Key = value => ((Attachment)value).Hash };
 
     public async Task<IReadOnlyList<Attachment>> ListAsync(string ticketId, CancellationToken cancellationToken) =>
         [.. (await items.AllAsync<Attachment>(ticketId, Kind, cancellationToken)).Select(a => a.Value)];

@@ -1,5 +1,4 @@
 using Helpdesk.Domain.Common;
-using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Attachments;
 
@@ -25,15 +24,12 @@ public sealed record Attachment(
 }
 
 /// <summary>
-/// Which files each ticket carries. Adding or removing one is written together with the ticket
-/// change that records it (history entry and event), guarded by the ticket's version.
+/// Which files each ticket carries. Adding or removing one is written with the ticket change that
+/// records it (history entry and event), through <see cref="Tickets.ITicketStore.SaveAsync"/>
+/// (kind <see cref="Tickets.TicketItemKinds.Attachment"/>); this reads them.
 /// </summary>
 public interface IAttachmentIndex
 {
-    Task AddAsync(Ticket ticket, Attachment attachment, CancellationToken cancellationToken);
-
-    Task RemoveAsync(Ticket ticket, Attachment attachment, CancellationToken cancellationToken);
-
     /// <summary>Oldest first.</summary>
     Task<IReadOnlyList<Attachment>> ListAsync(string ticketId, CancellationToken cancellationToken);
 

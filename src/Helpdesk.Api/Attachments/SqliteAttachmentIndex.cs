@@ -1,11 +1,11 @@
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
-using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Attachments;
 
-internal sealed class SqliteAttachmentIndex(SqliteDatabase database, SqliteTicketStore tickets) : IAttachmentIndex
+/// <summary>Attachments in the SQLite file, indexed by ticket and by content hash (the bytes are shared by hash).</summary>
+internal sealed class SqliteAttachmentIndex(SqliteDatabase database) : IAttachmentIndex
 {
     public static SqliteMigration Migration { get; } = new(
         "0100-2-attachments",
@@ -23,41 +23,19 @@ internal sealed class SqliteAttachmentIndex(SqliteDatabase database, SqliteTicke
         CREATE INDEX ix_ticket_attachments_hash ON ticket_attachments (hash);
         """);
 
-    public async Task AddAsync(Ticket ticket, Attachment attachment, CancellationToken cancellationToken)
+    /// <summary>Attachments carry a version like every item written through the ticket store.</summary>
+    public static SqliteMigration Versions { get; } = new("0500-3-attachment-versions", "ALTER TABLE ticket_attachments ADD COLUMN version INTEGER NOT NULL DEFAULT 1;");
+
+    /// <summary>A file follows its message when the message moves to another ticket.</summary>
+    public static SqliteItemTable Table { get; } = new(
+        TicketItemKinds.Attachment,
+        "ticket_attachments",
+        value => Columns((Attachment)value))
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        await tickets.WriteChangesAsync(connection, transaction, ticket, cancellationToken);
-        await using (var insert = connection.Command(
-            "INSERT INTO ticket_attachments (id, ticket_id, message_id, hash, size, doc) VALUES ($id, $ticket, $message, $hash, $size, $doc)",
-            transaction,
-            ("$id", attachment.Id),
-            ("$ticket", attachment.TicketId),
-            ("$message", attachment.MessageId),
-            ("$hash", attachment.Hash),
-            ("$size", attachment.Size),
-            ("$doc", StoreJson.Serialize(attachment))))
-        {
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
+        MessageColumn = "message_id",
+    };
 
-        await transaction.CommitAsync(cancellationToken);
-        ticket.MarkSaved(ticket.Version + 1);
-    }
-
-    public async Task RemoveAsync(Ticket ticket, Attachment attachment, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        await tickets.WriteChangesAsync(connection, transaction, ticket, cancellationToken);
-        await using (var delete = connection.Command("DELETE FROM ticket_attachments WHERE id = $id", transaction, ("$id", attachment.Id)))
-        {
-            await delete.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        ticket.MarkSaved(ticket.Version + 1);
-    }
+    private static IReadOnlyList<(string, object?)> Columns(Attachment a) => [("message_id", a.MessageId), ("hash", a.Hash), ("size", a.Size)];
 
     public async Task<IReadOnlyList<Attachment>> ListAsync(string ticketId, CancellationToken cancellationToken)
     {

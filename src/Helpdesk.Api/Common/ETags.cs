@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 
 namespace Helpdesk.Api.Common;
@@ -13,16 +14,22 @@ public static class ETags
 
     public static void Set(HttpResponse response, long version) => response.Headers.ETag = For(version);
 
-    /// <summary>Null when no If-Match was sent; otherwise whether it matches the current version.</summary>
-    public static bool? Matches(HttpRequest request, long currentVersion)
+    /// <summary>The If-Match header as sent, or null.</summary>
+    public static string? IfMatchOf(HttpRequest request)
     {
-        var header = request.Headers.IfMatch;
-        if (header.Count == 0)
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Headers.IfMatch.Count == 0 ? null : request.Headers.IfMatch.ToString();
+    }
+
+    /// <summary>Null when no If-Match was sent; otherwise whether it matches the current version.</summary>
+    public static bool? Matches(string? ifMatch, long currentVersion)
+    {
+        if (ifMatch is null)
         {
             return null;
         }
 
-        if (!EntityTagHeaderValue.TryParseList(header, out var tags))
+        if (!EntityTagHeaderValue.TryParseList([ifMatch], out var tags))
         {
             return false;
         }
@@ -31,16 +38,20 @@ public static class ETags
         return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || (!t.IsWeak && t.Tag.Equals(current, StringComparison.Ordinal)));
     }
 
-    /// <summary>The answer to a conditional write: null to go on, or the 428/412 to return.</summary>
-    public static IResult? RequireMatch(HttpRequest request, long currentVersion) =>
-        Matches(request, currentVersion) switch
+    /// <summary>The answer to a conditional write: null to go on, or the 428 (when <paramref name="required"/>) or 412 to return.</summary>
+    public static ProblemDetails? Refusal(string? ifMatch, long currentVersion, bool required) =>
+        Matches(ifMatch, currentVersion) switch
         {
-            null => Problems.PreconditionRequired(),
-            false => Problems.Stale(),
-            true => null,
+            null when required => Problems.IfMatchRequired(),
+            false => Problems.StaleVersion(),
+            _ => null,
         };
 
+    /// <summary>If-Match is required: null to go on, or the 428/412 to return.</summary>
+    public static ProblemDetails? RequireMatch(HttpRequest request, long currentVersion) =>
+        Refusal(IfMatchOf(request), currentVersion, required: true);
+
     /// <summary>For commands where If-Match is optional: only a sent, stale tag refuses.</summary>
-    public static IResult? CheckIfSent(HttpRequest request, long currentVersion) =>
-        Matches(request, currentVersion) == false ? Problems.Stale() : null;
+    public static ProblemDetails? CheckIfSent(HttpRequest request, long currentVersion) =>
+        Refusal(IfMatchOf(request), currentVersion, required: false);
 }

@@ -89,6 +89,18 @@ public static class Problems
     public static HttpValidationProblemDetails Validation(IDictionary<string, string[]> errors, int status = StatusCodes.Status400BadRequest, string type = ProblemTypes.Validation) =>
         new(errors) { Status = status, Type = type, Title = "One or more fields are invalid." };
 
+    /// <summary>404: the named resource does not exist (or the caller may not know it does).</summary>
+    public static ProblemDetails Missing(string what) =>
+        Create(StatusCodes.Status404NotFound, ProblemTypes.NotFound, $"The {what} does not exist.", null);
+
+    /// <summary>428: a write that could overwrite a concurrent change came without If-Match.</summary>
+    public static ProblemDetails IfMatchRequired() =>
+        Create(StatusCodes.Status428PreconditionRequired, ProblemTypes.PreconditionRequired, "If-Match is required.", "Send the ETag you read in an If-Match header so a concurrent change is never overwritten.");
+
+    /// <summary>412: the If-Match names a version that is no longer current.</summary>
+    public static ProblemDetails StaleVersion() =>
+        Create(StatusCodes.Status412PreconditionFailed, ProblemTypes.StaleVersion, "The resource changed since you read it.", "Read it again and reapply your change.");
+
     public static IResult NotFound(string what) =>
         TypedResults.Problem(Create(StatusCodes.Status404NotFound, ProblemTypes.NotFound, $"The {what} does not exist.", null));
 

@@ -37,8 +37,10 @@ public static class ConversationEndpoints
         services.Configure<ConversationOptions>(configuration.GetSection(ConversationOptions.Section));
         return services
             .AddSqliteMigration(SqliteConversationStore.Migration.Name, SqliteConversationStore.Migration.Sql)
+            .AddSqliteMigration(SqliteConversationStore.Versions.Name, SqliteConversationStore.Versions.Sql)
+            .AddTicketItemKind(SqliteConversationStore.Table, CosmosConversationStore.Kind)
             .AddSingleton(StoreSelection.Of<IConversationStore, SqliteConversationStore, CosmosConversationStore>())
-            .AddSingleton(StoreSelection.Of<IMessageMoves, SqliteMessageMoves, CosmosMessageMoves>())
+            .AddSingleton<IValidator<EscalateRequest>, EscalateValidator>()
             .AddSingleton<IValidator<MoveMessageRequest>, MoveMessageValidator>()
             .AddSingleton<IValidator<SplitMessageRequest>, SplitMessageValidator>()
             .AddSingleton<IValidator<PostMessageRequest>, PostMessageValidator>()
@@ -54,6 +56,8 @@ public static class ConversationEndpoints
         messages.MapGet("/", ListAsync).WithName("ListMessages");
         messages.MapGet("/{messageId}", GetAsync).WithName("GetMessage");
         messages.MapPost("/", PostAsync).Validate<PostMessageRequest>().Idempotent().WithName("PostMessage");
+        api.MapPost("/tickets/{id}/escalate", EscalateTicket.HandleAsync).WithTags("tickets").RequireAuthorization(Policies.Staff)
+            .Validate<EscalateRequest>().WithName("EscalateTicket").Produces<TicketResponse>();
         MailOriginals.Map(messages, api.MapGroup("/portal/tickets").WithTags("portal").RequireAuthorization(Policies.Customer));
         Rethreading.Map(messages);
 

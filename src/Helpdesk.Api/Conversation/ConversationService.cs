@@ -35,20 +35,11 @@ public sealed record PostedMessage(Ticket Ticket, TicketMessage Message);
 /// <summary>
 /// Adds messages to tickets: the one path for agents' replies and notes, the portal and inbound
 /// mail. Each message is recorded on the aggregate (history, event, SLA timeline) and stored with
-/// it in one transaction. Appending is an intent, not an overwrite, so a lost race is simply
-/// retried on a fresh read of the ticket.
+/// it in one write through <see cref="TicketRunner"/>. Appending is an intent, not an overwrite,
+/// so a lost race is simply retried on a fresh read of the ticket.
 /// </summary>
-public sealed class ConversationService(
-    ITicketStore tickets,
-    IConversationStore messages,
-    ITicketNumberSequence sequence,
-    IOptions<TicketOptions> ticketOptions,
-    IOptions<ConversationOptions> options,
-    TimeProvider clock)
+public sealed class ConversationService(TicketRunner runner, TicketOpening opening, IOptions<ConversationOptions> options, TimeProvider clock)
 {
-    private const int Attempts = 3;
-    private const int MaxNumberAttempts = 5;
-
     /// <summary>
     /// A customer's message (portal, inbound mail). Null when the ticket does not exist. On a
     /// closed ticket the message opens a follow-up ticket, unless configured otherwise.
@@ -69,41 +60,32 @@ public sealed class ConversationService(
             throw new DomainValidationException("body", "The message has no content once unsafe HTML is removed.");
         }
 
-        for (var attempt = 1; ; attempt++)
+        Ticket? closed = null;
+        var outcome = await runner.RunAsync<PostedMessage?>(
+            ticketId,
+            draft.Author,
+            TicketPrecondition.None,
+            c =>
+            {
+                if (c.Ticket.Status == TicketStatus.Closed && draft.Author.Type == ActorType.Customer && options.Value.FollowUpOnClosedTicket)
+                {
+                    closed = c.Ticket;
+                    return Task.FromResult<Outcome<PostedMessage?>>((PostedMessage?)null);
+                }
+
+                var message = Build(c.Ticket.Id, draft, c.Now);
+                Record(c.Ticket, message, c.Now);
+                c.Write(TicketItemWrite.Add(TicketItemKinds.Message, message.Id, message));
+                return Task.FromResult<Outcome<PostedMessage?>>(new PostedMessage(c.Ticket, message));
+            },
+            cancellationToken,
+            TicketLookup.FollowMerge);
+        if (!outcome.Succeeded)
         {
-            var ticket = await FindAddressedAsync(ticketId, cancellationToken);
-            if (ticket is null)
-            {
-                return null;
-            }
-
-            var now = clock.GetUtcNow();
-            if (ticket.Status == TicketStatus.Closed && draft.Author.Type == ActorType.Customer && options.Value.FollowUpOnClosedTicket)
-            {
-                return await FollowUpAsync(ticket, draft, cancellationToken);
-            }
-
-            var message = Build(ticket.Id, draft, now);
-            Record(ticket, message, now);
-            try
-            {
-                await messages.SaveAsync(ticket, message, cancellationToken);
-                return new PostedMessage(ticket, message);
-            }
-            catch (ConcurrencyConflictException) when (attempt < Attempts)
-            {
-            }
+            return null;
         }
-    }
 
-    /// <summary>
-    /// The ticket a message addressed to <paramref name="ticketId"/> goes to: the ticket itself,
-    /// or the one it was merged into (merges are one hop, never chains).
-    /// </summary>
-    private async Task<Ticket?> FindAddressedAsync(string ticketId, CancellationToken cancellationToken)
-    {
-        var ticket = await tickets.FindAsync(ticketId, cancellationToken);
-        return ticket?.MergedIntoId is { } intoId ? await tickets.FindAsync(intoId, cancellationToken) : ticket;
+        return closed is null ? outcome.Value : await FollowUpAsync(closed, draft, cancellationToken);
     }
 
     /// <summary>The internal message that carries an escalation's note, recorded on the ticket by the caller's change.</summary>
@@ -142,41 +124,40 @@ public sealed class ConversationService(
     {
         ArgumentNullException.ThrowIfNull(from);
         var draft = new MessageDraft(Actor.Customer(from.Id), from.Name ?? from.Email, MessageVisibility.Public, HtmlSanitizer.Sanitize(html), cc, source);
-        if (draft.Body.IsEmpty)
+        return OpenAsync(new TicketDraft(subject, null, new Requester(from.Id, from.Email, from.Name), from.AccountId, priority), draft, cancellationToken);
+    }
+
+    /// <summary>
+    /// A new ticket whose first message is <paramref name="first"/> (a customer's, from the portal
+    /// or a mail): the message's text is its description unless the ticket has one.
+    /// </summary>
+    public async Task<PostedMessage> OpenAsync(TicketDraft ticket, MessageDraft first, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        ArgumentNullException.ThrowIfNull(first);
+        if (first.Body.IsEmpty)
         {
             throw new DomainValidationException("body", "The message has no content once unsafe HTML is removed.");
         }
 
-        var description = draft.Body.Text.Length > Ticket.MaxDescriptionLength ? draft.Body.Text[..Ticket.MaxDescriptionLength] : draft.Body.Text;
-        return OpenAsync(
-            (id, number) => new NewTicket(
-                Id: id,
-                Number: number,
-                Subject: subject,
-                Description: description,
-                Requester: new Requester(from.Id, from.Email, from.Name),
-                AccountId: from.AccountId,
-                Priority: priority,
-                Type: null,
-                Group: null,
-                Severity: null,
-                Impact: null,
-                TeamId: null,
-                AssigneeId: null,
-                StartAt: null,
-                DueAt: null,
-                Tags: [],
-                NotifyCustomer: true),
-            draft,
+        TicketMessage? message = null;
+        var opened = await opening.OpenAsync(
+            ticket.FollowUpOfId is null ? ticket with { Description = ticket.Description ?? Ticket.FitDescription(first.Body.Text) } : ticket,
+            first.Author,
+            created =>
+            {
+                message = Build(created.Id, first, created.CreatedAt);
+                Record(created, message, created.CreatedAt);
+                return [TicketItemWrite.Add(TicketItemKinds.Message, message.Id, message)];
+            },
             cancellationToken);
+        return new PostedMessage(opened, message!);
     }
 
     /// <summary>A customer wrote to a closed ticket: a new ticket continues it, with their message as the first one.</summary>
     private Task<PostedMessage> FollowUpAsync(Ticket closed, MessageDraft draft, CancellationToken cancellationToken) =>
         OpenAsync(
-            (id, number) => new NewTicket(
-                Id: id,
-                Number: number,
+            new TicketDraft(
                 Subject: closed.Subject,
                 Description: null,
                 Requester: closed.Requester,
@@ -187,36 +168,11 @@ public sealed class ConversationService(
                 Severity: closed.Severity,
                 Impact: closed.Impact,
                 TeamId: closed.TeamId,
-                AssigneeId: null,
-                StartAt: null,
-                DueAt: null,
                 Tags: closed.Tags,
                 NotifyCustomer: closed.NotifyCustomer,
                 FollowUpOfId: closed.Id),
             draft,
             cancellationToken);
-
-    private async Task<PostedMessage> OpenAsync(Func<string, string, NewTicket> describe, MessageDraft draft, CancellationToken cancellationToken)
-    {
-        var settings = ticketOptions.Value;
-        for (var attempt = 1; ; attempt++)
-        {
-            var now = clock.GetUtcNow();
-            var number = settings.NumberFormat.Format(now, await sequence.NextAsync(settings.NumberFormat.SequenceKey(now), cancellationToken));
-            var ticket = Ticket.Create(describe(Ids.New("t", clock), number), draft.Author, settings.Settings, now);
-            var message = Build(ticket.Id, draft, now);
-            Record(ticket, message, now);
-            try
-            {
-                await messages.SaveAsync(ticket, message, cancellationToken);
-                return new PostedMessage(ticket, message);
-            }
-            catch (UniqueConstraintException e) when (e.Field == "number" && attempt < MaxNumberAttempts)
-            {
-                // The counter is behind the stored numbers: draw the next one (see CreateTicket).
-            }
-        }
-    }
 
     private TicketMessage Build(string ticketId, MessageDraft draft, DateTimeOffset now) =>
         new(

@@ -7,7 +7,8 @@ using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Conversation;
 
-internal sealed class SqliteConversationStore(SqliteDatabase database, SqliteTicketStore tickets) : IConversationStore
+/// <summary>Messages in the SQLite file: one row each, its visibility a column so the customer's thread reads a partial index.</summary>
+internal sealed class SqliteConversationStore(SqliteDatabase database) : IConversationStore
 {
     public static SqliteMigration Migration { get; } = new(
         "0100-1-messages",
@@ -23,34 +24,13 @@ internal sealed class SqliteConversationStore(SqliteDatabase database, SqliteTic
         CREATE INDEX ix_ticket_messages_public ON ticket_messages (ticket_id, seq) WHERE visibility = 'public';
         """);
 
-    public async Task SaveAsync(Ticket ticket, TicketMessage message, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        var isNew = ticket.Version == 0;
-        if (isNew)
-        {
-            await tickets.InsertAsync(connection, transaction, ticket, cancellationToken);
-        }
-        else
-        {
-            await tickets.WriteChangesAsync(connection, transaction, ticket, cancellationToken);
-        }
+    /// <summary>Messages carry a version like every item written through the ticket store (docs/adr/0008-one-write-path.md).</summary>
+    public static SqliteMigration Versions { get; } = new("0500-2-message-versions", "ALTER TABLE ticket_messages ADD COLUMN version INTEGER NOT NULL DEFAULT 1;");
 
-        await using (var insert = connection.Command(
-            "INSERT INTO ticket_messages (id, ticket_id, visibility, doc) VALUES ($id, $ticket, $visibility, $doc)",
-            transaction,
-            ("$id", message.Id),
-            ("$ticket", message.TicketId),
-            ("$visibility", Names.Of(message.Visibility)),
-            ("$doc", StoreJson.Serialize(message))))
-        {
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        ticket.MarkSaved(isNew ? 1 : ticket.Version + 1);
-    }
+    public static SqliteItemTable Table { get; } = new(
+        TicketItemKinds.Message,
+        "ticket_messages",
+        value => [("visibility", Names.Of(((TicketMessage)value).Visibility))]);
 
     public async Task<Page<TicketMessage>> ListAsync(string ticketId, bool includeInternal, int limit, string? cursor, CancellationToken cancellationToken)
     {

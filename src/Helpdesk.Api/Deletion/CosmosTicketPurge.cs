@@ -2,7 +2,6 @@ using System.Net;
 using Helpdesk.Api.Knowledge;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tickets;
-using Helpdesk.Api.Time;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
@@ -38,13 +37,13 @@ internal sealed class CosmosTicketPurge(CosmosContainers containers, CosmosUniqu
         {
             var partition = new PartitionKey(ticket.Id);
             var documents = await QueryAsync<PartitionRow>(container, new QueryDefinition("SELECT c.id, c.type, c.kind, c.itemId, c.key FROM c WHERE c.ticketId = @id").WithParameter("@id", ticket.Id), partition, cancellationToken);
-            hashes.UnionWith(documents.Where(d => d.Type == CosmosTicketItems.ItemType && d.Kind == "attachment" && d.Key is not null).Select(d => d.Key!));
+            hashes.UnionWith(documents.Where(d => d.Type == CosmosTicketItems.ItemType && d.Kind == TicketItemKinds.Attachment && d.Key is not null).Select(d => d.Key!));
 
             await AuditAsync(ticket, by, now, cancellationToken);
             await keys.ReleaseAsync(CosmosTicketStore.NumberKind, ticket.Number, ticket.Id, cancellationToken);
-            foreach (var agentId in documents.Where(d => d.Type == CosmosTicketItems.ItemType && d.Kind == CosmosTimeStore.TimerKind && d.ItemId is not null).Select(d => d.ItemId!).Distinct(StringComparer.Ordinal))
+            foreach (var agentId in documents.Where(d => d.Type == CosmosTicketItems.ItemType && d.Kind == TicketItemKinds.Timer && d.ItemId is not null).Select(d => d.ItemId!).Distinct(StringComparer.Ordinal))
             {
-                await keys.ReleaseAsync(CosmosTimeStore.TimerKind, agentId, ticket.Id, cancellationToken);
+                await keys.ReleaseAsync(TicketItemKinds.Timer, agentId, ticket.Id, cancellationToken);
             }
 
             await ForgetResponsesAsync(ticket.Id, cancellationToken);

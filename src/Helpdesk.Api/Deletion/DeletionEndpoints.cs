@@ -33,37 +33,25 @@ public static class DeletionEndpoints
         return api;
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext http, TicketChangeRunner runner, CancellationToken cancellationToken)
-    {
-        var result = await runner.RunAsync(id, http, (t, by, now) => t.Delete(by, now), cancellationToken);
-        return result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status200OK } ? TypedResults.NoContent() : result;
-    }
+    private static async Task<IResult> DeleteAsync(string id, HttpContext http, TicketRunner runner, Caller caller, CancellationToken cancellationToken) =>
+        (await runner.RunAsync(id, await caller.ActorAsync(cancellationToken), TicketPrecondition.IfSent(http.Request), c => c.Ticket.Delete(c.Actor, c.Now), cancellationToken))
+            .ToResult(_ => TypedResults.NoContent());
 
-    private static async Task<IResult> RestoreAsync(
-        string id,
-        ITicketStore store,
-        Caller caller,
-        TicketPresenter presenter,
-        TimeProvider clock,
-        HttpContext http,
-        CancellationToken cancellationToken)
-    {
-        var ticket = await store.FindIncludingDeletedAsync(id, cancellationToken);
-        if (ticket is null)
-        {
-            return Problems.NotFound("ticket");
-        }
-
-        if (ETags.CheckIfSent(http.Request, ticket.Version) is { } refused)
-        {
-            return refused;
-        }
-
-        ticket.Restore(await caller.ActorAsync(cancellationToken), clock.GetUtcNow());
-        await store.SaveAsync(ticket, cancellationToken);
-        ETags.Set(http.Response, ticket.Version);
-        return TypedResults.Ok(await presenter.PresentAsync(ticket, cancellationToken));
-    }
+    private static async Task<IResult> RestoreAsync(string id, TicketRunner runner, Caller caller, TicketPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
+        await presenter.AnswerAsync(
+            await runner.RunAsync<Ticket>(
+                id,
+                await caller.ActorAsync(cancellationToken),
+                TicketPrecondition.IfSent(http.Request),
+                c =>
+                {
+                    c.Ticket.Restore(c.Actor, c.Now);
+                    return c.Ticket;
+                },
+                cancellationToken,
+                TicketLookup.IncludingDeleted),
+            http.Response,
+            cancellationToken);
 
     private static async Task<IResult> PurgeAsync(
         string id,

@@ -3,7 +3,6 @@ using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Directory;
 using Helpdesk.Domain.Tickets;
-using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Demo;
 
@@ -12,7 +11,7 @@ namespace Helpdesk.Api.Demo;
 /// contacts, two teams, four staff, and 50 tickets spread over every status and the last weeks.
 /// Seeds only an empty directory, so it never mixes into real data.
 /// </summary>
-public sealed class DemoSeeder(IDirectoryStore directory, ITicketStore tickets, ITicketNumberSequence sequence, IOptions<TicketOptions> options, TimeProvider clock)
+public sealed class DemoSeeder(IDirectoryStore directory, ITicketStore tickets, TicketOpening opening, TimeProvider clock)
 {
     public const int TicketCount = 50;
 
@@ -78,36 +77,28 @@ public sealed class DemoSeeder(IDirectoryStore directory, ITicketStore tickets, 
 
         var statuses = Enum.GetValues<TicketStatus>();
         var priorities = Enum.GetValues<Priority>();
-        var format = options.Value.NumberFormat;
         for (var i = 0; i < TicketCount; i++)
         {
             var created = now.AddHours(-(TicketCount - i) * 9);
             var contact = contacts[i % contacts.Length];
             var agent = agents[i % 3];
-            var ticket = Ticket.Create(
-                new NewTicket(
-                    Id: $"t_demo_{i:D2}",
-                    Number: format.Format(created, await sequence.NextAsync(format.SequenceKey(created), cancellationToken)),
+            var ticket = await opening.NewAsync(
+                new TicketDraft(
                     Subject: Subjects[i % Subjects.Length],
                     Description: "Reported by the customer; see the conversation for details.",
                     Requester: new Requester(contact.Id, contact.Email, contact.Name),
                     AccountId: contact.AccountId,
                     Priority: priorities[i % priorities.Length],
                     Type: i % 2 == 0 ? "incident" : "request",
-                    Group: null,
-                    Severity: null,
-                    Impact: null,
                     TeamId: support.Id,
-                    AssigneeId: null,
-                    StartAt: null,
                     DueAt: i % 7 == 0 ? created.AddDays(2) : null,
-                    Tags: i % 3 == 0 ? ["demo"] : [],
-                    NotifyCustomer: true),
+                    Tags: i % 3 == 0 ? ["demo"] : []),
                 Actor.Customer(contact.Id),
-                options.Value.Settings,
-                created);
+                cancellationToken,
+                openedAt: created,
+                id: $"t_demo_{i:D2}");
             MoveTo(ticket, statuses[i % statuses.Length], agent, created.AddHours(1));
-            await tickets.CreateAsync(ticket, cancellationToken);
+            await tickets.SaveAsync(ticket, cancellationToken);
         }
 
         return true;

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Notifications;
+using Helpdesk.Api.Storage;
 using Helpdesk.Domain.Directory;
 
 namespace Helpdesk.Api.Directory;
@@ -122,6 +123,7 @@ public static class DirectoryEndpoints
 {
     public static IServiceCollection AddDirectory(this IServiceCollection services) =>
         services
+            .AddSingleton(StoreSelection.Of<IDirectoryStore, SqliteDirectoryStore, CosmosDirectoryStore>())
             .AddSingleton<IValidator<AccountRequest>, AccountRequestValidator>()
             .AddSingleton<IValidator<ContactRequest>, ContactRequestValidator>()
             .AddSingleton<IValidator<AgentRequest>, AgentRequestValidator>()

@@ -96,7 +96,7 @@ internal abstract class DirectoryResource<TEntity, TRequest>
 
         if (ETags.RequireMatch(http, found.Version) is { } refused)
         {
-            return refused;
+            return Problems.Result(refused);
         }
 
         if (await CheckReferencesAsync(request, store, cancellationToken) is { } errors)
@@ -121,7 +121,7 @@ internal abstract class DirectoryResource<TEntity, TRequest>
 
         if (ETags.RequireMatch(http, found.Version) is { } refused)
         {
-            return refused;
+            return Problems.Result(refused);
         }
 
         await store.ReplaceAsync(Kind, Deactivate(found.Value), found.Version, cancellationToken);

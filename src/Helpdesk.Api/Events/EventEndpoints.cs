@@ -17,7 +17,8 @@ public static class EventEndpoints
             .AddSingleton<ProcessedEvents>()
             .AddSingleton(StoreSelection.Of<IProcessedEvents, ProcessedEvents, CosmosProcessedEvents>())
             .AddSingleton<OutboxRelay>()
-            .AddSingleton<IStoredEventSource>(sp => sp.GetRequiredService<OutboxRelay>())
+            .AddSingleton<CosmosEventRelay>()
+            .AddSingleton(StoreSelection.Registered<IStoredEventSource, OutboxRelay, CosmosEventRelay>())
             .AddSingleton<QueueDelivery>()
             .AddScoped<EventPump>()
             .AddHostedService<EventPumpRunner>();

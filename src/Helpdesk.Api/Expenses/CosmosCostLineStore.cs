@@ -1,7 +1,6 @@
-using System.Globalization;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Storage;
 using Helpdesk.Api.Tickets;
-using Helpdesk.Domain.Tickets;
 using Helpdesk.Domain.Work;
 using Microsoft.Azure.Cosmos;
 
@@ -10,7 +9,10 @@ namespace Helpdesk.Api.Expenses;
 /// <summary>Cost lines as items of their ticket's partition, keyed by their date for the monthly report.</summary>
 internal sealed class CosmosCostLineStore(CosmosTicketItems items) : ICostLineStore
 {
-    private const string Kind = "cost";
+    private const string Kind = TicketItemKinds.CostLine;
+
+    /// <summary>Keyed by the line's date, for the monthly report.</summary>
+    public static CosmosItemKind ItemKind { get; } = new(Kind) { Key = value => StoreDays.Format(((CostLine)value).Date) };
 
     public Task<Versioned<CostLine>?> FindAsync(string ticketId, string lineId, CancellationToken cancellationToken) =>
         items.FindAsync<CostLine>(ticketId, Kind, lineId, cancellationToken);
@@ -24,8 +26,8 @@ internal sealed class CosmosCostLineStore(CosmosTicketItems items) : ICostLineSt
     public async Task<IReadOnlyList<CostRow>> RowsAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
         var query = new QueryDefinition($"SELECT * FROM c WHERE c.type = '{CosmosTicketItems.ItemType}' AND c.kind = '{Kind}' AND c.key >= @from AND c.key < @to")
-            .WithParameter("@from", Day(from))
-            .WithParameter("@to", Day(to));
+            .WithParameter("@from", StoreDays.Format(from))
+            .WithParameter("@to", StoreDays.Format(to));
         var rows = new List<CostRow>();
         await foreach (var (line, ticket) in items.QueryAsync<CostLine>(query, cancellationToken))
         {
@@ -37,20 +39,4 @@ internal sealed class CosmosCostLineStore(CosmosTicketItems items) : ICostLineSt
 
         return rows;
     }
-
-    public Task SaveAsync(Ticket ticket, Versioned<CostLine> line, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ticket);
-        ArgumentNullException.ThrowIfNull(line);
-        return items.WriteAsync(ticket, ticket.Id, [new ItemWrite(Kind, line.Value.Id, line.Version, line.Value, Day(line.Value.Date))], [], cancellationToken);
-    }
-
-    public Task RemoveAsync(Ticket ticket, Versioned<CostLine> line, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ticket);
-        ArgumentNullException.ThrowIfNull(line);
-        return items.WriteAsync(ticket, ticket.Id, [new ItemWrite(Kind, line.Value.Id, line.Version, null)], [], cancellationToken);
-    }
-
-    internal static string Day(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

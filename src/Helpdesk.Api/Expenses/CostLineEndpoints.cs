@@ -33,6 +33,7 @@ public static class CostLineEndpoints
     public static IServiceCollection AddExpenses(this IServiceCollection services) =>
         services
             .AddSqliteMigration(SqliteCostLineStore.Schema.Name, SqliteCostLineStore.Schema.Sql)
+            .AddTicketItemKind(SqliteCostLineStore.Table, CosmosCostLineStore.ItemKind)
             .AddSingleton(StoreSelection.Of<ICostLineStore, SqliteCostLineStore, CosmosCostLineStore>())
             .AddSingleton<IValidator<CostLineRequest>, CostLineValidator>();
 
@@ -75,72 +76,92 @@ public static class CostLineEndpoints
         return TypedResults.Ok(line.Value);
     }
 
-    private static Task<IResult> CreateAsync(string id, CostLineRequest request, TimeWork work, ICostLineStore store, WorkDates dates, TimeProvider clock, HttpResponse response, CancellationToken ct) =>
-        work.RunAsync(id, async c =>
-        {
-            var date = request.Date ?? await dates.DateOfAsync(c.Ticket, c.Now, ct);
-            var line = CostLine.Add(
-                Ids.New("col", clock), id, c.Actor.Id, request.Kind!.Value, request.Description!, request.Quantity!.Value, request.UnitPrice!.Value, request.Currency!, request.Billable!.Value, date, c.Now);
-            c.Ticket.AddLine(line, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
-            await store.SaveAsync(c.Ticket, new Versioned<CostLine>(line, 0), ct);
-            ETags.Set(response, 1);
-            return TypedResults.Created($"/api/tickets/{id}/cost-lines/{line.Id}", line);
-        }, ct);
-
-    private static Task<IResult> UpdateAsync(string id, string lineId, CostLineRequest request, TimeWork work, ICostLineStore store, HttpContext http, CancellationToken ct) =>
-        work.RunAsync(id, async c =>
-        {
-            var found = await store.FindAsync(id, lineId, ct);
-            if (found is null)
+    private static async Task<IResult> CreateAsync(string id, CostLineRequest request, TicketRunner runner, Caller caller, WorkPolicy work, WorkDates dates, HttpResponse response, CancellationToken ct) =>
+        (await runner.RunAsync<CostLine>(
+            id,
+            await caller.ActorAsync(ct),
+            TicketPrecondition.None,
+            async c =>
             {
-                return Problems.NotFound("cost line");
-            }
-
-            if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
+                var date = request.Date ?? await dates.DateOfAsync(c.Ticket, c.Now, ct);
+                var line = CostLine.Add(
+                    Ids.New("col", c.Now), id, c.Actor.Id, request.Kind!.Value, request.Description!, request.Quantity!.Value, request.UnitPrice!.Value, request.Currency!, request.Billable!.Value, date, c.Now);
+                c.Ticket.AddLine(line, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
+                c.Write(TicketItemWrite.Add(TicketItemKinds.CostLine, line.Id, line));
+                return line;
+            },
+            ct)).ToResult(line =>
             {
-                return refused;
-            }
+                ETags.Set(response, 1);
+                return TypedResults.Created($"/api/tickets/{id}/cost-lines/{line.Id}", line);
+            });
 
-            if (!c.MayChange(found.Value.AgentId))
+    private static async Task<IResult> UpdateAsync(string id, string lineId, CostLineRequest request, TicketRunner runner, Caller caller, WorkPolicy work, ICostLineStore store, HttpContext http, CancellationToken ct) =>
+        (await runner.RunAsync<Versioned<CostLine>>(
+            id,
+            await caller.ActorAsync(ct),
+            TicketPrecondition.None,
+            async c =>
             {
-                return TimeWork.NotAuthor();
-            }
+                var found = await store.FindAsync(id, lineId, ct);
+                if (found is null)
+                {
+                    return Problems.Missing("cost line");
+                }
 
-            var changed = found.Value.Change(
-                request.Kind!.Value, request.Description!, request.Quantity!.Value, request.UnitPrice!.Value, request.Currency!, request.Billable!.Value, request.Date ?? found.Value.Date, c.Now);
-            c.Ticket.ChangeLine(found.Value, changed, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
-            if (c.Ticket.PendingHistory.Count == 0)
+                if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
+                {
+                    return refused;
+                }
+
+                if (!work.MayChange(c.Actor, found.Value.AgentId))
+                {
+                    return WorkPolicy.NotAuthor();
+                }
+
+                var changed = found.Value.Change(
+                    request.Kind!.Value, request.Description!, request.Quantity!.Value, request.UnitPrice!.Value, request.Currency!, request.Billable!.Value, request.Date ?? found.Value.Date, c.Now);
+                c.Ticket.ChangeLine(found.Value, changed, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
+                if (!c.Ticket.HasChanges)
+                {
+                    return found;
+                }
+
+                c.Write(TicketItemWrite.Put(TicketItemKinds.CostLine, lineId, found with { Value = changed }));
+                return new Versioned<CostLine>(changed, found.Version + 1);
+            },
+            ct)).ToResult(line =>
             {
-                ETags.Set(http.Response, found.Version);
-                return TypedResults.Ok(found.Value);
-            }
+                ETags.Set(http.Response, line.Version);
+                return TypedResults.Ok(line.Value);
+            });
 
-            await store.SaveAsync(c.Ticket, found with { Value = changed }, ct);
-            ETags.Set(http.Response, found.Version + 1);
-            return TypedResults.Ok(changed);
-        }, ct);
-
-    private static Task<IResult> DeleteAsync(string id, string lineId, TimeWork work, ICostLineStore store, HttpRequest http, CancellationToken ct) =>
-        work.RunAsync(id, async c =>
-        {
-            var found = await store.FindAsync(id, lineId, ct);
-            if (found is null)
+    private static async Task<IResult> DeleteAsync(string id, string lineId, TicketRunner runner, Caller caller, WorkPolicy work, ICostLineStore store, HttpRequest http, CancellationToken ct) =>
+        (await runner.RunAsync<CostLine>(
+            id,
+            await caller.ActorAsync(ct),
+            TicketPrecondition.None,
+            async c =>
             {
-                return Problems.NotFound("cost line");
-            }
+                var found = await store.FindAsync(id, lineId, ct);
+                if (found is null)
+                {
+                    return Problems.Missing("cost line");
+                }
 
-            if (ETags.RequireMatch(http, found.Version) is { } refused)
-            {
-                return refused;
-            }
+                if (ETags.RequireMatch(http, found.Version) is { } refused)
+                {
+                    return refused;
+                }
 
-            if (!c.MayChange(found.Value.AgentId))
-            {
-                return TimeWork.NotAuthor();
-            }
+                if (!work.MayChange(c.Actor, found.Value.AgentId))
+                {
+                    return WorkPolicy.NotAuthor();
+                }
 
-            c.Ticket.RemoveLine(found.Value, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
-            await store.RemoveAsync(c.Ticket, found, ct);
-            return TypedResults.NoContent();
-        }, ct);
+                c.Ticket.RemoveLine(found.Value, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
+                c.Write(TicketItemWrite.Remove(TicketItemKinds.CostLine, lineId, found.Version));
+                return found.Value;
+            },
+            ct)).ToResult(_ => TypedResults.NoContent());
 }

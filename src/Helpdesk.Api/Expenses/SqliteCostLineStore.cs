@@ -1,15 +1,13 @@
-using System.Globalization;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
-using Helpdesk.Domain.Tickets;
 using Helpdesk.Domain.Work;
 
 namespace Helpdesk.Api.Expenses;
 
 /// <summary>Cost lines; amounts stay in the JSON document as exact decimals and are summed in .NET, never as SQLite reals.</summary>
-internal sealed class SqliteCostLineStore(SqliteDatabase database, SqliteTicketStore tickets) : ICostLineStore
+internal sealed class SqliteCostLineStore(SqliteDatabase database) : ICostLineStore
 {
     public static SqliteMigration Schema { get; } = new(
         "0201-cost-lines",
@@ -25,6 +23,8 @@ internal sealed class SqliteCostLineStore(SqliteDatabase database, SqliteTicketS
         CREATE INDEX ix_cost_lines_ticket ON cost_lines (ticket_id, seq);
         CREATE INDEX ix_cost_lines_date   ON cost_lines (line_date);
         """);
+
+    public static SqliteItemTable Table { get; } = new(TicketItemKinds.CostLine, "cost_lines", value => [("line_date", StoreDays.Format(((CostLine)value).Date))]);
 
     public async Task<Versioned<CostLine>?> FindAsync(string ticketId, string lineId, CancellationToken cancellationToken)
     {
@@ -79,8 +79,8 @@ internal sealed class SqliteCostLineStore(SqliteDatabase database, SqliteTicketS
         await using var command = connection.Command(
             "SELECT l.doc, t.account_id FROM cost_lines l JOIN tickets t ON t.id = l.ticket_id WHERE t.deleted = 0 AND l.line_date >= $from AND l.line_date < $to",
             null,
-            ("$from", Day(from)),
-            ("$to", Day(to)));
+            ("$from", StoreDays.Format(from)),
+            ("$to", StoreDays.Format(to)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<CostRow>();
         while (await reader.ReadAsync(cancellationToken))
@@ -90,42 +90,4 @@ internal sealed class SqliteCostLineStore(SqliteDatabase database, SqliteTicketS
 
         return rows;
     }
-
-    public async Task SaveAsync(Ticket ticket, Versioned<CostLine> line, CancellationToken cancellationToken)
-    {
-        var l = line.Value;
-        await WriteAsync(
-            ticket,
-            line.Version == 0
-                ? "INSERT INTO cost_lines (id, ticket_id, line_date, version, doc) VALUES ($id, $ticket, $date, 1, $doc)"
-                : "UPDATE cost_lines SET line_date = $date, version = version + 1, doc = $doc WHERE id = $id AND ticket_id = $ticket AND version = $expected",
-            cancellationToken,
-            ("$id", l.Id),
-            ("$ticket", l.TicketId),
-            ("$date", Day(l.Date)),
-            ("$expected", line.Version),
-            ("$doc", StoreJson.Serialize(l)));
-    }
-
-    public Task RemoveAsync(Ticket ticket, Versioned<CostLine> line, CancellationToken cancellationToken) =>
-        WriteAsync(ticket, "DELETE FROM cost_lines WHERE id = $id AND version = $expected", cancellationToken, ("$id", line.Value.Id), ("$expected", line.Version));
-
-    private async Task WriteAsync(Ticket ticket, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        await tickets.WriteChangesAsync(connection, transaction, ticket, cancellationToken);
-        await using (var command = connection.Command(sql, transaction, parameters))
-        {
-            if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
-            {
-                throw new ConcurrencyConflictException("The line changed since it was read.");
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        ticket.MarkSaved(ticket.Version + 1);
-    }
-
-    private static string Day(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

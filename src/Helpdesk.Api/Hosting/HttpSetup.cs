@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Storage;
 using Helpdesk.Api.Idempotency;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.OpenApi;
@@ -24,6 +25,7 @@ public static class HttpSetup
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(StoreSelection.Of<IIdempotencyStore, SqliteIdempotencyStore, CosmosIdempotencyStore>());
         services.AddOpenApi("v1", o => o.UseHelpdeskConventions(OpenApiSpecVersion.OpenApi3_1));
         services.AddOpenApi("v2", o => o.UseHelpdeskConventions(OpenApiSpecVersion.OpenApi2_0).AddDocumentTransformer<PowerAutomateDocument>());
         return services;

@@ -4,7 +4,6 @@ using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Knowledge;
-using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
 
 namespace Helpdesk.Api.Knowledge;
@@ -21,7 +20,9 @@ namespace Helpdesk.Api.Knowledge;
 /// </summary>
 internal sealed class CosmosKnowledgeStore(CosmosContainers containers, CosmosTicketItems items, CosmosSequence sequence, CosmosRetry retry, ILogger<CosmosKnowledgeStore> logger) : IKnowledgeStore
 {
-    internal const string ResolutionKind = "resolution";
+    internal const string ResolutionKind = TicketItemKinds.Resolution;
+
+    public static CosmosItemKind Resolutions { get; } = new(ResolutionKind);
 
     /// <summary>The order articles were written in (a counter, as SQLite's rowid): ids made in the same millisecond do not sort by time.</summary>
     private const string OrderSequence = "order:kbArticles";
@@ -78,31 +79,39 @@ internal sealed class CosmosKnowledgeStore(CosmosContainers containers, CosmosTi
         return new Page<KbArticle>([.. page.Select(r => r.Article)], rows.Count > limit ? Paging.EncodeKey(page[^1].Seq) : null);
     }
 
-    public async Task SaveArticleAsync(Versioned<KbArticle> article, CancellationToken cancellationToken)
+    public async Task<ArticleWrite> SaveArticleAsync(Versioned<KbArticle> article, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(article);
         var container = await containers.GetAsync(CosmosContainers.KbArticles, cancellationToken);
-        await WriteArticleAsync(container, article, cancellationToken);
+        return await WriteArticleAsync(container, article, cancellationToken);
     }
 
-    public async Task SaveResolutionAsync(Ticket ticket, Versioned<Resolution> resolution, Versioned<KbArticle>? article, CancellationToken cancellationToken)
+    public async Task TakeBackAsync(ArticleWrite write, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(ticket);
-        ArgumentNullException.ThrowIfNull(resolution);
+        ArgumentNullException.ThrowIfNull(write);
         var container = await containers.GetAsync(CosmosContainers.KbArticles, cancellationToken);
-        var undo = article is null ? null : await WriteArticleAsync(container, article, cancellationToken);
+        var id = CosmosIds.Safe(write.ArticleId);
+        var partition = new PartitionKey(id);
         try
         {
-            await items.WriteAsync(ticket, resolution.Value.TicketId, [new ItemWrite(ResolutionKind, resolution.Value.TicketId, resolution.Version, resolution.Value)], [], cancellationToken);
-        }
-        catch
-        {
-            if (undo is not null)
+            if (await ReadAsync(container, id, retry, cancellationToken) is not { } current || current.Document.Version != write.Version)
             {
-                await UndoAsync(container, undo);
+                return;
             }
 
-            throw;
+            var options = new ItemRequestOptions { IfMatchEtag = current.ETag };
+            if (write.Previous is { } previous)
+            {
+                await container.ReplaceItemAsync(ArticleDocument.Of(id, current.Document.Seq, previous.Version, previous.Value), id, partition, options, cancellationToken);
+            }
+            else
+            {
+                await container.DeleteItemAsync<ArticleDocument>(id, partition, options, cancellationToken);
+            }
+        }
+        catch (CosmosException e)
+        {
+            logger.LogWarning(e, "The article {ArticleId} of a refused resolution write was not taken back", write.ArticleId);
         }
     }
 
@@ -138,11 +147,8 @@ internal sealed class CosmosKnowledgeStore(CosmosContainers containers, CosmosTi
         }
     }
 
-    /// <summary>
-    /// Creates (version 0) or replaces the article when its stored version is the expected one;
-    /// returns how to take the write back (the previous document, or none for a new article).
-    /// </summary>
-    private async Task<Undo> WriteArticleAsync(Container container, Versioned<KbArticle> article, CancellationToken cancellationToken)
+    /// <summary>Creates (version 0) or replaces the article when its stored version is the expected one.</summary>
+    private async Task<ArticleWrite> WriteArticleAsync(Container container, Versioned<KbArticle> article, CancellationToken cancellationToken)
     {
         var a = article.Value;
         var id = CosmosIds.Safe(a.Id);
@@ -152,8 +158,8 @@ internal sealed class CosmosKnowledgeStore(CosmosContainers containers, CosmosTi
             var created = ArticleDocument.Of(id, await sequence.NextAsync(OrderSequence, cancellationToken), 1, a);
             try
             {
-                var response = await retry.RunAsync(ct => container.CreateItemAsync(created, partition, cancellationToken: ct), cancellationToken);
-                return new Undo(id, null, response.ETag);
+                await retry.RunAsync(ct => container.CreateItemAsync(created, partition, cancellationToken: ct), cancellationToken);
+                return new ArticleWrite(a.Id, null, 1);
             }
             catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Conflict)
             {
@@ -170,34 +176,12 @@ internal sealed class CosmosKnowledgeStore(CosmosContainers containers, CosmosTi
         var next = ArticleDocument.Of(id, current.Document.Seq, article.Version + 1, a);
         try
         {
-            var response = await retry.RunAsync(ct => container.ReplaceItemAsync(next, id, partition, new ItemRequestOptions { IfMatchEtag = current.ETag }, ct), cancellationToken);
-            return new Undo(id, current.Document, response.ETag);
+            await retry.RunAsync(ct => container.ReplaceItemAsync(next, id, partition, new ItemRequestOptions { IfMatchEtag = current.ETag }, ct), cancellationToken);
+            return new ArticleWrite(a.Id, new Versioned<KbArticle>(current.Document.Article, current.Document.Version), next.Version);
         }
         catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
         {
             throw new ConcurrencyConflictException($"The article {a.Id} changed since it was read.");
-        }
-    }
-
-    /// <summary>Best effort, and only if nobody wrote the article since: a new article is deleted, an edited one restored.</summary>
-    private async Task UndoAsync(Container container, Undo undo)
-    {
-        var partition = new PartitionKey(undo.Id);
-        var options = new ItemRequestOptions { IfMatchEtag = undo.ETag };
-        try
-        {
-            if (undo.Previous is null)
-            {
-                await container.DeleteItemAsync<ArticleDocument>(undo.Id, partition, options);
-            }
-            else
-            {
-                await container.ReplaceItemAsync(undo.Previous, undo.Id, partition, options);
-            }
-        }
-        catch (CosmosException e)
-        {
-            logger.LogWarning(e, "The article {ArticleId} of a refused resolution write was not taken back", undo.Id);
         }
     }
 
@@ -225,8 +209,6 @@ internal sealed class CosmosKnowledgeStore(CosmosContainers containers, CosmosTi
     }
 
     private sealed record Read(ArticleDocument Document, string ETag);
-
-    private sealed record Undo(string Id, ArticleDocument? Previous, string ETag);
 
     private sealed record ArticleRow(long Seq, KbArticle Article);
 

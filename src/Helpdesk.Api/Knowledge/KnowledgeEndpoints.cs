@@ -4,7 +4,7 @@ using Helpdesk.Api.Common;
 using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
-using Helpdesk.Api.Time;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Knowledge;
 
 namespace Helpdesk.Api.Knowledge;
@@ -45,6 +45,7 @@ public static class KnowledgeEndpoints
     public static IServiceCollection AddKnowledge(this IServiceCollection services) =>
         services
             .AddSqliteMigration(SqliteKnowledgeStore.Schema.Name, SqliteKnowledgeStore.Schema.Sql)
+            .AddTicketItemKind(SqliteKnowledgeStore.Resolutions, CosmosKnowledgeStore.Resolutions)
             .AddSingleton(StoreSelection.Of<IKnowledgeStore, SqliteKnowledgeStore, CosmosKnowledgeStore>())
             .AddSingleton<IValidator<ResolutionRequest>, ResolutionValidator>()
             .AddSingleton<IValidator<ArticleRequest>, ArticleValidator>();
@@ -75,42 +76,59 @@ public static class KnowledgeEndpoints
         return TypedResults.Ok(found.Value);
     }
 
-    /// <summary>Creates the ticket's resolution record, or replaces it (If-Match required then): there is exactly one.</summary>
-    private static Task<IResult> PutResolutionAsync(string id, ResolutionRequest request, TimeWork work, IKnowledgeStore store, TimeProvider clock, HttpContext http, CancellationToken ct) =>
-        work.RunAsync(id, async c =>
-        {
-            var current = await store.FindResolutionAsync(id, ct);
-            var refused = current is null ? ETags.CheckIfSent(http.Request, 0) : ETags.RequireMatch(http.Request, current.Version);
-            if (refused is not null)
+    /// <summary>
+    /// Creates the ticket's resolution record, or replaces it (If-Match required then): there is
+    /// exactly one. Publishing writes the article first; a refused ticket write takes it back.
+    /// </summary>
+    private static async Task<IResult> PutResolutionAsync(string id, ResolutionRequest request, TicketRunner runner, Caller caller, IKnowledgeStore store, HttpContext http, CancellationToken ct)
+    {
+        var created = false;
+        return (await runner.RunAsync<Versioned<Resolution>>(
+            id,
+            await caller.ActorAsync(ct),
+            TicketPrecondition.None,
+            async c =>
             {
-                return refused;
-            }
+                var current = await store.FindResolutionAsync(id, ct);
+                var refused = current is null ? ETags.CheckIfSent(http.Request, 0) : ETags.RequireMatch(http.Request, current.Version);
+                if (refused is not null)
+                {
+                    return refused;
+                }
 
-            Versioned<KbArticle>? article = null;
-            if (request.Publish == true)
+                string? articleId = null;
+                if (request.Publish == true)
+                {
+                    var existing = current?.Value.ArticleId is { } publishedId ? await store.FindArticleAsync(publishedId, ct) : null;
+                    var written = KbArticle.Write(
+                        existing?.Value,
+                        existing?.Value.Id ?? Ids.New("kba", c.Now),
+                        request.ArticleTitle ?? existing?.Value.Title ?? c.Ticket.Subject,
+                        request.Details!,
+                        request.Tags ?? existing?.Value.Tags ?? c.Ticket.Tags,
+                        published: true,
+                        id,
+                        c.Actor.Id,
+                        c.Now);
+                    var write = await store.SaveArticleAsync(existing is null ? new Versioned<KbArticle>(written, 0) : existing with { Value = written }, ct);
+                    c.TakeBackIfRefused(() => store.TakeBackAsync(write, CancellationToken.None));
+                    articleId = written.Id;
+                }
+
+                var resolution = Resolution.Write(current?.Value, id, request.Details!, articleId, c.Actor.Id, c.Now);
+                c.Ticket.RecordResolution(current?.Value, resolution, request.EmailContact ?? false, c.Actor, c.Now);
+                c.Write(TicketItemWrite.Put(TicketItemKinds.Resolution, id, new Versioned<Resolution>(resolution, current?.Version ?? 0)));
+                created = current is null;
+                return new Versioned<Resolution>(resolution, (current?.Version ?? 0) + 1);
+            },
+            ct)).ToResult(resolution =>
             {
-                var existing = current?.Value.ArticleId is { } articleId ? await store.FindArticleAsync(articleId, ct) : null;
-                var written = KbArticle.Write(
-                    existing?.Value,
-                    existing?.Value.Id ?? Ids.New("kba", clock),
-                    request.ArticleTitle ?? existing?.Value.Title ?? c.Ticket.Subject,
-                    request.Details!,
-                    request.Tags ?? existing?.Value.Tags ?? c.Ticket.Tags,
-                    published: true,
-                    id,
-                    c.Actor.Id,
-                    c.Now);
-                article = existing is null ? new Versioned<KbArticle>(written, 0) : existing with { Value = written };
-            }
-
-            var resolution = Resolution.Write(current?.Value, id, request.Details!, article?.Value.Id, c.Actor.Id, c.Now);
-            c.Ticket.RecordResolution(current?.Value, resolution, request.EmailContact ?? false, c.Actor, c.Now);
-            await store.SaveResolutionAsync(c.Ticket, new Versioned<Resolution>(resolution, current?.Version ?? 0), article, ct);
-            ETags.Set(http.Response, (current?.Version ?? 0) + 1);
-            return current is null
-                ? TypedResults.Created($"/api/tickets/{id}/resolution", resolution)
-                : TypedResults.Ok(resolution);
-        }, ct);
+                ETags.Set(http.Response, resolution.Version);
+                return created
+                    ? TypedResults.Created($"/api/tickets/{id}/resolution", resolution.Value)
+                    : TypedResults.Ok(resolution.Value);
+            });
+    }
 
     private static async Task<IResult> SearchAsync(IKnowledgeStore store, CurrentUser user, string? q, string? tag, int? limit, string? cursor, CancellationToken ct)
     {
@@ -153,7 +171,7 @@ public static class KnowledgeEndpoints
 
         if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
         {
-            return refused;
+            return Problems.Result(refused);
         }
 
         var article = KbArticle.Write(found.Value, articleId, request.Title!, request.Body!, request.Tags ?? found.Value.Tags, request.Published ?? found.Value.Published, found.Value.SourceTicketId, found.Value.CreatedBy, clock.GetUtcNow());

@@ -4,12 +4,11 @@ using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Knowledge;
-using Helpdesk.Domain.Tickets;
 using Microsoft.Data.Sqlite;
 
 namespace Helpdesk.Api.Knowledge;
 
-internal sealed class SqliteKnowledgeStore(SqliteDatabase database, SqliteTicketStore tickets) : IKnowledgeStore
+internal sealed class SqliteKnowledgeStore(SqliteDatabase database) : IKnowledgeStore
 {
     public static SqliteMigration Schema { get; } = new(
         "0203-knowledge",
@@ -30,6 +29,9 @@ internal sealed class SqliteKnowledgeStore(SqliteDatabase database, SqliteTicket
         );
         CREATE INDEX ix_kb_articles_published ON kb_articles (seq) WHERE published = 1;
         """);
+
+    /// <summary>One resolution per ticket, its row keyed by the ticket.</summary>
+    public static SqliteItemTable Resolutions { get; } = new(TicketItemKinds.Resolution, "resolutions", _ => []) { IdColumn = "ticket_id" };
 
     public async Task<Versioned<Resolution>?> FindResolutionAsync(string ticketId, CancellationToken cancellationToken)
     {
@@ -95,69 +97,49 @@ internal sealed class SqliteKnowledgeStore(SqliteDatabase database, SqliteTicket
         return new Page<KbArticle>(items, hasMore ? Paging.EncodeKey(lastSeq) : null);
     }
 
-    public async Task SaveArticleAsync(Versioned<KbArticle> article, CancellationToken cancellationToken)
+    public async Task<ArticleWrite> SaveArticleAsync(Versioned<KbArticle> article, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(article);
+        var previous = article.Version == 0 ? null : await FindArticleAsync(article.Value.Id, cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        await WriteArticleAsync(connection, transaction, article, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
-
-    public async Task SaveResolutionAsync(Ticket ticket, Versioned<Resolution> resolution, Versioned<KbArticle>? article, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        var ticketChanged = ticket.PendingHistory.Count > 0;
-        if (ticketChanged)
-        {
-            await tickets.WriteChangesAsync(connection, transaction, ticket, cancellationToken);
-        }
-
-        if (article is not null)
-        {
-            await WriteArticleAsync(connection, transaction, article, cancellationToken);
-        }
-
+        var a = article.Value;
         await ExpectOneAsync(
             connection,
-            transaction,
-            resolution.Version == 0
-                ? "INSERT INTO resolutions (ticket_id, version, doc) VALUES ($id, 1, $doc) ON CONFLICT DO NOTHING"
-                : "UPDATE resolutions SET version = version + 1, doc = $doc WHERE ticket_id = $id AND version = $expected",
-            cancellationToken,
-            ("$id", resolution.Value.TicketId),
-            ("$expected", resolution.Version),
-            ("$doc", StoreJson.Serialize(resolution.Value)));
-        await transaction.CommitAsync(cancellationToken);
-        if (ticketChanged)
-        {
-            ticket.MarkSaved(ticket.Version + 1);
-        }
-    }
-
-    private static Task WriteArticleAsync(SqliteConnection connection, SqliteTransaction transaction, Versioned<KbArticle> article, CancellationToken cancellationToken)
-    {
-        var a = article.Value;
-        return ExpectOneAsync(
-            connection,
-            transaction,
             article.Version == 0
-                ? "INSERT INTO kb_articles (id, published, search, version, doc) VALUES ($id, $published, $search, 1, $doc)"
+                ? "INSERT INTO kb_articles (id, published, search, version, doc) VALUES ($id, $published, $search, 1, $doc) ON CONFLICT DO NOTHING"
                 : "UPDATE kb_articles SET published = $published, search = $search, version = version + 1, doc = $doc WHERE id = $id AND version = $expected",
             cancellationToken,
-            ("$id", a.Id),
-            ("$published", a.Published ? 1 : 0),
-            ("$search", $"{a.Title}\n{a.Body}".ToLowerInvariant()),
-            ("$expected", article.Version),
-            ("$doc", StoreJson.Serialize(a)));
+            [.. Columns(a), ("$expected", article.Version)]);
+        return new ArticleWrite(a.Id, previous, article.Version + 1);
     }
 
-    private static async Task ExpectOneAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    public async Task TakeBackAsync(ArticleWrite write, CancellationToken cancellationToken)
     {
-        await using var command = connection.Command(sql, transaction, parameters);
+        ArgumentNullException.ThrowIfNull(write);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = write.Previous is { } previous
+            ? connection.Command(
+                "UPDATE kb_articles SET published = $published, search = $search, version = $previousVersion, doc = $doc WHERE id = $id AND version = $written",
+                null,
+                [.. Columns(previous.Value), ("$previousVersion", previous.Version), ("$written", write.Version)])
+            : connection.Command("DELETE FROM kb_articles WHERE id = $id AND version = $written", null, ("$id", write.ArticleId), ("$written", write.Version));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static (string, object?)[] Columns(KbArticle a) =>
+    [
+        ("$id", a.Id),
+        ("$published", a.Published ? 1 : 0),
+        ("$search", $"{a.Title}\n{a.Body}".ToLowerInvariant()),
+        ("$doc", StoreJson.Serialize(a)),
+    ];
+
+    private static async Task ExpectOneAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var command = connection.Command(sql, null, parameters);
         if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
         {
-            throw new ConcurrencyConflictException("The resolution or the article changed since it was read.");
+            throw new ConcurrencyConflictException("The article changed since it was read.");
         }
     }
 }

@@ -1,3 +1,4 @@
+using Helpdesk.Api.Conversation;
 namespace Helpdesk.Api.Mail;
 
 /// <summary>A Graph subscription the app holds for a support mailbox, with the secret Graph echoes back.</summary>
@@ -41,7 +42,7 @@ public sealed record InboundMailView(
 /// the Message-IDs seen or sent per ticket, which both deduplicate and thread. Every instance of
 /// the app must see the same state, so on Cosmos DB it lives there (docs/adr/0006).
 /// </summary>
-public interface IMailStore
+public interface IMailStore : IMessageSubjects
 {
     /// <summary>The installation's secret for signing reply tokens, drawn once.</summary>
     Task<byte[]> SecretAsync(CancellationToken cancellationToken);
@@ -103,9 +104,6 @@ public interface IMailStore
     /// derives its message id from its Message-ID, so a retry after a crash finds its own message here.
     /// </summary>
     Task<string?> TicketOfStoredMessageAsync(string messageId, CancellationToken cancellationToken);
-
-    /// <summary>The subject of the inbound mail a conversation message was taken from; null when it came from no mail.</summary>
-    Task<string?> SubjectOfAsync(string ticketId, string messageId, CancellationToken cancellationToken);
 
     /// <summary>Ends a mail's ingestion and remembers its Message-ID for the ticket.</summary>
     Task CompleteAsync(long seq, InboundOutcome outcome, MessageIdRecord? record, DateTimeOffset now, CancellationToken cancellationToken);

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Helpdesk.Api.Attachments;
-using Helpdesk.Api.Common;
 using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Tickets;
@@ -37,10 +36,8 @@ public sealed partial class IngestMail(
     IConversationStore messages,
     TicketReferences references,
     IDirectoryStore directory,
-    ITicketNumberSequence sequence,
     AttachmentService attachments,
     IAttachmentIndex attachmentIndex,
-    IOptions<TicketOptions> ticketOptions,
     IOptions<MailOptions> options,
     TimeProvider clock,
     ILogger<IngestMail> logger) : IScheduledJob
@@ -51,7 +48,6 @@ public sealed partial class IngestMail(
 
     /// <summary>Graph serves at most four concurrent requests per mailbox; more only earns 429s.</summary>
     private const int GraphConcurrencyPerMailbox = 4;
-    private const int MaxNumberAttempts = 5;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 
     public async Task<IReadOnlyList<string>> RunAsync(TimerInfo timer, CancellationToken cancellationToken)
@@ -188,7 +184,7 @@ public sealed partial class IngestMail(
             var bytes = file.ContentBytes ?? [];
             var contentId = file.IsInline == true ? MailOriginals.NormalizeContentId(file.ContentId) : null;
             var added = await attachments.AddAsync(ticketId, messageId, name, () => new MemoryStream(bytes, writable: false), author, cancellationToken, contentId);
-            if (added.Problem is not null)
+            if (!added.Succeeded)
             {
                 notes.Add($"Attachment \"{name}\" ({bytes.Length} bytes) not imported: over the attachment size limits.");
             }
@@ -223,47 +219,17 @@ public sealed partial class IngestMail(
     /// <summary>A new ticket for the mail, with the mail as the first message of its conversation.</summary>
     private async Task<string> OpenTicketAsync(Message message, SupportMailbox mailbox, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, string? original, CancellationToken cancellationToken)
     {
-        var settings = ticketOptions.Value;
-        var author = Actor.Customer(contact.Id);
-        var subject = string.IsNullOrWhiteSpace(message.Subject) ? "(no subject)" : message.Subject.Trim();
-        for (var attempt = 1; ; attempt++)
-        {
-            var now = clock.GetUtcNow();
-            var number = settings.NumberFormat.Format(now, await sequence.NextAsync(settings.NumberFormat.SequenceKey(now), cancellationToken));
-            var ticket = Ticket.Create(
-                new NewTicket(
-                    Id: Ids.New("t", clock),
-                    Number: number,
-                    Subject: subject.Length > Ticket.MaxSubjectLength ? subject[..Ticket.MaxSubjectLength] : subject,
-                    Description: body.Text.Length > Ticket.MaxDescriptionLength ? body.Text[..Ticket.MaxDescriptionLength] : body.Text,
-                    Requester: new Requester(contact.Id, contact.Email, contact.Name),
-                    AccountId: contact.AccountId,
-                    Priority: Priority.Normal,
-                    Type: mailbox.DefaultType,
-                    Group: null,
-                    Severity: null,
-                    Impact: null,
-                    TeamId: mailbox.DefaultTeamId,
-                    AssigneeId: null,
-                    StartAt: null,
-                    DueAt: null,
-                    Tags: [],
-                    NotifyCustomer: true),
-                author,
-                settings.Settings,
-                now);
-            var first = new TicketMessage(messageId, ticket.Id, now, author, contact.Name ?? contact.Email, MessageVisibility.Public, body.Html, body.Text, cc, MessageSources.Email, original);
-            ticket.AddCustomerMessage(first.Id, first.Cc, author, now);
-            try
-            {
-                await messages.SaveAsync(ticket, first, cancellationToken);
-                return ticket.Id;
-            }
-            catch (UniqueConstraintException e) when (e.Field == "number" && attempt < MaxNumberAttempts)
-            {
-                // The counter is behind the stored numbers: draw the next one (see CreateTicket).
-            }
-        }
+        var opened = await conversation.OpenAsync(
+            new TicketDraft(
+                Subject: Ticket.FitSubject(message.Subject),
+                Description: Ticket.FitDescription(body.Text),
+                Requester: new Requester(contact.Id, contact.Email, contact.Name),
+                AccountId: contact.AccountId,
+                Type: mailbox.DefaultType,
+                TeamId: mailbox.DefaultTeamId),
+            new MessageDraft(Actor.Customer(contact.Id), contact.Name ?? contact.Email, MessageVisibility.Public, body, cc, MessageSources.Email, messageId, original),
+            cancellationToken);
+        return opened.Ticket.Id;
     }
 
     private async Task TidyAsync(SupportMailbox mailbox, InboundMail mail, CancellationToken cancellationToken)

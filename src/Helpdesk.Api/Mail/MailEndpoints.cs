@@ -1,5 +1,7 @@
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Conversation;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Triggers;
@@ -37,6 +39,9 @@ public static class MailEndpoints
             .AddSqliteMigration(SqliteMailStore.SecretSchema.Name, SqliteMailStore.SecretSchema.Sql)
             .AddSingleton<SqliteMailStore>()
             .AddSingleton(StoreSelection.Of<IMailStore, SqliteMailStore, CosmosMailStore>())
+            .AddSingleton<IMessageSubjects>(sp => sp.GetRequiredService<IMailStore>())
+            .AddSingleton<ISqliteMessageFollower, SqliteMailFollower>()
+            .AddSingleton<ICosmosMessageFollower, CosmosMailFollower>()
             .AddSingleton<ReplyTokens>()
             .AddSqliteMigration(SqliteOutboundMailStore.Schema.Name, SqliteOutboundMailStore.Schema.Sql)
             .AddSingleton(StoreSelection.Of<IOutboundMailStore, SqliteOutboundMailStore, CosmosOutboundMailStore>())

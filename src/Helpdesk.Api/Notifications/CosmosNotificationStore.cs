@@ -20,7 +20,7 @@ namespace Helpdesk.Api.Notifications;
 /// history line already written. An agent's last digest is a document of its own partition
 /// (<c>digest:{agentId}</c>).
 /// </summary>
-internal sealed class CosmosNotificationStore(CosmosContainers containers, CosmosTicketStore tickets, CosmosSequence sequence, CosmosRetry retry, TimeProvider clock) : INotificationStore
+internal sealed class CosmosNotificationStore(CosmosContainers containers, CosmosSequence sequence, CosmosRetry retry, TimeProvider clock) : INotificationStore
 {
     private const string RecordType = "notification";
     private const string DigestType = "digestStamp";
@@ -67,8 +67,8 @@ internal sealed class CosmosNotificationStore(CosmosContainers containers, Cosmo
         return [.. rows.OrderBy(r => r.NotificationId, StringComparer.Ordinal).Select(r => (r.NotificationId, TicketOf(r.TicketId), r.Email))];
     }
 
-    public Task MarkSentAsync(string id, string? ticketId, EmailMessage email, CancellationToken cancellationToken) =>
-        SettleAsync(id, ticketId, NotificationState.Pending, NotificationState.Sent, email, digest: false, cancellationToken);
+    public Task MarkSentAsync(string id, string? ticketId, CancellationToken cancellationToken) =>
+        SettleAsync(id, ticketId, NotificationState.Pending, NotificationState.Sent, cancellationToken);
 
     public async Task<Page<NotificationRecord>> ForTicketAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken)
     {
@@ -121,16 +121,15 @@ internal sealed class CosmosNotificationStore(CosmosContainers containers, Cosmo
     }
 
     /// <summary>
-    /// Each item is recorded like a sent notification (history once, then the record); the stamp
-    /// comes last, so a crash half-way sends the rest at the next run, as a digest sent but never
-    /// marked does on SQLite.
+    /// Each item is settled like a sent notification; the stamp comes last, so a crash half-way
+    /// sends the rest at the next run, as a digest sent but never marked does on SQLite.
     /// </summary>
-    public async Task MarkDigestSentAsync(string agentId, IReadOnlyList<(string Id, string? TicketId, EmailMessage Email)> items, EmailMessage digestEmail, CancellationToken cancellationToken)
+    public async Task MarkDigestSentAsync(string agentId, IReadOnlyList<(string Id, string? TicketId, EmailMessage Email)> items, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
         foreach (var (id, ticketId, _) in items)
         {
-            await SettleAsync(id, ticketId, NotificationState.Digest, NotificationState.Digested, digestEmail, digest: true, cancellationToken);
+            await SettleAsync(id, ticketId, NotificationState.Digest, NotificationState.Digested, cancellationToken);
         }
 
         var container = await containers.GetAsync(CosmosContainers.Notifications, cancellationToken);
@@ -138,7 +137,7 @@ internal sealed class CosmosNotificationStore(CosmosContainers containers, Cosmo
         await retry.RunAsync(ct => container.UpsertItemAsync(stamp, new PartitionKey(stamp.TicketId), new ItemRequestOptions { EnableContentResponseOnWrite = false }, ct), cancellationToken);
     }
 
-    private async Task SettleAsync(string id, string? ticketId, NotificationState from, NotificationState to, EmailMessage email, bool digest, CancellationToken cancellationToken)
+    private async Task SettleAsync(string id, string? ticketId, NotificationState from, NotificationState to, CancellationToken cancellationToken)
     {
         var container = await containers.GetAsync(CosmosContainers.Notifications, cancellationToken);
         var partition = PartitionOf(ticketId);
@@ -148,13 +147,7 @@ internal sealed class CosmosNotificationStore(CosmosContainers containers, Cosmo
             return;
         }
 
-        var now = clock.GetUtcNow();
-        if (ticketId is not null)
-        {
-            await tickets.AppendHistoryOnceAsync(ticketId, id, NotificationHistory.Entry(email, digest, now), cancellationToken);
-        }
-
-        var settled = read.Document with { State = Names.Of(to), SentAt = TicketDocument.Time(now) };
+        var settled = read.Document with { State = Names.Of(to), SentAt = TicketDocument.Time(clock.GetUtcNow()) };
         try
         {
             await retry.RunAsync(

@@ -4,16 +4,18 @@ using System.Text;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Mail;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Common;
 using Helpdesk.Api.Triggers;
 
 namespace Helpdesk.Api.Notifications;
 
 /// <summary>
 /// The consumer of the <c>notifications</c> queue. It plans the event's notifications (stored,
-/// idempotently), then sends those not sent yet, recording each in the ticket's history as it is
-/// marked sent. Stopped half-way, the redelivery plans the same ids and sends only the rest.
+/// idempotently), then sends those not sent yet, recording each in the ticket's history (once)
+/// before it is marked sent. Stopped half-way, the redelivery plans the same ids and sends only the rest.
 /// </summary>
-public sealed class DeliverNotifications(NotificationPlanner planner, INotificationStore store, NotificationSettingsSource settings, IEmailSender sender) : IEventConsumer
+public sealed class DeliverNotifications(NotificationPlanner planner, INotificationStore store, NotificationSettingsSource settings, IEmailSender sender, TicketRunner tickets) : IEventConsumer
 {
     public const string FunctionName = "DeliverNotification";
 
@@ -27,8 +29,30 @@ public sealed class DeliverNotifications(NotificationPlanner planner, INotificat
         foreach (var (id, ticketId, email) in await store.PendingAsync(message.EventId, cancellationToken))
         {
             await sender.SendAsync(email, cancellationToken);
-            await store.MarkSentAsync(id, ticketId, email, cancellationToken);
+            await RecordAsync(tickets, ticketId, id, email, digest: false, cancellationToken);
+            await store.MarkSentAsync(id, ticketId, cancellationToken);
         }
+    }
+
+    /// <summary>The history line of a notification sent, on its ticket (deleted or not), once per notification; nothing when the ticket is gone.</summary>
+    internal static async Task RecordAsync(TicketRunner tickets, string? ticketId, string notificationId, EmailMessage email, bool digest, CancellationToken cancellationToken)
+    {
+        if (ticketId is null)
+        {
+            return;
+        }
+
+        await tickets.RunAsync<bool>(
+            ticketId,
+            Actor.System("notifications"),
+            TicketPrecondition.None,
+            c =>
+            {
+                c.Ticket.RecordNotification(notificationId, [.. email.To.Concat(email.Cc).Select(a => a.Address)], email.Subject, digest, c.Now);
+                return true;
+            },
+            cancellationToken,
+            TicketLookup.IncludingDeleted);
     }
 }
 
@@ -43,7 +67,7 @@ public sealed class NotificationSettingsSource(IDirectoryStore directory)
 /// Sends each agent who chose a digest one email listing what waited for them, once per hour or
 /// day. An agent who switched the digest off gets what is left at the next run.
 /// </summary>
-public sealed class SendNotificationDigests(INotificationStore store, IDirectoryStore directory, NotificationSettingsSource settings, NotificationContent content, IEmailSender sender, TimeProvider clock) : IScheduledJob
+public sealed class SendNotificationDigests(INotificationStore store, IDirectoryStore directory, NotificationSettingsSource settings, NotificationContent content, IEmailSender sender, TicketRunner tickets, TimeProvider clock) : IScheduledJob
 {
     public const string FunctionName = "SendNotificationDigests";
 
@@ -70,7 +94,12 @@ public sealed class SendNotificationDigests(INotificationStore store, IDirectory
 
             var digest = await content.DigestAsync(current, new EmailAddress(agent.Email, agent.Name), items.Select(i => i.Email).ToArray(), DigestId(items.Select(i => i.Id)), cancellationToken);
             await sender.SendAsync(digest, cancellationToken);
-            await store.MarkDigestSentAsync(agentId, items, digest, cancellationToken);
+            foreach (var (id, ticketId, _) in items)
+            {
+                await DeliverNotifications.RecordAsync(tickets, ticketId, id, digest, digest: true, cancellationToken);
+            }
+
+            await store.MarkDigestSentAsync(agentId, items, cancellationToken);
             sent++;
         }
 

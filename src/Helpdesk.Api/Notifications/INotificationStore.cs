@@ -1,7 +1,5 @@
-using System.Globalization;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Mail;
-using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Notifications;
@@ -11,9 +9,9 @@ public sealed record NotificationRecord(string Id, string EventId, string? Ticke
 
 /// <summary>
 /// The notifications planned for each event and what became of them. Planning is idempotent (ids
-/// are stable per event and recipient); marking one sent or digested records it in its ticket's
-/// history exactly once, without a new ticket version (a notification changes nothing on the
-/// ticket, so the ETags clients hold stay valid).
+/// are stable per event and recipient). The ticket's history line of a notification sent is a
+/// history note of the ticket (<see cref="Ticket.RecordNotification"/>), recorded once per
+/// notification before the notification is marked here.
 /// </summary>
 public interface INotificationStore
 {
@@ -23,8 +21,8 @@ public interface INotificationStore
     /// <summary>The notifications of an event still to be sent now.</summary>
     Task<IReadOnlyList<(string Id, string? TicketId, EmailMessage Email)>> PendingAsync(string eventId, CancellationToken cancellationToken);
 
-    /// <summary>Marks a notification sent and records it in its ticket's history, once.</summary>
-    Task MarkSentAsync(string id, string? ticketId, EmailMessage email, CancellationToken cancellationToken);
+    /// <summary>Marks a pending notification sent.</summary>
+    Task MarkSentAsync(string id, string? ticketId, CancellationToken cancellationToken);
 
     /// <summary>The ticket's notifications in the order they were planned.</summary>
     Task<Page<NotificationRecord>> ForTicketAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken);
@@ -35,24 +33,6 @@ public interface INotificationStore
     /// <summary>What waits for an agent's next digest, oldest first (at most 200).</summary>
     Task<IReadOnlyList<(string Id, string? TicketId, EmailMessage Email)>> DigestOfAsync(string agentId, CancellationToken cancellationToken);
 
-    /// <summary>Marks the items digested (each in its ticket's history, once) and stamps the agent's last digest.</summary>
-    Task MarkDigestSentAsync(string agentId, IReadOnlyList<(string Id, string? TicketId, EmailMessage Email)> items, EmailMessage digestEmail, CancellationToken cancellationToken);
-}
-
-/// <summary>The ticket history line of a notification, the same on every store.</summary>
-public static class NotificationHistory
-{
-    public const string Action = "notified";
-
-    public static HistoryEntry Entry(EmailMessage email, bool digest, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(email);
-        var recipients = string.Join(", ", email.To.Concat(email.Cc).Select(a => a.Address));
-        return new HistoryEntry(
-            now,
-            Actor.System("notifications"),
-            Action,
-            [new FieldChange("notification", null, string.Create(CultureInfo.InvariantCulture, $"email:{recipients}"))],
-            digest ? $"Digest email to {recipients}: {email.Subject}" : $"Email to {recipients}: {email.Subject}");
-    }
+    /// <summary>Marks the items digested and stamps the agent's last digest.</summary>
+    Task MarkDigestSentAsync(string agentId, IReadOnlyList<(string Id, string? TicketId, EmailMessage Email)> items, CancellationToken cancellationToken);
 }

@@ -59,7 +59,7 @@ public static class NotificationEndpoints
         var stored = await directory.FindAsync(NotificationKinds.Settings, NotificationDefaults.SettingsId, cancellationToken);
         if (ETags.RequireMatch(http, stored?.Version ?? 0) is { } refused)
         {
-            return refused;
+            return Problems.Result(refused);
         }
 
         var settings = new NotificationSettings(
@@ -126,7 +126,7 @@ public static class NotificationEndpoints
         var stored = await directory.FindAsync(NotificationTemplateSource.Kind, id, cancellationToken);
         if (ETags.RequireMatch(http, stored?.Version ?? 0) is { } refused)
         {
-            return refused;
+            return Problems.Result(refused);
         }
 
         var template = new NotificationTemplate(request.Subject!.Trim(), request.Html!, request.Text!);
@@ -147,7 +147,7 @@ public static class NotificationEndpoints
         var stored = await directory.FindAsync(NotificationTemplateSource.Kind, id, cancellationToken);
         if (ETags.CheckIfSent(http, stored?.Version ?? 0) is { } refused)
         {
-            return refused;
+            return Problems.Result(refused);
         }
 
         if (stored is { Value.Template: not null })
@@ -192,7 +192,7 @@ public static class NotificationEndpoints
         var stored = await directory.FindAsync(NotificationKinds.Preferences, agent.Id, cancellationToken);
         if (ETags.CheckIfSent(http, stored?.Version ?? 0) is { } refused)
         {
-            return refused;
+            return Problems.Result(refused);
         }
 
         var preferences = new NotificationPreferences(agent.Id, request.Muted ?? false, request.MutedTriggers ?? [], request.Digest ?? DigestFrequency.Off);

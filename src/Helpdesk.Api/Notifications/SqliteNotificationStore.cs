@@ -1,17 +1,14 @@
 using System.Globalization;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Mail;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
-using Helpdesk.Api.Mail;
 using Helpdesk.Domain.Common;
-using Microsoft.Data.Sqlite;
 
 namespace Helpdesk.Api.Notifications;
 
 /// <summary>
-/// The notifications in the embedded file. Marking one sent appends the ticket's history entry
-/// in the same transaction, straight into the ticket's history table: a notification changes
-/// nothing on the ticket, so it must not bump the version clients hold in their ETags.
+/// The notifications in the embedded file: planned once per id, then marked sent or digested.
 /// </summary>
 public sealed class SqliteNotificationStore(SqliteDatabase database, TimeProvider clock) : INotificationStore
 {
@@ -91,22 +88,15 @@ public sealed class SqliteNotificationStore(SqliteDatabase database, TimeProvide
         return pending;
     }
 
-    public async Task MarkSentAsync(string id, string? ticketId, EmailMessage email, CancellationToken cancellationToken)
+    public async Task MarkSentAsync(string id, string? ticketId, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
         await using var update = connection.Command(
             "UPDATE notifications SET state = 'sent', sent_at = $now WHERE id = $id AND state = 'pending'",
-            transaction,
-            ("$now", SqliteTime.Format(now)),
+            null,
+            ("$now", SqliteTime.Format(clock.GetUtcNow())),
             ("$id", id));
-        if (await update.ExecuteNonQueryAsync(cancellationToken) == 1 && ticketId is not null)
-        {
-            await AppendHistoryAsync(connection, transaction, ticketId, email, digest: false, now, cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+        await update.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<Page<NotificationRecord>> ForTicketAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken)
@@ -178,22 +168,20 @@ public sealed class SqliteNotificationStore(SqliteDatabase database, TimeProvide
         return items;
     }
 
-    public async Task MarkDigestSentAsync(string agentId, IReadOnlyList<(string Id, string? TicketId, EmailMessage Email)> items, EmailMessage digestEmail, CancellationToken cancellationToken)
+    public async Task MarkDigestSentAsync(string agentId, IReadOnlyList<(string Id, string? TicketId, EmailMessage Email)> items, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(items);
         var now = clock.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
-        foreach (var (id, ticketId, _) in items)
+        foreach (var (id, _, _) in items)
         {
             await using var update = connection.Command(
                 "UPDATE notifications SET state = 'digested', sent_at = $now WHERE id = $id AND state = 'digest'",
                 transaction,
                 ("$now", SqliteTime.Format(now)),
                 ("$id", id));
-            if (await update.ExecuteNonQueryAsync(cancellationToken) == 1 && ticketId is not null)
-            {
-                await AppendHistoryAsync(connection, transaction, ticketId, digestEmail, digest: true, now, cancellationToken);
-            }
+            await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await using var stamp = connection.Command(
@@ -203,16 +191,6 @@ public sealed class SqliteNotificationStore(SqliteDatabase database, TimeProvide
             ("$now", SqliteTime.Format(now)));
         await stamp.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-    }
-
-    private static async Task AppendHistoryAsync(SqliteConnection connection, SqliteTransaction transaction, string ticketId, EmailMessage email, bool digest, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var history = connection.Command(
-            "INSERT INTO ticket_history (ticket_id, doc) VALUES ($id, $doc)",
-            transaction,
-            ("$id", ticketId),
-            ("$doc", StoreJson.Serialize(NotificationHistory.Entry(email, digest, now))));
-        await history.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static DateTimeOffset Parse(string value) =>

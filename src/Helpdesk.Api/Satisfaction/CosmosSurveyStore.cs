@@ -5,7 +5,6 @@ using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Satisfaction;
-using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
 
 namespace Helpdesk.Api.Satisfaction;
@@ -17,7 +16,10 @@ namespace Helpdesk.Api.Satisfaction;
 /// </summary>
 internal sealed class CosmosSurveyStore(CosmosContainers containers, CosmosTicketItems items, CosmosRetry retry) : ISurveyStore
 {
-    private const string Kind = "survey";
+    private const string Kind = TicketItemKinds.Survey;
+
+    /// <summary>Keyed by when it was answered, for the satisfaction report.</summary>
+    public static CosmosItemKind ItemKind { get; } = new(Kind) { Key = value => TicketDocument.Time(((Survey)value).AnsweredAt) };
     private const string SecretId = "secret:csat-signing-key";
 
     public async Task<byte[]> SigningKeyAsync(CancellationToken cancellationToken)
@@ -47,28 +49,6 @@ internal sealed class CosmosSurveyStore(CosmosContainers containers, CosmosTicke
 
     public Task<Versioned<Survey>?> FindAsync(string ticketId, CancellationToken cancellationToken) =>
         items.FindAsync<Survey>(ticketId, Kind, ticketId, cancellationToken);
-
-    public async Task<bool> CreateAsync(Survey survey, DomainEvent request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(survey);
-        ArgumentNullException.ThrowIfNull(request);
-        try
-        {
-            await items.WriteAsync(null, survey.TicketId, [new ItemWrite(Kind, survey.TicketId, 0, survey)], [request], cancellationToken);
-            return true;
-        }
-        catch (ConcurrencyConflictException)
-        {
-            return false;
-        }
-    }
-
-    public Task AnswerAsync(Versioned<Survey> answered, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(answered);
-        var s = answered.Value;
-        return items.WriteAsync(null, s.TicketId, [new ItemWrite(Kind, s.TicketId, answered.Version, s, TicketDocument.Time(s.AnsweredAt))], [], cancellationToken);
-    }
 
     public async Task<ScoreSummary> ScoresAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {

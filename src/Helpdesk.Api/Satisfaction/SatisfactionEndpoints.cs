@@ -38,6 +38,7 @@ public static class SatisfactionEndpoints
             .ValidateOnStart();
         return services
             .AddSqliteMigration(SqliteSurveyStore.Schema.Name, SqliteSurveyStore.Schema.Sql)
+            .AddTicketItemKind(SqliteSurveyStore.Table, CosmosSurveyStore.ItemKind)
             .AddSingleton(StoreSelection.Of<ISurveyStore, SqliteSurveyStore, CosmosSurveyStore>())
             .AddSingleton<IValidator<SurveyAnswerRequest>, SurveyAnswerValidator>()
             .AddQueueConsumer<SendSatisfactionSurvey>(SendSatisfactionSurvey.Queue, SendSatisfactionSurvey.FunctionName, type => type == TicketEventTypes.Resolved);
@@ -60,7 +61,7 @@ public static class SatisfactionEndpoints
             : TypedResults.Ok(new SurveyView(ticket.Number, ticket.Subject, survey.Value.AnsweredAt is not null, survey.Value.ExpiresAt));
     }
 
-    private static async Task<IResult> AnswerAsync(string token, SurveyAnswerRequest request, ISurveyStore store, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> AnswerAsync(string token, SurveyAnswerRequest request, ISurveyStore store, TicketRunner runner, CancellationToken ct)
     {
         var survey = await FindAsync(token, store, ct);
         if (survey is null)
@@ -68,17 +69,24 @@ public static class SatisfactionEndpoints
             return Problems.NotFound("survey");
         }
 
-        var answered = survey.Value.Answer(request.Score!.Value, request.Comment, clock.GetUtcNow());
-        try
-        {
-            await store.AnswerAsync(survey with { Value = answered }, ct);
-        }
-        catch (ConcurrencyConflictException)
-        {
-            throw new DomainRuleException("survey-answered", "This survey was already answered; a link works once.");
-        }
+        return (await runner.RunAsync<Survey>(
+            survey.Value.TicketId,
+            Actor.System("satisfaction"),
+            TicketPrecondition.None,
+            async c =>
+            {
+                var current = await store.FindAsync(c.Ticket.Id, ct);
+                if (current is null)
+                {
+                    return Problems.Missing("survey");
+                }
 
-        return TypedResults.Ok(new SurveyAnswered(answered.Score!.Value, answered.Comment, answered.AnsweredAt!.Value));
+                var answered = current.Value.Answer(request.Score!.Value, request.Comment, c.Now);
+                c.Write(TicketItemWrite.Put(TicketItemKinds.Survey, c.Ticket.Id, current with { Value = answered }));
+                return answered;
+            },
+            ct,
+            TicketLookup.IncludingDeleted)).ToResult(answered => TypedResults.Ok(new SurveyAnswered(answered.Score!.Value, answered.Comment, answered.AnsweredAt!.Value)));
     }
 
     private static async Task<Versioned<Survey>?> FindAsync(string token, ISurveyStore store, CancellationToken ct)

@@ -27,11 +27,11 @@ public sealed class SatisfactionOptions
 /// link) is stored with it for the notification pipeline to email. A redelivery or a second
 /// resolution finds the survey there and does nothing.
 /// </summary>
-public sealed class SendSatisfactionSurvey(ITicketStore tickets, ISurveyStore store, IOptions<SatisfactionOptions> options, TimeProvider clock) : IEventConsumer
+public sealed class SendSatisfactionSurvey(TicketRunner runner, ISurveyStore store, IOptions<SatisfactionOptions> options) : IEventConsumer
 {
     public const string Queue = "surveys";
     public const string FunctionName = "SendSatisfactionSurvey";
-    public const string RequestedEvent = "satisfaction.surveyRequested";
+    public const string RequestedEvent = TicketActEventTypes.SurveyRequested;
 
     public async Task HandleAsync(EventMessage message, CancellationToken cancellationToken)
     {
@@ -41,30 +41,24 @@ public sealed class SendSatisfactionSurvey(ITicketStore tickets, ISurveyStore st
             return;
         }
 
-        var ticket = await tickets.FindAsync(message.TicketId, cancellationToken);
-        if (ticket is null)
-        {
-            return;
-        }
-
-        var now = clock.GetUtcNow();
-        var survey = Survey.Send(ticket.Id, SurveyTokens.NewNonce(), now, TimeSpan.FromDays(options.Value.ValidDays));
-        var token = SurveyTokens.Create(await store.SigningKeyAsync(cancellationToken), ticket.Id, survey.Nonce);
-        var request = new DomainEvent(
-            Guid.CreateVersion7(now),
-            RequestedEvent,
-            ticket.Id,
-            now,
+        var key = await store.SigningKeyAsync(cancellationToken);
+        await runner.RunAsync<Survey?>(
+            message.TicketId,
             Actor.System("satisfaction"),
-            new Dictionary<string, string?>(StringComparer.Ordinal)
+            TicketPrecondition.None,
+            async c =>
             {
-                ["number"] = ticket.Number,
-                ["subject"] = ticket.Subject,
-                ["email"] = ticket.Requester.Email,
-                ["name"] = ticket.Requester.Name,
-                ["link"] = options.Value.LinkBase + token,
-                ["token"] = token,
-            });
-        await store.CreateAsync(survey, request, cancellationToken);
+                if (await store.FindAsync(c.Ticket.Id, cancellationToken) is not null)
+                {
+                    return (Survey?)null;
+                }
+
+                var survey = Survey.Send(c.Ticket.Id, SurveyTokens.NewNonce(), c.Now, TimeSpan.FromDays(options.Value.ValidDays));
+                var token = SurveyTokens.Create(key, c.Ticket.Id, survey.Nonce);
+                c.Ticket.RequestSurvey(survey, options.Value.LinkBase + token, token, c.Now);
+                c.Write(TicketItemWrite.Add(TicketItemKinds.Survey, c.Ticket.Id, survey));
+                return survey;
+            },
+            cancellationToken);
     }
 }

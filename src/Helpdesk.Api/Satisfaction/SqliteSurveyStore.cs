@@ -2,8 +2,8 @@ using System.Globalization;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Satisfaction;
-using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Satisfaction;
 
@@ -29,6 +29,10 @@ internal sealed class SqliteSurveyStore(SqliteDatabase database) : ISurveyStore
         INSERT INTO csat_secret (id, key) VALUES (1, randomblob(32));
         """);
 
+    public static SqliteItemTable Table { get; } = new(TicketItemKinds.Survey, "csat_surveys", value => Columns((Survey)value)) { IdColumn = "ticket_id" };
+
+    private static IReadOnlyList<(string, object?)> Columns(Survey s) => [("answered_at", SqliteTime.Format(s.AnsweredAt)), ("score", s.Score)];
+
     public async Task<byte[]> SigningKeyAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -44,56 +48,6 @@ internal sealed class SqliteSurveyStore(SqliteDatabase database) : ISurveyStore
         return await reader.ReadAsync(cancellationToken)
             ? new Versioned<Survey>(StoreJson.Deserialize<Survey>(reader.GetString(1)), reader.GetInt64(0))
             : null;
-    }
-
-    public async Task<bool> CreateAsync(Survey survey, DomainEvent request, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        await using (var insert = connection.Command(
-            "INSERT INTO csat_surveys (ticket_id, version, doc) VALUES ($id, 1, $doc) ON CONFLICT DO NOTHING",
-            transaction,
-            ("$id", survey.TicketId),
-            ("$doc", StoreJson.Serialize(survey))))
-        {
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
-            {
-                return false;
-            }
-        }
-
-        await using (var outbox = connection.Command(
-            "INSERT INTO outbox (id, type, ticket_id, occurred_at, doc) VALUES ($id, $type, $ticket, $at, $doc)",
-            transaction,
-            ("$id", request.Id.ToString("D", CultureInfo.InvariantCulture)),
-            ("$type", request.Type),
-            ("$ticket", request.TicketId),
-            ("$at", SqliteTime.Format(request.OccurredAt)),
-            ("$doc", StoreJson.Serialize(request))))
-        {
-            await outbox.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return true;
-    }
-
-    public async Task AnswerAsync(Versioned<Survey> answered, CancellationToken cancellationToken)
-    {
-        var s = answered.Value;
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.Command(
-            "UPDATE csat_surveys SET answered_at = $at, score = $score, version = version + 1, doc = $doc WHERE ticket_id = $id AND version = $expected AND answered_at IS NULL",
-            null,
-            ("$id", s.TicketId),
-            ("$at", SqliteTime.Format(s.AnsweredAt)),
-            ("$score", s.Score),
-            ("$expected", answered.Version),
-            ("$doc", StoreJson.Serialize(s)));
-        if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
-        {
-            throw new ConcurrencyConflictException("The survey was answered meanwhile.");
-        }
     }
 
     public async Task<ScoreSummary> ScoresAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)

@@ -18,6 +18,7 @@ namespace Helpdesk.Api.Sla;
 /// </summary>
 internal sealed partial class ScanSlaBreaches(
     ITicketStore store,
+    TicketRunner runner,
     SlaCatalog catalog,
     IOptions<TicketOptions> options,
     TimeProvider clock,
@@ -25,7 +26,6 @@ internal sealed partial class ScanSlaBreaches(
 {
     public const string FunctionName = "ScanSlaBreaches";
     private const int BatchSize = 200;
-    private const int Attempts = 3;
     private static readonly Actor Sla = Actor.System("sla");
 
     public async Task<IReadOnlyList<string>> RunAsync(TimerInfo timer, CancellationToken cancellationToken)
@@ -61,40 +61,29 @@ internal sealed partial class ScanSlaBreaches(
         return [summary];
     }
 
+    /// <summary>
+    /// Records the ticket's due milestones in one write; with none due, only its schedule is
+    /// stored again (no new version). Either write lost to a concurrent change is retried on a
+    /// fresh read; a ticket that keeps changing is left to the next run.
+    /// </summary>
     private async Task<int> ProcessAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            var ticket = await store.FindAsync(id, cancellationToken);
-            if (ticket is null)
+        var outcome = await runner.RunAsync<int>(
+            id,
+            Sla,
+            TicketPrecondition.None,
+            async c =>
             {
-                return 0;
-            }
-
-            var recorded = await RecordDueAsync(ticket, now, cancellationToken);
-            try
-            {
-                if (recorded > 0)
+                var recorded = await RecordDueAsync(c.Ticket, now, cancellationToken);
+                if (recorded == 0 && !await store.RescheduleAsync(c.Ticket, cancellationToken))
                 {
-                    await store.SaveAsync(ticket, cancellationToken);
-                    return recorded;
+                    throw new ConcurrencyConflictException($"Ticket {c.Ticket.Number} changed during the SLA scan.");
                 }
 
-                if (await store.RescheduleAsync(ticket, cancellationToken))
-                {
-                    return 0;
-                }
-            }
-            catch (ConcurrencyConflictException) when (attempt < Attempts)
-            {
-                continue;
-            }
-
-            if (attempt >= Attempts)
-            {
-                throw new ConcurrencyConflictException($"Ticket {ticket.Number} kept changing during the SLA scan; the next run retries it.");
-            }
-        }
+                return recorded;
+            },
+            cancellationToken);
+        return outcome.Succeeded ? outcome.Value : 0;
     }
 
     private async Task<int> RecordDueAsync(Ticket ticket, DateTimeOffset now, CancellationToken cancellationToken)

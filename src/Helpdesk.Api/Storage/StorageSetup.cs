@@ -1,8 +1,5 @@
-using Helpdesk.Api.Directory;
-using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
-using Helpdesk.Api.Tickets;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Storage;
@@ -10,9 +7,10 @@ namespace Helpdesk.Api.Storage;
 public static class StorageSetup
 {
     /// <summary>
-    /// Registers the store selected by <c>Storage:Provider</c>: SQLite (the embedded default) or
-    /// Cosmos DB for the foundation's stores. The SQLite database is registered either way, for
-    /// the capabilities whose stores have no Cosmos DB implementation yet.
+    /// The engine selected by <c>Storage:Provider</c>: SQLite (the embedded default) or Cosmos DB,
+    /// with its plumbing (connection, schema, containers, retries). Each capability registers its
+    /// own stores for both engines (<see cref="StoreSelection"/>). The SQLite database is
+    /// registered either way, for the local queue and outbox of the standalone runner.
     /// </summary>
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
@@ -31,18 +29,9 @@ public static class StorageSetup
         }
 
         var selected = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        return selected.IsCosmos ? services.AddCosmosStorage(configuration) : services.AddSqliteStores();
-    }
-
-    private static IServiceCollection AddSqliteStores(this IServiceCollection services)
-    {
-        services.AddSingleton<SqliteTicketStore>();
-        services.AddSingleton<ITicketStore>(sp => sp.GetRequiredService<SqliteTicketStore>());
-        services.AddSingleton<ITicketNumberSequence>(sp => sp.GetRequiredService<SqliteTicketStore>());
-        services.AddSingleton<IDirectoryStore, SqliteDirectoryStore>();
-        services.AddSingleton<IIdempotencyStore, SqliteIdempotencyStore>();
-        services.AddSingleton<IStoreHealth, SqliteStoreHealth>();
-        return services;
+        return selected.IsCosmos
+            ? services.AddCosmosStorage(configuration)
+            : services.AddSingleton<IStoreHealth, SqliteStoreHealth>();
     }
 }
 
@@ -54,9 +43,18 @@ public static class StoreSelection
         where TService : class
         where TSqlite : TService
         where TCosmos : TService =>
-        sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.IsCosmos
+        sp => IsCosmos(sp)
             ? ActivatorUtilities.CreateInstance<TCosmos>(sp)
             : ActivatorUtilities.CreateInstance<TSqlite>(sp);
+
+    /// <summary>The registered SQLite or Cosmos DB service, for stores one instance serves under several interfaces.</summary>
+    public static Func<IServiceProvider, TService> Registered<TService, TSqlite, TCosmos>()
+        where TService : class
+        where TSqlite : class, TService
+        where TCosmos : class, TService =>
+        sp => IsCosmos(sp) ? sp.GetRequiredService<TCosmos>() : sp.GetRequiredService<TSqlite>();
+
+    private static bool IsCosmos(IServiceProvider services) => services.GetRequiredService<IOptions<StorageOptions>>().Value.IsCosmos;
 }
 
 /// <summary>Answers whether the store can serve requests, for the health route.</summary>

@@ -2,7 +2,6 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage.Cosmos;
-using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
 
 namespace Helpdesk.Api.Tickets;
@@ -28,74 +27,33 @@ internal sealed record ItemDocument<T>(string Id, string TicketId, string Type, 
 internal sealed record ItemWrite(string Kind, string Id, long? Expected, object? Value, string? Key = null, bool Internal = false);
 
 /// <summary>
-/// The items of a ticket (messages, time entries, cost lines, activities, attachments) in the
-/// ticket's logical partition, written together with the ticket without TransactionalBatch
-/// (docs/adr/0004-cosmos-containers.md). Each value of an item is a new immutable document with
-/// a fresh id; the write then replaces the ticket document, guarded by its ETag, with the item
-/// index pointing at the new documents plus the ticket's history and events. That replace is
-/// the commit: readers go through the index only, so a value whose ticket write never landed
-/// (a refused write, a crash in between) is never seen, and every item change carries its
-/// events atomically. Replaced and refused values are deleted afterwards on a best-effort basis;
-/// one left behind by a crash costs storage only.
+/// Reads the items of a ticket (messages, time entries, cost lines, activities, attachments), which
+/// live in the ticket's logical partition (docs/adr/0004-cosmos-containers.md). Each value of an
+/// item is an immutable document; the ticket document's item index names the current ones, so a
+/// read goes through the index and never sees a value whose ticket write did not land. Writes go
+/// through <see cref="CosmosTicketStore.SaveAsync"/> only.
 /// </summary>
-public sealed class CosmosTicketItems(CosmosContainers containers, CosmosTicketStore tickets, CosmosRetry retry, ILogger<CosmosTicketItems> logger)
+public sealed class CosmosTicketItems(CosmosContainers containers, CosmosRetry retry)
 {
     internal const string ItemType = "item";
 
-    /// <summary>
-    /// Writes the items' new values, then commits them with the ticket's pending changes (or, with
-    /// no ticket change, with <paramref name="events"/> alone). Throws
-    /// <see cref="ConcurrencyConflictException"/> when an item or the ticket moved on.
-    /// </summary>
-    internal async Task WriteAsync(Ticket? ticket, string ticketId, IReadOnlyList<ItemWrite> writes, IReadOnlyList<DomainEvent> events, CancellationToken cancellationToken)
+    /// <summary>The stored document of a ticket (its item index, query columns), or null.</summary>
+    internal async Task<TicketDocument?> ReadDocumentAsync(string ticketId, CancellationToken cancellationToken)
     {
         var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
-        var partition = new PartitionKey(ticketId);
-        var docs = writes.Select(w => w.Value is null ? null : $"{w.Kind}:{w.Id}:{Guid.NewGuid():N}").ToArray();
-        var created = new List<string>();
-        IReadOnlyList<string> replaced = [];
         try
         {
-            for (var i = 0; i < writes.Count; i++)
-            {
-                if (docs[i] is not { } doc)
-                {
-                    continue;
-                }
-
-                var w = writes[i];
-                var item = new ItemDocument<object>(doc, ticketId, ItemType, w.Kind, w.Id, w.Key, w.Value!);
-                // An upsert, not a create: the id is new, and a retry after a lost answer must not fail on the first attempt's document.
-                await retry.RunAsync(ct => container.UpsertItemAsync(item, partition, new ItemRequestOptions { EnableContentResponseOnWrite = false }, ct), cancellationToken);
-                created.Add(doc);
-            }
-
-            await tickets.CommitAsync(
-                ticket,
-                ticketId,
-                d =>
-                {
-                    var (next, old) = Apply(d, writes, docs);
-                    replaced = old;
-                    return next.WithEvents(events);
-                },
-                cancellationToken);
+            return (await retry.RunAsync(ct => container.ReadItemAsync<TicketDocument>(ticketId, new PartitionKey(ticketId), cancellationToken: ct), cancellationToken)).Resource;
         }
-        catch
+        catch (CosmosException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            await DeleteUnreferencedAsync(container, ticketId, partition, created);
-            throw;
+            return null;
         }
-
-        await DeleteAsync(container, partition, replaced);
     }
-
-    internal async Task<bool> TicketExistsAsync(string ticketId, CancellationToken cancellationToken) =>
-        await tickets.ReadDocumentAsync(ticketId, cancellationToken) is not null;
 
     internal async Task<Versioned<T>?> FindAsync<T>(string ticketId, string kind, string id, CancellationToken cancellationToken)
     {
-        var document = await tickets.ReadDocumentAsync(ticketId, cancellationToken);
+        var document = await ReadDocumentAsync(ticketId, cancellationToken);
         if (document?.ItemRefs.FirstOrDefault(r => r.Kind == kind && r.Id == id) is not { } found)
         {
             return null;
@@ -109,7 +67,7 @@ public sealed class CosmosTicketItems(CosmosContainers containers, CosmosTicketS
     internal async Task<Page<Versioned<T>>> ListAsync<T>(string ticketId, string kind, Func<ItemRef, bool> filter, int limit, string? cursor, CancellationToken cancellationToken)
     {
         var after = cursor is null ? 0 : Paging.DecodeKey(cursor);
-        var document = await tickets.ReadDocumentAsync(ticketId, cancellationToken);
+        var document = await ReadDocumentAsync(ticketId, cancellationToken);
         var refs = (document?.ItemRefs ?? []).Where(r => r.Kind == kind && r.Seq > after && filter(r)).Take(limit + 1).ToArray();
         var items = await ReadAsync<T>(ticketId, refs.Take(limit).ToArray(), cancellationToken);
         return new Page<Versioned<T>>(items, refs.Length > limit ? Paging.EncodeKey(refs[limit - 1].Seq) : null);
@@ -118,7 +76,7 @@ public sealed class CosmosTicketItems(CosmosContainers containers, CosmosTicketS
     /// <summary>Every item of a kind of one ticket, oldest first.</summary>
     internal async Task<IReadOnlyList<Versioned<T>>> AllAsync<T>(string ticketId, string kind, CancellationToken cancellationToken)
     {
-        var document = await tickets.ReadDocumentAsync(ticketId, cancellationToken);
+        var document = await ReadDocumentAsync(ticketId, cancellationToken);
         return await ReadAsync<T>(ticketId, (document?.ItemRefs ?? []).Where(r => r.Kind == kind).ToArray(), cancellationToken);
     }
 
@@ -138,7 +96,7 @@ public sealed class CosmosTicketItems(CosmosContainers containers, CosmosTicketS
             {
                 if (!ticketDocuments.TryGetValue(item.TicketId, out var ticket))
                 {
-                    ticket = await tickets.ReadDocumentAsync(item.TicketId, cancellationToken);
+                    ticket = await ReadDocumentAsync(item.TicketId, cancellationToken);
                     ticketDocuments[item.TicketId] = ticket;
                 }
 
@@ -148,46 +106,6 @@ public sealed class CosmosTicketItems(CosmosContainers containers, CosmosTicketS
                 }
             }
         }
-    }
-
-    private static (TicketDocument Next, IReadOnlyList<string> Replaced) Apply(TicketDocument document, IReadOnlyList<ItemWrite> writes, string?[] docs)
-    {
-        var refs = document.ItemRefs.ToList();
-        var seq = document.ItemSeq;
-        var replaced = new List<string>();
-        for (var i = 0; i < writes.Count; i++)
-        {
-            var w = writes[i];
-            var at = refs.FindIndex(r => r.Kind == w.Kind && r.Id == w.Id);
-            var current = at < 0 ? null : refs[at];
-            if (w.Expected is { } expected && (current?.Version ?? 0) != expected)
-            {
-                throw new ConcurrencyConflictException($"The {w.Kind} {w.Id} changed since it was read.");
-            }
-
-            if (current is not null)
-            {
-                replaced.Add(current.Doc);
-            }
-
-            if (docs[i] is not { } doc)
-            {
-                if (at >= 0)
-                {
-                    refs.RemoveAt(at);
-                }
-            }
-            else if (current is null)
-            {
-                refs.Add(new ItemRef(w.Kind, w.Id, doc, 1, ++seq, w.Internal));
-            }
-            else
-            {
-                refs[at] = current with { Doc = doc, Version = current.Version + 1, Internal = w.Internal };
-            }
-        }
-
-        return (document with { Items = refs, ItemSeq = seq }, replaced);
     }
 
     /// <summary>The values the refs point at, in the refs' order (one single-partition query).</summary>
@@ -205,53 +123,5 @@ public sealed class CosmosTicketItems(CosmosContainers containers, CosmosTicketS
         var rows = await CosmosQueries.TakeAsync<ItemDocument<T>>(container, query, refs.Length, new PartitionKey(ticketId), retry, cancellationToken);
         var byId = rows.ToDictionary(r => r.Id, StringComparer.Ordinal);
         return [.. refs.Where(r => byId.ContainsKey(r.Doc)).Select(r => new Versioned<T>(byId[r.Doc].Value, r.Version))];
-    }
-
-    /// <summary>
-    /// After a failed write: deletes the documents it created that the stored index does not name.
-    /// A write can fail after its commit landed (its answer lost past every retry), and then the
-    /// index names them; when even the re-read fails, nothing is deleted (a leftover costs storage
-    /// only, a deleted committed value would lose data).
-    /// </summary>
-    private async Task DeleteUnreferencedAsync(Container container, string ticketId, PartitionKey partition, List<string> created)
-    {
-        if (created.Count == 0)
-        {
-            return;
-        }
-
-        TicketDocument? stored;
-        try
-        {
-            stored = await tickets.ReadDocumentAsync(ticketId, CancellationToken.None);
-        }
-        catch (Exception e) when (e is CosmosException or HttpRequestException or OperationCanceledException)
-        {
-            logger.LogWarning(e, "Ticket {TicketId} could not be read after a failed write; its {Count} new item documents are kept", ticketId, created.Count);
-            return;
-        }
-
-        var named = (stored?.ItemRefs ?? []).Select(r => r.Doc).ToHashSet(StringComparer.Ordinal);
-        await DeleteAsync(container, partition, [.. created.Where(doc => !named.Contains(doc))]);
-    }
-
-    /// <summary>Best effort: a document left behind is never read (the index does not point at it).</summary>
-    private async Task DeleteAsync(Container container, PartitionKey partition, IReadOnlyList<string> ids)
-    {
-        foreach (var id in ids)
-        {
-            try
-            {
-                using var deleted = await container.DeleteItemStreamAsync(id, partition);
-                if (!deleted.IsSuccessStatusCode && deleted.StatusCode != HttpStatusCode.NotFound)
-                {
-                    logger.LogWarning("Unreferenced item document {DocumentId} was not deleted: {Status}", id, deleted.StatusCode);
-                }
-            }
-            catch (CosmosException e)
-            {
-                logger.LogWarning(e, "Unreferenced item document {DocumentId} was not deleted", id);
-            }
-        }
     }
 }

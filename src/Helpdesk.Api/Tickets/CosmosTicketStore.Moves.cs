@@ -1,7 +1,5 @@
 using System.Net;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Mail;
-using Helpdesk.Api.Merge;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
@@ -119,7 +117,7 @@ public sealed partial class CosmosTicketStore
             .. target.ItemRefs.Where(r => kinds.Contains(r.Kind)),
             .. record.Moves.Select(m => new ItemRef(m.Kind, m.Id, m.Doc, m.Version, 0, m.Internal)),
         ];
-        var values = await CosmosTicketMerges.ReadValuesAsync(container, retry, record.TargetId, refs, cancellationToken);
+        var values = await ReadValuesAsync(container, retry, record.TargetId, refs, cancellationToken);
         return values.Where(v => v.Value.Value["at"] is not null).ToDictionary(v => v.Key, v => v.Value.Value["at"]!.GetValue<DateTimeOffset>(), StringComparer.Ordinal);
     }
 
@@ -181,10 +179,84 @@ public sealed partial class CosmosTicketStore
     }
 
     /// <summary>
-    /// The threading records of the message's mail follow it (the Message-IDs and journal rows of
-    /// the mail containers), so a later reply threads to where the message is now. Repeating it
-    /// finds nothing left on the source.
+    /// The records that follow the message (the threading ids of its mail, <see cref="ICosmosMessageFollower"/>),
+    /// so a later reply threads to where the message is now. Repeating it finds nothing left on the source.
     /// </summary>
-    private Task FollowMailAsync(string messageId, string fromTicket, string toTicket, CancellationToken cancellationToken) =>
-        CosmosMailStore.RethreadAsync(containers, retry, messageId, fromTicket, toTicket, cancellationToken);
+    private async Task FollowMailAsync(string messageId, string fromTicket, string toTicket, CancellationToken cancellationToken)
+    {
+        foreach (var follower in messageFollowers)
+        {
+            await follower.FollowAsync(messageId, fromTicket, toTicket, cancellationToken);
+        }
+    }
+
+    public async Task MoveMessageAsync(Ticket source, Ticket target, string messageId, CancellationToken cancellationToken)
+    {
+        await WriteMoveSourceAsync(source, target, messageId, cancellationToken);
+        await CompleteMovesAsync(source.Id, cancellationToken);
+        target.MarkSaved((await ReadDocumentAsync(target.Id, cancellationToken))?.Version ?? target.Version + 1);
+    }
+
+    /// <summary>The first write of a move: the copies in the target's partition, a split's number claimed, then the source's commit with its pending record.</summary>
+    internal async Task WriteMoveSourceAsync(Ticket source, Ticket target, string messageId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(target);
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var document = await ReadDocumentAsync(source.Id, cancellationToken) ?? throw new ConcurrencyConflictException($"Ticket {source.Number} no longer exists.");
+        var message = document.ItemRefs.FirstOrDefault(r => r.Kind == TicketItemKinds.Message && r.Id == messageId)
+            ?? throw new ConcurrencyConflictException($"Message {messageId} is no longer on ticket {source.Id}.");
+        var files = document.ItemRefs.Where(r => r.Kind == TicketItemKinds.Attachment).ToArray();
+        var values = await ReadValuesAsync(container, retry, source.Id, [message, .. files], cancellationToken);
+        ItemRef[] refs = [message, .. files.Where(f => values.TryGetValue(f.Doc, out var file) && file.Value["messageId"]?.GetValue<string>() == messageId)];
+
+        var split = target.Version == 0;
+        if (split && !await keys.ClaimAsync(NumberKind, target.Number, target.Id, async (owner, ct) => await ReadDocumentAsync(owner, ct) is { } other && other.Number == target.Number, cancellationToken))
+        {
+            throw new UniqueConstraintException("number", $"Ticket number {target.Number} is already taken.");
+        }
+
+        var copies = new List<string>();
+        try
+        {
+            var moves = new List<MergeMove>();
+            var writes = new List<ItemWrite>();
+            foreach (var r in refs)
+            {
+                if (!values.TryGetValue(r.Doc, out var value))
+                {
+                    throw new ConcurrencyConflictException($"Message {messageId} changed while it was being moved.");
+                }
+
+                var copy = await CopyAsync(container, retry, value, target.Id, cancellationToken);
+                copies.Add(copy);
+                moves.Add(new MergeMove(r.Kind, r.Id, copy, r.Version, r.Internal));
+                writes.Add(new ItemWrite(r.Kind, r.Id, r.Version, null));
+            }
+
+            // The arrival the domain recorded on the target: what the completion applies to the target as it is then.
+            var arrival = target.PendingEvents[^1];
+            var record = new MoveRecord(
+                target.Id,
+                messageId,
+                target.PendingHistory[^1].Action,
+                arrival.Data["visibility"]!,
+                arrival.Data["authorType"]!,
+                arrival.Actor,
+                arrival.OccurredAt,
+                moves,
+                split ? new NewTicketState(target.ToSnapshot(), [.. target.PendingHistory], [.. target.PendingEvents]) : null);
+            writes.Add(new ItemWrite(MoveKind, messageId, null, record));
+            await WriteItemsAsync(source, source.Id, writes, cancellationToken);
+        }
+        catch
+        {
+            foreach (var copy in copies)
+            {
+                using var deleted = await container.DeleteItemStreamAsync(copy, new PartitionKey(target.Id), cancellationToken: CancellationToken.None);
+            }
+
+            throw;
+        }
+    }
 }

@@ -17,7 +17,16 @@ namespace Helpdesk.Api.Tickets;
 /// written atomically without TransactionalBatch; the relay's change-feed function publishes the
 /// events from the document (see docs/adr/0004-cosmos-containers.md).
 /// </summary>
-public sealed partial class CosmosTicketStore(CosmosContainers containers, CosmosSequence sequence, CosmosUniqueKeys keys, ITicketScheduler scheduler, CosmosRetry retry) : ITicketStore
+public sealed partial class CosmosTicketStore(
+    CosmosContainers containers,
+    CosmosSequence sequence,
+    CosmosUniqueKeys keys,
+    ITicketScheduler scheduler,
+    CosmosRetry retry,
+    CosmosTicketItems items,
+    IEnumerable<CosmosItemKind> itemKinds,
+    IEnumerable<ICosmosMessageFollower> messageFollowers,
+    ILogger<CosmosTicketStore> logger) : ITicketStore
 {
     internal const string NumberKind = "ticket-number";
     internal const string OrderSequence = "order:tickets";
@@ -62,10 +71,8 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
         return ticket;
     }
 
-    public Task CreateAsync(Ticket ticket, CancellationToken cancellationToken) => CreateAsync(ticket, d => d, cancellationToken);
-
     /// <summary>Creates the ticket's document with <paramref name="change"/> applied to it (the first items of its partition).</summary>
-    internal async Task CreateAsync(Ticket ticket, Func<TicketDocument, TicketDocument> change, CancellationToken cancellationToken)
+    private async Task CreateAsync(Ticket ticket, Func<TicketDocument, TicketDocument> change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         ArgumentNullException.ThrowIfNull(change);
@@ -120,21 +127,10 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
         }
     }
 
-    public async Task SaveAsync(Ticket ticket, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ticket);
-        if (ticket.PendingHistory.Count == 0)
-        {
-            return;
-        }
-
-        await CommitAsync(ticket, ticket.Id, d => d, cancellationToken);
-    }
-
     /// <summary>
     /// One replace of the ticket's document, guarded by its ETag: the ticket's pending changes
-    /// (a new version, its history and events) when it has any, then <paramref name="change"/>
-    /// (the partition's item index, events of a write without a ticket change). When something
+    /// (a new version, its history and events) when it has any, its events and history notes
+    /// otherwise, then <paramref name="change"/> (the partition's item index). When something
     /// else moved the document, it is read again and, unless the ticket's version moved on,
     /// <paramref name="change"/> is applied again: it checks its own preconditions and throws
     /// <see cref="ConcurrencyConflictException"/> when they no longer hold. A ticket at version
@@ -158,7 +154,7 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
             loaded = await ReadAsync(container, ticketId, cancellationToken);
         }
 
-        var changed = ticket is { PendingHistory.Count: > 0 } ? ticket : null;
+        var changed = ticket is { HasChanges: true } ? ticket : null;
         var schedule = changed is null ? null : await scheduler.ScheduleAsync(changed, cancellationToken);
         var writeId = Guid.NewGuid().ToString("N");
         var lostAnswers = 0;
@@ -171,9 +167,10 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
 
             var before = loaded.Document;
             var next = changed is null
-                ? before
+                ? before.WithEvents(ticket?.PendingEvents ?? [])
                 : TicketDocument.Of(changed.ToSnapshot(), schedule!, before.Seq, before.Version + 1, [.. before.History, .. changed.PendingHistory], [.. before.Events, .. changed.PendingEvents])
                     with { Items = before.Items, ItemSeq = before.ItemSeq, Notified = before.Notified, Writes = before.Writes };
+            next = next.WithNotes(ticket?.PendingNotes ?? []);
             TicketDocument document;
             try
             {
@@ -211,9 +208,9 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
                 stored = loaded;
             }
 
-            changed?.MarkSaved(document.Version);
             if (ticket is not null)
             {
+                ticket.MarkSaved(changed is null ? ticket.Version : document.Version);
                 _loaded.AddOrUpdate(ticket, stored);
             }
 
@@ -221,36 +218,9 @@ public sealed partial class CosmosTicketStore(CosmosContainers containers, Cosmo
         }
     }
 
-    /// <summary>
-    /// Appends a history line without a new version (a notification sent), once per
-    /// <paramref name="key"/>: the document keeps the keys of the lines written this way, so a
-    /// retry after a crash between this commit and the caller's next write finds its line there.
-    /// False when the ticket is gone (purged).
-    /// </summary>
-    internal async Task<bool> AppendHistoryOnceAsync(string ticketId, string key, HistoryEntry entry, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await CommitAsync(
-                null,
-                ticketId,
-                d => d.Notified?.Contains(key, StringComparer.Ordinal) == true ? d : d with { History = [.. d.History, entry], Notified = [.. d.Notified ?? [], key] },
-                cancellationToken);
-            return true;
-        }
-        catch (ConcurrencyConflictException)
-        {
-            // Only thrown for a write without a ticket change when the document no longer exists.
-            return false;
-        }
-    }
-
     /// <summary>The stored document of a ticket (its item index, query columns), or null.</summary>
-    internal async Task<TicketDocument?> ReadDocumentAsync(string ticketId, CancellationToken cancellationToken)
-    {
-        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
-        return (await ReadAsync(container, ticketId, cancellationToken))?.Document;
-    }
+    internal Task<TicketDocument?> ReadDocumentAsync(string ticketId, CancellationToken cancellationToken) =>
+        items.ReadDocumentAsync(ticketId, cancellationToken);
 
     public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
     {
@@ -547,6 +517,13 @@ internal sealed record TicketDocument(
     /// <summary>This document with <paramref name="more"/> events appended, keeping the last <see cref="RetainedEvents"/>.</summary>
     public TicketDocument WithEvents(IReadOnlyList<DomainEvent> more) =>
         more.Count == 0 ? this : this with { Events = Retain([.. Events, .. more]) };
+
+    /// <summary>This document with the history notes it does not hold yet (by key) appended.</summary>
+    public TicketDocument WithNotes(IReadOnlyList<HistoryNote> notes)
+    {
+        var fresh = notes.Where(n => Notified?.Contains(n.Key, StringComparer.Ordinal) != true).ToArray();
+        return fresh.Length == 0 ? this : this with { History = [.. History, .. fresh.Select(n => n.Entry)], Notified = [.. Notified ?? [], .. fresh.Select(n => n.Key)] };
+    }
 
     /// <summary>A deleted ticket is stored as type <c>deletedTicket</c>, which no ticket query reads.</summary>
     public static TicketDocument Of(TicketSnapshot s, TicketSchedule schedule, long seq, long version, IReadOnlyList<HistoryEntry> history, IReadOnlyList<DomainEvent> events) =>

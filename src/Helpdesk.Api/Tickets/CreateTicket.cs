@@ -57,17 +57,14 @@ internal static class CreateTicket
         CreateTicketRequest request,
         Caller caller,
         IDirectoryStore directory,
-        ITicketStore tickets,
-        ITicketNumberSequence sequence,
+        TicketOpening opening,
         TicketReferences references,
         TicketPresenter presenter,
-        IOptions<TicketOptions> options,
         TimeProvider clock,
         HttpResponse response,
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var now = clock.GetUtcNow();
 
         Contact? contact;
         if (request.ContactId is not null)
@@ -80,7 +77,7 @@ internal static class CreateTicket
         }
         else
         {
-            contact = await references.FindOrCreateContactAsync(request.Requester!.Email!, request.Requester.Name, now, cancellationToken);
+            contact = await references.FindOrCreateContactAsync(request.Requester!.Email!, request.Requester.Name, clock.GetUtcNow(), cancellationToken);
         }
 
         var accountId = request.AccountId;
@@ -95,51 +92,26 @@ internal static class CreateTicket
             return Problems.Result(Problems.Validation(errors));
         }
 
-        var actor = await caller.ActorAsync(cancellationToken);
-        var format = options.Value.NumberFormat;
-        for (var attempt = 1; ; attempt++)
-        {
-            var number = format.Format(now, await sequence.NextAsync(format.SequenceKey(now), cancellationToken));
-            var ticket = NewTicket(request, contact, accountId, number, actor, options.Value, clock, now);
-            try
-            {
-                await tickets.CreateAsync(ticket, cancellationToken);
-            }
-            catch (UniqueConstraintException e) when (e.Field == "number" && attempt < MaxNumberAttempts)
-            {
-                // The counter is behind the stored numbers (an import, a restored backup): numbers
-                // may have gaps but never repeat, so draw the next one.
-                continue;
-            }
-
-            ETags.Set(response, ticket.Version);
-            return TypedResults.Created($"/api/tickets/{ticket.Id}", await presenter.PresentAsync(ticket, cancellationToken));
-        }
+        var ticket = await opening.OpenAsync(Draft(request, contact, accountId), await caller.ActorAsync(cancellationToken), cancellationToken);
+        ETags.Set(response, ticket.Version);
+        return TypedResults.Created($"/api/tickets/{ticket.Id}", await presenter.PresentAsync(ticket, cancellationToken));
     }
 
-    private const int MaxNumberAttempts = 5;
-
-    private static Ticket NewTicket(CreateTicketRequest request, Contact contact, string? accountId, string number, Actor actor, TicketOptions options, TimeProvider clock, DateTimeOffset now) =>
-        Ticket.Create(
-            new NewTicket(
-                Id: Ids.New("t", clock),
-                Number: number,
-                Subject: request.Subject!,
-                Description: request.Description,
-                Requester: new Requester(contact.Id, contact.Email, contact.Name),
-                AccountId: accountId ?? contact.AccountId,
-                Priority: request.Priority is null ? Priority.Normal : Enum.Parse<Priority>(request.Priority, ignoreCase: true),
-                Type: request.Type,
-                Group: request.Group,
-                Severity: request.Severity,
-                Impact: request.Impact,
-                TeamId: request.TeamId,
-                AssigneeId: request.AssigneeId,
-                StartAt: request.StartAt,
-                DueAt: request.DueAt,
-                Tags: request.Tags ?? [],
-                NotifyCustomer: request.NotifyCustomer ?? true),
-            actor,
-            options.Settings,
-            now);
+    private static TicketDraft Draft(CreateTicketRequest request, Contact contact, string? accountId) =>
+        new(
+            Subject: request.Subject!,
+            Description: request.Description,
+            Requester: new Requester(contact.Id, contact.Email, contact.Name),
+            AccountId: accountId ?? contact.AccountId,
+            Priority: request.Priority is null ? Priority.Normal : Enum.Parse<Priority>(request.Priority, ignoreCase: true),
+            Type: request.Type,
+            Group: request.Group,
+            Severity: request.Severity,
+            Impact: request.Impact,
+            TeamId: request.TeamId,
+            AssigneeId: request.AssigneeId,
+            StartAt: request.StartAt,
+            DueAt: request.DueAt,
+            Tags: request.Tags ?? [],
+            NotifyCustomer: request.NotifyCustomer ?? true);
 }

@@ -33,8 +33,10 @@ public sealed record TicketQuery(
     string? ExcludeId = null);
 
 /// <summary>
-/// Where tickets live. A save writes the ticket, its new history entries and its events in one
-/// atomic step, guarded by the version the ticket was read at.
+/// Where tickets live, and the one way a ticket and its items are written
+/// (docs/adr/0008-one-write-path.md). Capability stores (messages, time, activities, ...) only
+/// read; every change of a ticket's items goes through <see cref="SaveAsync"/> with the ticket
+/// change that records it, so no item is ever stored without its history line and its event.
 /// </summary>
 public interface ITicketStore
 {
@@ -45,13 +47,30 @@ public interface ITicketStore
     Task<Ticket?> FindIncludingDeletedAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Stores a new ticket (version 1) with its history and events. Throws
-    /// <see cref="UniqueConstraintException"/> (field <c>number</c>) when the number is taken.
+    /// Stores each write in one atomic step: the ticket's pending changes guarded by the version
+    /// it was read at (a ticket at version 0 is created), its history, notes and events, and its
+    /// item writes, each guarded by the version it names. On SQLite several writes share one
+    /// transaction; on Cosmos DB they are committed one after the other, in the order given.
+    /// Throws <see cref="ConcurrencyConflictException"/> when the ticket or an item moved on,
+    /// <see cref="UniqueConstraintException"/> (field <c>number</c>) when a new ticket's number is taken.
     /// </summary>
-    Task CreateAsync(Ticket ticket, CancellationToken cancellationToken);
+    Task SaveAsync(IReadOnlyList<TicketWrite> writes, CancellationToken cancellationToken);
 
-    /// <summary>Stores the changes; throws <see cref="ConcurrencyConflictException"/> when the stored version moved on.</summary>
-    Task SaveAsync(Ticket ticket, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores a merge (<see cref="Ticket.MergeInto"/> recorded on <paramref name="source"/> and
+    /// the target's side on <paramref name="target"/>): both tickets, and the source's thread,
+    /// files, work and running timers moved to the target. Throws like <see cref="SaveAsync"/>.
+    /// </summary>
+    Task MergeAsync(Ticket source, Ticket target, CancellationToken cancellationToken);
+
+    /// <summary>Stores the undo of a merge: both tickets, and exactly what the merge moved taken back.</summary>
+    Task UndoMergeAsync(Ticket source, Ticket target, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores a message move (or a split: <paramref name="target"/> at version 0 is created): both
+    /// tickets, the message and its files moved, and the records that follow the message.
+    /// </summary>
+    Task MoveMessageAsync(Ticket source, Ticket target, string messageId, CancellationToken cancellationToken);
 
     /// <summary>Newest first, deleted tickets left out; the cursor is stable while tickets are being created.</summary>
     Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken);
@@ -82,4 +101,17 @@ public interface ITicketNumberSequence
 
     /// <summary>Reserves <paramref name="count"/> consecutive values (an import) and returns the first.</summary>
     Task<long> ReserveAsync(string key, int count, CancellationToken cancellationToken);
+}
+
+/// <summary>The common shapes of <see cref="ITicketStore.SaveAsync"/>: one ticket, with or without items.</summary>
+public static class TicketStoreWrites
+{
+    public static Task SaveAsync(this ITicketStore store, Ticket ticket, CancellationToken cancellationToken) =>
+        store.SaveAsync(ticket, [], cancellationToken);
+
+    public static Task SaveAsync(this ITicketStore store, Ticket ticket, IReadOnlyList<TicketItemWrite> items, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.SaveAsync([new TicketWrite(ticket, items)], cancellationToken);
+    }
 }

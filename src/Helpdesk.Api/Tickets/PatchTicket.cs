@@ -18,7 +18,9 @@ internal static class PatchTicket
         string id,
         JsonElement patch,
         HttpContext http,
-        TicketChangeRunner runner,
+        TicketRunner runner,
+        Caller caller,
+        TicketPresenter presenter,
         IDirectoryStore directory,
         IOptions<TicketOptions> options,
         CancellationToken cancellationToken)
@@ -72,16 +74,13 @@ internal static class PatchTicket
             return Problems.Result(Problems.Validation(reader.Errors));
         }
 
-        return await runner.RunAsync(
+        var outcome = await runner.RunAsync(
             id,
-            http,
-            requireIfMatch: true,
-            (ticket, by, now) =>
-            {
-                ticket.Update(changes, options.Value.Settings, by, now);
-                return Task.CompletedTask;
-            },
+            await caller.ActorAsync(cancellationToken),
+            TicketPrecondition.Require(http.Request),
+            c => c.Ticket.Update(changes, options.Value.Settings, c.Actor, c.Now),
             cancellationToken);
+        return await presenter.AnswerAsync(outcome, http.Response, cancellationToken);
     }
 
     private static readonly HashSet<string> Known =

@@ -9,8 +9,20 @@ using Microsoft.Data.Sqlite;
 
 namespace Helpdesk.Api.Tickets;
 
-internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketScheduler scheduler) : ITicketStore, ITicketNumberSequence
+/// <summary>
+/// Tickets in the SQLite file: one row per ticket (the snapshot and its query columns), its
+/// history, the outbox of its events, and the rows of its items in the tables the capabilities
+/// declare (<see cref="SqliteItemTable"/>). Every write of a ticket is one transaction: the row
+/// guarded by its version, the history, the events and the items (docs/adr/0008-one-write-path.md).
+/// </summary>
+internal sealed partial class SqliteTicketStore(
+    SqliteDatabase database,
+    ITicketScheduler scheduler,
+    IEnumerable<SqliteItemTable> itemTables,
+    IEnumerable<ISqliteMessageFollower> messageFollowers) : ITicketStore, ITicketNumberSequence
 {
+    private readonly Dictionary<string, SqliteItemTable> _tables = itemTables.ToDictionary(t => t.Kind, StringComparer.Ordinal);
+
     public Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken) =>
         FindAsync("SELECT version, doc FROM tickets WHERE id = $id AND deleted = 0", id, cancellationToken);
 
@@ -27,18 +39,32 @@ internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketSchedule
             : null;
     }
 
-    public async Task CreateAsync(Ticket ticket, CancellationToken cancellationToken)
+    public async Task SaveAsync(IReadOnlyList<TicketWrite> writes, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(writes);
+        if (writes.All(w => w.Ticket.Version > 0 && !w.Ticket.HasChanges && w.Ticket.PendingNotes.Count == 0 && w.Ticket.PendingEvents.Count == 0 && w.Items.Count == 0))
+        {
+            return;
+        }
+
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
-        await InsertAsync(connection, transaction, ticket, cancellationToken);
+        foreach (var write in writes)
+        {
+            await WriteAsync(connection, transaction, write.Ticket, cancellationToken);
+            foreach (var item in write.Items)
+            {
+                await WriteItemAsync(connection, transaction, write.Ticket.Id, item, cancellationToken);
+            }
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        ticket.MarkSaved(1);
+        MarkSaved(writes.Select(w => w.Ticket));
     }
 
     /// <summary>
     /// Imports many new tickets in one transaction (a migration from another helpdesk, the
-    /// benchmark's data set): the same rows as <see cref="CreateAsync"/>, without a commit per ticket.
+    /// benchmark's data set): the same rows as a save, without a commit per ticket.
     /// </summary>
     internal async Task CreateManyAsync(IReadOnlyCollection<Ticket> tickets, CancellationToken cancellationToken)
     {
@@ -46,68 +72,90 @@ internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketSchedule
         await using var transaction = connection.BeginTransaction();
         foreach (var ticket in tickets)
         {
-            await InsertAsync(connection, transaction, ticket, cancellationToken);
+            await WriteAsync(connection, transaction, ticket, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
-        foreach (var ticket in tickets)
+        MarkSaved(tickets);
+    }
+
+    /// <summary>
+    /// The ticket's part of a write: a new ticket inserted, a changed one updated guarded by the
+    /// version it was read at, then its history, its notes (once per key) and its events. A ticket
+    /// without changes is not touched: its items and notes are written without a new version.
+    /// </summary>
+    private async Task WriteAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
+    {
+        if (ticket.Version == 0)
         {
-            ticket.MarkSaved(1);
+            await InsertAsync(connection, transaction, ticket, cancellationToken);
+        }
+        else if (ticket.HasChanges)
+        {
+            await UpdateAsync(connection, transaction, ticket, cancellationToken);
+        }
+
+        foreach (var entry in ticket.PendingHistory)
+        {
+            await using var history = connection.Command(
+                "INSERT INTO ticket_history (ticket_id, doc) VALUES ($id, $doc)",
+                transaction,
+                ("$id", ticket.Id),
+                ("$doc", StoreJson.Serialize(entry)));
+            await history.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var note in ticket.PendingNotes)
+        {
+            await using var history = connection.Command(
+                "INSERT OR IGNORE INTO ticket_history (ticket_id, note_key, doc) VALUES ($id, $key, $doc)",
+                transaction,
+                ("$id", ticket.Id),
+                ("$key", note.Key),
+                ("$doc", StoreJson.Serialize(note.Entry)));
+            await history.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var domainEvent in ticket.PendingEvents)
+        {
+            await using var outbox = connection.Command(
+                "INSERT INTO outbox (id, type, ticket_id, occurred_at, doc) VALUES ($id, $type, $ticket, $at, $doc)",
+                transaction,
+                ("$id", domainEvent.Id.ToString("D", CultureInfo.InvariantCulture)),
+                ("$type", domainEvent.Type),
+                ("$ticket", domainEvent.TicketId),
+                ("$at", SqliteTime.Format(domainEvent.OccurredAt)),
+                ("$doc", StoreJson.Serialize(domainEvent)));
+            await outbox.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
-    /// <summary>Inserts a new ticket with its history and events inside the caller's transaction; the caller then calls <c>ticket.MarkSaved(1)</c>.</summary>
-    internal async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
+    private async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
     {
         var s = ticket.ToSnapshot();
         var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
-        await using (var insert = connection.Command(
+        await using var insert = connection.Command(
             """
             INSERT INTO tickets (id, number, version, status, is_open, deleted, priority, assignee_id, team_id, account_id, contact_id, created_at, updated_at, late_at, sla_next_at, doc)
             VALUES ($id, $number, 1, $status, $open, $deleted, $priority, $assignee, $team, $account, $contact, $created, $updated, $late, $slaNext, $doc)
             RETURNING seq
             """,
             transaction,
-            [.. Columns(s, schedule), ("$created", SqliteTime.Format(s.CreatedAt))]))
+            [.. Columns(s, schedule), ("$created", SqliteTime.Format(s.CreatedAt))]);
+        long seq;
+        try
         {
-            long seq;
-            try
-            {
-                seq = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
-            }
-            catch (SqliteException e) when (e.IsUniqueViolation() && e.Message.Contains("tickets.number", StringComparison.Ordinal))
-            {
-                throw new UniqueConstraintException("number", $"Ticket number {s.Number} is already taken.");
-            }
-
-            await IndexTextAsync(connection, transaction, seq, s, replace: false, cancellationToken);
+            seq = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+        }
+        catch (SqliteException e) when (e.IsUniqueViolation() && e.Message.Contains("tickets.number", StringComparison.Ordinal))
+        {
+            throw new UniqueConstraintException("number", $"Ticket number {s.Number} is already taken.");
         }
 
-        await AppendAsync(connection, transaction, ticket, cancellationToken);
+        await IndexTextAsync(connection, transaction, seq, s, replace: false, cancellationToken);
     }
 
-    public async Task SaveAsync(Ticket ticket, CancellationToken cancellationToken)
-    {
-        if (ticket.PendingHistory.Count == 0)
-        {
-            return;
-        }
-
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        await WriteChangesAsync(connection, transaction, ticket, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        ticket.MarkSaved(ticket.Version + 1);
-    }
-
-    /// <summary>
-    /// Writes a changed ticket, its new history and its events inside the caller's transaction,
-    /// so a capability that stores its own rows (messages, time entries) commits them together
-    /// with the ticket: inject <see cref="SqliteTicketStore"/> and call this. The caller commits,
-    /// then calls <c>ticket.MarkSaved(ticket.Version + 1)</c>. Throws
-    /// <see cref="ConcurrencyConflictException"/> when the stored version moved on.
-    /// </summary>
-    internal async Task WriteChangesAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
+    private async Task UpdateAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
     {
         var s = ticket.ToSnapshot();
         var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
@@ -128,7 +176,39 @@ internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketSchedule
         }
 
         await IndexTextAsync(connection, transaction, rowSeq, s, replace: true, cancellationToken);
-        await AppendAsync(connection, transaction, ticket, cancellationToken);
+    }
+
+    /// <summary>One item's row: inserted (expected 0), updated or removed guarded by its version, or written unchecked (expected null).</summary>
+    private async Task WriteItemAsync(SqliteConnection connection, SqliteTransaction transaction, string ticketId, TicketItemWrite item, CancellationToken cancellationToken)
+    {
+        var table = Table(item.Kind);
+        var (sql, parameters) = table.Statement(ticketId, item);
+        await using var command = connection.Command(sql, transaction, parameters);
+        int rows;
+        try
+        {
+            rows = await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException e) when (e.IsUniqueViolation())
+        {
+            throw new ConcurrencyConflictException($"The {item.Kind} {item.Id} already exists.");
+        }
+
+        if (item.Expected is not null && rows != 1)
+        {
+            throw new ConcurrencyConflictException($"The {item.Kind} {item.Id} changed since it was read.");
+        }
+    }
+
+    private SqliteItemTable Table(string kind) =>
+        _tables.TryGetValue(kind, out var table) ? table : throw new InvalidOperationException($"No SQLite table stores ticket items of kind '{kind}'.");
+
+    private static void MarkSaved(IEnumerable<Ticket> tickets)
+    {
+        foreach (var ticket in tickets)
+        {
+            ticket.MarkSaved(ticket.Version == 0 ? 1 : ticket.HasChanges ? ticket.Version + 1 : ticket.Version);
+        }
     }
 
     public async Task<IReadOnlyList<string>> DueForSlaAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
@@ -369,31 +449,5 @@ internal sealed class SqliteTicketStore(SqliteDatabase database, ITicketSchedule
             ("$subject", s.Subject),
             ("$description", s.Description ?? string.Empty));
         await insert.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static async Task AppendAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
-    {
-        foreach (var entry in ticket.PendingHistory)
-        {
-            await using var history = connection.Command(
-                "INSERT INTO ticket_history (ticket_id, doc) VALUES ($id, $doc)",
-                transaction,
-                ("$id", ticket.Id),
-                ("$doc", StoreJson.Serialize(entry)));
-            await history.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        foreach (var domainEvent in ticket.PendingEvents)
-        {
-            await using var outbox = connection.Command(
-                "INSERT INTO outbox (id, type, ticket_id, occurred_at, doc) VALUES ($id, $type, $ticket, $at, $doc)",
-                transaction,
-                ("$id", domainEvent.Id.ToString("D", CultureInfo.InvariantCulture)),
-                ("$type", domainEvent.Type),
-                ("$ticket", domainEvent.TicketId),
-                ("$at", SqliteTime.Format(domainEvent.OccurredAt)),
-                ("$doc", StoreJson.Serialize(domainEvent)));
-            await outbox.ExecuteNonQueryAsync(cancellationToken);
-        }
     }
 }

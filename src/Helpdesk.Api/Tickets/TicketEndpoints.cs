@@ -2,6 +2,9 @@ using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Idempotency;
+using Helpdesk.Api.Storage;
+using Helpdesk.Api.Storage.Cosmos;
+using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 
@@ -18,11 +21,18 @@ public static class TicketEndpoints
         return services
             .AddSingleton<IValidator<CreateTicketRequest>, CreateTicketValidator>()
             .AddSingleton<IValidator<AssignRequest>, AssignValidator>()
-            .AddSingleton<IValidator<EscalateRequest>, EscalateValidator>()
             .AddSingleton<IValidator<ResolveRequest>, ResolveValidator>()
             .AddScoped<Caller>()
             .AddScoped<TicketReferences>()
-            .AddScoped<TicketChangeRunner>()
+            .AddSqliteMigration(SqliteTicketStore.MergesMigration.Name, SqliteTicketStore.MergesMigration.Sql)
+            .AddSqliteMigration(SqliteTicketStore.HistoryNotesMigration.Name, SqliteTicketStore.HistoryNotesMigration.Sql)
+            .AddSingleton<SqliteTicketStore>()
+            .AddSingleton<CosmosTicketItems>()
+            .AddSingleton<CosmosTicketStore>()
+            .AddSingleton(StoreSelection.Registered<ITicketStore, SqliteTicketStore, CosmosTicketStore>())
+            .AddSingleton(StoreSelection.Registered<ITicketNumberSequence, SqliteTicketStore, CosmosSequence>())
+            .AddSingleton<TicketRunner>()
+            .AddSingleton<TicketOpening>()
             .AddSingleton<TicketPresenter>();
     }
 
@@ -43,7 +53,6 @@ public static class TicketEndpoints
         tickets.MapPost("/{id}/wait", TicketCommands.WaitAsync).WithName("WaitOnCustomer").Produces<TicketResponse>();
         tickets.MapPost("/{id}/reopen", TicketCommands.ReopenAsync).WithName("ReopenTicket").Produces<TicketResponse>();
         tickets.MapPost("/{id}/assign", TicketCommands.AssignAsync).Validate<AssignRequest>().WithName("AssignTicket").Produces<TicketResponse>();
-        tickets.MapPost("/{id}/escalate", TicketCommands.EscalateAsync).Validate<EscalateRequest>().WithName("EscalateTicket").Produces<TicketResponse>();
         tickets.MapPost("/{id}/resolve", TicketCommands.ResolveAsync).Validate<ResolveRequest>().WithName("ResolveTicket").Produces<TicketResponse>();
         tickets.MapPost("/{id}/close", TicketCommands.CloseAsync).WithName("CloseTicket").Produces<TicketResponse>();
         return api;

@@ -22,4 +22,17 @@ public sealed class TicketPresenter(SlaCatalog catalog, TimeProvider clock)
 
     private static TicketResponse Present(Ticket ticket, SlaSettings settings, DateTimeOffset now) =>
         TicketResponse.From(ticket, settings.StatusOf(ticket, now) is { } status ? TicketSlaResponse.From(status) : null);
+
+    /// <summary>The answer of a command on a ticket: the ticket as saved with its ETag, or the problem that refused the command.</summary>
+    public async Task<IResult> AnswerAsync(Outcome<Ticket> outcome, HttpResponse response, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (!outcome.Succeeded)
+        {
+            return TypedResults.Problem(outcome.Problem);
+        }
+
+        ETags.Set(response, outcome.Value.Version);
+        return TypedResults.Ok(await PresentAsync(outcome.Value, cancellationToken));
+    }
 }

@@ -65,7 +65,7 @@ internal static class HourBankEndpoints
 
         if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
         {
-            return refused;
+            return Problems.Result(refused);
         }
 
         ETags.Set(http.Response, await directory.ReplaceAsync(HourBankKinds.HourBank, bank, found.Version, ct));

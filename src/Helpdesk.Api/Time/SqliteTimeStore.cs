@@ -4,11 +4,14 @@ using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Work;
-using Microsoft.Data.Sqlite;
 
 namespace Helpdesk.Api.Time;
 
-internal sealed class SqliteTimeStore(SqliteDatabase database, SqliteTicketStore tickets) : ITimeStore
+/// <summary>
+/// Time entries, running timers (one row per agent while a timer runs: the primary key keeps one
+/// per agent across tickets) and heartbeat presence in the SQLite file.
+/// </summary>
+internal sealed class SqliteTimeStore(SqliteDatabase database) : ITimeStore
 {
     public static SqliteMigration Schema { get; } = new(
         "0200-time",
@@ -42,6 +45,28 @@ internal sealed class SqliteTimeStore(SqliteDatabase database, SqliteTicketStore
             PRIMARY KEY (agent_id, ticket_id)
         ) WITHOUT ROWID;
         """);
+
+    /// <summary>Timers carry a version and a document like every item written through the ticket store.</summary>
+    public static SqliteMigration TimerVersions { get; } = new(
+        "0500-4-timer-versions",
+        """
+        ALTER TABLE timers ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE timers ADD COLUMN doc TEXT;
+        """);
+
+    public static SqliteItemTable Entries { get; } = new(TicketItemKinds.TimeEntry, "time_entries", value => EntryColumns((TimeEntry)value));
+
+    public static SqliteItemTable Presences { get; } = new(TicketItemKinds.Presence, "presence", _ => []) { IdColumn = "agent_id" };
+
+    /// <summary>A timer started on the target after a merge stays there when the merge is undone.</summary>
+    public static SqliteItemTable Timers { get; } = new(TicketItemKinds.Timer, "timers", value => [("started_at", SqliteTime.Format(((RunningTimer)value).StartedAt))])
+    {
+        IdColumn = "agent_id",
+        UndoMergeCondition = "started_at <= $mergedAt",
+    };
+
+    private static IReadOnlyList<(string, object?)> EntryColumns(TimeEntry e) =>
+        [("agent_id", e.AgentId), ("work_date", StoreDays.Format(e.WorkDate)), ("minutes", e.Minutes), ("billable", e.Billable ? 1 : 0), ("draft", e.Draft ? 1 : 0)];
 
     public async Task<Versioned<TimeEntry>?> FindAsync(string ticketId, string entryId, CancellationToken cancellationToken)
     {
@@ -93,13 +118,15 @@ internal sealed class SqliteTimeStore(SqliteDatabase database, SqliteTicketStore
         return new TimeTotals(billable + nonBillable, billable, nonBillable);
     }
 
-    public async Task<RunningTimer?> FindTimerAsync(string agentId, CancellationToken cancellationToken)
+    public async Task<Versioned<RunningTimer>?> FindTimerAsync(string agentId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.Command("SELECT ticket_id, started_at FROM timers WHERE agent_id = $agent", null, ("$agent", agentId));
+        await using var command = connection.Command("SELECT ticket_id, started_at, version FROM timers WHERE agent_id = $agent", null, ("$agent", agentId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new RunningTimer(agentId, reader.GetString(0), DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal))
+            ? new Versioned<RunningTimer>(
+                new RunningTimer(agentId, reader.GetString(0), DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal)),
+                reader.GetInt64(2))
             : null;
     }
 
@@ -125,8 +152,8 @@ internal sealed class SqliteTimeStore(SqliteDatabase database, SqliteTicketStore
             """,
             null,
             ("$account", accountId),
-            ("$from", Day(from)),
-            ("$to", Day(to)));
+            ("$from", StoreDays.Format(from)),
+            ("$to", StoreDays.Format(to)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<TimeRow>();
         while (await reader.ReadAsync(cancellationToken))
@@ -136,124 +163,4 @@ internal sealed class SqliteTimeStore(SqliteDatabase database, SqliteTicketStore
 
         return rows;
     }
-
-    public async Task WriteAsync(TimeWrite write, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        foreach (var ticket in write.Tickets.Where(t => t.PendingHistory.Count > 0))
-        {
-            await tickets.WriteChangesAsync(connection, transaction, ticket, cancellationToken);
-        }
-
-        foreach (var entry in write.Removals)
-        {
-            await ExpectOneAsync(connection, transaction, "DELETE FROM time_entries WHERE id = $id AND version = $expected", cancellationToken, ("$id", entry.Value.Id), ("$expected", entry.Version));
-        }
-
-        foreach (var entry in write.Entries)
-        {
-            await WriteEntryAsync(connection, transaction, entry, cancellationToken);
-        }
-
-        if (write.StopTimer is { } stop)
-        {
-            await ExpectOneAsync(
-                connection,
-                transaction,
-                "DELETE FROM timers WHERE agent_id = $agent AND ticket_id = $ticket AND started_at = $started",
-                cancellationToken,
-                ("$agent", stop.AgentId),
-                ("$ticket", stop.TicketId),
-                ("$started", SqliteTime.Format(stop.StartedAt)));
-        }
-
-        if (write.StartTimer is { } start)
-        {
-            await ExpectOneAsync(
-                connection,
-                transaction,
-                "INSERT INTO timers (agent_id, ticket_id, started_at) VALUES ($agent, $ticket, $started) ON CONFLICT (agent_id) DO NOTHING",
-                cancellationToken,
-                ("$agent", start.AgentId),
-                ("$ticket", start.TicketId),
-                ("$started", SqliteTime.Format(start.StartedAt)));
-        }
-
-        if (write.RemovePresence is { } gone)
-        {
-            await ExpectOneAsync(
-                connection,
-                transaction,
-                "DELETE FROM presence WHERE agent_id = $agent AND ticket_id = $ticket AND version = $expected",
-                cancellationToken,
-                ("$agent", gone.Value.AgentId),
-                ("$ticket", gone.Value.TicketId),
-                ("$expected", gone.Version));
-        }
-
-        if (write.SavePresence is { } presence)
-        {
-            await ExpectOneAsync(
-                connection,
-                transaction,
-                presence.Version == 0
-                    ? "INSERT INTO presence (agent_id, ticket_id, version, doc) VALUES ($agent, $ticket, 1, $doc) ON CONFLICT DO NOTHING"
-                    : "UPDATE presence SET version = version + 1, doc = $doc WHERE agent_id = $agent AND ticket_id = $ticket AND version = $expected",
-                cancellationToken,
-                ("$agent", presence.Value.AgentId),
-                ("$ticket", presence.Value.TicketId),
-                ("$expected", presence.Version),
-                ("$doc", StoreJson.Serialize(presence.Value)));
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        foreach (var ticket in write.Tickets.Where(t => t.PendingHistory.Count > 0))
-        {
-            ticket.MarkSaved(ticket.Version + 1);
-        }
-    }
-
-    private static Task WriteEntryAsync(SqliteConnection connection, SqliteTransaction transaction, Versioned<TimeEntry> entry, CancellationToken cancellationToken)
-    {
-        var e = entry.Value;
-        (string, object?)[] columns =
-        [
-            ("$id", e.Id),
-            ("$ticket", e.TicketId),
-            ("$agent", e.AgentId),
-            ("$date", Day(e.WorkDate)),
-            ("$minutes", e.Minutes),
-            ("$billable", e.Billable ? 1 : 0),
-            ("$draft", e.Draft ? 1 : 0),
-            ("$expected", entry.Version),
-            ("$doc", StoreJson.Serialize(e)),
-        ];
-        return ExpectOneAsync(
-            connection,
-            transaction,
-            entry.Version == 0
-                ? """
-                  INSERT INTO time_entries (id, ticket_id, agent_id, work_date, minutes, billable, draft, version, doc)
-                  VALUES ($id, $ticket, $agent, $date, $minutes, $billable, $draft, 1, $doc)
-                  """
-                : """
-                  UPDATE time_entries SET agent_id = $agent, work_date = $date, minutes = $minutes, billable = $billable, draft = $draft,
-                      version = version + 1, doc = $doc
-                  WHERE id = $id AND ticket_id = $ticket AND version = $expected
-                  """,
-            cancellationToken,
-            columns);
-    }
-
-    private static async Task ExpectOneAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
-    {
-        await using var command = connection.Command(sql, transaction, parameters);
-        if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
-        {
-            throw new ConcurrencyConflictException("The time entry, timer or presence changed since it was read.");
-        }
-    }
-
-    private static string Day(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

@@ -4,6 +4,7 @@ using Helpdesk.Api.Common;
 using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
 
 namespace Helpdesk.Api.Time;
 
@@ -18,11 +19,15 @@ public static class TimeEndpoints
             .ValidateOnStart();
         return services
             .AddSqliteMigration(SqliteTimeStore.Schema.Name, SqliteTimeStore.Schema.Sql)
+            .AddSqliteMigration(SqliteTimeStore.TimerVersions.Name, SqliteTimeStore.TimerVersions.Sql)
+            .AddTicketItemKind(SqliteTimeStore.Entries, CosmosTimeStore.Entries)
+            .AddTicketItemKind(SqliteTimeStore.Presences, CosmosTimeStore.Presences)
+            .AddTicketItemKind(SqliteTimeStore.Timers, CosmosTimeStore.Timers)
             .AddSingleton(StoreSelection.Of<ITimeStore, SqliteTimeStore, CosmosTimeStore>())
             .AddSingleton<IValidator<TimeEntryRequest>, TimeEntryValidator>()
             .AddSingleton<IValidator<HourBankRequest>, HourBankValidator>()
             .AddScoped<WorkDates>()
-            .AddScoped<TimeWork>();
+            .AddScoped<WorkPolicy>();
     }
 
     public static RouteGroupBuilder MapTimeEndpoints(this RouteGroupBuilder api)

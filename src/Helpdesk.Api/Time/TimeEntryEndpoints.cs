@@ -54,130 +54,159 @@ internal static class TimeEntryEndpoints
         return TypedResults.Ok(entry.Value);
     }
 
-    public static Task<IResult> CreateAsync(
+    public static async Task<IResult> CreateAsync(
         string id,
         TimeEntryRequest request,
-        TimeWork work,
-        ITimeStore store,
+        TicketRunner runner,
+        Caller caller,
+        WorkPolicy work,
         WorkDates dates,
         IDirectoryStore directory,
-        TimeProvider clock,
         HttpContext http,
         CancellationToken ct) =>
-        work.RunAsync(id, async c =>
-        {
-            var agentId = request.AgentId ?? c.Actor.Id;
-            if (!c.MayChange(agentId))
+        (await runner.RunAsync<TimeEntry>(
+            id,
+            await caller.ActorAsync(ct),
+            TicketPrecondition.None,
+            async c =>
             {
-                return Problems.Result(Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-entry-author"), "Only a supervisor records time for another agent.", null));
-            }
+                var agentId = request.AgentId ?? c.Actor.Id;
+                if (!work.MayChange(c.Actor, agentId))
+                {
+                    return Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-entry-author"), "Only a supervisor records time for another agent.", null);
+                }
 
-            if (request.AgentId is not null && await directory.FindAsync(DirectoryKinds.Agent, request.AgentId, ct) is null)
+                if (request.AgentId is not null && await directory.FindAsync(DirectoryKinds.Agent, request.AgentId, ct) is null)
+                {
+                    return Problems.Validation("agentId", "No such agent in the directory.");
+                }
+
+                var workDate = request.WorkDate ?? await dates.DateOfAsync(c.Ticket, c.Now, ct);
+                var entry = TimeEntry.Log(Ids.New("tim", c.Now), id, agentId, request.Minutes!.Value, request.Billable!.Value, request.Note, workDate, c.Now);
+                c.Ticket.LogTime(entry, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
+                c.Write(TicketItemWrite.Add(TicketItemKinds.TimeEntry, entry.Id, entry));
+                return entry;
+            },
+            ct)).ToResult(entry =>
             {
-                return Problems.Result(Problems.Validation("agentId", "No such agent in the directory."));
-            }
+                ETags.Set(http.Response, 1);
+                return TypedResults.Created($"/api/tickets/{id}/time-entries/{entry.Id}", entry);
+            });
 
-            var workDate = request.WorkDate ?? await dates.DateOfAsync(c.Ticket, c.Now, ct);
-            var entry = TimeEntry.Log(Ids.New("tim", clock), id, agentId, request.Minutes!.Value, request.Billable!.Value, request.Note, workDate, c.Now);
-            c.Ticket.LogTime(entry, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
-            await store.WriteAsync(new TimeWrite { Tickets = [c.Ticket], Entries = [new Versioned<TimeEntry>(entry, 0)] }, ct);
-            ETags.Set(http.Response, 1);
-            return TypedResults.Created($"/api/tickets/{id}/time-entries/{entry.Id}", entry);
-        }, ct);
-
-    public static Task<IResult> UpdateAsync(string id, string entryId, TimeEntryRequest request, TimeWork work, ITimeStore store, HttpContext http, CancellationToken ct) =>
-        work.RunAsync(id, async c =>
-        {
-            var found = await store.FindAsync(id, entryId, ct);
-            if (found is null)
+    public static async Task<IResult> UpdateAsync(string id, string entryId, TimeEntryRequest request, TicketRunner runner, Caller caller, WorkPolicy work, ITimeStore store, HttpContext http, CancellationToken ct) =>
+        (await runner.RunAsync<Versioned<TimeEntry>>(
+            id,
+            await caller.ActorAsync(ct),
+            TicketPrecondition.None,
+            async c =>
             {
-                return Problems.NotFound("time entry");
-            }
+                var found = await store.FindAsync(id, entryId, ct);
+                if (found is null)
+                {
+                    return Problems.Missing("time entry");
+                }
 
-            if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
+                if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
+                {
+                    return refused;
+                }
+
+                if (!work.MayChange(c.Actor, found.Value.AgentId) || (request.AgentId is not null && request.AgentId != found.Value.AgentId))
+                {
+                    return WorkPolicy.NotAuthor();
+                }
+
+                var changed = found.Value.Edit(request.Minutes!.Value, request.Billable!.Value, request.Note, request.WorkDate ?? found.Value.WorkDate, c.Now);
+                c.Ticket.ChangeTime(found.Value, changed, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
+                c.Write(TicketItemWrite.Put(TicketItemKinds.TimeEntry, entryId, found with { Value = changed }));
+                return new Versioned<TimeEntry>(changed, found.Version + 1);
+            },
+            ct)).ToResult(entry =>
             {
-                return refused;
-            }
+                ETags.Set(http.Response, entry.Version);
+                return TypedResults.Ok(entry.Value);
+            });
 
-            if (!c.MayChange(found.Value.AgentId) || (request.AgentId is not null && request.AgentId != found.Value.AgentId))
+    public static async Task<IResult> DeleteAsync(string id, string entryId, TicketRunner runner, Caller caller, WorkPolicy work, ITimeStore store, HttpContext http, CancellationToken ct) =>
+        (await runner.RunAsync<TimeEntry>(
+            id,
+            await caller.ActorAsync(ct),
+            TicketPrecondition.None,
+            async c =>
             {
-                return TimeWork.NotAuthor();
-            }
+                var found = await store.FindAsync(id, entryId, ct);
+                if (found is null)
+                {
+                    return Problems.Missing("time entry");
+                }
 
-            var changed = found.Value.Edit(request.Minutes!.Value, request.Billable!.Value, request.Note, request.WorkDate ?? found.Value.WorkDate, c.Now);
-            c.Ticket.ChangeTime(found.Value, changed, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
-            await store.WriteAsync(new TimeWrite { Tickets = [c.Ticket], Entries = [found with { Value = changed }] }, ct);
-            ETags.Set(http.Response, found.Version + 1);
-            return TypedResults.Ok(changed);
-        }, ct);
+                if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
+                {
+                    return refused;
+                }
 
-    public static Task<IResult> DeleteAsync(string id, string entryId, TimeWork work, ITimeStore store, HttpContext http, CancellationToken ct) =>
-        work.RunAsync(id, async c =>
-        {
-            var found = await store.FindAsync(id, entryId, ct);
-            if (found is null)
-            {
-                return Problems.NotFound("time entry");
-            }
+                if (!work.MayChange(c.Actor, found.Value.AgentId))
+                {
+                    return WorkPolicy.NotAuthor();
+                }
 
-            if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
-            {
-                return refused;
-            }
+                c.Write(TicketItemWrite.Remove(TicketItemKinds.TimeEntry, entryId, found.Version));
+                if (found.Value.Draft)
+                {
+                    await StopCountingAsync(store, found.Value, c, ct);
+                }
+                else
+                {
+                    c.Ticket.RemoveTime(found.Value, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
+                }
 
-            if (!c.MayChange(found.Value.AgentId))
-            {
-                return TimeWork.NotAuthor();
-            }
-
-            var write = new TimeWrite { Removals = [found] };
-            if (found.Value.Draft)
-            {
-                write = write with { RemovePresence = await PresenceOfAsync(store, found.Value, ct) };
-            }
-            else
-            {
-                c.Ticket.RemoveTime(found.Value, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
-                write = write with { Tickets = [c.Ticket] };
-            }
-
-            await store.WriteAsync(write, ct);
-            return TypedResults.NoContent();
-        }, ct);
+                return found.Value;
+            },
+            ct)).ToResult(_ => TypedResults.NoContent());
 
     /// <summary>A draft becomes real work: it counts from now on and enters the ticket history.</summary>
-    public static Task<IResult> ConfirmAsync(string id, string entryId, ConfirmDraftRequest? request, TimeWork work, ITimeStore store, HttpContext http, CancellationToken ct) =>
-        work.RunAsync(id, async c =>
-        {
-            var found = await store.FindAsync(id, entryId, ct);
-            if (found is null)
+    public static async Task<IResult> ConfirmAsync(string id, string entryId, ConfirmDraftRequest? request, TicketRunner runner, Caller caller, WorkPolicy work, ITimeStore store, HttpContext http, CancellationToken ct) =>
+        (await runner.RunAsync<Versioned<TimeEntry>>(
+            id,
+            await caller.ActorAsync(ct),
+            TicketPrecondition.None,
+            async c =>
             {
-                return Problems.NotFound("time entry");
-            }
+                var found = await store.FindAsync(id, entryId, ct);
+                if (found is null)
+                {
+                    return Problems.Missing("time entry");
+                }
 
-            if (ETags.CheckIfSent(http.Request, found.Version) is { } refused)
+                if (ETags.CheckIfSent(http.Request, found.Version) is { } refused)
+                {
+                    return refused;
+                }
+
+                if (!work.MayChange(c.Actor, found.Value.AgentId))
+                {
+                    return WorkPolicy.NotAuthor();
+                }
+
+                var confirmed = found.Value.Confirm(request?.Billable ?? false, c.Now);
+                c.Ticket.LogTime(confirmed, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
+                c.Write(TicketItemWrite.Put(TicketItemKinds.TimeEntry, entryId, found with { Value = confirmed }));
+                await StopCountingAsync(store, found.Value, c, ct);
+                return new Versioned<TimeEntry>(confirmed, found.Version + 1);
+            },
+            ct)).ToResult(entry =>
             {
-                return refused;
-            }
+                ETags.Set(http.Response, entry.Version);
+                return TypedResults.Ok(entry.Value);
+            });
 
-            if (!c.MayChange(found.Value.AgentId))
-            {
-                return TimeWork.NotAuthor();
-            }
-
-            var confirmed = found.Value.Confirm(request?.Billable ?? false, c.Now);
-            c.Ticket.LogTime(confirmed, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
-            await store.WriteAsync(
-                new TimeWrite { Tickets = [c.Ticket], Entries = [found with { Value = confirmed }], RemovePresence = await PresenceOfAsync(store, found.Value, ct) },
-                ct);
-            ETags.Set(http.Response, found.Version + 1);
-            return TypedResults.Ok(confirmed);
-        }, ct);
-
-    /// <summary>The presence that feeds a draft; once the draft is confirmed or deleted, counting starts afresh.</summary>
-    private static async Task<Versioned<Domain.Work.Presence>?> PresenceOfAsync(ITimeStore store, TimeEntry draft, CancellationToken ct)
+    /// <summary>The presence that feeds a draft goes with it: once the draft is confirmed or deleted, counting starts afresh.</summary>
+    private static async Task StopCountingAsync(ITimeStore store, TimeEntry draft, TicketCommand c, CancellationToken ct)
     {
         var presence = await store.FindPresenceAsync(draft.AgentId, draft.TicketId, ct);
-        return presence?.Value.DraftEntryId == draft.Id ? presence : null;
+        if (presence?.Value.DraftEntryId == draft.Id)
+        {
+            c.Write(TicketItemWrite.Remove(TicketItemKinds.Presence, presence.Value.AgentId, presence.Version));
+        }
     }
 }

@@ -742,6 +742,23 @@ public sealed partial class Ticket
     private static DomainRuleException ClosedIsReadOnly() =>
         new("ticket-closed", "The ticket is closed: closed tickets are read-only.");
 
+    /// <summary>
+    /// The subject of a ticket opened from something that cannot be refused for its length (a mail,
+    /// a split message): trimmed, "(no subject)" when empty, cut to <see cref="MaxSubjectLength"/>.
+    /// </summary>
+    public static string FitSubject(string? subject)
+    {
+        var clean = string.IsNullOrWhiteSpace(subject) ? "(no subject)" : subject.Trim();
+        return clean.Length > MaxSubjectLength ? clean[..MaxSubjectLength].TrimEnd() : clean;
+    }
+
+    /// <summary>A description taken from a message's text, cut to <see cref="MaxDescriptionLength"/>.</summary>
+    public static string FitDescription(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Length > MaxDescriptionLength ? text[..MaxDescriptionLength] : text;
+    }
+
     private static string CheckSubject(string? subject)
     {
         var clean = subject?.Trim();

@@ -29,7 +29,7 @@ public sealed class CosmosEventRelayTests(CosmosTestServer server) : IAsyncLifet
     {
         var containers = new CosmosContainers(_client, Options.Create(new CosmosOptions { Endpoint = server.Endpoint.ToString(), Database = _database }));
         var retry = new CosmosRetry(TimeProvider.System);
-        _tickets = new CosmosTicketStore(containers, new CosmosSequence(containers, retry), new CosmosUniqueKeys(containers, retry), new DueDateScheduler(), retry);
+        _tickets = StoreEngines.Cosmos(containers, new CosmosSequence(containers, retry), new CosmosUniqueKeys(containers, retry), retry, new CosmosTicketItems(containers, retry));
         _sqlite = new SqliteDatabase(_folder);
         _sqlite.Migrate([SqliteSchema.Foundation, EventsSchema.Queue]);
         _outbox = new OutboxRelay(_sqlite, [new QueueConsumerRegistration(QueueNames.Notifications, "Notify", typeof(object), _ => true, QueuePolicy.Default)], TimeProvider.System);
@@ -99,7 +99,7 @@ public sealed class CosmosEventRelayTests(CosmosTestServer server) : IAsyncLifet
             Actor.Customer("con_alice"),
             TicketSettings.Default,
             T0);
-        await _tickets.CreateAsync(ticket, default);
+        await _tickets.SaveAsync(ticket, default);
         return ticket;
     }
 

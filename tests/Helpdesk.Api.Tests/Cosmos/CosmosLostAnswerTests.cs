@@ -1,5 +1,6 @@
 using System.Net;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
 

@@ -21,7 +21,7 @@ public sealed class CosmosMergeTests(CosmosTestServer server) : CosmosPartitionT
         var target = (await process.Tickets.FindAsync(b, default))!;
         source.MergeInto(target, Ada, Next());
 
-        await process.Merges.WriteSourceAsync(source, target, default);
+        await process.Tickets.WriteMergeSourceAsync(source, target, default);
 
         (await BodiesAsync(process, b)).ShouldBe(["B first"], "the target's write has not happened yet");
         var restarted = Open();
@@ -46,7 +46,7 @@ public sealed class CosmosMergeTests(CosmosTestServer server) : CosmosPartitionT
         var source = (await process.Tickets.FindAsync(a, default))!;
         var target = (await process.Tickets.FindAsync(b, default))!;
         source.MergeInto(target, Ada, Next());
-        await process.Merges.MergeAsync(source, target, default);
+        await process.Tickets.MergeAsync(source, target, default);
         var targetVersion = (await process.Tickets.FindAsync(b, default))!.Version;
 
         await MarkMergePendingAgainAsync(a);
@@ -66,13 +66,13 @@ public sealed class CosmosMergeTests(CosmosTestServer server) : CosmosPartitionT
         var source = (await process.Tickets.FindAsync(a, default))!;
         var target = (await process.Tickets.FindAsync(b, default))!;
         source.MergeInto(target, Ada, Next());
-        await process.Merges.MergeAsync(source, target, default);
+        await process.Tickets.MergeAsync(source, target, default);
         await ReplyAsync(process, b, "After the merge");
         source = (await process.Tickets.FindAsync(a, default))!;
         target = (await process.Tickets.FindIncludingDeletedAsync(b, default))!;
         source.UndoMerge(target, TimeSpan.FromHours(1), Ada, Next());
 
-        await process.Merges.WriteUndoSourceAsync(source, target, default);
+        await process.Tickets.WriteUndoSourceAsync(source, target, default);
 
         var restarted = Open();
         var restored = (await restarted.Tickets.FindAsync(a, default))!;
@@ -95,7 +95,7 @@ public sealed class CosmosMergeTests(CosmosTestServer server) : CosmosPartitionT
         await ReplyAsync(Open(), a, "Meanwhile");
         source.MergeInto(target, Ada, Next());
 
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => process.Merges.MergeAsync(source, target, default));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => process.Tickets.MergeAsync(source, target, default));
 
         var fresh = Open();
         (await fresh.Tickets.FindAsync(a, default))!.MergedIntoId.ShouldBeNull();

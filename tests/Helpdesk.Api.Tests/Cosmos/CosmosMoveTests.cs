@@ -22,7 +22,7 @@ public sealed class CosmosMoveTests(CosmosTestServer server) : CosmosPartitionTe
         var message = await MessageAsync(process, a, "A second");
         source.MoveMessageTo(target, message, Ada, Next());
 
-        await process.Moves.WriteSourceAsync(source, target, message.Id, default);
+        await process.Tickets.WriteMoveSourceAsync(source, target, message.Id, default);
 
         (await BodiesAsync(process, b)).ShouldBe(["B first"], "the target's write has not happened yet");
         var restarted = Open();
@@ -51,7 +51,7 @@ public sealed class CosmosMoveTests(CosmosTestServer server) : CosmosPartitionTe
         await ReplyAsync(Open(), a, "Meanwhile");
         source.MoveMessageTo(target, message, Ada, Next());
 
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => process.Moves.MoveAsync(source, target, message.Id, default));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => process.Tickets.MoveMessageAsync(source, target, message.Id, default));
 
         var fresh = Open();
         (await BodiesAsync(fresh, a)).ShouldBe(["A first", "A second", "Meanwhile"]);

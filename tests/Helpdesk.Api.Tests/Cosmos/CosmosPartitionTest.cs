@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Conversation;
-using Helpdesk.Api.Merge;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tests.Infrastructure;
 using Helpdesk.Api.Tests.Storage;
@@ -9,7 +8,6 @@ using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Tests.Cosmos;
@@ -51,13 +49,8 @@ public abstract class CosmosPartitionTest(CosmosTestServer server, string prefix
         var containers = new CosmosContainers(client, Options.Create(new CosmosOptions { Endpoint = server.Endpoint.ToString(), Database = Database }));
         var retry = new CosmosRetry(TimeProvider.System);
         var keys = new CosmosUniqueKeys(containers, retry);
-        var tickets = new CosmosTicketStore(containers, new CosmosSequence(containers, retry), keys, new DueDateScheduler(), retry);
-        var items = new CosmosTicketItems(containers, tickets, retry, NullLogger<CosmosTicketItems>.Instance);
-        return new Process(
-            tickets,
-            new CosmosConversationStore(items),
-            new CosmosTicketMerges(containers, tickets, items, retry),
-            new CosmosMessageMoves(containers, tickets, items, keys, retry));
+        var items = new CosmosTicketItems(containers, retry);
+        return new Process(StoreEngines.Cosmos(containers, new CosmosSequence(containers, retry), keys, retry, items), new CosmosConversationStore(items));
     }
 
     protected DateTimeOffset Next()
@@ -84,7 +77,7 @@ public abstract class CosmosPartitionTest(CosmosTestServer server, string prefix
             Actor.Customer("con_alice"),
             TicketSettings.Default,
             Next());
-        await process.Tickets.CreateAsync(ticket, default);
+        await process.Tickets.SaveAsync(ticket, default);
         return ticket.Id;
     }
 
@@ -94,7 +87,7 @@ public abstract class CosmosPartitionTest(CosmosTestServer server, string prefix
         var at = Next();
         var id = Ids.New("msg", _clock);
         ticket.AddAgentReply(id, [], Ada, at);
-        await process.Messages.SaveAsync(ticket, new TicketMessage(id, ticketId, at, Ada, "Ada", MessageVisibility.Public, $"<p>{text}</p>", text, [], "api"), default);
+        await process.Tickets.SaveAsync(ticket, [TicketItemWrite.Add(TicketItemKinds.Message, id, new TicketMessage(id, ticketId, at, Ada, "Ada", MessageVisibility.Public, $"<p>{text}</p>", text, [], "api"))], default);
     }
 
     private protected static async Task<string[]> BodiesAsync(Process process, string ticketId) =>
@@ -115,5 +108,5 @@ public abstract class CosmosPartitionTest(CosmosTestServer server, string prefix
         return count;
     }
 
-    internal sealed record Process(CosmosTicketStore Tickets, CosmosConversationStore Messages, CosmosTicketMerges Merges, CosmosMessageMoves Moves);
+    internal sealed record Process(CosmosTicketStore Tickets, CosmosConversationStore Messages);
 }

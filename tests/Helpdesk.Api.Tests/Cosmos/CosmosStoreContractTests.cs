@@ -11,7 +11,6 @@ using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Time;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Tests.Cosmos;
@@ -31,8 +30,8 @@ public sealed class CosmosStoreContractTests(CosmosTestServer server) : StoreCon
         var retry = new CosmosRetry(TimeProvider.System);
         var sequence = new CosmosSequence(containers, retry);
         var keys = new CosmosUniqueKeys(containers, retry);
-        var tickets = new CosmosTicketStore(containers, sequence, keys, new DueDateScheduler(), retry);
-        var items = new CosmosTicketItems(containers, tickets, retry, NullLogger<CosmosTicketItems>.Instance);
+        var items = new CosmosTicketItems(containers, retry);
+        var tickets = StoreEngines.Cosmos(containers, sequence, keys, retry, items);
         return Task.FromResult(new Stores(
             tickets,
             sequence,
@@ -43,7 +42,7 @@ public sealed class CosmosStoreContractTests(CosmosTestServer server) : StoreCon
             new CosmosCostLineStore(items),
             new CosmosActivityStore(items),
             new CosmosAttachmentIndex(items),
-            new CosmosApprovalStore(items, Options.Create(new ApprovalOptions { ReminderAfterHours = (int)ApprovalReminderAfter.TotalHours }))));
+            new CosmosApprovalStore(items)));
     }
 
     protected override async Task<IReadOnlyList<DomainEvent>> PendingEventsAsync(string ticketId)

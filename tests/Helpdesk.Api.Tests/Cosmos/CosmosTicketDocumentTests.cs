@@ -22,7 +22,7 @@ public sealed class CosmosTicketDocumentTests(CosmosTestServer server) : IAsyncL
         var containers = new CosmosContainers(_client, Options.Create(new CosmosOptions { Endpoint = server.Endpoint.ToString(), Database = _database }));
         var retry = new CosmosRetry(TimeProvider.System);
         var sequence = new CosmosSequence(containers, retry);
-        _store = new CosmosTicketStore(containers, sequence, new CosmosUniqueKeys(containers, retry), new DueDateScheduler(), retry);
+        _store = StoreEngines.Cosmos(containers, sequence, new CosmosUniqueKeys(containers, retry), retry, new CosmosTicketItems(containers, retry));
         return Task.CompletedTask;
     }
 
@@ -34,7 +34,7 @@ public sealed class CosmosTicketDocumentTests(CosmosTestServer server) : IAsyncL
             Actor.Customer("con_a"),
             TicketSettings.Default,
             T0);
-        await _store.CreateAsync(ticket, default);
+        await _store.SaveAsync(ticket, default);
         for (var i = 1; i <= TicketDocument.RetainedEvents + 4; i++)
         {
             ticket.Update(new TicketChanges { Progress = Optional.Of(i % 100) }, TicketSettings.Default, Actor.Agent("agt_ada"), T0.AddMinutes(i));

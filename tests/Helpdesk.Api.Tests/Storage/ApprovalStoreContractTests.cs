@@ -1,4 +1,5 @@
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Storage;
 using Helpdesk.Domain.Approvals;
 using Helpdesk.Domain.Common;
@@ -22,7 +23,7 @@ public abstract partial class StoreContractTests
         var ticket = (await Store.Tickets.FindAsync((await CreateAsync("Refund")).Id, default))!;
         var approval = RequestApproval(ticket, "apr_1", T0.AddDays(7));
 
-        await Store.Approvals.SaveAsync(ticket, new Versioned<Approval>(approval, 0), default);
+        await SaveItemAsync(ticket, TicketItemKinds.Approval, new Versioned<Approval>(approval, 0));
 
         ticket.Version.ShouldBe(2);
         var found = await Store.Approvals.FindAsync("apr_1", default);
@@ -40,17 +41,17 @@ public abstract partial class StoreContractTests
     {
         var ticket = (await Store.Tickets.FindAsync((await CreateAsync("Refund")).Id, default))!;
         var approval = RequestApproval(ticket, "apr_1", T0.AddDays(7));
-        await Store.Approvals.SaveAsync(ticket, new Versioned<Approval>(approval, 0), default);
+        await SaveItemAsync(ticket, TicketItemKinds.Approval, new Versioned<Approval>(approval, 0));
         var first = (await Store.Tickets.FindAsync(ticket.Id, default))!;
         var decided = approval.Decide("agt_bob", ApprovalVerdict.Approve, null, null, DecisionChannel.Api, T0.AddHours(1));
         first.RecordApprovalDecision(approval, decided, Actor.Agent("agt_bob"), T0.AddHours(1));
-        await Store.Approvals.SaveAsync(first, new Versioned<Approval>(decided, 1), default);
+        await SaveItemAsync(first, TicketItemKinds.Approval, new Versioned<Approval>(decided, 1));
 
         var second = (await Store.Tickets.FindAsync(ticket.Id, default))!;
         var rejected = approval.Decide("agt_bob", ApprovalVerdict.Reject, null, null, DecisionChannel.Link, T0.AddHours(2));
         second.RecordApprovalDecision(approval, rejected, Actor.Agent("agt_bob"), T0.AddHours(2));
 
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Approvals.SaveAsync(second, new Versioned<Approval>(rejected, 1), default));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => SaveItemAsync(second, TicketItemKinds.Approval, new Versioned<Approval>(rejected, 1)));
         var stored = (await Store.Approvals.FindAsync("apr_1", default))!;
         stored.Version.ShouldBe(2);
         stored.Value.Status.ShouldBe(ApprovalStatus.Approved);
@@ -63,7 +64,7 @@ public abstract partial class StoreContractTests
     {
         var ticket = (await Store.Tickets.FindAsync((await CreateAsync("Refund")).Id, default))!;
         var approval = RequestApproval(ticket, "apr_1", T0.AddDays(7), ["agt_bob", "agt_cid"], ApprovalMode.AnyOf);
-        await Store.Approvals.SaveAsync(ticket, new Versioned<Approval>(approval, 0), default);
+        await SaveItemAsync(ticket, TicketItemKinds.Approval, new Versioned<Approval>(approval, 0));
         var writers = new List<(Ticket Ticket, Approval Decided)>();
         for (var i = 0; i < 10; i++)
         {
@@ -78,7 +79,7 @@ public abstract partial class StoreContractTests
         {
             try
             {
-                await Store.Approvals.SaveAsync(w.Ticket, new Versioned<Approval>(w.Decided, 1), default);
+                await SaveItemAsync(w.Ticket, TicketItemKinds.Approval, new Versioned<Approval>(w.Decided, 1));
                 return true;
             }
             catch (ConcurrencyConflictException)
@@ -101,14 +102,14 @@ public abstract partial class StoreContractTests
         for (var i = 0; i < 5; i++)
         {
             var approval = RequestApproval(ticket, $"apr_{i}", T0.AddDays(7));
-            await Store.Approvals.SaveAsync(ticket, new Versioned<Approval>(approval, 0), default);
+            await SaveItemAsync(ticket, TicketItemKinds.Approval, new Versioned<Approval>(approval, 0));
             var cancelled = approval.Cancel(T0.AddMinutes(i + 1));
             ticket.RecordApprovalCancelled(cancelled, Ada, T0.AddMinutes(i + 1));
-            await Store.Approvals.SaveAsync(ticket, new Versioned<Approval>(cancelled, 1), default);
+            await SaveItemAsync(ticket, TicketItemKinds.Approval, new Versioned<Approval>(cancelled, 1));
         }
 
         var other = (await Store.Tickets.FindAsync((await CreateAsync("Other")).Id, default))!;
-        await Store.Approvals.SaveAsync(other, new Versioned<Approval>(RequestApproval(other, "apr_other", T0.AddDays(7)), 0), default);
+        await SaveItemAsync(other, TicketItemKinds.Approval, new Versioned<Approval>(RequestApproval(other, "apr_other", T0.AddDays(7)), 0));
 
         var seen = new List<string>();
         string? cursor = null;
@@ -134,22 +135,20 @@ public abstract partial class StoreContractTests
         var expiresSoon = RequestApproval(first, "apr_soon", T0.AddHours(2));
         var remindFirst = RequestApproval(second, "apr_remind", T0.AddDays(7));
         var settled = RequestApproval(third, "apr_settled", T0.AddHours(1));
-        await Store.Approvals.SaveAsync(first, new Versioned<Approval>(expiresSoon, 0), default);
-        await Store.Approvals.SaveAsync(second, new Versioned<Approval>(remindFirst, 0), default);
-        await Store.Approvals.SaveAsync(third, new Versioned<Approval>(settled, 0), default);
+        await SaveItemAsync(first, TicketItemKinds.Approval, new Versioned<Approval>(expiresSoon, 0));
+        await SaveItemAsync(second, TicketItemKinds.Approval, new Versioned<Approval>(remindFirst, 0));
+        await SaveItemAsync(third, TicketItemKinds.Approval, new Versioned<Approval>(settled, 0));
         var cancelled = settled.Cancel(T0.AddMinutes(5));
         third.RecordApprovalCancelled(cancelled, Ada, T0.AddMinutes(5));
-        await Store.Approvals.SaveAsync(third, new Versioned<Approval>(cancelled, 1), default);
+        await SaveItemAsync(third, TicketItemKinds.Approval, new Versioned<Approval>(cancelled, 1));
 
         (await Store.Approvals.DueAsync(T0.AddHours(1), 10, default)).ShouldBeEmpty();
         (await Store.Approvals.DueAsync(T0.AddDays(2), 10, default)).Select(a => a.Value.Id).ShouldBe(["apr_soon", "apr_remind"]);
         (await Store.Approvals.DueAsync(T0.AddDays(2), 1, default)).Select(a => a.Value.Id).ShouldBe(["apr_soon"]);
 
         var due = (await Store.Approvals.DueAsync(T0.AddDays(2), 10, default)).Single(a => a.Value.Id == "apr_remind");
-        var reminded = due with { Value = due.Value.Reminded(T0.AddDays(2)) };
-        var reminder = ApprovalEventTypes.RequestTo(reminded.Value, "agt_bob", Actor.System("approvals"), T0.AddDays(2), reminder: true);
-        (await Store.Approvals.MarkRemindedAsync(reminded, [reminder], default)).ShouldBeTrue();
-        (await Store.Approvals.MarkRemindedAsync(reminded, [reminder with { Id = Guid.NewGuid() }], default)).ShouldBeFalse();
+        await SaveItemAsync(second, TicketItemKinds.Approval, due with { Value = second.RemindApprovers(due.Value, T0.AddDays(2)) });
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => SaveItemAsync(second, TicketItemKinds.Approval, due with { Value = second.RemindApprovers(due.Value, T0.AddDays(2)) }));
 
         (await Store.Approvals.DueAsync(T0.AddDays(2), 10, default)).Select(a => a.Value.Id).ShouldBe(["apr_soon"]);
         (await Store.Approvals.DueAsync(T0.AddDays(8), 10, default)).Select(a => a.Value.Id).ShouldBe(["apr_soon", "apr_remind"]);

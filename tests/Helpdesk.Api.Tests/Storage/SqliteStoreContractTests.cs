@@ -7,11 +7,9 @@ using Helpdesk.Api.Expenses;
 using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
-using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Time;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Tests.Storage;
 
@@ -23,28 +21,19 @@ public sealed class SqliteStoreContractTests : StoreContractTests
     protected override Task<Stores> OpenAsync()
     {
         var database = new SqliteDatabase(_folder);
-        database.Migrate(
-        [
-            .. SqliteSchema.All,
-            SqliteConversationStore.Migration,
-            SqliteAttachmentIndex.Migration,
-            SqliteTimeStore.Schema,
-            SqliteCostLineStore.Schema,
-            SqliteActivityStore.Schema,
-            SqliteApprovalStore.Schema,
-        ]);
-        var tickets = new SqliteTicketStore(database, new DueDateScheduler());
+        database.Migrate(StoreEngines.SqliteMigrations);
+        var tickets = StoreEngines.Sqlite(database);
         return Task.FromResult(new Stores(
             tickets,
             tickets,
             new SqliteDirectoryStore(database),
             new SqliteIdempotencyStore(database),
-            new SqliteConversationStore(database, tickets),
-            new SqliteTimeStore(database, tickets),
-            new SqliteCostLineStore(database, tickets),
-            new SqliteActivityStore(database, tickets),
-            new SqliteAttachmentIndex(database, tickets),
-            new SqliteApprovalStore(database, tickets, Options.Create(new ApprovalOptions { ReminderAfterHours = (int)ApprovalReminderAfter.TotalHours }))));
+            new SqliteConversationStore(database),
+            new SqliteTimeStore(database),
+            new SqliteCostLineStore(database),
+            new SqliteActivityStore(database),
+            new SqliteAttachmentIndex(database),
+            new SqliteApprovalStore(database)));
     }
 
     protected override async Task<IReadOnlyList<DomainEvent>> PendingEventsAsync(string ticketId)

@@ -534,7 +534,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
             Actor.Customer(contactId),
             TicketSettings.Default,
             T0);
-        await Store.Tickets.CreateAsync(ticket, default);
+        await Store.Tickets.SaveAsync(ticket, default);
         return ticket;
     }
 }

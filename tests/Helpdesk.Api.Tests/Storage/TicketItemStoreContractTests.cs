@@ -2,7 +2,7 @@ using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Expenses;
 using Helpdesk.Api.Storage;
-using Helpdesk.Api.Time;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Helpdesk.Domain.Work;
@@ -31,7 +31,7 @@ public abstract partial class StoreContractTests
         var loaded = (await Store.Tickets.FindAsync(ticket.Id, default))!;
         var message = Reply(loaded, "msg_1", "It works again");
 
-        await Store.Messages.SaveAsync(loaded, message, default);
+        await SaveMessageAsync(loaded, message);
 
         loaded.Version.ShouldBe(2);
         StoreJson.Serialize(await Store.Messages.FindAsync(ticket.Id, "msg_1", default)).ShouldBe(StoreJson.Serialize(message));
@@ -52,7 +52,7 @@ public abstract partial class StoreContractTests
             T0);
         ticket.AddCustomerMessage("msg_first", [], Actor.Customer("con_alice"), T0);
 
-        await Store.Messages.SaveAsync(ticket, Message(ticket.Id, "msg_first", MessageVisibility.Public, "Hello"), default);
+        await SaveMessageAsync(ticket, Message(ticket.Id, "msg_first", MessageVisibility.Public, "Hello"));
 
         ticket.Version.ShouldBe(1);
         (await Store.Tickets.FindAsync(ticket.Id, default))!.Subject.ShouldBe("By mail");
@@ -66,7 +66,7 @@ public abstract partial class StoreContractTests
         for (var i = 0; i < 5; i++)
         {
             var message = i % 2 == 0 ? Reply(ticket, $"msg_{i}", $"Reply {i}") : Note(ticket, $"msg_{i}", $"Note {i}");
-            await Store.Messages.SaveAsync(ticket, message, default);
+            await SaveMessageAsync(ticket, message);
         }
 
         var seen = new List<string>();
@@ -92,11 +92,11 @@ public abstract partial class StoreContractTests
         var ticket = await CreateAsync("Printer jams");
         var first = (await Store.Tickets.FindAsync(ticket.Id, default))!;
         var stale = (await Store.Tickets.FindAsync(ticket.Id, default))!;
-        await Store.Messages.SaveAsync(first, Reply(first, "msg_first", "First"), default);
+        await SaveMessageAsync(first, Reply(first, "msg_first", "First"));
 
         var late = Reply(stale, "msg_late", "Late");
 
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Messages.SaveAsync(stale, late, default));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => SaveMessageAsync(stale, late));
         (await Store.Messages.FindAsync(ticket.Id, "msg_late", default)).ShouldBeNull();
         (await Store.Messages.ListAsync(ticket.Id, true, 10, null, default)).Items.Select(m => m.Id).ShouldBe(["msg_first"]);
         (await PendingEventsAsync(ticket.Id)).Select(e => e.Type).ShouldBe([TicketEventTypes.Created, TicketEventTypes.MessageAdded]);
@@ -117,7 +117,7 @@ public abstract partial class StoreContractTests
         {
             try
             {
-                await Store.Messages.SaveAsync(w.Ticket, w.Message, default);
+                await SaveMessageAsync(w.Ticket, w.Message);
                 return true;
             }
             catch (ConcurrencyConflictException)
@@ -144,7 +144,7 @@ public abstract partial class StoreContractTests
         (await Store.Messages.FindAsync(ticket.Id, "msg_lost", default)).ShouldBeNull();
         (await Store.Messages.ListAsync(ticket.Id, true, 10, null, default)).Items.ShouldBeEmpty();
         (await PendingEventsAsync(ticket.Id)).Select(e => e.Type).ShouldBe([TicketEventTypes.Created]);
-        await Store.Messages.SaveAsync(loaded, Reply(loaded, "msg_next", "Still works"), default);
+        await SaveMessageAsync(loaded, Reply(loaded, "msg_next", "Still works"));
         (await Store.Messages.ListAsync(ticket.Id, true, 10, null, default)).Items.Select(m => m.Id).ShouldBe(["msg_next"]);
     }
 
@@ -153,7 +153,7 @@ public abstract partial class StoreContractTests
     {
         var ticket = await CreateAsync("Printer jams");
         var writer = (await Store.Tickets.FindAsync(ticket.Id, default))!;
-        await Store.Messages.SaveAsync(writer, Reply(writer, "msg_1", "Hello"), default);
+        await SaveMessageAsync(writer, Reply(writer, "msg_1", "Hello"));
 
         writer.Assign("agt_ada", null, Ada, T0.AddMinutes(5));
         await Store.Tickets.SaveAsync(writer, default);
@@ -171,23 +171,23 @@ public abstract partial class StoreContractTests
         var ticket = (await Store.Tickets.FindAsync((await CreateAsync("Printer jams", accountId: "acc_a")).Id, default))!;
         var line = CostLine.Add("cst_1", ticket.Id, "agt_ada", CostLineKind.Expense, "Taxi", 1, 10.10m, "EUR", true, Day0, T0);
         ticket.AddLine(line, false, Ada, T0);
-        await Store.Costs.SaveAsync(ticket, new Versioned<CostLine>(line, 0), default);
+        await SaveItemAsync(ticket, TicketItemKinds.CostLine, new Versioned<CostLine>(line, 0));
 
         var stored = (await Store.Costs.FindAsync(ticket.Id, "cst_1", default))!;
         stored.Version.ShouldBe(1);
         stored.Value.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture).ShouldBe("10.10");
         var changed = line with { Quantity = 2, Amount = 20.20m };
         ticket.ChangeLine(line, changed, false, Ada, T0.AddMinutes(1));
-        await Store.Costs.SaveAsync(ticket, stored with { Value = changed }, default);
+        await SaveItemAsync(ticket, TicketItemKinds.CostLine, stored with { Value = changed });
         ticket.ChangeLine(changed, line, false, Ada, T0.AddMinutes(2));
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Costs.SaveAsync(ticket, stored, default));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => SaveItemAsync(ticket, TicketItemKinds.CostLine, stored));
 
         var reloaded = (await Store.Tickets.FindAsync(ticket.Id, default))!;
         (await Store.Costs.FindAsync(ticket.Id, "cst_1", default))!.ShouldBe(new Versioned<CostLine>(changed, 2));
         (await Store.Costs.RowsAsync(Day0, Day0.AddDays(1), default)).ShouldBe([new CostRow(changed, "acc_a")]);
         (await Store.Costs.RowsAsync(Day0.AddDays(1), Day0.AddDays(2), default)).ShouldBeEmpty();
         reloaded.RemoveLine(changed, false, Ada, T0.AddMinutes(3));
-        await Store.Costs.RemoveAsync(reloaded, new Versioned<CostLine>(changed, 2), default);
+        await Store.Tickets.SaveAsync(reloaded, [TicketItemWrite.Remove(TicketItemKinds.CostLine, changed.Id, 2)], default);
         (await Store.Costs.AllAsync(ticket.Id, default)).ShouldBeEmpty();
         (await Store.Costs.ListAsync(ticket.Id, 10, null, default)).Items.ShouldBeEmpty();
         (await Store.Costs.RowsAsync(Day0, Day0.AddDays(1), default)).ShouldBeEmpty();
@@ -203,7 +203,7 @@ public abstract partial class StoreContractTests
         foreach (var activity in new[] { later, sooner, none })
         {
             ticket.PlanActivity(activity, Ada, T0);
-            await Store.Activities.SaveAsync(ticket, new Versioned<Activity>(activity, 0), remove: false, default);
+            await SaveItemAsync(ticket, TicketItemKinds.Activity, new Versioned<Activity>(activity, 0));
         }
 
         (await Store.Activities.DueRemindersAsync(T0.AddMinutes(30), 10, default)).ShouldBeEmpty();
@@ -212,9 +212,9 @@ public abstract partial class StoreContractTests
         (await Store.Activities.DueRemindersAsync(T0.AddHours(3), 1, default)).Select(a => a.Value.Id).ShouldBe(["act_sooner"]);
 
         var first = due[0];
-        var reminder = new DomainEvent(Guid.NewGuid(), "activity.reminder", ticket.Id, T0.AddHours(3), Actor.System("reminders"), new Dictionary<string, string?> { ["activityId"] = first.Value.Id });
-        (await Store.Activities.MarkReminderSentAsync(first with { Value = first.Value.ReminderSent(T0.AddHours(3)) }, reminder, default)).ShouldBeTrue();
-        (await Store.Activities.MarkReminderSentAsync(first with { Value = first.Value.ReminderSent(T0.AddHours(3)) }, reminder with { Id = Guid.NewGuid() }, default)).ShouldBeFalse();
+        await SaveItemAsync(ticket, TicketItemKinds.Activity, first with { Value = ticket.FireReminder(first.Value, T0.AddHours(3)) });
+        var reminder = (await PendingEventsAsync(ticket.Id)).Single(e => e.Type == "activity.reminder");
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => SaveItemAsync(ticket, TicketItemKinds.Activity, first with { Value = ticket.FireReminder(first.Value, T0.AddHours(3)) }));
 
         (await Store.Activities.DueRemindersAsync(T0.AddHours(3), 10, default)).Select(a => a.Value.Id).ShouldBe(["act_later"]);
         (await PendingEventsAsync(ticket.Id)).Where(e => e.Type == "activity.reminder").Select(e => e.Id).ShouldBe([reminder.Id]);
@@ -228,16 +228,16 @@ public abstract partial class StoreContractTests
         var ticket = (await Store.Tickets.FindAsync((await CreateAsync("Printer jams")).Id, default))!;
         var activity = PlanActivity(ticket, "act_1", T0.AddHours(1));
         ticket.PlanActivity(activity, Ada, T0);
-        await Store.Activities.SaveAsync(ticket, new Versioned<Activity>(activity, 0), remove: false, default);
+        await SaveItemAsync(ticket, TicketItemKinds.Activity, new Versioned<Activity>(activity, 0));
         var done = activity.MarkDone(T0.AddMinutes(1));
         ticket.CompleteActivity(activity, done, Ada, T0.AddMinutes(1));
-        await Store.Activities.SaveAsync(ticket, new Versioned<Activity>(done, 1), remove: false, default);
+        await SaveItemAsync(ticket, TicketItemKinds.Activity, new Versioned<Activity>(done, 1));
 
         ticket.RemoveActivity(done, Ada, T0.AddMinutes(2));
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Activities.SaveAsync(ticket, new Versioned<Activity>(done, 1), remove: true, default));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Tickets.SaveAsync(ticket, [TicketItemWrite.Remove(TicketItemKinds.Activity, done.Id, 1)], default));
         var reloaded = (await Store.Tickets.FindAsync(ticket.Id, default))!;
         reloaded.RemoveActivity(done, Ada, T0.AddMinutes(2));
-        await Store.Activities.SaveAsync(reloaded, new Versioned<Activity>(done, 2), remove: true, default);
+        await Store.Tickets.SaveAsync(reloaded, [TicketItemWrite.Remove(TicketItemKinds.Activity, done.Id, 2)], default);
 
         (await Store.Activities.FindAsync(ticket.Id, "act_1", default)).ShouldBeNull();
         (await Store.Activities.DueRemindersAsync(T0.AddHours(2), 10, default)).ShouldBeEmpty();
@@ -276,7 +276,7 @@ public abstract partial class StoreContractTests
         await LogAsync(ticket, TimeEntry.Log("tim_2", ticket.Id, "agt_ada", 15, false, null, Day0, T0));
         await LogAsync(other, TimeEntry.Log("tim_3", other.Id, "agt_bob", 60, true, null, Day0.AddDays(1), T0));
         var draft = TimeEntry.DraftFromPresence("tim_4", Presence.Begin("agt_ada", ticket.Id, T0) with { Seconds = 600 }, Day0, T0);
-        await Store.Time.WriteAsync(new TimeWrite { Entries = [new Versioned<TimeEntry>(draft, 0)] }, default);
+        await SaveItemAsync(ticket, TicketItemKinds.TimeEntry, new Versioned<TimeEntry>(draft, 0));
 
         (await Store.Time.TotalsAsync(ticket.Id, default)).ShouldBe(new TimeTotals(45, 30, 15));
         (await Store.Time.ListAsync(ticket.Id, 10, null, default)).Items.Select(e => e.Value.Id).ShouldBe(["tim_1", "tim_2", "tim_4"]);
@@ -288,8 +288,8 @@ public abstract partial class StoreContractTests
         var entry = (await Store.Time.FindAsync(ticket.Id, "tim_1", default))!;
         var edited = entry.Value.Edit(45, true, null, Day0, T0.AddMinutes(1));
         ticket.ChangeTime(entry.Value, edited, false, Ada, T0.AddMinutes(1));
-        await Store.Time.WriteAsync(new TimeWrite { Tickets = [ticket], Entries = [entry with { Value = edited }] }, default);
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Time.WriteAsync(new TimeWrite { Removals = [entry] }, default));
+        await SaveItemAsync(ticket, TicketItemKinds.TimeEntry, entry with { Value = edited });
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Tickets.SaveAsync(ticket, [TicketItemWrite.Remove(TicketItemKinds.TimeEntry, entry.Value.Id, entry.Version)], default));
         (await Store.Time.TotalsAsync(ticket.Id, default)).ShouldBe(new TimeTotals(60, 45, 15));
     }
 
@@ -299,23 +299,30 @@ public abstract partial class StoreContractTests
         var first = (await Store.Tickets.FindAsync((await CreateAsync("First")).Id, default))!;
         var second = (await Store.Tickets.FindAsync((await CreateAsync("Second")).Id, default))!;
         var running = new RunningTimer("agt_ada", first.Id, T0);
-        await Store.Time.WriteAsync(new TimeWrite { StartTimer = running }, default);
+        await Store.Tickets.SaveAsync(first, [TicketItemWrite.Add(TicketItemKinds.Timer, "agt_ada", running)], default);
 
-        (await Store.Time.FindTimerAsync("agt_ada", default)).ShouldBe(running);
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Time.WriteAsync(new TimeWrite { StartTimer = new RunningTimer("agt_ada", second.Id, T0) }, default));
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Time.WriteAsync(new TimeWrite { StopTimer = running with { StartedAt = T0.AddMinutes(1) } }, default));
+        var timer = (await Store.Time.FindTimerAsync("agt_ada", default))!;
+        timer.Value.ShouldBe(running);
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Tickets.SaveAsync(second, [TicketItemWrite.Add(TicketItemKinds.Timer, "agt_ada", new RunningTimer("agt_ada", second.Id, T0))], default));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Tickets.SaveAsync(first, [TicketItemWrite.Remove(TicketItemKinds.Timer, "agt_ada", timer.Version + 1)], default));
 
         var stopped = TimeEntry.FromTimer("tim_timer", running, running.Read(T0.AddMinutes(20), TimeSpan.FromHours(8)), Day0, T0.AddMinutes(20));
         first.LogTime(stopped, false, Ada, T0.AddMinutes(20));
         var moved = new RunningTimer("agt_ada", second.Id, T0.AddMinutes(20));
-        await Store.Time.WriteAsync(new TimeWrite { Tickets = [first], Entries = [new Versioned<TimeEntry>(stopped, 0)], StopTimer = running, StartTimer = moved }, default);
+        await Store.Tickets.SaveAsync(
+            [
+                TicketWrite.Of(first, TicketItemWrite.Add(TicketItemKinds.TimeEntry, stopped.Id, stopped), TicketItemWrite.Remove(TicketItemKinds.Timer, "agt_ada", timer.Version)),
+                TicketWrite.Of(second, TicketItemWrite.Add(TicketItemKinds.Timer, "agt_ada", moved)),
+            ],
+            default);
 
-        (await Store.Time.FindTimerAsync("agt_ada", default)).ShouldBe(moved);
+        var movedTimer = (await Store.Time.FindTimerAsync("agt_ada", default))!;
+        movedTimer.Value.ShouldBe(moved);
         (await Store.Time.TotalsAsync(first.Id, default)).Minutes.ShouldBe(20);
-        await Store.Time.WriteAsync(new TimeWrite { StopTimer = moved }, default);
+        await Store.Tickets.SaveAsync(second, [TicketItemWrite.Remove(TicketItemKinds.Timer, "agt_ada", movedTimer.Version)], default);
         (await Store.Time.FindTimerAsync("agt_ada", default)).ShouldBeNull();
-        await Store.Time.WriteAsync(new TimeWrite { StartTimer = running with { StartedAt = T0.AddHours(1) } }, default);
-        (await Store.Time.FindTimerAsync("agt_ada", default))!.TicketId.ShouldBe(first.Id);
+        await Store.Tickets.SaveAsync(first, [TicketItemWrite.Add(TicketItemKinds.Timer, "agt_ada", running with { StartedAt = T0.AddHours(1) })], default);
+        (await Store.Time.FindTimerAsync("agt_ada", default))!.Value.TicketId.ShouldBe(first.Id);
     }
 
     [Fact]
@@ -323,14 +330,14 @@ public abstract partial class StoreContractTests
     {
         var ticket = await CreateAsync("Printer jams");
         var presence = Presence.Begin("agt_ada", ticket.Id, T0);
-        await Store.Time.WriteAsync(new TimeWrite { SavePresence = new Versioned<Presence>(presence, 0) }, default);
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Time.WriteAsync(new TimeWrite { SavePresence = new Versioned<Presence>(presence, 0) }, default));
+        await Store.Tickets.SaveAsync(ticket, [TicketItemWrite.Add(TicketItemKinds.Presence, "agt_ada", presence)], default);
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Store.Tickets.SaveAsync(ticket, [TicketItemWrite.Add(TicketItemKinds.Presence, "agt_ada", presence)], default));
 
         var beat = presence with { Seconds = 60, LastBeatAt = T0.AddMinutes(1) };
-        await Store.Time.WriteAsync(new TimeWrite { SavePresence = new Versioned<Presence>(beat, 1) }, default);
+        await Store.Tickets.SaveAsync(ticket, [TicketItemWrite.Put(TicketItemKinds.Presence, "agt_ada", new Versioned<Presence>(beat, 1))], default);
 
         (await Store.Time.FindPresenceAsync("agt_ada", ticket.Id, default)).ShouldBe(new Versioned<Presence>(beat, 2));
-        await Store.Time.WriteAsync(new TimeWrite { RemovePresence = new Versioned<Presence>(beat, 2) }, default);
+        await Store.Tickets.SaveAsync(ticket, [TicketItemWrite.Remove(TicketItemKinds.Presence, "agt_ada", 2)], default);
         (await Store.Time.FindPresenceAsync("agt_ada", ticket.Id, default)).ShouldBeNull();
     }
 
@@ -361,19 +368,36 @@ public abstract partial class StoreContractTests
     {
         var attachment = new Attachment(id, ticket.Id, null, $"{id}.txt", "text/plain", 3, hash, T0, Ada);
         ticket.AddAttachment(id, attachment.FileName, attachment.Size, null, Ada, T0);
-        await Store.Attachments.AddAsync(ticket, attachment, default);
+        await Store.Tickets.SaveAsync(ticket, [TicketItemWrite.Add(TicketItemKinds.Attachment, id, attachment)], default);
         return attachment;
     }
 
     private async Task DetachAsync(Ticket ticket, Attachment attachment)
     {
         ticket.RemoveAttachment(attachment.Id, attachment.FileName, Ada, T0);
-        await Store.Attachments.RemoveAsync(ticket, attachment, default);
+        await Store.Tickets.SaveAsync(ticket, [TicketItemWrite.Remove(TicketItemKinds.Attachment, attachment.Id, null)], default);
     }
 
     private async Task LogAsync(Ticket ticket, TimeEntry entry)
     {
         ticket.LogTime(entry, false, Ada, T0);
-        await Store.Time.WriteAsync(new TimeWrite { Tickets = [ticket], Entries = [new Versioned<TimeEntry>(entry, 0)] }, default);
+        await SaveItemAsync(ticket, TicketItemKinds.TimeEntry, new Versioned<TimeEntry>(entry, 0));
     }
+
+    private Task SaveMessageAsync(Ticket ticket, TicketMessage message) =>
+        Store.Tickets.SaveAsync(ticket, [TicketItemWrite.Add(TicketItemKinds.Message, message.Id, message)], default);
+
+    /// <summary>An item (version 0 = new) written with the ticket's pending changes, through the one write contract.</summary>
+    private Task SaveItemAsync<T>(Ticket ticket, string kind, Versioned<T> item)
+        where T : notnull =>
+        Store.Tickets.SaveAsync(ticket, [TicketItemWrite.Put(kind, IdOf(item.Value), item)], default);
+
+    private static string IdOf(object item) => item switch
+    {
+        CostLine l => l.Id,
+        Activity a => a.Id,
+        TimeEntry e => e.Id,
+        Domain.Approvals.Approval a => a.Id,
+        _ => throw new ArgumentException($"No id known for {item.GetType().Name}.", nameof(item)),
+    };
 }

@@ -271,7 +271,7 @@ public sealed class CreateTicketTests(HelpdeskApp app) : IClassFixture<HelpdeskA
             Helpdesk.Domain.Common.Actor.System("import"),
             Helpdesk.Domain.Tickets.TicketSettings.Default,
             fresh.Clock.GetUtcNow());
-        await fresh.Services.GetRequiredService<Helpdesk.Api.Tickets.ITicketStore>().CreateAsync(imported, CancellationToken.None);
+        await Helpdesk.Api.Tickets.TicketStoreWrites.SaveAsync(fresh.Services.GetRequiredService<Helpdesk.Api.Tickets.ITicketStore>(), imported, CancellationToken.None);
 
         var ticket = await agent.OpenTicketAsync();
 

@@ -1,8 +1,4 @@
 using Azure.Identity;
-using Helpdesk.Api.Directory;
-using Helpdesk.Api.Events;
-using Helpdesk.Api.Idempotency;
-using Helpdesk.Api.Tickets;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +7,7 @@ namespace Helpdesk.Api.Storage.Cosmos;
 public static class CosmosSetup
 {
     /// <summary>
-    /// The Cosmos DB stores. The client signs in with DefaultAzureCredential (the app's managed
+    /// The Cosmos DB plumbing the stores share. The client signs in with DefaultAzureCredential (the app's managed
     /// identity in Azure) unless a key is configured, which only local test servers use.
     /// </summary>
     public static IServiceCollection AddCosmosStorage(this IServiceCollection services, IConfiguration configuration)
@@ -24,13 +20,6 @@ public static class CosmosSetup
         services.AddSingleton(new CosmosRetry(TimeProvider.System));
         services.AddSingleton<CosmosSequence>();
         services.AddSingleton<CosmosUniqueKeys>();
-        services.AddSingleton<CosmosTicketStore>();
-        services.AddSingleton<ITicketStore>(sp => sp.GetRequiredService<CosmosTicketStore>());
-        services.AddSingleton<CosmosTicketItems>();
-        services.AddSingleton<IStoredEventSource, CosmosEventRelay>();
-        services.AddSingleton<ITicketNumberSequence>(sp => sp.GetRequiredService<CosmosSequence>());
-        services.AddSingleton<IDirectoryStore, CosmosDirectoryStore>();
-        services.AddSingleton<IIdempotencyStore, CosmosIdempotencyStore>();
         services.AddSingleton<IStoreHealth, CosmosStoreHealth>();
         return services;
     }
