@@ -2,13 +2,9 @@ using Azure.Core;
 using Azure.Identity;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Conversation;
-using Helpdesk.Api.Portal;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
-using Helpdesk.Domain.Common;
-using Helpdesk.Domain.Tickets;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 
@@ -58,7 +54,8 @@ internal sealed class UploadSizeLimit(long maxFileBytes) : IRequestSizeLimitMeta
 
 /// <summary>
 /// Upload (multipart/form-data, one part named <c>file</c>), list, download and delete files of a
-/// ticket or of one of its messages; customers upload to their own tickets and messages in the portal. Sizes are checked per file and per ticket (413); the type is
+/// ticket (a message's files are uploaded through the conversation's route, a customer's through
+/// the portal's, both with <see cref="AttachmentService"/>). Sizes are checked per file and per ticket (413); the type is
 /// read from the bytes; downloads always come as attachments with sniffing and scripts disabled.
 /// </summary>
 public static class AttachmentEndpoints
@@ -95,81 +92,23 @@ public static class AttachmentEndpoints
 
     public static RouteGroupBuilder MapAttachmentEndpoints(this RouteGroupBuilder api)
     {
-        var limit = new UploadSizeLimit(((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<AttachmentOptions>>().Value.MaxFileBytes);
         var tickets = api.MapGroup("/tickets/{id}").WithTags("attachments").RequireAuthorization(Policies.Staff);
-        tickets.MapPost("/attachments", (string id, HttpContext http, AttachmentService service, Caller caller, CancellationToken ct) => UploadAsync(id, null, http, service, caller, ct))
-            .WithMetadata(limit).Accepts<IFormFile>("multipart/form-data").WithName("UploadTicketAttachment");
-        tickets.MapPost("/messages/{messageId}/attachments", (string id, string messageId, HttpContext http, AttachmentService service, Caller caller, CancellationToken ct) => UploadAsync(id, messageId, http, service, caller, ct))
-            .WithMetadata(limit).Accepts<IFormFile>("multipart/form-data").WithName("UploadMessageAttachment");
+        tickets.MapPost("/attachments", UploadAsync).AcceptsOneFile().WithName("UploadTicketAttachment");
         tickets.MapGet("/attachments", ListAsync).WithName("ListAttachments");
         tickets.MapGet("/attachments/{attachmentId}", DownloadAsync).WithName("DownloadAttachment");
         tickets.MapDelete("/attachments/{attachmentId}", DeleteAsync).WithName("DeleteAttachment");
-
-        var portal = api.MapGroup("/portal/tickets/{id}").WithTags("portal").RequireAuthorization(Policies.Customer);
-        portal.MapPost("/attachments", (string id, HttpContext http, PortalAccess access, AttachmentService service, CancellationToken ct) => PortalUploadAsync(id, null, http, access, service, ct))
-            .WithMetadata(limit).Accepts<IFormFile>("multipart/form-data").WithName("UploadPortalTicketAttachment");
-        portal.MapPost("/messages/{messageId}/attachments", (string id, string messageId, HttpContext http, PortalAccess access, AttachmentService service, CancellationToken ct) => PortalUploadAsync(id, messageId, http, access, service, ct))
-            .WithMetadata(limit).Accepts<IFormFile>("multipart/form-data").WithName("UploadPortalMessageAttachment");
-        portal.MapGet("/attachments", PortalListAsync).WithName("ListPortalAttachments");
-        portal.MapGet("/attachments/{attachmentId}", PortalDownloadAsync).WithName("DownloadPortalAttachment");
         return api;
     }
 
-    /// <summary>
-    /// A customer attaches a file to a ticket they can see, or to one of their own messages on it
-    /// (same limits, sniffing and names as staff uploads). Any other ticket or message is 404.
-    /// </summary>
-    private static async Task<IResult> PortalUploadAsync(string id, string? messageId, HttpContext http, PortalAccess access, AttachmentService service, CancellationToken cancellationToken)
+    /// <summary>An upload route: one file in a multipart/form-data part named <c>file</c>, the body limited to the largest file allowed.</summary>
+    public static RouteHandlerBuilder AcceptsOneFile(this RouteHandlerBuilder route)
     {
-        var ticket = await access.FindVisibleAsync(id, cancellationToken);
-        var contact = await access.ContactAsync(cancellationToken);
-        if (ticket is null || contact is null)
-        {
-            return Problems.NotFound("ticket");
-        }
-
-        if (messageId is not null && !await access.IsOwnMessageAsync(ticket.Id, messageId, cancellationToken))
-        {
-            return Problems.NotFound("message");
-        }
-
-        var (file, refused) = await ReadSingleFileAsync(http, cancellationToken);
-        if (file is null)
-        {
-            return refused!;
-        }
-
-        var result = await service.AddAsync(ticket.Id, messageId, file.FileName, file.OpenReadStream, Actor.Customer(contact.Id), cancellationToken);
-        return result.ToResult(a => TypedResults.Created($"{http.Request.PathBase}/api/portal/tickets/{a.TicketId}/attachments/{a.Id}", AttachmentResponse.From(a)));
+        ArgumentNullException.ThrowIfNull(route);
+        route.Add(endpoint => endpoint.Metadata.Add(new UploadSizeLimit(endpoint.ApplicationServices.GetRequiredService<IOptions<AttachmentOptions>>().Value.MaxFileBytes)));
+        return route.Accepts<IFormFile>("multipart/form-data");
     }
 
-    /// <summary>The files the customer may see: their own uploads and those of public messages.</summary>
-    private static async Task<IResult> PortalListAsync(string id, PortalAccess access, IAttachmentIndex index, IConversationStore messages, CancellationToken cancellationToken)
-    {
-        var ticket = await access.FindVisibleAsync(id, cancellationToken);
-        var contact = await access.ContactAsync(cancellationToken);
-        if (ticket is null || contact is null)
-        {
-            return Problems.NotFound("ticket");
-        }
-
-        var visible = new List<AttachmentResponse>();
-        foreach (var attachment in await index.ListAsync(ticket.Id, cancellationToken))
-        {
-            if (IsOwnUpload(attachment, contact.Id)
-                || (attachment.MessageId is { } messageId && await messages.FindAsync(ticket.Id, messageId, cancellationToken) is { Visibility: MessageVisibility.Public }))
-            {
-                visible.Add(AttachmentResponse.From(attachment));
-            }
-        }
-
-        return TypedResults.Ok(new Page<AttachmentResponse>(visible, null));
-    }
-
-    private static bool IsOwnUpload(Attachment attachment, string contactId) =>
-        attachment.UploadedBy.Type == ActorType.Customer && attachment.UploadedBy.Id == contactId;
-
-    private static async Task<IResult> UploadAsync(string id, string? messageId, HttpContext http, AttachmentService service, Caller caller, CancellationToken cancellationToken)
+    private static async Task<IResult> UploadAsync(string id, HttpContext http, AttachmentService service, Caller caller, CancellationToken cancellationToken)
     {
         var (file, refused) = await ReadSingleFileAsync(http, cancellationToken);
         if (file is null)
@@ -177,13 +116,14 @@ public static class AttachmentEndpoints
             return refused!;
         }
 
-        var result = await service.AddAsync(id, messageId, file.FileName, file.OpenReadStream, await caller.ActorAsync(cancellationToken), cancellationToken);
+        var result = await service.AddAsync(id, null, file.FileName, file.OpenReadStream, await caller.ActorAsync(cancellationToken), cancellationToken);
         return result.ToResult(a => TypedResults.Created($"{http.Request.PathBase}/api/tickets/{a.TicketId}/attachments/{a.Id}", AttachmentResponse.From(a)));
     }
 
     /// <summary>The one file part named <c>file</c> of a multipart/form-data request, or the 400 to answer.</summary>
-    private static async Task<(IFormFile? File, IResult? Problem)> ReadSingleFileAsync(HttpContext http, CancellationToken cancellationToken)
+    public static async Task<(IFormFile? File, IResult? Problem)> ReadSingleFileAsync(HttpContext http, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(http);
         if (!http.Request.HasFormContentType)
         {
             return (null, Problems.Result(Problems.Validation("file", "Send multipart/form-data with one file in a part named file.")));
@@ -208,33 +148,12 @@ public static class AttachmentEndpoints
     private static async Task<IResult> DeleteAsync(string id, string attachmentId, AttachmentService service, Caller caller, CancellationToken cancellationToken) =>
         (await service.RemoveAsync(id, attachmentId, await caller.ActorAsync(cancellationToken), cancellationToken)).ToResult(_ => TypedResults.NoContent());
 
-    /// <summary>A customer downloads only their own uploads and files of public messages of a ticket they can see; anything else is 404.</summary>
-    private static async Task<IResult> PortalDownloadAsync(
-        string id,
-        string attachmentId,
-        PortalAccess access,
-        IAttachmentIndex index,
-        IConversationStore messages,
-        IAttachmentStore store,
-        HttpResponse response,
-        CancellationToken cancellationToken)
+    /// <summary>The file's bytes as a download, with sniffing and scripts disabled; 404 when the bytes are gone.</summary>
+    public static async Task<IResult> FileAsync(Attachment attachment, IAttachmentStore store, HttpResponse response, CancellationToken cancellationToken)
     {
-        var ticket = await access.FindVisibleAsync(id, cancellationToken);
-        var contact = await access.ContactAsync(cancellationToken);
-        var attachment = ticket is null || contact is null ? null : await index.FindAsync(ticket.Id, attachmentId, cancellationToken);
-        if (attachment is null)
-        {
-            return Problems.NotFound("attachment");
-        }
-
-        var message = attachment.MessageId is { } messageId ? await messages.FindAsync(attachment.TicketId, messageId, cancellationToken) : null;
-        return IsOwnUpload(attachment, contact!.Id) || message is { Visibility: MessageVisibility.Public }
-            ? await FileAsync(attachment, store, response, cancellationToken)
-            : Problems.NotFound("attachment");
-    }
-
-    private static async Task<IResult> FileAsync(Attachment attachment, IAttachmentStore store, HttpResponse response, CancellationToken cancellationToken)
-    {
+        ArgumentNullException.ThrowIfNull(attachment);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(response);
         var content = await store.OpenAsync(attachment.Hash, cancellationToken);
         if (content is null)
         {

@@ -1,7 +1,7 @@
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Tickets;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -15,18 +15,26 @@ namespace Helpdesk.Api.Attachments;
 /// </summary>
 public sealed class AttachmentService(
     TicketRunner runner,
-    IConversationStore messages,
     IAttachmentIndex index,
     IAttachmentStore store,
     AttachmentContents contents,
     IOptions<AttachmentOptions> options)
 {
     /// <summary>
-    /// Adds a file as <paramref name="by"/> (the caller, or a mail's sender for its attachments).
-    /// <paramref name="contentId"/> marks an inline image of a mail. A file sent to a ticket merged
-    /// into another goes where its messages went.
+    /// Adds a file as <paramref name="by"/> (the caller, or a mail's sender for its attachments),
+    /// to the ticket or to one of its messages, which <paramref name="check"/> (the conversation's)
+    /// confirms on the ticket the file lands on. <paramref name="contentId"/> marks an inline image
+    /// of a mail. A file sent to a ticket merged into another goes where its messages went.
     /// </summary>
-    public async Task<Outcome<Attachment>> AddAsync(string ticketId, string? messageId, string? fileName, Func<Stream> open, Actor by, CancellationToken cancellationToken, string? contentId = null)
+    public async Task<Outcome<Attachment>> AddAsync(
+        string ticketId,
+        string? messageId,
+        string? fileName,
+        Func<Stream> open,
+        Actor by,
+        CancellationToken cancellationToken,
+        string? contentId = null,
+        Func<Ticket, CancellationToken, Task<ProblemDetails?>>? check = null)
     {
         ArgumentNullException.ThrowIfNull(open);
         var limits = options.Value;
@@ -63,9 +71,9 @@ public sealed class AttachmentService(
                     TicketPrecondition.None,
                     async c =>
                     {
-                        if (messageId is not null && await messages.FindAsync(c.Ticket.Id, messageId, cancellationToken) is null)
+                        if (check is not null && await check(c.Ticket, cancellationToken) is { } refused)
                         {
-                            return Problems.Missing("message");
+                            return refused;
                         }
 
                         var total = (await index.ListAsync(c.Ticket.Id, cancellationToken)).Sum(a => a.Size);
@@ -126,13 +134,4 @@ public sealed class AttachmentService(
 
     private static ProblemDetails TooLarge(string detail) =>
         Problems.Create(StatusCodes.Status413PayloadTooLarge, ProblemTypes.TooLarge, "The file is too large.", detail);
-}
-
-/// <summary>A ticket's files grouped by the message they belong to, for listing messages.</summary>
-public static class MessageAttachments
-{
-    public static async Task<ILookup<string, MessageAttachment>> ByMessageAsync(IAttachmentIndex index, string ticketId, CancellationToken cancellationToken) =>
-        (await index.ListAsync(ticketId, cancellationToken))
-            .Where(a => a.MessageId is not null)
-            .ToLookup(a => a.MessageId!, a => new MessageAttachment(a.Id, a.FileName, a.ContentType, a.Size, a.Inline, a.ContentId), StringComparer.Ordinal);
 }

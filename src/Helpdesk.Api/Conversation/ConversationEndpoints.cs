@@ -38,7 +38,7 @@ public static class ConversationEndpoints
         return services
             .AddSqliteMigration(SqliteConversationStore.Migration.Name, SqliteConversationStore.Migration.Sql)
             .AddSqliteMigration(SqliteConversationStore.Versions.Name, SqliteConversationStore.Versions.Sql)
-            .AddTicketItemKind(SqliteConversationStore.Table, CosmosConversationStore.Kind)
+            .AddTicketItemKind(SqliteConversationStore.Table, CosmosConversationStore.ItemKind)
             .AddSingleton(StoreSelection.Of<IConversationStore, SqliteConversationStore, CosmosConversationStore>())
             .AddSingleton<IValidator<EscalateRequest>, EscalateValidator>()
             .AddSingleton<IValidator<MoveMessageRequest>, MoveMessageValidator>()
@@ -58,7 +58,8 @@ public static class ConversationEndpoints
         messages.MapPost("/", PostAsync).Validate<PostMessageRequest>().Idempotent().WithName("PostMessage");
         api.MapPost("/tickets/{id}/escalate", EscalateTicket.HandleAsync).WithTags("tickets").RequireAuthorization(Policies.Staff)
             .Validate<EscalateRequest>().WithName("EscalateTicket").Produces<TicketResponse>();
-        MailOriginals.Map(messages, api.MapGroup("/portal/tickets").WithTags("portal").RequireAuthorization(Policies.Customer));
+        MailOriginals.Map(messages);
+        MessageAttachments.Map(messages);
         Rethreading.Map(messages);
 
         new CannedResponses().Map(api, "/canned-responses");

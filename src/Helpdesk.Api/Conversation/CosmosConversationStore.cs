@@ -8,7 +8,7 @@ namespace Helpdesk.Api.Conversation;
 internal sealed class CosmosConversationStore(CosmosTicketItems items) : IConversationStore
 {
     /// <summary>An internal note is flagged in the ticket's item index, so the customer's thread skips it unread.</summary>
-    public static CosmosItemKind Kind { get; } = new(TicketItemKinds.Message) { Internal = value => ((TicketMessage)value).Visibility == MessageVisibility.Internal };
+    public static CosmosItemKind ItemKind { get; } = new(TicketItemKinds.Message) { Internal = value => ((TicketMessage)value).Visibility == MessageVisibility.Internal };
 
     public async Task<Page<TicketMessage>> ListAsync(string ticketId, bool includeInternal, int limit, string? cursor, CancellationToken cancellationToken) =>
         (await items.ListAsync<TicketMessage>(ticketId, TicketItemKinds.Message, r => includeInternal || !r.Internal, limit, cursor, cancellationToken)).Map(m => m.Value);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Portal;
 using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Conversation;
@@ -18,9 +17,8 @@ public sealed record InlineImage(string ContentId, string AttachmentId, string U
 public sealed record OriginalMailResponse(string MessageId, string TicketId, string Html, string Text, IReadOnlyList<InlineImage> Images);
 
 /// <summary>
-/// <c>GET /api/tickets/{id}/messages/{messageId}/original</c> (staff, internal messages included)
-/// and <c>GET /api/portal/tickets/{id}/messages/{messageId}/original</c> (the customer's visible
-/// tickets, public messages only). The stored HTML keeps its <c>cid:</c> references: the download
+/// <c>GET /api/tickets/{id}/messages/{messageId}/original</c> (staff, internal messages included;
+/// the portal serves public messages of the customer's visible tickets the same way). The stored HTML keeps its <c>cid:</c> references: the download
 /// URL depends on the caller and on the ticket the message is on now (a message can be moved), so
 /// they are rewritten when served. A message that did not come from a mail has no original (404).
 /// </summary>
@@ -29,12 +27,10 @@ public static partial class MailOriginals
     /// <summary>Characters of a mail's HTML kept (a ticket item must stay well under Cosmos DB's 2 MB per document).</summary>
     public const int MaxLength = 400_000;
 
-    public static void Map(RouteGroupBuilder staffMessages, RouteGroupBuilder portalTickets)
+    public static void Map(RouteGroupBuilder staffMessages)
     {
         ArgumentNullException.ThrowIfNull(staffMessages);
-        ArgumentNullException.ThrowIfNull(portalTickets);
         staffMessages.MapGet("/{messageId}/original", StaffAsync).WithName("GetMessageOriginal");
-        portalTickets.MapGet("/{id}/messages/{messageId}/original", PortalAsync).WithName("GetPortalMessageOriginal");
     }
 
     /// <summary>A Content-ID as HTML names it after <c>cid:</c>: without the angle brackets of the MIME header; null when empty.</summary>
@@ -81,26 +77,8 @@ public static partial class MailOriginals
             : NoOriginal();
     }
 
-    private static async Task<IResult> PortalAsync(string id, string messageId, PortalAccess access, IConversationStore messages, IAttachmentIndex attachments, HttpRequest http, CancellationToken cancellationToken)
-    {
-        var ticket = await access.FindVisibleAsync(id, cancellationToken);
-        if (ticket is null)
-        {
-            return Problems.NotFound("ticket");
-        }
-
-        if (await messages.FindAsync(ticket.Id, messageId, cancellationToken) is not { Visibility: MessageVisibility.Public } message)
-        {
-            return Problems.NotFound("message");
-        }
-
-        var files = await attachments.ListAsync(ticket.Id, cancellationToken);
-        return Render(message, files, f => $"{http.PathBase}/api/portal/tickets/{f.TicketId}/attachments/{f.Id}") is { } original
-            ? TypedResults.Ok(original)
-            : NoOriginal();
-    }
-
-    private static IResult NoOriginal() =>
+    /// <summary>404: a message that did not come from a mail has no original.</summary>
+    public static IResult NoOriginal() =>
         Problems.Result(Problems.Create(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "The message has no original mail.", "Only a message taken in from an email keeps the mail's full HTML."));
 
     /// <summary>An image source naming a Content-ID, as the sanitiser writes it (double-quoted, HTML-encoded).</summary>

@@ -1,6 +1,6 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
-using Helpdesk.Api.Notifications;
+using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage;
 using Helpdesk.Domain.Directory;
 
@@ -30,9 +30,9 @@ internal sealed class ContactRequestValidator : AbstractValidator<ContactRequest
     {
         RuleFor(r => r.Email).ValidEmail();
         RuleFor(r => r.Name).MaximumLength(200);
-        RuleFor(r => r.Language).Must(l => NotificationTemplateCatalog.IsLanguage(l!.Trim().ToLowerInvariant()))
+        RuleFor(r => r.Language).Must(l => Languages.IsSupported(l!.Trim().ToLowerInvariant()))
             .When(r => !string.IsNullOrWhiteSpace(r.Language))
-            .WithMessage($"The language is one of: {string.Join(", ", NotificationTemplateCatalog.Languages)}.");
+            .WithMessage($"The language is one of: {string.Join(", ", Languages.All)}.");
     }
 }
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Serialization;
-using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;
@@ -232,7 +231,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
     {
         var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @type AND c.kind = @kind AND c.itemId = @id")
             .WithParameter("@type", CosmosTicketItems.ItemType)
-            .WithParameter("@kind", CosmosConversationStore.Kind)
+            .WithParameter("@kind", TicketItemKinds.Message)
             .WithParameter("@id", messageId);
         await foreach (var (_, ticket) in items.QueryAsync<TicketMessage>(query, cancellationToken))
         {

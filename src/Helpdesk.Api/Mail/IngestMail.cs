@@ -183,7 +183,7 @@ public sealed partial class IngestMail(
 
             var bytes = file.ContentBytes ?? [];
             var contentId = file.IsInline == true ? MailOriginals.NormalizeContentId(file.ContentId) : null;
-            var added = await attachments.AddAsync(ticketId, messageId, name, () => new MemoryStream(bytes, writable: false), author, cancellationToken, contentId);
+            var added = await attachments.AddAsync(ticketId, messageId, name, () => new MemoryStream(bytes, writable: false), author, cancellationToken, contentId, MessageAttachments.MessageIsOn(messages, messageId));
             if (!added.Succeeded)
             {
                 notes.Add($"Attachment \"{name}\" ({bytes.Length} bytes) not imported: over the attachment size limits.");

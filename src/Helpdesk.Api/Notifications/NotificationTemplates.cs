@@ -31,15 +31,15 @@ public sealed record NotificationTemplateRequest(string? Subject, string? Html, 
 /// </summary>
 public static partial class NotificationTemplateCatalog
 {
-    public const string English = "en";
-    public const string French = "fr";
+    public const string English = Common.Languages.English;
+    public const string French = Common.Languages.French;
     public const string CustomerPrefix = "customer.";
     public const string AgentPrefix = "agent.";
     public const string Digest = "agent.digest";
     public const int MaxSubjectLength = 500;
     public const int MaxBodyLength = 100_000;
 
-    public static readonly IReadOnlyList<string> Languages = [English, French];
+    public static IReadOnlyList<string> Languages => Common.Languages.All;
 
     /// <summary>Every placeholder a template may use; the ones that do not apply to an event render empty.</summary>
     public static readonly IReadOnlyList<string> Placeholders =
@@ -136,11 +136,10 @@ public static partial class NotificationTemplateCatalog
 
     public static bool IsEvent(string name) => Events.Contains(name, StringComparer.Ordinal);
 
-    public static bool IsLanguage(string language) => Languages.Contains(language, StringComparer.Ordinal);
+    public static bool IsLanguage(string language) => Common.Languages.IsSupported(language);
 
     /// <summary>The language to write in: a supported one as given, else English.</summary>
-    public static string Supported(string? language) =>
-        language?.Trim().ToLowerInvariant() is { } lower && IsLanguage(lower) ? lower : English;
+    public static string Supported(string? language) => Common.Languages.Supported(language);
 
     public static string OverrideId(string @event, string language) => $"{@event}.{language}";
 

@@ -87,7 +87,29 @@ public static class PortalEndpoints
         portal.MapGet("/{id}/messages", ListMessagesAsync).WithName("ListPortalMessages");
         portal.MapPost("/", OpenAsync).Validate<PortalTicketRequest>().Idempotent().WithName("OpenPortalTicket");
         portal.MapPost("/{id}/messages", ReplyAsync).Validate<PortalMessageRequest>().Idempotent().WithName("PostPortalMessage");
+        portal.MapGet("/{id}/messages/{messageId}/original", OriginalAsync).WithName("GetPortalMessageOriginal");
+        PortalAttachments.Map(portal.MapGroup("/{id}"));
         return api;
+    }
+
+    /// <summary>The original mail of a public message of a ticket the customer can see, its images pointing at the portal's downloads.</summary>
+    private static async Task<IResult> OriginalAsync(string id, string messageId, PortalAccess access, IConversationStore messages, IAttachmentIndex attachments, HttpRequest http, CancellationToken cancellationToken)
+    {
+        var ticket = await access.FindVisibleAsync(id, cancellationToken);
+        if (ticket is null)
+        {
+            return Problems.NotFound("ticket");
+        }
+
+        if (await messages.FindAsync(ticket.Id, messageId, cancellationToken) is not { Visibility: MessageVisibility.Public } message)
+        {
+            return Problems.NotFound("message");
+        }
+
+        var files = await attachments.ListAsync(ticket.Id, cancellationToken);
+        return MailOriginals.Render(message, files, f => $"{http.PathBase}/api/portal/tickets/{f.TicketId}/attachments/{f.Id}") is { } original
+            ? TypedResults.Ok(original)
+            : MailOriginals.NoOriginal();
     }
 
     private static IResult NotAContact() =>

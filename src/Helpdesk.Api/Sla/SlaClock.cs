@@ -1,23 +1,8 @@
 using Helpdesk.Domain.Common;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Sla;
-
-public enum SlaState
-{
-    Running,
-    Paused,
-    Met,
-    Warning,
-    Breached,
-}
-
-public enum SlaColor
-{
-    Green,
-    Orange,
-    Red,
-}
 
 /// <summary>
 /// One target's clock. <see cref="Key"/> names the target and, for targets that restart

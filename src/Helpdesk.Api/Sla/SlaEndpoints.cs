@@ -14,6 +14,7 @@ public static class SlaEndpoints
             .AddSingleton<IValidator<CalendarRequest>, CalendarValidator>()
             .AddSingleton<SlaCatalog>()
             .AddSingleton<ITicketScheduler, SlaScheduler>()
+            .AddSingleton<ITicketSlaClocks, TicketSlaClocks>()
             .AddScheduledJob<ScanSlaBreaches>(ScanSlaBreaches.FunctionName, TimeSpan.FromMinutes(1))
             .AddHostedService<EnsureDefaultSlaPolicy>();
 

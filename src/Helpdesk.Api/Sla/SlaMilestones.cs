@@ -1,3 +1,4 @@
+using Helpdesk.Api.Tickets;
 namespace Helpdesk.Api.Sla;
 
 public enum SlaMilestoneKind

@@ -1,4 +1,5 @@
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Tickets;
@@ -101,6 +102,14 @@ public interface ITicketNumberSequence
 
     /// <summary>Reserves <paramref name="count"/> consecutive values (an import) and returns the first.</summary>
     Task<long> ReserveAsync(string key, int count, CancellationToken cancellationToken);
+}
+
+/// <summary>Ticket numbers from the Cosmos DB counters container.</summary>
+internal sealed class CosmosTicketNumbers(CosmosSequence sequence) : ITicketNumberSequence
+{
+    public Task<long> NextAsync(string key, CancellationToken cancellationToken) => sequence.NextAsync(key, cancellationToken);
+
+    public Task<long> ReserveAsync(string key, int count, CancellationToken cancellationToken) => sequence.ReserveAsync(key, count, cancellationToken);
 }
 
 /// <summary>The common shapes of <see cref="ITicketStore.SaveAsync"/>: one ticket, with or without items.</summary>

@@ -3,7 +3,6 @@ using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
-using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
@@ -30,7 +29,8 @@ public static class TicketEndpoints
             .AddSingleton<CosmosTicketItems>()
             .AddSingleton<CosmosTicketStore>()
             .AddSingleton(StoreSelection.Registered<ITicketStore, SqliteTicketStore, CosmosTicketStore>())
-            .AddSingleton(StoreSelection.Registered<ITicketNumberSequence, SqliteTicketStore, CosmosSequence>())
+            .AddSingleton<CosmosTicketNumbers>()
+            .AddSingleton(StoreSelection.Registered<ITicketNumberSequence, SqliteTicketStore, CosmosTicketNumbers>())
             .AddSingleton<TicketRunner>()
             .AddSingleton<TicketOpening>()
             .AddSingleton<TicketPresenter>();

@@ -1,27 +1,23 @@
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Sla;
 using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Tickets;
 
 /// <summary>Turns tickets into their representation, with the SLA clocks as of now.</summary>
-public sealed class TicketPresenter(SlaCatalog catalog, TimeProvider clock)
+public sealed class TicketPresenter(ITicketSlaClocks clocks, TimeProvider clock)
 {
     public async Task<TicketResponse> PresentAsync(Ticket ticket, CancellationToken cancellationToken)
     {
-        var settings = await catalog.GetAsync(cancellationToken);
-        return Present(ticket, settings, clock.GetUtcNow());
+        var slas = await clocks.OfAsync([ticket], clock.GetUtcNow(), cancellationToken);
+        return TicketResponse.From(ticket, slas[0]);
     }
 
     public async Task<Page<TicketResponse>> PresentAsync(Page<Ticket> page, CancellationToken cancellationToken)
     {
-        var settings = await catalog.GetAsync(cancellationToken);
-        var now = clock.GetUtcNow();
-        return page.Map(ticket => Present(ticket, settings, now));
+        ArgumentNullException.ThrowIfNull(page);
+        var slas = await clocks.OfAsync(page.Items, clock.GetUtcNow(), cancellationToken);
+        return new Page<TicketResponse>([.. page.Items.Select((ticket, i) => TicketResponse.From(ticket, slas[i]))], page.NextCursor);
     }
-
-    private static TicketResponse Present(Ticket ticket, SlaSettings settings, DateTimeOffset now) =>
-        TicketResponse.From(ticket, settings.StatusOf(ticket, now) is { } status ? TicketSlaResponse.From(status) : null);
 
     /// <summary>The answer of a command on a ticket: the ticket as saved with its ETag, or the problem that refused the command.</summary>
     public async Task<IResult> AnswerAsync(Outcome<Ticket> outcome, HttpResponse response, CancellationToken cancellationToken)

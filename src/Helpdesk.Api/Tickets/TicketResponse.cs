@@ -1,4 +1,3 @@
-using Helpdesk.Api.Sla;
 using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Tickets;

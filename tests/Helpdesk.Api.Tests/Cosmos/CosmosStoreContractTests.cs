@@ -34,7 +34,7 @@ public sealed class CosmosStoreContractTests(CosmosTestServer server) : StoreCon
         var tickets = StoreEngines.Cosmos(containers, sequence, keys, retry, items);
         return Task.FromResult(new Stores(
             tickets,
-            sequence,
+            new CosmosTicketNumbers(sequence),
             new CosmosDirectoryStore(containers, sequence, keys, retry),
             new CosmosIdempotencyStore(containers, retry),
             new CosmosConversationStore(items),

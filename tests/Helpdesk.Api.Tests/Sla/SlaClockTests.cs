@@ -1,4 +1,5 @@
 using Helpdesk.Api.Sla;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 

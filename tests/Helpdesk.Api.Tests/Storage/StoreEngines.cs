@@ -60,7 +60,7 @@ internal static class StoreEngines
             retry,
             items,
             [
-                CosmosConversationStore.Kind,
+                CosmosConversationStore.ItemKind,
                 CosmosAttachmentIndex.ItemKind,
                 CosmosTimeStore.Entries,
                 CosmosTimeStore.Presences,

@@ -1,5 +1,4 @@
 using System.Net;
-using Helpdesk.Api.Tickets;
 using Microsoft.Azure.Cosmos;
 
 namespace Helpdesk.Api.Storage.Cosmos;
@@ -9,7 +8,7 @@ namespace Helpdesk.Api.Storage.Cosmos;
 /// document per key in the <c>counters</c> container, advanced by a server-side Patch increment,
 /// so concurrent callers never read the same value and no read-modify-write loop is needed.
 /// </summary>
-public sealed class CosmosSequence(CosmosContainers containers, CosmosRetry retry) : ITicketNumberSequence
+public sealed class CosmosSequence(CosmosContainers containers, CosmosRetry retry)
 {
     public Task<long> NextAsync(string key, CancellationToken cancellationToken) => ReserveAsync(key, 1, cancellationToken);
 
