@@ -60,7 +60,7 @@ internal static class MailIngestionBenchmark
 
     private static async Task<(double PerSecond, double NotifyP95)> RoundAsync(BenchApp app, HttpClient client, FakeGraphServer graph, int count, string label)
     {
-        var store = app.Services.GetRequiredService<IMailStore>();
+        var store = app.Services.GetRequiredService<IMailJournal>();
         var ids = new List<string>(count);
         var sent = new List<string>();
         for (var i = 0; i < count; i++)

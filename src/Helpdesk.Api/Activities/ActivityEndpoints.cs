@@ -123,113 +123,74 @@ public static class ActivityEndpoints
             });
 
     private static async Task<IResult> UpdateAsync(string id, string activityId, ActivityRequest request, TicketRunner runner, Caller caller, IActivityStore store, IDirectoryStore directory, HttpContext http, CancellationToken ct) =>
-        (await runner.RunAsync<Versioned<Activity>>(
-            id,
-            await caller.ActorAsync(ct),
-            TicketPrecondition.None,
-            async c =>
-            {
-                var found = await store.FindAsync(id, activityId, ct);
-                if (found is null)
+        Answer(
+            await runner.RunOnItemAsync<Activity, Versioned<Activity>>(
+                id,
+                await caller.ActorAsync(ct),
+                Address(store, id, activityId, TicketPrecondition.Require(http.Request)),
+                (by, activity) => MayChange(by, caller, activity),
+                async (c, found) =>
                 {
-                    return Problems.Missing("activity");
-                }
+                    if (await CheckOwnerAsync(request.OwnerId, directory, ct) is { } missing)
+                    {
+                        return missing;
+                    }
 
-                if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
-                {
-                    return refused;
-                }
-
-                if (!MayChange(c.Actor, caller, found.Value))
-                {
-                    return NotYours();
-                }
-
-                if (await CheckOwnerAsync(request.OwnerId, directory, ct) is { } missing)
-                {
-                    return missing;
-                }
-
-                var changed = found with { Value = found.Value.Change(Details(request, request.OwnerId ?? found.Value.Details.OwnerId), c.Now) };
-                c.Ticket.ChangeActivity(found.Value, changed.Value, c.Actor, c.Now);
-                c.Write(TicketItemWrite.Put(TicketItemKinds.Activity, activityId, changed));
-                return changed with { Version = changed.Version + 1 };
-            },
-            ct)).ToResult(changed =>
-            {
-                ETags.Set(http.Response, changed.Version);
-                return TypedResults.Ok(changed.Value);
-            });
+                    var changed = found with { Value = found.Value.Change(Details(request, request.OwnerId ?? found.Value.Details.OwnerId), c.Now) };
+                    c.Ticket.ChangeActivity(found.Value, changed.Value, c.Actor, c.Now);
+                    c.Write(TicketItemWrite.Put(TicketItemKinds.Activity, activityId, changed));
+                    return changed with { Version = changed.Version + 1 };
+                },
+                ct),
+            http.Response);
 
     private static async Task<IResult> DoneAsync(string id, string activityId, TicketRunner runner, Caller caller, IActivityStore store, HttpContext http, CancellationToken ct) =>
-        (await runner.RunAsync<Versioned<Activity>>(
-            id,
-            await caller.ActorAsync(ct),
-            TicketPrecondition.None,
-            async c =>
-            {
-                var found = await store.FindAsync(id, activityId, ct);
-                if (found is null)
+        Answer(
+            await runner.RunOnItemAsync<Activity, Versioned<Activity>>(
+                id,
+                await caller.ActorAsync(ct),
+                Address(store, id, activityId, TicketPrecondition.IfSent(http.Request)),
+                (by, activity) => MayChange(by, caller, activity),
+                (c, found) =>
                 {
-                    return Problems.Missing("activity");
-                }
-
-                if (ETags.CheckIfSent(http.Request, found.Version) is { } refused)
-                {
-                    return refused;
-                }
-
-                if (!MayChange(c.Actor, caller, found.Value))
-                {
-                    return NotYours();
-                }
-
-                var done = found with { Value = found.Value.MarkDone(c.Now) };
-                c.Ticket.CompleteActivity(found.Value, done.Value, c.Actor, c.Now);
-                c.Write(TicketItemWrite.Put(TicketItemKinds.Activity, activityId, done));
-                return done with { Version = done.Version + 1 };
-            },
-            ct)).ToResult(done =>
-            {
-                ETags.Set(http.Response, done.Version);
-                return TypedResults.Ok(done.Value);
-            });
+                    var done = found with { Value = found.Value.MarkDone(c.Now) };
+                    c.Ticket.CompleteActivity(found.Value, done.Value, c.Actor, c.Now);
+                    c.Write(TicketItemWrite.Put(TicketItemKinds.Activity, activityId, done));
+                    return Task.FromResult<Outcome<Versioned<Activity>>>(done with { Version = done.Version + 1 });
+                },
+                ct),
+            http.Response);
 
     private static async Task<IResult> DeleteAsync(string id, string activityId, TicketRunner runner, Caller caller, IActivityStore store, HttpRequest http, CancellationToken ct) =>
-        (await runner.RunAsync<Activity>(
+        (await runner.RunOnItemAsync<Activity, Activity>(
             id,
             await caller.ActorAsync(ct),
-            TicketPrecondition.None,
-            async c =>
+            Address(store, id, activityId, TicketPrecondition.Require(http)),
+            (by, activity) => MayChange(by, caller, activity),
+            (c, found) =>
             {
-                var found = await store.FindAsync(id, activityId, ct);
-                if (found is null)
-                {
-                    return Problems.Missing("activity");
-                }
-
-                if (ETags.RequireMatch(http, found.Version) is { } refused)
-                {
-                    return refused;
-                }
-
-                if (!MayChange(c.Actor, caller, found.Value))
-                {
-                    return NotYours();
-                }
-
                 c.Ticket.RemoveActivity(found.Value, c.Actor, c.Now);
                 c.Write(TicketItemWrite.Remove(TicketItemKinds.Activity, activityId, found.Version));
-                return found.Value;
+                return Task.FromResult<Outcome<Activity>>(found.Value);
             },
             ct)).ToResult(_ => TypedResults.NoContent());
 
-    /// <summary>An activity is changed by its creator, its owner or a supervisor.</summary>
-    private static bool MayChange(Actor actor, Caller caller, Activity activity) =>
-        caller.User.IsSupervisor || actor.Id == activity.CreatedBy || actor.Id == activity.Details.OwnerId;
+    private static ItemAddress<Activity> Address(IActivityStore store, string ticketId, string activityId, TicketPrecondition precondition) =>
+        new("activity", ct => store.FindAsync(ticketId, activityId, ct), precondition);
 
-    private static ProblemDetails NotYours() =>
-        Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-activity-owner"), "Only the creator, the owner or a supervisor may change an activity.", null);
+    /// <summary>The activity as written, with its new ETag.</summary>
+    private static IResult Answer(Outcome<Versioned<Activity>> outcome, HttpResponse response) =>
+        outcome.ToResult(activity =>
+        {
+            ETags.Set(response, activity.Version);
+            return TypedResults.Ok(activity.Value);
+        });
+
+    /// <summary>An activity is changed by its creator, its owner or a supervisor.</summary>
+    private static ProblemDetails? MayChange(Actor by, Caller caller, Activity activity) =>
+        caller.User.IsSupervisor || by.Id == activity.CreatedBy || by.Id == activity.Details.OwnerId
+            ? null
+            : Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-activity-owner"), "Only the creator, the owner or a supervisor may change an activity.", null);
 
     private static async Task<ProblemDetails?> CheckOwnerAsync(string? ownerId, IDirectoryStore directory, CancellationToken ct) =>
         ownerId is not null && await directory.FindAsync(DirectoryKinds.Agent, ownerId, ct) is not { Value.Active: true }

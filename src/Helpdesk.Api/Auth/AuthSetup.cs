@@ -15,6 +15,7 @@ public static class AuthSetup
     public static IServiceCollection AddHelpdeskAuth(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.Section));
+        services.AddScoped<Caller>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>, IOptions<StorageOptions>>((jwt, auth, storage) => Configure(jwt, auth.Value, storage.Value.ResolvedDataFolder));

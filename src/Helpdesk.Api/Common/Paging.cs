@@ -18,10 +18,11 @@ public static class Paging
     public const int MaxLimit = 200;
 
     /// <summary>The 400 problem for a <c>limit</c> outside 1…<see cref="MaxLimit"/>; null when it is absent or fine.</summary>
-    public static IResult? RefuseLimit(int? limit) =>
-        limit is < 1 or > MaxLimit
-            ? Problems.Result(Problems.Validation("limit", $"The limit is from 1 to {MaxLimit}."))
-            : null;
+    public static IResult? RefuseLimit(int? limit) => LimitProblem(limit) is { } problem ? Problems.Result(problem) : null;
+
+    /// <inheritdoc cref="RefuseLimit"/>
+    public static Microsoft.AspNetCore.Mvc.ProblemDetails? LimitProblem(int? limit) =>
+        limit is < 1 or > MaxLimit ? Problems.Validation("limit", $"The limit is from 1 to {MaxLimit}.") : null;
 
     /// <summary>The cursor of a store that pages by an increasing integer key, made opaque.</summary>
     public static string EncodeKey(long key) =>

@@ -57,7 +57,7 @@ public static class ConversationEndpoints
         messages.MapGet("/{messageId}", GetAsync).WithName("GetMessage");
         messages.MapPost("/", PostAsync).Validate<PostMessageRequest>().Idempotent().WithName("PostMessage");
         api.MapPost("/tickets/{id}/escalate", EscalateTicket.HandleAsync).WithTags("tickets").RequireAuthorization(Policies.Staff)
-            .Validate<EscalateRequest>().WithName("EscalateTicket").Produces<TicketResponse>();
+            .Validate<EscalateRequest>().WithName("EscalateTicket").ProducesCommandProblems(StatusCodes.Status400BadRequest);
         MailOriginals.Map(messages);
         MessageAttachments.Map(messages);
         Rethreading.Map(messages);

@@ -1,6 +1,8 @@
 using FluentValidation;
+using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Tickets;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Helpdesk.Api.Conversation;
 
@@ -22,7 +24,7 @@ internal sealed class EscalateValidator : AbstractValidator<EscalateRequest>
 /// </summary>
 internal static class EscalateTicket
 {
-    public static async Task<IResult> HandleAsync(
+    public static async Task<Results<Ok<TicketResponse>, ApiProblem>> HandleAsync(
         string id,
         EscalateRequest request,
         HttpContext http,
@@ -37,7 +39,7 @@ internal static class EscalateTicket
         await references.CheckAssignmentAsync(request.ToAgentId, request.ToTeamId, errors, "toAgentId", "toTeamId", ct);
         if (errors.Count > 0)
         {
-            return Problems.Result(Problems.Validation(errors));
+            return new ApiProblem(Problems.Validation(errors));
         }
 
         var authorName = (await caller.AgentAsync(ct))?.Name ?? caller.User.Email;

@@ -1,6 +1,6 @@
 using Helpdesk.Api.Attachments;
+using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Tickets;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Helpdesk.Api.Conversation;

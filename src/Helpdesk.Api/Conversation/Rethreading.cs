@@ -1,10 +1,12 @@
 using FluentValidation;
+using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Helpdesk.Api.Conversation;
 
@@ -40,7 +42,7 @@ public static class Rethreading
         staffMessages.MapPost("/{messageId}/split", SplitAsync).Validate<SplitMessageRequest>().Idempotent().WithName("SplitMessage");
     }
 
-    private static async Task<IResult> MoveAsync(
+    private static async Task<Results<Ok<TicketResponse>, ApiProblem>> MoveAsync(
         string id,
         string messageId,
         MoveMessageRequest request,

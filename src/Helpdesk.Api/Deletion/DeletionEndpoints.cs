@@ -2,6 +2,7 @@ using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Calendar;
 using Helpdesk.Api.Common;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
@@ -37,7 +38,7 @@ public static class DeletionEndpoints
         (await runner.RunAsync(id, await caller.ActorAsync(cancellationToken), TicketPrecondition.IfSent(http.Request), c => c.Ticket.Delete(c.Actor, c.Now), cancellationToken))
             .ToResult(_ => TypedResults.NoContent());
 
-    private static async Task<IResult> RestoreAsync(string id, TicketRunner runner, Caller caller, TicketPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
+    private static async Task<Results<Ok<TicketResponse>, ApiProblem>> RestoreAsync(string id, TicketRunner runner, Caller caller, TicketPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
         await presenter.AnswerAsync(
             await runner.RunAsync<Ticket>(
                 id,

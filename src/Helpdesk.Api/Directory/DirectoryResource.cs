@@ -28,8 +28,6 @@ internal abstract class DirectoryResource<TEntity, TRequest>
 
     protected abstract TEntity Deactivate(TEntity entry);
 
-    /// <summary>Runs after every successful create, replace or deactivation (caches, derived data).</summary>
-    protected virtual Task OnChangedAsync(HttpContext http, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void Map(RouteGroupBuilder api, string path)
     {
@@ -41,12 +39,20 @@ internal abstract class DirectoryResource<TEntity, TRequest>
 
         // Handlers taking the generic request type are passed as Delegate: the ASP.NET route
         // analyzer crashes (AD0001) on lambdas whose parameters are type parameters.
-        Delegate create = (TRequest request, IDirectoryStore store, TimeProvider clock, HttpResponse response, CancellationToken ct) => CreateAsync(request, store, clock, response, ct);
-        Delegate replace = (string id, TRequest request, IDirectoryStore store, HttpRequest http, HttpResponse response, CancellationToken ct) => ReplaceAsync(id, request, store, http, response, ct);
+        Delegate create = (TRequest request, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, TimeProvider clock, HttpResponse response, CancellationToken ct) => CreateAsync(request, store, changes, clock, response, ct);
+        Delegate replace = (string id, TRequest request, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, HttpRequest http, HttpResponse response, CancellationToken ct) => ReplaceAsync(id, request, store, changes, http, response, ct);
+        Delegate delete = (string id, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, HttpRequest http, CancellationToken ct) => DeleteAsync(id, store, changes, http, ct);
         group.MapPost("/", create).RequireAuthorization(WritePolicy).Validate<TRequest>().Idempotent();
         group.MapPut("/{id}", replace).RequireAuthorization(WritePolicy).Validate<TRequest>();
-        group.MapDelete("/{id}", (string id, IDirectoryStore store, HttpRequest http, CancellationToken ct) => DeleteAsync(id, store, http, ct))
-            .RequireAuthorization(WritePolicy);
+        group.MapDelete("/{id}", delete).RequireAuthorization(WritePolicy);
+    }
+
+    private static async Task ChangedAsync(IEnumerable<IDirectoryChanges<TEntity>> changes, CancellationToken cancellationToken)
+    {
+        foreach (var change in changes)
+        {
+            await change.ChangedAsync(cancellationToken);
+        }
     }
 
     private async Task<IResult> ListAsync(IDirectoryStore store, string? q, int? limit, string? cursor, CancellationToken cancellationToken)
@@ -72,7 +78,7 @@ internal abstract class DirectoryResource<TEntity, TRequest>
         return TypedResults.Ok(found.Value);
     }
 
-    private async Task<IResult> CreateAsync(TRequest request, IDirectoryStore store, TimeProvider clock, HttpResponse response, CancellationToken cancellationToken)
+    private async Task<IResult> CreateAsync(TRequest request, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, TimeProvider clock, HttpResponse response, CancellationToken cancellationToken)
     {
         if (await CheckReferencesAsync(request, store, cancellationToken) is { } errors)
         {
@@ -81,12 +87,12 @@ internal abstract class DirectoryResource<TEntity, TRequest>
 
         var entry = Build(Ids.New(IdPrefix, clock), request);
         await store.CreateAsync(Kind, entry, cancellationToken);
-        await OnChangedAsync(response.HttpContext, cancellationToken);
+        await ChangedAsync(changes, cancellationToken);
         ETags.Set(response, 1);
         return TypedResults.Created($"{response.HttpContext.Request.PathBase}{response.HttpContext.Request.Path.Value?.TrimEnd('/')}/{Kind.Id(entry)}", entry);
     }
 
-    private async Task<IResult> ReplaceAsync(string id, TRequest request, IDirectoryStore store, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    private async Task<IResult> ReplaceAsync(string id, TRequest request, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
     {
         var found = await store.FindAsync(Kind, id, cancellationToken);
         if (found is null)
@@ -106,12 +112,12 @@ internal abstract class DirectoryResource<TEntity, TRequest>
 
         var entry = Build(id, request);
         var version = await store.ReplaceAsync(Kind, entry, found.Version, cancellationToken);
-        await OnChangedAsync(response.HttpContext, cancellationToken);
+        await ChangedAsync(changes, cancellationToken);
         ETags.Set(response, version);
         return TypedResults.Ok(entry);
     }
 
-    private async Task<IResult> DeleteAsync(string id, IDirectoryStore store, HttpRequest http, CancellationToken cancellationToken)
+    private async Task<IResult> DeleteAsync(string id, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, HttpRequest http, CancellationToken cancellationToken)
     {
         var found = await store.FindAsync(Kind, id, cancellationToken);
         if (found is null)
@@ -125,9 +131,15 @@ internal abstract class DirectoryResource<TEntity, TRequest>
         }
 
         await store.ReplaceAsync(Kind, Deactivate(found.Value), found.Version, cancellationToken);
-        await OnChangedAsync(http.HttpContext, cancellationToken);
+        await ChangedAsync(changes, cancellationToken);
         return TypedResults.NoContent();
     }
+}
+
+/// <summary>Runs after every successful create, replace or deactivation of an entry of the kind (caches, derived data); the capability that owns the kind registers it.</summary>
+public interface IDirectoryChanges<TEntity>
+{
+    Task ChangedAsync(CancellationToken cancellationToken);
 }
 
 internal static class DirectoryChecks

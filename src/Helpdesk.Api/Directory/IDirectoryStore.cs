@@ -41,3 +41,10 @@ public interface IDirectoryStore
     /// <summary>Returns the new version; throws <see cref="ConcurrencyConflictException"/> when stale.</summary>
     Task<long> ReplaceAsync<T>(DirectoryKind<T> kind, T entry, long expectedVersion, CancellationToken cancellationToken);
 }
+
+/// <summary>The agent behind a staff token, from the directory (by normalised email).</summary>
+internal sealed class DirectoryAgentLookup(IDirectoryStore directory) : Auth.IAgentLookup
+{
+    public Task<Domain.Directory.Agent?> FindByEmailAsync(string email, CancellationToken cancellationToken) =>
+        directory.FindByKeyAsync(DirectoryKinds.Agent, EmailAddresses.Normalize(email), cancellationToken);
+}

@@ -97,38 +97,23 @@ public static class CostLineEndpoints
             });
 
     private static async Task<IResult> UpdateAsync(string id, string lineId, CostLineRequest request, TicketRunner runner, Caller caller, WorkPolicy work, ICostLineStore store, HttpContext http, CancellationToken ct) =>
-        (await runner.RunAsync<Versioned<CostLine>>(
+        (await runner.RunOnItemAsync<CostLine, Versioned<CostLine>>(
             id,
             await caller.ActorAsync(ct),
-            TicketPrecondition.None,
-            async c =>
+            Address(store, id, lineId, TicketPrecondition.Require(http.Request)),
+            (by, line) => work.Refuse(by, line.AgentId),
+            (c, found) =>
             {
-                var found = await store.FindAsync(id, lineId, ct);
-                if (found is null)
-                {
-                    return Problems.Missing("cost line");
-                }
-
-                if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
-                {
-                    return refused;
-                }
-
-                if (!work.MayChange(c.Actor, found.Value.AgentId))
-                {
-                    return WorkPolicy.NotAuthor();
-                }
-
                 var changed = found.Value.Change(
                     request.Kind!.Value, request.Description!, request.Quantity!.Value, request.UnitPrice!.Value, request.Currency!, request.Billable!.Value, request.Date ?? found.Value.Date, c.Now);
                 c.Ticket.ChangeLine(found.Value, changed, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
                 if (!c.Ticket.HasChanges)
                 {
-                    return found;
+                    return Task.FromResult<Outcome<Versioned<CostLine>>>(found);
                 }
 
                 c.Write(TicketItemWrite.Put(TicketItemKinds.CostLine, lineId, found with { Value = changed }));
-                return new Versioned<CostLine>(changed, found.Version + 1);
+                return Task.FromResult<Outcome<Versioned<CostLine>>>(new Versioned<CostLine>(changed, found.Version + 1));
             },
             ct)).ToResult(line =>
             {
@@ -137,31 +122,19 @@ public static class CostLineEndpoints
             });
 
     private static async Task<IResult> DeleteAsync(string id, string lineId, TicketRunner runner, Caller caller, WorkPolicy work, ICostLineStore store, HttpRequest http, CancellationToken ct) =>
-        (await runner.RunAsync<CostLine>(
+        (await runner.RunOnItemAsync<CostLine, CostLine>(
             id,
             await caller.ActorAsync(ct),
-            TicketPrecondition.None,
-            async c =>
+            Address(store, id, lineId, TicketPrecondition.Require(http)),
+            (by, line) => work.Refuse(by, line.AgentId),
+            (c, found) =>
             {
-                var found = await store.FindAsync(id, lineId, ct);
-                if (found is null)
-                {
-                    return Problems.Missing("cost line");
-                }
-
-                if (ETags.RequireMatch(http, found.Version) is { } refused)
-                {
-                    return refused;
-                }
-
-                if (!work.MayChange(c.Actor, found.Value.AgentId))
-                {
-                    return WorkPolicy.NotAuthor();
-                }
-
                 c.Ticket.RemoveLine(found.Value, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
                 c.Write(TicketItemWrite.Remove(TicketItemKinds.CostLine, lineId, found.Version));
-                return found.Value;
+                return Task.FromResult<Outcome<CostLine>>(found.Value);
             },
             ct)).ToResult(_ => TypedResults.NoContent());
+
+    private static ItemAddress<CostLine> Address(ICostLineStore store, string ticketId, string lineId, TicketPrecondition precondition) =>
+        new("cost line", ct => store.FindAsync(ticketId, lineId, ct), precondition);
 }

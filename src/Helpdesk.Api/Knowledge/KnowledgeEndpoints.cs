@@ -152,7 +152,7 @@ public static class KnowledgeEndpoints
         return TypedResults.Ok(found.Value);
     }
 
-    private static async Task<IResult> CreateArticleAsync(ArticleRequest request, IKnowledgeStore store, Tickets.Caller caller, TimeProvider clock, HttpResponse response, CancellationToken ct)
+    private static async Task<IResult> CreateArticleAsync(ArticleRequest request, IKnowledgeStore store, Caller caller, TimeProvider clock, HttpResponse response, CancellationToken ct)
     {
         var by = await caller.ActorAsync(ct);
         var article = KbArticle.Write(null, Ids.New("kba", clock), request.Title!, request.Body!, request.Tags ?? [], request.Published ?? false, null, by.Id, clock.GetUtcNow());

@@ -28,7 +28,7 @@ namespace Helpdesk.Api.Mail;
 /// needs it first.</item>
 /// </list>
 /// </summary>
-internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequence sequence, CosmosTicketItems items, CosmosRetry retry) : IMailStore
+internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequence sequence, CosmosTicketItems items, CosmosRetry retry) : IMailSubscriptions, IMailJournal, IMailThreadIds
 {
     private const string SecretId = "secret:mail-reply-token";
     private const string InboundSequence = "order:mailInbound";
@@ -247,7 +247,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
             CosmosContainers.MailInbound,
             new QueryDefinition("SELECT * FROM c WHERE c.ticketId = @ticket AND c.state = @state").WithParameter("@ticket", ticketId).WithParameter("@state", InboundStates.Done),
             cancellationToken);
-        return rows.FirstOrDefault(r => r.InternetMessageId is not null && IngestMail.MessageIdFor(r.Mailbox, r.InternetMessageId) == messageId)?.Subject;
+        return rows.FirstOrDefault(r => r.InternetMessageId is not null && MailIntake.MessageIdFor(r.Mailbox, r.InternetMessageId) == messageId)?.Subject;
     }
 
     /// <summary>
@@ -262,7 +262,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         var ids = await containers.GetAsync(CosmosContainers.MailMessageIds, cancellationToken);
         var journal = await containers.GetAsync(CosmosContainers.MailInbound, cancellationToken);
         var records = await ReadAllAsync<MessageIdDocument>(ids, new QueryDefinition("SELECT * FROM c WHERE c.ticketId = @from").WithParameter("@from", fromTicket), retry, cancellationToken);
-        foreach (var record in records.Where(r => r.Direction == "in" && IngestMail.MessageIdFor(r.Mailbox, r.MessageId) == messageId))
+        foreach (var record in records.Where(r => r.Direction == "in" && MailIntake.MessageIdFor(r.Mailbox, r.MessageId) == messageId))
         {
             var moved = record with { TicketId = toTicket };
             await retry.RunAsync(ct => ids.ReplaceItemAsync(moved, moved.Id, new PartitionKey(moved.Id), new ItemRequestOptions { EnableContentResponseOnWrite = false }, ct), cancellationToken);

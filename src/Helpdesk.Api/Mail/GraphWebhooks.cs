@@ -13,7 +13,7 @@ namespace Helpdesk.Api.Mail;
 /// </summary>
 internal static partial class GraphWebhooks
 {
-    public static async Task<IResult> NotificationsAsync(HttpRequest request, IMailStore store, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<IResult> NotificationsAsync(HttpRequest request, IMailSubscriptions store, IMailJournal journal, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (Handshake(request) is { } echo)
         {
@@ -47,11 +47,11 @@ internal static partial class GraphWebhooks
             return Unauthenticated();
         }
 
-        await store.RecordNotifiedAsync(accepted, clock.GetUtcNow(), cancellationToken);
+        await journal.RecordNotifiedAsync(accepted, clock.GetUtcNow(), cancellationToken);
         return TypedResults.Accepted((string?)null);
     }
 
-    public static async Task<IResult> LifecycleAsync(HttpRequest request, IMailStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<IResult> LifecycleAsync(HttpRequest request, IMailSubscriptions store, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (Handshake(request) is { } echo)
         {
@@ -125,7 +125,7 @@ internal static partial class GraphWebhooks
     }
 
     /// <summary>The subscription an item belongs to, only when its clientState matches the one we gave Graph.</summary>
-    private static async Task<MailSubscription?> AuthenticateAsync(JsonElement item, IMailStore store, Dictionary<string, MailSubscription?> cache, CancellationToken cancellationToken)
+    private static async Task<MailSubscription?> AuthenticateAsync(JsonElement item, IMailSubscriptions store, Dictionary<string, MailSubscription?> cache, CancellationToken cancellationToken)
     {
         var subscriptionId = Text(item, "subscriptionId");
         var clientState = Text(item, "clientState");

@@ -38,8 +38,11 @@ public static class MailEndpoints
             .AddSqliteMigration(SqliteMailStore.Schema.Name, SqliteMailStore.Schema.Sql)
             .AddSqliteMigration(SqliteMailStore.SecretSchema.Name, SqliteMailStore.SecretSchema.Sql)
             .AddSingleton<SqliteMailStore>()
-            .AddSingleton(StoreSelection.Of<IMailStore, SqliteMailStore, CosmosMailStore>())
-            .AddSingleton<IMessageSubjects>(sp => sp.GetRequiredService<IMailStore>())
+            .AddSingleton<CosmosMailStore>()
+            .AddSingleton(StoreSelection.Registered<IMailSubscriptions, SqliteMailStore, CosmosMailStore>())
+            .AddSingleton(StoreSelection.Registered<IMailJournal, SqliteMailStore, CosmosMailStore>())
+            .AddSingleton(StoreSelection.Registered<IMailThreadIds, SqliteMailStore, CosmosMailStore>())
+            .AddSingleton<IMessageSubjects>(sp => sp.GetRequiredService<IMailThreadIds>())
             .AddSingleton<ISqliteMessageFollower, SqliteMailFollower>()
             .AddSingleton<ICosmosMessageFollower, CosmosMailFollower>()
             .AddSingleton<ReplyTokens>()
@@ -51,6 +54,8 @@ public static class MailEndpoints
             .AddGraphMailbox()
             .AddScoped<MailThreading>()
             .AddScheduledJob<RenewMailSubscriptions>(RenewMailSubscriptions.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.CatchUpIntervalSeconds)))
+            .AddScoped<MailIntake>()
+            .AddScoped<MailTicketWriter>()
             .AddScheduledJob<IngestMail>(IngestMail.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.IngestIntervalSeconds)))
             .AddScheduledJob<SendMail>(SendMail.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.Outbound.IntervalSeconds)));
     }
@@ -62,23 +67,23 @@ public static class MailEndpoints
         graph.MapPost("/lifecycle", GraphWebhooks.LifecycleAsync).WithName("ReceiveGraphLifecycleEvents");
 
         var mail = api.MapGroup("/mail").WithTags("mail");
-        mail.MapGet("/quarantine", (IMailStore store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Quarantined, limit, cursor, ct))
+        mail.MapGet("/quarantine", (IMailJournal store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Quarantined, limit, cursor, ct))
             .RequireAuthorization(Policies.Supervisor).WithName("ListQuarantinedMail");
-        mail.MapPost("/quarantine/{id:long}/release", (long id, IMailStore store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Quarantined, InboundStates.Pending, clock, ct))
+        mail.MapPost("/quarantine/{id:long}/release", (long id, IMailJournal store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Quarantined, InboundStates.Pending, clock, ct))
             .RequireAuthorization(Policies.Supervisor).WithName("ReleaseQuarantinedMail");
-        mail.MapPost("/quarantine/{id:long}/drop", (long id, IMailStore store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Quarantined, InboundStates.Dropped, clock, ct))
+        mail.MapPost("/quarantine/{id:long}/drop", (long id, IMailJournal store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Quarantined, InboundStates.Dropped, clock, ct))
             .RequireAuthorization(Policies.Supervisor).WithName("DropQuarantinedMail");
-        mail.MapGet("/dead-letters", (IMailStore store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Dead, limit, cursor, ct))
+        mail.MapGet("/dead-letters", (IMailJournal store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Dead, limit, cursor, ct))
             .RequireAuthorization(Policies.Admin).WithName("ListDeadLetterMail");
-        mail.MapPost("/dead-letters/{id:long}/redrive", (long id, IMailStore store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Dead, InboundStates.Pending, clock, ct))
+        mail.MapPost("/dead-letters/{id:long}/redrive", (long id, IMailJournal store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Dead, InboundStates.Pending, clock, ct))
             .RequireAuthorization(Policies.Admin).WithName("RedriveDeadLetterMail");
-        mail.MapGet("/inbound/{id:long}", async (long id, IMailStore store, CancellationToken ct) =>
+        mail.MapGet("/inbound/{id:long}", async (long id, IMailJournal store, CancellationToken ct) =>
                 await store.FindAsync(id, ct) is { } found ? TypedResults.Ok(found) : Problems.NotFound("inbound mail"))
             .RequireAuthorization(Policies.Staff).WithName("GetInboundMail");
         return api;
     }
 
-    private static async Task<IResult> ListAsync(IMailStore store, string state, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(IMailJournal store, string state, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         if (Paging.RefuseLimit(limit) is { } refused)
         {
@@ -92,7 +97,7 @@ public static class MailEndpoints
     }
 
     /// <summary>Release or re-drive (back to pending, attempts reset) or drop; 409 when the mail is not in that state.</summary>
-    private static async Task<IResult> MoveAsync(IMailStore store, long id, string from, string to, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> MoveAsync(IMailJournal store, long id, string from, string to, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (await store.FindAsync(id, cancellationToken) is not { } mail)
         {

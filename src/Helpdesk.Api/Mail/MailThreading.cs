@@ -30,7 +30,7 @@ public static class ThreadSignals
 /// new ticket, never a seat in someone else's conversation.
 /// </summary>
 public sealed partial class MailThreading(
-    IMailStore store,
+    IMailThreadIds store,
     ITicketStore tickets,
     IConversationStore conversation,
     IDirectoryStore directory,

@@ -17,7 +17,7 @@ public sealed record PreparedMail(EmailMessage Email, SupportMailbox? Mailbox, s
 /// last mail of the thread and References to the thread, and — for a public reply — the files of
 /// the conversation message, inline images keeping their Content-ID.
 /// </summary>
-public sealed class OutboundMail(IMailStore store, ReplyTokens tokens, IAttachmentIndex attachments, IAttachmentStore files, IOptions<MailOptions> options)
+public sealed class OutboundMail(IMailThreadIds store, ReplyTokens tokens, IAttachmentIndex attachments, IAttachmentStore files, IOptions<MailOptions> options)
 {
     /// <summary>References keep the first mail of the thread and the latest ones: enough for every client to thread.</summary>
     private const int MaxReferences = 20;

@@ -13,7 +13,8 @@ namespace Helpdesk.Api.Mail;
 /// </summary>
 public sealed partial class RenewMailSubscriptions(
     GraphMailbox graph,
-    IMailStore store,
+    IMailSubscriptions subscriptions,
+    IMailJournal journal,
     IOptions<MailOptions> options,
     TimeProvider clock,
     ILogger<RenewMailSubscriptions> logger) : IScheduledJob
@@ -27,7 +28,7 @@ public sealed partial class RenewMailSubscriptions(
     {
         var settings = options.Value;
         var logs = new List<string>();
-        var held = (await store.SubscriptionsAsync(cancellationToken)).ToDictionary(s => s.Mailbox, StringComparer.OrdinalIgnoreCase);
+        var held = (await subscriptions.SubscriptionsAsync(cancellationToken)).ToDictionary(s => s.Mailbox, StringComparer.OrdinalIgnoreCase);
         foreach (var mailbox in settings.Mailboxes)
         {
             try
@@ -59,7 +60,7 @@ public sealed partial class RenewMailSubscriptions(
         {
             if (await graph.ReauthorizeAsync(current.SubscriptionId, cancellationToken))
             {
-                await store.SaveSubscriptionAsync(current with { ReauthorizeRequested = false }, cancellationToken);
+                await subscriptions.SaveSubscriptionAsync(current with { ReauthorizeRequested = false }, cancellationToken);
                 LogReauthorized(logger, mailbox.Id, current.SubscriptionId);
                 current = current with { ReauthorizeRequested = false };
             }
@@ -77,7 +78,7 @@ public sealed partial class RenewMailSubscriptions(
         var expiresAt = now.AddMinutes(Math.Min(options.Value.SubscriptionMinutes, MaxSubscriptionMinutes));
         if (current is not null && current.ExpiresAt > now && await graph.RenewAsync(current.SubscriptionId, expiresAt, cancellationToken))
         {
-            await store.SaveSubscriptionAsync(current with { ExpiresAt = expiresAt }, cancellationToken);
+            await subscriptions.SaveSubscriptionAsync(current with { ExpiresAt = expiresAt }, cancellationToken);
             LogRenewed(logger, mailbox.Id, current.SubscriptionId, expiresAt);
             return $"{mailbox.Id}: renewed {current.SubscriptionId}";
         }
@@ -94,12 +95,12 @@ public sealed partial class RenewMailSubscriptions(
         if (previous is not null)
         {
             await graph.UnsubscribeAsync(previous.SubscriptionId, cancellationToken);
-            await store.RemoveSubscriptionAsync(previous.SubscriptionId, cancellationToken);
+            await subscriptions.RemoveSubscriptionAsync(previous.SubscriptionId, cancellationToken);
         }
 
         var clientState = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
         var created = await graph.SubscribeAsync(mailbox, settings.NotificationUrl!, settings.ResolvedLifecycleUrl!, clientState, expiresAt, cancellationToken);
-        await store.SaveSubscriptionAsync(new MailSubscription(mailbox.Id, created.Id!, clientState, created.ExpirationDateTime ?? expiresAt, ReauthorizeRequested: false), cancellationToken);
+        await subscriptions.SaveSubscriptionAsync(new MailSubscription(mailbox.Id, created.Id!, clientState, created.ExpirationDateTime ?? expiresAt, ReauthorizeRequested: false), cancellationToken);
         LogSubscribed(logger, mailbox.Id, created.Id!, expiresAt);
         return $"{mailbox.Id}: subscribed {created.Id}";
     }
@@ -107,9 +108,9 @@ public sealed partial class RenewMailSubscriptions(
     /// <summary>Records every mail delta reports since the stored link; ingestion deduplicates against notified ones.</summary>
     private async Task<int> CatchUpAsync(SupportMailbox mailbox, CancellationToken cancellationToken)
     {
-        var link = await store.DeltaLinkAsync(mailbox.Id, cancellationToken);
+        var link = await journal.DeltaLinkAsync(mailbox.Id, cancellationToken);
         var (ids, next) = await graph.DeltaAsync(mailbox, link, cancellationToken);
-        return await store.RecordDeltaAsync(mailbox.Id, ids, next, clock.GetUtcNow(), cancellationToken);
+        return await journal.RecordDeltaAsync(mailbox.Id, ids, next, clock.GetUtcNow(), cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Subscribed to mailbox {Mailbox}: subscription {SubscriptionId} until {ExpiresAt}")]

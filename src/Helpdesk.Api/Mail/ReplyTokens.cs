@@ -10,7 +10,7 @@ namespace Helpdesk.Api.Mail;
 /// (HMAC-SHA256 with the installation's secret, truncated to 64 bits), so nobody can steer a mail
 /// onto a ticket by typing a ticket id they saw somewhere; an unsigned or forged token is ignored.
 /// </summary>
-public sealed partial class ReplyTokens(IMailStore store)
+public sealed partial class ReplyTokens(IMailThreadIds store)
 {
     private byte[]? _key;
 

@@ -8,7 +8,7 @@ namespace Helpdesk.Api.Mail;
 /// journal (the durable record of every notified mail, its attempts and its outcome), and the
 /// Message-IDs seen or sent per ticket, which both deduplicate and thread.
 /// </summary>
-public sealed class SqliteMailStore(SqliteDatabase database) : IMailStore
+public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscriptions, IMailJournal, IMailThreadIds
 {
     public static SqliteMigration Schema { get; } = new(
         "0400-mail",
@@ -349,7 +349,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            if (IngestMail.MessageIdFor(reader.GetString(0), reader.GetString(1)) == messageId)
+            if (MailIntake.MessageIdFor(reader.GetString(0), reader.GetString(1)) == messageId)
             {
                 return reader.IsDBNull(2) ? null : reader.GetString(2);
             }
@@ -372,7 +372,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailStore
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                if (IngestMail.MessageIdFor(reader.GetString(1), reader.GetString(0)) == messageId)
+                if (MailIntake.MessageIdFor(reader.GetString(1), reader.GetString(0)) == messageId)
                 {
                     mails.Add((reader.GetString(0), reader.GetString(1)));
                 }

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ internal sealed class MergeValidator : AbstractValidator<MergeRequest>
 /// <c>POST /api/tickets/{id}/merge/undo</c> gives it back within <c>Tickets:MergeUndoMinutes</c>.
 /// Both answer the ticket {id} (a tombstone after a merge, showing <c>mergedIntoId</c>). Tickets
 /// of different accounts are merged by supervisors only. Later messages to the tombstone (API,
-/// portal, mail) land on the target: see <see cref="Conversation.ConversationService"/>.
+/// portal, mail) land on the target (TicketLookup.FollowMerge).
 /// </summary>
 public static class MergeEndpoints
 {
@@ -30,13 +31,13 @@ public static class MergeEndpoints
     public static RouteGroupBuilder MapMergeEndpoints(this RouteGroupBuilder api)
     {
         var tickets = api.MapGroup("/tickets/{id}").WithTags("tickets").RequireAuthorization(Policies.Staff);
-        tickets.MapPost("/merge", MergeAsync).Validate<MergeRequest>().WithName("MergeTicket");
-        tickets.MapPost("/merge/undo", UndoAsync).WithName("UndoTicketMerge");
+        tickets.MapPost("/merge", MergeAsync).Validate<MergeRequest>().WithName("MergeTicket").ProducesCommandProblems(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden);
+        tickets.MapPost("/merge/undo", UndoAsync).WithName("UndoTicketMerge").ProducesCommandProblems();
         return api;
     }
 
-    private static async Task<IResult> MergeAsync(string id, MergeRequest request, TicketRunner runner, Caller caller, TicketPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
-        await Present(
+    private static async Task<Results<Ok<TicketResponse>, ApiProblem>> MergeAsync(string id, MergeRequest request, TicketRunner runner, Caller caller, TicketPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
+        await presenter.AnswerAsync(
             await runner.RunAsync<Ticket>(
                 id,
                 await caller.ActorAsync(cancellationToken),
@@ -63,12 +64,11 @@ public static class MergeEndpoints
                     return c.Ticket;
                 },
                 cancellationToken),
-            presenter,
             http.Response,
             cancellationToken);
 
-    private static async Task<IResult> UndoAsync(string id, TicketRunner runner, Caller caller, TicketPresenter presenter, IOptions<TicketOptions> options, HttpContext http, CancellationToken cancellationToken) =>
-        await Present(
+    private static async Task<Results<Ok<TicketResponse>, ApiProblem>> UndoAsync(string id, TicketRunner runner, Caller caller, TicketPresenter presenter, IOptions<TicketOptions> options, HttpContext http, CancellationToken cancellationToken) =>
+        await presenter.AnswerAsync(
             await runner.RunAsync<Ticket>(
                 id,
                 await caller.ActorAsync(cancellationToken),
@@ -86,18 +86,6 @@ public static class MergeEndpoints
                     return c.Ticket;
                 },
                 cancellationToken),
-            presenter,
             http.Response,
             cancellationToken);
-
-    private static async Task<IResult> Present(Outcome<Ticket> outcome, TicketPresenter presenter, HttpResponse response, CancellationToken cancellationToken)
-    {
-        if (!outcome.Succeeded)
-        {
-            return TypedResults.Problem(outcome.Problem);
-        }
-
-        ETags.Set(response, outcome.Value.Version);
-        return TypedResults.Ok(await presenter.PresentAsync(outcome.Value, cancellationToken));
-    }
 }

@@ -34,12 +34,6 @@ public sealed class SlaCatalog(IDirectoryStore store, TimeProvider clock)
 
     public void Invalidate() => Volatile.Write(ref _cached, null);
 
-    /// <summary>After a policy or calendar change: forget the cache and let the scan recompute every open ticket's schedule.</summary>
-    internal static Task ChangedAsync(IServiceProvider services, CancellationToken cancellationToken)
-    {
-        services.GetRequiredService<SlaCatalog>().Invalidate();
-        return services.GetRequiredService<ITicketStore>().RequestSlaReviewAsync(services.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken);
-    }
 
     private sealed record Cached(SlaSettings Settings, DateTimeOffset Expires);
 
@@ -89,4 +83,14 @@ public sealed class SlaSettings(IReadOnlyList<SlaPolicy> policies, IReadOnlyDict
 
     private static bool AnyOrContains(IReadOnlyList<string>? allowed, string? value) =>
         allowed is null || allowed.Count == 0 || (value is not null && allowed.Contains(value, StringComparer.Ordinal));
+}
+
+/// <summary>After a policy or calendar change: the catalog forgets its cache and the scan recomputes every open ticket's schedule.</summary>
+internal sealed class SlaChanges(SlaCatalog catalog, ITicketStore tickets, TimeProvider clock) : IDirectoryChanges<SlaPolicy>, IDirectoryChanges<BusinessCalendarDocument>
+{
+    public Task ChangedAsync(CancellationToken cancellationToken)
+    {
+        catalog.Invalidate();
+        return tickets.RequestSlaReviewAsync(clock.GetUtcNow(), cancellationToken);
+    }
 }

@@ -165,9 +165,6 @@ internal sealed class SlaPolicies : DirectoryResource<SlaPolicy, SlaPolicyReques
         request.Active ?? true);
 
     protected override SlaPolicy Deactivate(SlaPolicy entry) => entry with { Active = false };
-
-    protected override Task OnChangedAsync(HttpContext http, CancellationToken cancellationToken) =>
-        SlaCatalog.ChangedAsync(http.RequestServices, cancellationToken);
 }
 
 internal sealed class Calendars : DirectoryResource<BusinessCalendarDocument, CalendarRequest>
@@ -183,7 +180,4 @@ internal sealed class Calendars : DirectoryResource<BusinessCalendarDocument, Ca
         new(id, request.Name!.Trim(), request.TimeZone!, request.Week!.ToDictionary(d => d.Key, d => d.Value), request.Holidays ?? [], request.Active ?? true);
 
     protected override BusinessCalendarDocument Deactivate(BusinessCalendarDocument entry) => entry with { Active = false };
-
-    protected override Task OnChangedAsync(HttpContext http, CancellationToken cancellationToken) =>
-        SlaCatalog.ChangedAsync(http.RequestServices, cancellationToken);
 }

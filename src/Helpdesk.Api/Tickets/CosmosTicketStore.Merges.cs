@@ -35,7 +35,6 @@ public sealed partial class CosmosTicketStore
     internal const string MergeKind = "merge";
     internal const string PendingMergeId = "pending";
     internal const string DoneMergeId = "done";
-    private const int MergeAttempts = 5;
 
     private static bool IsPendingMerge(ItemRef r) => r.Kind == MergeKind && r.Id == PendingMergeId;
 
@@ -110,30 +109,29 @@ public sealed partial class CosmosTicketStore
     /// and the moved items added to (or taken from) its index. Returns the target's documents no
     /// index points at any more. A target that was purged meanwhile has nothing to receive.
     /// </summary>
-    private async Task<IReadOnlyList<string>> CommitTargetAsync(Container container, Ticket source, MergeRecord record, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var loaded = await ReadAsync(container, record.TargetId, cancellationToken);
-            if (loaded is null)
+    private Task<IReadOnlyList<string>> CommitTargetAsync(Container container, Ticket source, MergeRecord record, CancellationToken cancellationToken) =>
+        TicketRunner.RetryAsync<IReadOnlyList<string>>(
+            async ct =>
             {
-                return [];
-            }
+                // Read on each attempt: a target that moved on since gets its side applied to what is stored now.
+                var loaded = await ReadAsync(container, record.TargetId, ct);
+                if (loaded is null)
+                {
+                    return [];
+                }
 
-            var target = Ticket.Rehydrate(loaded.Document.Snapshot, loaded.Document.Version);
-            _loaded.AddOrUpdate(target, loaded);
-            if (record.Undo)
-            {
-                target.RecordMergeUndone(source, record.By, record.At);
-            }
-            else
-            {
-                target.RecordMergedIn(source, record.By, record.At);
-            }
+                var target = Ticket.Rehydrate(loaded.Document.Snapshot, loaded.Document.Version);
+                _loaded.AddOrUpdate(target, loaded);
+                if (record.Undo)
+                {
+                    target.RecordMergeUndone(source, record.By, record.At);
+                }
+                else
+                {
+                    target.RecordMergedIn(source, record.By, record.At);
+                }
 
-            IReadOnlyList<string> dropped = [];
-            try
-            {
+                IReadOnlyList<string> dropped = [];
                 await CommitAsync(
                     target,
                     record.TargetId,
@@ -143,15 +141,10 @@ public sealed partial class CosmosTicketStore
                         dropped = gone;
                         return next;
                     },
-                    cancellationToken);
+                    ct);
                 return dropped;
-            }
-            catch (ConcurrencyConflictException) when (attempt < MergeAttempts)
-            {
-                // The target moved on since it was read: apply its side again to what is stored now.
-            }
-        }
-    }
+            },
+            cancellationToken);
 
     /// <summary>
     /// The index with the moved items added, each kind's items interleaved with the target's own

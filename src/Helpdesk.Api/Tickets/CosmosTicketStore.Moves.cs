@@ -67,24 +67,23 @@ public sealed partial class CosmosTicketStore
     private static bool Received(TicketDocument target, MoveRecord record) =>
         target.ItemRefs.Any(r => r.Doc == record.Moves[0].Doc);
 
-    private async Task<IReadOnlyList<string>> CommitMoveTargetAsync(Container container, TicketDocument source, MoveRecord record, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var loaded = await ReadAsync(container, record.TargetId, cancellationToken);
-            if (loaded is null || Received(loaded.Document, record))
+    private Task<IReadOnlyList<string>> CommitMoveTargetAsync(Container container, TicketDocument source, MoveRecord record, CancellationToken cancellationToken) =>
+        TicketRunner.RetryAsync<IReadOnlyList<string>>(
+            async ct =>
             {
-                // Purged meanwhile (nothing to receive), or received by an earlier completion.
-                return [];
-            }
+                // Read on each attempt: the target may have moved on, or another completion received the message.
+                var loaded = await ReadAsync(container, record.TargetId, ct);
+                if (loaded is null || Received(loaded.Document, record))
+                {
+                    // Purged meanwhile (nothing to receive), or received by an earlier completion.
+                    return [];
+                }
 
-            var times = await ItemTimesAsync(container, loaded.Document, record, cancellationToken);
-            var target = Ticket.Rehydrate(loaded.Document.Snapshot, loaded.Document.Version);
-            _loaded.AddOrUpdate(target, loaded);
-            target.RecordMessageMovedIn(record.Action, record.MessageId, record.Visibility, record.AuthorType, source.Id, source.Number, record.By, record.At);
-            IReadOnlyList<string> dropped = [];
-            try
-            {
+                var times = await ItemTimesAsync(container, loaded.Document, record, ct);
+                var target = Ticket.Rehydrate(loaded.Document.Snapshot, loaded.Document.Version);
+                _loaded.AddOrUpdate(target, loaded);
+                target.RecordMessageMovedIn(record.Action, record.MessageId, record.Visibility, record.AuthorType, source.Id, source.Number, record.By, record.At);
+                IReadOnlyList<string> dropped = [];
                 await CommitAsync(
                     target,
                     record.TargetId,
@@ -94,15 +93,10 @@ public sealed partial class CosmosTicketStore
                         dropped = gone;
                         return next;
                     },
-                    cancellationToken);
+                    ct);
                 return dropped;
-            }
-            catch (ConcurrencyConflictException) when (attempt < MergeAttempts)
-            {
-                // The target moved on since it was read (or another completion received the message): look again.
-            }
-        }
-    }
+            },
+            cancellationToken);
 
     /// <summary>
     /// When each of the target's items of the moved kinds, and each moved copy, was written (their

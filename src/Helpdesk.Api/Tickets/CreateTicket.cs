@@ -1,9 +1,11 @@
 using FluentValidation;
+using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Directory;
 using Helpdesk.Domain.Tickets;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Tickets;
@@ -53,7 +55,7 @@ internal sealed class CreateTicketValidator : AbstractValidator<CreateTicketRequ
 /// <summary>POST /api/tickets: an agent opens a ticket for a requester.</summary>
 internal static class CreateTicket
 {
-    public static async Task<IResult> HandleAsync(
+    public static async Task<Results<Created<TicketResponse>, ApiProblem>> HandleAsync(
         CreateTicketRequest request,
         Caller caller,
         IDirectoryStore directory,
@@ -89,7 +91,7 @@ internal static class CreateTicket
         await references.CheckAssignmentAsync(request.AssigneeId, request.TeamId, errors, "assigneeId", "teamId", cancellationToken);
         if (errors.Count > 0 || contact is null)
         {
-            return Problems.Result(Problems.Validation(errors));
+            return new ApiProblem(Problems.Validation(errors));
         }
 
         var ticket = await opening.OpenAsync(Draft(request, contact, accountId), await caller.ActorAsync(cancellationToken), cancellationToken);

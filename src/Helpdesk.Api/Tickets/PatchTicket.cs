@@ -1,8 +1,10 @@
 using System.Text.Json;
+using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Tickets;
@@ -14,7 +16,7 @@ namespace Helpdesk.Api.Tickets;
 /// </summary>
 internal static class PatchTicket
 {
-    public static async Task<IResult> HandleAsync(
+    public static async Task<Results<Ok<TicketResponse>, ApiProblem>> HandleAsync(
         string id,
         JsonElement patch,
         HttpContext http,
@@ -27,7 +29,7 @@ internal static class PatchTicket
     {
         if (patch.ValueKind != JsonValueKind.Object)
         {
-            return Problems.Result(Problems.Validation("body", "A merge patch is a JSON object."));
+            return new ApiProblem(Problems.Validation("body", "A merge patch is a JSON object."));
         }
 
         var reader = new PatchReader(patch);
@@ -71,7 +73,7 @@ internal static class PatchTicket
 
         if (reader.Errors.Count > 0)
         {
-            return Problems.Result(Problems.Validation(reader.Errors));
+            return new ApiProblem(Problems.Validation(reader.Errors));
         }
 
         var outcome = await runner.RunAsync(

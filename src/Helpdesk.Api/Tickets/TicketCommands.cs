@@ -1,5 +1,7 @@
 using FluentValidation;
+using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Helpdesk.Api.Tickets;
 
@@ -23,42 +25,42 @@ internal sealed class ResolveValidator : AbstractValidator<ResolveRequest>
 /// <summary>The lifecycle commands of API.md: each loads the ticket, calls one aggregate method, saves (<see cref="TicketRunner"/>).</summary>
 internal static class TicketCommands
 {
-    public static Task<IResult> ReadAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
+    public static Task<Results<Ok<TicketResponse>, ApiProblem>> ReadAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
         RunAsync(id, http, runner, caller, presenter, c => c.Ticket.MarkRead(c.Actor, c.Now), ct);
 
-    public static Task<IResult> StartAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
+    public static Task<Results<Ok<TicketResponse>, ApiProblem>> StartAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
         RunAsync(id, http, runner, caller, presenter, c => c.Ticket.Start(c.Actor, c.Now), ct);
 
-    public static Task<IResult> WaitAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
+    public static Task<Results<Ok<TicketResponse>, ApiProblem>> WaitAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
         RunAsync(id, http, runner, caller, presenter, c => c.Ticket.WaitOnCustomer(c.Actor, c.Now), ct);
 
-    public static Task<IResult> ReopenAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
+    public static Task<Results<Ok<TicketResponse>, ApiProblem>> ReopenAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
         RunAsync(id, http, runner, caller, presenter, c => c.Ticket.Reopen(c.Actor, c.Now), ct);
 
-    public static async Task<IResult> TakeAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct)
+    public static async Task<Results<Ok<TicketResponse>, ApiProblem>> TakeAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct)
     {
         var agent = await caller.AgentAsync(ct);
         return agent is null
-            ? Problems.Result(Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.Rule("not-an-agent"), "Only an active agent of the directory can take a ticket.", $"No active agent has the email {caller.User.Email}."))
+            ? new ApiProblem(Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.Rule("not-an-agent"), "Only an active agent of the directory can take a ticket.", $"No active agent has the email {caller.User.Email}."))
             : await RunAsync(id, http, runner, caller, presenter, c => c.Ticket.TakeOwnership(agent.Id, c.Actor, c.Now), ct);
     }
 
-    public static async Task<IResult> AssignAsync(string id, AssignRequest request, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, TicketReferences references, CancellationToken ct)
+    public static async Task<Results<Ok<TicketResponse>, ApiProblem>> AssignAsync(string id, AssignRequest request, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, TicketReferences references, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         await references.CheckAssignmentAsync(request.AssigneeId, request.TeamId, errors, "assigneeId", "teamId", ct);
         return errors.Count > 0
-            ? Problems.Result(Problems.Validation(errors))
+            ? new ApiProblem(Problems.Validation(errors))
             : await RunAsync(id, http, runner, caller, presenter, c => c.Ticket.Assign(request.AssigneeId, request.TeamId, c.Actor, c.Now), ct);
     }
 
-    public static Task<IResult> ResolveAsync(string id, ResolveRequest? request, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
+    public static Task<Results<Ok<TicketResponse>, ApiProblem>> ResolveAsync(string id, ResolveRequest? request, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
         RunAsync(id, http, runner, caller, presenter, c => c.Ticket.Resolve(request?.Summary, request?.NotifyCustomer, c.Actor, c.Now), ct);
 
-    public static Task<IResult> CloseAsync(string id, CloseRequest? request, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
+    public static Task<Results<Ok<TicketResponse>, ApiProblem>> CloseAsync(string id, CloseRequest? request, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
         RunAsync(id, http, runner, caller, presenter, c => c.Ticket.Close(request?.NotifyCustomer, c.Actor, c.Now), ct);
 
     /// <summary>A command stating an intent: only a sent, stale If-Match refuses it.</summary>
-    private static async Task<IResult> RunAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, Action<TicketCommand> change, CancellationToken ct) =>
+    private static async Task<Results<Ok<TicketResponse>, ApiProblem>> RunAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, Action<TicketCommand> change, CancellationToken ct) =>
         await presenter.AnswerAsync(await runner.RunAsync(id, await caller.ActorAsync(ct), TicketPrecondition.IfSent(http.Request), change, ct), http.Response, ct);
 }

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
@@ -21,7 +22,6 @@ public static class TicketEndpoints
             .AddSingleton<IValidator<CreateTicketRequest>, CreateTicketValidator>()
             .AddSingleton<IValidator<AssignRequest>, AssignValidator>()
             .AddSingleton<IValidator<ResolveRequest>, ResolveValidator>()
-            .AddScoped<Caller>()
             .AddScoped<TicketReferences>()
             .AddSqliteMigration(SqliteTicketStore.MergesMigration.Name, SqliteTicketStore.MergesMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.HistoryNotesMigration.Name, SqliteTicketStore.HistoryNotesMigration.Sql)
@@ -41,29 +41,34 @@ public static class TicketEndpoints
         var tickets = api.MapGroup("/tickets").WithTags("tickets").RequireAuthorization(Policies.Staff);
 
         tickets.MapPost("/", CreateTicket.HandleAsync).Validate<CreateTicketRequest>().Idempotent().WithName("CreateTicket")
-            .Produces<TicketResponse>(StatusCodes.Status201Created);
-        tickets.MapGet("/", ListAsync).WithName("ListTickets").Produces<Page<TicketResponse>>();
-        tickets.MapGet("/{id}", GetAsync).WithName("GetTicket").Produces<TicketResponse>();
-        tickets.MapPatch("/{id}", PatchTicket.HandleAsync).Accepts<TicketPatchDocument>("application/merge-patch+json", "application/json").WithName("UpdateTicket").Produces<TicketResponse>();
-        tickets.MapGet("/{id}/history", HistoryAsync).WithName("GetTicketHistory").Produces<Page<HistoryEntry>>();
+            .ProducesProblems(StatusCodes.Status400BadRequest);
+        tickets.MapGet("/", ListAsync).WithName("ListTickets").ProducesProblems(StatusCodes.Status400BadRequest);
+        tickets.MapGet("/{id}", GetAsync).WithName("GetTicket").ProducesProblems(StatusCodes.Status404NotFound);
+        tickets.MapPatch("/{id}", PatchTicket.HandleAsync).Accepts<TicketPatchDocument>("application/merge-patch+json", "application/json").WithName("UpdateTicket")
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed, StatusCodes.Status428PreconditionRequired);
+        tickets.MapGet("/{id}/history", HistoryAsync).WithName("GetTicketHistory").ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
 
-        tickets.MapPost("/{id}/read", TicketCommands.ReadAsync).WithName("MarkTicketRead").Produces<TicketResponse>();
-        tickets.MapPost("/{id}/start", TicketCommands.StartAsync).WithName("StartTicket").Produces<TicketResponse>();
-        tickets.MapPost("/{id}/take", TicketCommands.TakeAsync).WithName("TakeTicket").Produces<TicketResponse>();
-        tickets.MapPost("/{id}/wait", TicketCommands.WaitAsync).WithName("WaitOnCustomer").Produces<TicketResponse>();
-        tickets.MapPost("/{id}/reopen", TicketCommands.ReopenAsync).WithName("ReopenTicket").Produces<TicketResponse>();
-        tickets.MapPost("/{id}/assign", TicketCommands.AssignAsync).Validate<AssignRequest>().WithName("AssignTicket").Produces<TicketResponse>();
-        tickets.MapPost("/{id}/resolve", TicketCommands.ResolveAsync).Validate<ResolveRequest>().WithName("ResolveTicket").Produces<TicketResponse>();
-        tickets.MapPost("/{id}/close", TicketCommands.CloseAsync).WithName("CloseTicket").Produces<TicketResponse>();
+        tickets.MapPost("/{id}/read", TicketCommands.ReadAsync).WithName("MarkTicketRead").ProducesCommandProblems();
+        tickets.MapPost("/{id}/start", TicketCommands.StartAsync).WithName("StartTicket").ProducesCommandProblems();
+        tickets.MapPost("/{id}/take", TicketCommands.TakeAsync).WithName("TakeTicket").ProducesCommandProblems();
+        tickets.MapPost("/{id}/wait", TicketCommands.WaitAsync).WithName("WaitOnCustomer").ProducesCommandProblems();
+        tickets.MapPost("/{id}/reopen", TicketCommands.ReopenAsync).WithName("ReopenTicket").ProducesCommandProblems();
+        tickets.MapPost("/{id}/assign", TicketCommands.AssignAsync).Validate<AssignRequest>().WithName("AssignTicket").ProducesCommandProblems(StatusCodes.Status400BadRequest);
+        tickets.MapPost("/{id}/resolve", TicketCommands.ResolveAsync).Validate<ResolveRequest>().WithName("ResolveTicket").ProducesCommandProblems(StatusCodes.Status400BadRequest);
+        tickets.MapPost("/{id}/close", TicketCommands.CloseAsync).WithName("CloseTicket").ProducesCommandProblems();
         return api;
     }
 
-    private static async Task<IResult> GetAsync(string id, ITicketStore store, TicketPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    /// <summary>What a command on a ticket can be refused with: no such ticket, a broken rule of its lifecycle, a stale If-Match.</summary>
+    public static RouteHandlerBuilder ProducesCommandProblems(this RouteHandlerBuilder route, params int[] more) =>
+        route.ProducesProblems([.. more, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed]);
+
+    private static async Task<Results<Ok<TicketResponse>, StatusCodeHttpResult, ApiProblem>> GetAsync(string id, ITicketStore store, TicketPresenter presenter, HttpContext http, CancellationToken cancellationToken)
     {
         var ticket = await store.FindAsync(id, cancellationToken);
         if (ticket is null)
         {
-            return Problems.NotFound("ticket");
+            return new ApiProblem(Problems.Missing("ticket"));
         }
 
         ETags.Set(http.Response, ticket.Version);
@@ -72,7 +77,7 @@ public static class TicketEndpoints
             : TypedResults.Ok(await presenter.PresentAsync(ticket, cancellationToken));
     }
 
-    private static async Task<IResult> ListAsync(
+    private static async Task<Results<Ok<Page<TicketResponse>>, ApiProblem>> ListAsync(
         ITicketStore store,
         TicketPresenter presenter,
         Caller caller,
@@ -122,7 +127,7 @@ public static class TicketEndpoints
 
         if (errors.Count > 0)
         {
-            return Problems.Result(Problems.Validation(errors));
+            return new ApiProblem(Problems.Validation(errors));
         }
 
         var agent = await caller.AgentAsync(cancellationToken);
@@ -144,15 +149,15 @@ public static class TicketEndpoints
         return TypedResults.Ok(await presenter.PresentAsync(page, cancellationToken));
     }
 
-    private static async Task<IResult> HistoryAsync(string id, ITicketStore store, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<HistoryEntry>>, ApiProblem>> HistoryAsync(string id, ITicketStore store, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (Paging.RefuseLimit(limit) is { } refused)
+        if (Paging.LimitProblem(limit) is { } refused)
         {
-            return refused;
+            return new ApiProblem(refused);
         }
 
         return await store.FindAsync(id, cancellationToken) is null
-            ? Problems.NotFound("ticket")
+            ? new ApiProblem(Problems.Missing("ticket"))
             : TypedResults.Ok(await store.HistoryAsync(id, limit ?? Paging.DefaultLimit, cursor, cancellationToken));
     }
 }

@@ -1,4 +1,5 @@
 using Helpdesk.Api.Common;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Tickets;
@@ -20,15 +21,13 @@ public sealed class TicketPresenter(ITicketSlaClocks clocks, TimeProvider clock)
     }
 
     /// <summary>The answer of a command on a ticket: the ticket as saved with its ETag, or the problem that refused the command.</summary>
-    public async Task<IResult> AnswerAsync(Outcome<Ticket> outcome, HttpResponse response, CancellationToken cancellationToken)
+    public Task<Results<Ok<TicketResponse>, ApiProblem>> AnswerAsync(Outcome<Ticket> outcome, HttpResponse response, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
-        if (!outcome.Succeeded)
+        return outcome.ToResultsAsync(async ticket =>
         {
-            return TypedResults.Problem(outcome.Problem);
-        }
-
-        ETags.Set(response, outcome.Value.Version);
-        return TypedResults.Ok(await PresentAsync(outcome.Value, cancellationToken));
+            ETags.Set(response, ticket.Version);
+            return TypedResults.Ok(await PresentAsync(ticket, cancellationToken));
+        });
     }
 }

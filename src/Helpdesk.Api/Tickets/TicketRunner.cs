@@ -157,6 +157,45 @@ public sealed class TicketRunner(ITicketStore store, TimeProvider clock)
         return RunAsync(ticketId, by, precondition, c => Task.FromResult(command(c)), cancellationToken, lookup);
     }
 
+    /// <summary>
+    /// A command on one item of the ticket (a time entry, an activity): the item is read on each
+    /// attempt, then refused when missing (404 naming what <paramref name="item"/> is), when the client's
+    /// If-Match on the item is stale (or missing and <paramref name="item"/> requires it), or by
+    /// <paramref name="refuse"/> (who may change it, given the actor); otherwise <paramref name="change"/> decides.
+    /// </summary>
+    public Task<Outcome<TResult>> RunOnItemAsync<T, TResult>(
+        string ticketId,
+        Actor by,
+        ItemAddress<T> item,
+        Func<Actor, T, ProblemDetails?> refuse,
+        Func<TicketCommand, Versioned<T>, Task<Outcome<TResult>>> change,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(refuse);
+        ArgumentNullException.ThrowIfNull(change);
+        return RunAsync(
+            ticketId,
+            by,
+            TicketPrecondition.None,
+            async c =>
+            {
+                var found = await item.Find(cancellationToken);
+                if (found is null)
+                {
+                    return Problems.Missing(item.What);
+                }
+
+                if (ETags.Refusal(item.Precondition.IfMatch, found.Version, item.Precondition.Required) is { } stale)
+                {
+                    return stale;
+                }
+
+                return refuse(c.Actor, found.Value) is { } refused ? refused : await change(c, found);
+            },
+            cancellationToken);
+    }
+
     /// <summary>A command that changes only the ticket; its outcome is the ticket as saved.</summary>
     public Task<Outcome<Ticket>> RunAsync(string ticketId, Actor by, TicketPrecondition precondition, Action<TicketCommand> change, CancellationToken cancellationToken) =>
         RunAsync<Ticket>(
@@ -184,6 +223,9 @@ public sealed class TicketRunner(ITicketStore store, TimeProvider clock)
             : ticket;
     }
 }
+
+/// <summary>The item a command works on: what it is called in a 404, how it is read, and the client's If-Match on it.</summary>
+public sealed record ItemAddress<T>(string What, Func<CancellationToken, Task<Versioned<T>?>> Find, TicketPrecondition Precondition);
 
 /// <summary>Which ticket a command addressed to an id works on.</summary>
 public enum TicketLookup

@@ -1,4 +1,5 @@
 using FluentValidation;
+using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Tickets;
@@ -94,62 +95,30 @@ internal static class TimeEntryEndpoints
             });
 
     public static async Task<IResult> UpdateAsync(string id, string entryId, TimeEntryRequest request, TicketRunner runner, Caller caller, WorkPolicy work, ITimeStore store, HttpContext http, CancellationToken ct) =>
-        (await runner.RunAsync<Versioned<TimeEntry>>(
-            id,
-            await caller.ActorAsync(ct),
-            TicketPrecondition.None,
-            async c =>
-            {
-                var found = await store.FindAsync(id, entryId, ct);
-                if (found is null)
+        Answer(
+            await runner.RunOnItemAsync<TimeEntry, Versioned<TimeEntry>>(
+                id,
+                await caller.ActorAsync(ct),
+                Address(store, id, entryId, TicketPrecondition.Require(http.Request)),
+                (by, entry) => request.AgentId is not null && request.AgentId != entry.AgentId ? WorkPolicy.NotAuthor() : work.Refuse(by, entry.AgentId),
+                (c, found) =>
                 {
-                    return Problems.Missing("time entry");
-                }
-
-                if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
-                {
-                    return refused;
-                }
-
-                if (!work.MayChange(c.Actor, found.Value.AgentId) || (request.AgentId is not null && request.AgentId != found.Value.AgentId))
-                {
-                    return WorkPolicy.NotAuthor();
-                }
-
-                var changed = found.Value.Edit(request.Minutes!.Value, request.Billable!.Value, request.Note, request.WorkDate ?? found.Value.WorkDate, c.Now);
-                c.Ticket.ChangeTime(found.Value, changed, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
-                c.Write(TicketItemWrite.Put(TicketItemKinds.TimeEntry, entryId, found with { Value = changed }));
-                return new Versioned<TimeEntry>(changed, found.Version + 1);
-            },
-            ct)).ToResult(entry =>
-            {
-                ETags.Set(http.Response, entry.Version);
-                return TypedResults.Ok(entry.Value);
-            });
+                    var changed = found.Value.Edit(request.Minutes!.Value, request.Billable!.Value, request.Note, request.WorkDate ?? found.Value.WorkDate, c.Now);
+                    c.Ticket.ChangeTime(found.Value, changed, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
+                    c.Write(TicketItemWrite.Put(TicketItemKinds.TimeEntry, entryId, found with { Value = changed }));
+                    return Task.FromResult<Outcome<Versioned<TimeEntry>>>(new Versioned<TimeEntry>(changed, found.Version + 1));
+                },
+                ct),
+            http.Response);
 
     public static async Task<IResult> DeleteAsync(string id, string entryId, TicketRunner runner, Caller caller, WorkPolicy work, ITimeStore store, HttpContext http, CancellationToken ct) =>
-        (await runner.RunAsync<TimeEntry>(
+        (await runner.RunOnItemAsync<TimeEntry, TimeEntry>(
             id,
             await caller.ActorAsync(ct),
-            TicketPrecondition.None,
-            async c =>
+            Address(store, id, entryId, TicketPrecondition.Require(http.Request)),
+            (by, entry) => work.Refuse(by, entry.AgentId),
+            async (c, found) =>
             {
-                var found = await store.FindAsync(id, entryId, ct);
-                if (found is null)
-                {
-                    return Problems.Missing("time entry");
-                }
-
-                if (ETags.RequireMatch(http.Request, found.Version) is { } refused)
-                {
-                    return refused;
-                }
-
-                if (!work.MayChange(c.Actor, found.Value.AgentId))
-                {
-                    return WorkPolicy.NotAuthor();
-                }
-
                 c.Write(TicketItemWrite.Remove(TicketItemKinds.TimeEntry, entryId, found.Version));
                 if (found.Value.Draft)
                 {
@@ -166,39 +135,33 @@ internal static class TimeEntryEndpoints
 
     /// <summary>A draft becomes real work: it counts from now on and enters the ticket history.</summary>
     public static async Task<IResult> ConfirmAsync(string id, string entryId, ConfirmDraftRequest? request, TicketRunner runner, Caller caller, WorkPolicy work, ITimeStore store, HttpContext http, CancellationToken ct) =>
-        (await runner.RunAsync<Versioned<TimeEntry>>(
-            id,
-            await caller.ActorAsync(ct),
-            TicketPrecondition.None,
-            async c =>
-            {
-                var found = await store.FindAsync(id, entryId, ct);
-                if (found is null)
+        Answer(
+            await runner.RunOnItemAsync<TimeEntry, Versioned<TimeEntry>>(
+                id,
+                await caller.ActorAsync(ct),
+                Address(store, id, entryId, TicketPrecondition.IfSent(http.Request)),
+                (by, entry) => work.Refuse(by, entry.AgentId),
+                async (c, found) =>
                 {
-                    return Problems.Missing("time entry");
-                }
+                    var confirmed = found.Value.Confirm(request?.Billable ?? false, c.Now);
+                    c.Ticket.LogTime(confirmed, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
+                    c.Write(TicketItemWrite.Put(TicketItemKinds.TimeEntry, entryId, found with { Value = confirmed }));
+                    await StopCountingAsync(store, found.Value, c, ct);
+                    return new Versioned<TimeEntry>(confirmed, found.Version + 1);
+                },
+                ct),
+            http.Response);
 
-                if (ETags.CheckIfSent(http.Request, found.Version) is { } refused)
-                {
-                    return refused;
-                }
+    private static ItemAddress<TimeEntry> Address(ITimeStore store, string ticketId, string entryId, TicketPrecondition precondition) =>
+        new("time entry", ct => store.FindAsync(ticketId, entryId, ct), precondition);
 
-                if (!work.MayChange(c.Actor, found.Value.AgentId))
-                {
-                    return WorkPolicy.NotAuthor();
-                }
-
-                var confirmed = found.Value.Confirm(request?.Billable ?? false, c.Now);
-                c.Ticket.LogTime(confirmed, work.Options.AllowOnClosedTickets, c.Actor, c.Now);
-                c.Write(TicketItemWrite.Put(TicketItemKinds.TimeEntry, entryId, found with { Value = confirmed }));
-                await StopCountingAsync(store, found.Value, c, ct);
-                return new Versioned<TimeEntry>(confirmed, found.Version + 1);
-            },
-            ct)).ToResult(entry =>
-            {
-                ETags.Set(http.Response, entry.Version);
-                return TypedResults.Ok(entry.Value);
-            });
+    /// <summary>The entry as written, with its new ETag.</summary>
+    private static IResult Answer(Outcome<Versioned<TimeEntry>> outcome, HttpResponse response) =>
+        outcome.ToResult(entry =>
+        {
+            ETags.Set(response, entry.Version);
+            return TypedResults.Ok(entry.Value);
+        });
 
     /// <summary>The presence that feeds a draft goes with it: once the draft is confirmed or deleted, counting starts afresh.</summary>
     private static async Task StopCountingAsync(ITimeStore store, TimeEntry draft, TicketCommand c, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;

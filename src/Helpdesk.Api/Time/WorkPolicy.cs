@@ -1,5 +1,5 @@
+using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -15,6 +15,9 @@ public sealed class WorkPolicy(Caller caller, IOptions<TimeOptions> options)
     public bool MayChange(Actor actor, string agentId) => caller.User.IsSupervisor || agentId == actor.Id;
 
     public bool IsSupervisor => caller.User.IsSupervisor;
+
+    /// <summary>Null when <paramref name="actor"/> may change the work of <paramref name="agentId"/>, else the 403.</summary>
+    public ProblemDetails? Refuse(Actor actor, string agentId) => MayChange(actor, agentId) ? null : NotAuthor();
 
     public static ProblemDetails NotAuthor() =>
         Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-entry-author"), "Only the author of an entry or a supervisor may change it.", null);

@@ -6,7 +6,6 @@ using Helpdesk.Api.Events;
 using Helpdesk.Api.Hosting;
 using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
-using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Triggers;
 
 namespace Helpdesk.Api.Webhooks;

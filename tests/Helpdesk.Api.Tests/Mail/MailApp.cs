@@ -40,7 +40,7 @@ public sealed class MailApp : IAsyncDisposable
         return new MailApp(app, graph);
     }
 
-    public IMailStore Store => App.Services.GetRequiredService<IMailStore>();
+    public IMailJournal Journal => App.Services.GetRequiredService<IMailJournal>();
 
     /// <summary>Runs a timer job through its trigger route; fails the test when the job fails.</summary>
     public async Task RunJobAsync(string functionName)
@@ -113,7 +113,7 @@ public sealed class MailApp : IAsyncDisposable
     }
 
     public async Task<IReadOnlyList<InboundMailView>> InboundAsync(string state = InboundStates.Pending) =>
-        await Store.ListAsync(state, 200, null, CancellationToken.None);
+        await Journal.ListAsync(state, 200, null, CancellationToken.None);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.Azure.Cosmos;
+using Polly;
+using Polly.Retry;
 
 namespace Helpdesk.Api.Storage.Cosmos;
 
@@ -8,28 +10,29 @@ namespace Helpdesk.Api.Storage.Cosmos;
 /// <see cref="CosmosClientOptions.MaxRetryAttemptsOnRateLimitedRequests"/>), but a burst can
 /// outlast it, and a 503 from a gateway failover is not retried for writes. A few more attempts,
 /// each after the server's retry-after (or a short backoff), turn those into slow successes;
-/// past <see cref="MaxAttempts"/> the error surfaces.
+/// past <see cref="MaxAttempts"/> the error surfaces. A Polly pipeline, like every retry of the app.
 /// </summary>
 public sealed class CosmosRetry(TimeProvider clock)
 {
     public const int MaxAttempts = 4;
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(5);
 
+    private readonly ResiliencePipeline _pipeline = new ResiliencePipelineBuilder { TimeProvider = clock }
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<CosmosException>(e => IsTransient(e.StatusCode)),
+            MaxRetryAttempts = MaxAttempts - 1,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = MaxWait,
+            DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is CosmosException { RetryAfter: { } after } ? (TimeSpan?)(after < MaxWait ? after : MaxWait) : null),
+        })
+        .Build();
+
     public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await operation(cancellationToken);
-            }
-            catch (CosmosException e) when (IsTransient(e.StatusCode) && attempt < MaxAttempts)
-            {
-                var wait = e.RetryAfter ?? TimeSpan.FromMilliseconds(50 * (1 << attempt));
-                await Task.Delay(wait < MaxWait ? wait : MaxWait, clock, cancellationToken);
-            }
-        }
+        return await _pipeline.ExecuteAsync(async ct => await operation(ct), cancellationToken);
     }
 
     public Task RunAsync(Func<CancellationToken, Task> operation, CancellationToken cancellationToken) =>

@@ -1,15 +1,19 @@
-using Helpdesk.Api.Auth;
-using Helpdesk.Api.Directory;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Directory;
 
-namespace Helpdesk.Api.Tickets;
+namespace Helpdesk.Api.Auth;
+
+/// <summary>Finds the directory's agent behind a staff token (by its email), for <see cref="Caller"/>; the directory implements it.</summary>
+public interface IAgentLookup
+{
+    Task<Agent?> FindByEmailAsync(string email, CancellationToken cancellationToken);
+}
 
 /// <summary>
 /// The calling user as the ticket rules see them: their directory agent (found once per request
 /// by the token's email) and the actor recorded in history.
 /// </summary>
-public sealed class Caller(CurrentUser user, IDirectoryStore directory)
+public sealed class Caller(CurrentUser user, IAgentLookup agents)
 {
     private Agent? _agent;
     private bool _looked;
@@ -20,7 +24,7 @@ public sealed class Caller(CurrentUser user, IDirectoryStore directory)
     {
         if (!_looked)
         {
-            _agent = user.Email is null ? null : await directory.FindByKeyAsync(DirectoryKinds.Agent, EmailAddresses.Normalize(user.Email), cancellationToken);
+            _agent = user.Email is null ? null : await agents.FindByEmailAsync(user.Email, cancellationToken);
             _looked = true;
         }
 

@@ -37,19 +37,13 @@ public sealed record InboundMailView(
     DateTimeOffset? ProcessedAt);
 
 /// <summary>
-/// The email channel's shared state: Graph subscriptions and delta links per mailbox, the inbound
-/// mail journal (the durable record of every notified mail, its attempts and its outcome), and
-/// the Message-IDs seen or sent per ticket, which both deduplicate and thread. Every instance of
-/// the app must see the same state, so on Cosmos DB it lives there (docs/adr/0006).
+/// The Graph subscriptions the app holds per support mailbox (docs/adr/0006). The email channel's
+/// shared state is split by what its callers need — subscriptions, the inbound journal, the
+/// threading ids — and every instance of the app must see the same state, so on Cosmos DB it
+/// lives there; one store per engine implements the three.
 /// </summary>
-public interface IMailStore : IMessageSubjects
+public interface IMailSubscriptions
 {
-    /// <summary>The installation's secret for signing reply tokens, drawn once.</summary>
-    Task<byte[]> SecretAsync(CancellationToken cancellationToken);
-
-    /// <summary>The mails of a ticket's thread the helpdesk received or sent, oldest first.</summary>
-    Task<IReadOnlyList<ThreadMail>> ThreadOfAsync(string ticketId, CancellationToken cancellationToken);
-
     Task<IReadOnlyList<MailSubscription>> SubscriptionsAsync(CancellationToken cancellationToken);
 
     Task<MailSubscription?> FindSubscriptionAsync(string subscriptionId, CancellationToken cancellationToken);
@@ -61,6 +55,16 @@ public interface IMailStore : IMessageSubjects
 
     /// <summary>Asks the next renewal run to reauthorize the subscription (a <c>reauthorizationRequired</c> lifecycle event).</summary>
     Task RequestReauthorizationAsync(string subscriptionId, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The inbound mail journal: the durable record of every mail Graph told us about (notification
+/// or delta), its attempts and its outcome, and the delta links to resume from.
+/// </summary>
+public interface IMailJournal
+{
+    /// <summary>Records notified mail for ingestion; a mail already recorded (a repeated notification, or seen by delta) is not added again.</summary>
+    Task<int> RecordNotifiedAsync(IReadOnlyList<(string Mailbox, string GraphId)> mails, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task<string?> DeltaLinkAsync(string mailbox, CancellationToken cancellationToken);
 
@@ -69,9 +73,6 @@ public interface IMailStore : IMessageSubjects
     /// link is stored repeats the round (its mail is not added twice), never skips it.
     /// </summary>
     Task<int> RecordDeltaAsync(string mailbox, IReadOnlyList<string> graphIds, string deltaLink, DateTimeOffset now, CancellationToken cancellationToken);
-
-    /// <summary>Records notified mail for ingestion; a mail already recorded (a repeated notification, or seen by delta) is not added again.</summary>
-    Task<int> RecordNotifiedAsync(IReadOnlyList<(string Mailbox, string GraphId)> mails, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// Takes up to <paramref name="limit"/> due mails for one attempt each, each mail by one caller
@@ -85,6 +86,40 @@ public interface IMailStore : IMessageSubjects
 
     /// <summary>Ends a mail's ingestion without a ticket write (filtered, duplicate, gone, quarantined).</summary>
     Task SettleAsync(long seq, InboundOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes this mail in as one from <paramref name="from"/> and counts the others from that
+    /// sender taken in since <paramref name="since"/> (the burst breaker's count); mails ingested
+    /// in parallel count each other.
+    /// </summary>
+    Task<int> TakeInFromSenderAsync(long seq, string from, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Ends a mail's ingestion and remembers its Message-ID for the ticket.</summary>
+    Task CompleteAsync(long seq, InboundOutcome outcome, MessageIdRecord? record, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>The journal's mails in a state, newest first, before journal row <paramref name="before"/>.</summary>
+    Task<IReadOnlyList<InboundMailView>> ListAsync(string state, int limit, long? before, CancellationToken cancellationToken);
+
+    Task<InboundMailView?> FindAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a mail from <paramref name="from"/> to pending again (release from quarantine,
+    /// re-drive a dead letter) or to dropped. False when the mail is not in that state (any more).
+    /// </summary>
+    Task<bool> MoveAsync(long id, string from, string to, DateTimeOffset now, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The Message-IDs the helpdesk received or sent per ticket, which both deduplicate and thread,
+/// and the secret that signs reply tokens.
+/// </summary>
+public interface IMailThreadIds : IMessageSubjects
+{
+    /// <summary>The installation's secret for signing reply tokens, drawn once.</summary>
+    Task<byte[]> SecretAsync(CancellationToken cancellationToken);
+
+    /// <summary>The mails of a ticket's thread the helpdesk received or sent, oldest first.</summary>
+    Task<IReadOnlyList<ThreadMail>> ThreadOfAsync(string ticketId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Whether this mailbox already took in a mail other than journal row <paramref name="seq"/>
@@ -105,29 +140,8 @@ public interface IMailStore : IMessageSubjects
     /// </summary>
     Task<string?> TicketOfStoredMessageAsync(string messageId, CancellationToken cancellationToken);
 
-    /// <summary>Ends a mail's ingestion and remembers its Message-ID for the ticket.</summary>
-    Task CompleteAsync(long seq, InboundOutcome outcome, MessageIdRecord? record, DateTimeOffset now, CancellationToken cancellationToken);
-
     /// <summary>Remembers the Message-ID of a mail the helpdesk sent for a ticket, so a reply to it threads.</summary>
     Task RecordSentAsync(MessageIdRecord record, DateTimeOffset now, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Takes this mail in as one from <paramref name="from"/> and counts the others from that
-    /// sender taken in since <paramref name="since"/> (the burst breaker's count); mails ingested
-    /// in parallel count each other.
-    /// </summary>
-    Task<int> TakeInFromSenderAsync(long seq, string from, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken);
-
-    /// <summary>The journal's mails in a state, newest first, before journal row <paramref name="before"/>.</summary>
-    Task<IReadOnlyList<InboundMailView>> ListAsync(string state, int limit, long? before, CancellationToken cancellationToken);
-
-    Task<InboundMailView?> FindAsync(long id, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Moves a mail from <paramref name="from"/> to pending again (release from quarantine,
-    /// re-drive a dead letter) or to dropped. False when the mail is not in that state (any more).
-    /// </summary>
-    Task<bool> MoveAsync(long id, string from, string to, DateTimeOffset now, CancellationToken cancellationToken);
 }
 
 /// <summary>The end of one mail's ingestion as recorded on its journal row.</summary>

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Helpdesk.Domain.Directory;
+using Microsoft.Extensions.Options;
+
+namespace Helpdesk.Api.Mail;
+
+/// <summary>
+/// One inbound mail through the steps of its ingestion: fetch it through Graph, filter it
+/// (firewall), deduplicate it by Message-ID per mailbox (and recover an attempt that stopped
+/// after its ticket write), hold back a burst, thread it onto a ticket (<see cref="MailThreading"/>),
+/// write it there (<see cref="MailTicketWriter"/>), settle its journal row, tidy the mailbox.
+/// </summary>
+/// <remarks>
+/// Exactly once: the conversation message id is derived from the mailbox and the Message-ID, so
+/// a retry after a crash between storing the message and settling the journal finds its own
+/// message instead of adding a second one, and a copy of the same mail under another Graph id
+/// cannot be stored twice.
+/// </remarks>
+public sealed partial class MailIntake(
+    IMailJournal journal,
+    IMailThreadIds threadIds,
+    GraphMailbox graph,
+    MailThreading threading,
+    MailTicketWriter writer,
+    IOptions<MailOptions> options,
+    TimeProvider clock,
+    ILogger<MailIntake> logger)
+{
+    public async Task IngestAsync(InboundMail mail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mail);
+        var settings = options.Value;
+        var mailbox = settings.Find(mail.Mailbox) ?? throw new InvalidOperationException($"Mailbox {mail.Mailbox} is no longer configured.");
+
+        // Fetch.
+        var message = await graph.GetMessageAsync(mailbox, mail.GraphId, cancellationToken);
+        if (message is null)
+        {
+            await SettleAsync(mail, new InboundOutcome(InboundStates.Gone, "The message no longer exists in the mailbox."), cancellationToken);
+            return;
+        }
+
+        var from = message.From?.EmailAddress?.Address ?? message.Sender?.EmailAddress?.Address ?? string.Empty;
+        var internetMessageId = message.InternetMessageId ?? $"<{mail.GraphId}@graph.invalid>";
+        var outcome = new InboundOutcome(InboundStates.Done, From: EmailAddresses.Normalize(from), Subject: message.Subject, InternetMessageId: internetMessageId);
+
+        // Filter.
+        if (MailFirewall.Classify(message, settings) is { } noise)
+        {
+            LogFiltered(logger, mail.Seq, noise);
+            await SettleAsync(mail, outcome with { State = InboundStates.Filtered, Reason = noise }, cancellationToken);
+            return;
+        }
+
+        // Deduplicate, and finish an attempt that stopped after its ticket write.
+        if (await threadIds.SeenAsync(mailbox.Id, internetMessageId, mail.Seq, cancellationToken))
+        {
+            await SettleAsync(mail, outcome with { State = InboundStates.Duplicate, Reason = "Already taken in under this Message-ID." }, cancellationToken);
+            return;
+        }
+
+        var messageId = MessageIdFor(mailbox.Id, internetMessageId);
+        var record = new MessageIdRecord(internetMessageId, mailbox.Id, string.Empty, "in", mail.GraphId, message.ConversationId);
+        if (await threadIds.TicketOfStoredMessageAsync(messageId, cancellationToken) is { } storedOn)
+        {
+            var files = await writer.RecoverAsync(mailbox, mail.GraphId, message, storedOn, messageId, cancellationToken);
+            await journal.CompleteAsync(mail.Seq, outcome with { TicketId = storedOn, Reason = string.Join(' ', ["Recovered after an interrupted attempt.", .. files]) }, record with { TicketId = storedOn }, clock.GetUtcNow(), cancellationToken);
+            return;
+        }
+
+        // Hold back a burst.
+        if (!mail.Released && await IsBurstAsync(mail.Seq, outcome.From!, cancellationToken) is { } burst)
+        {
+            LogQuarantined(logger, mail.Seq, outcome.From!);
+            await SettleAsync(mail, outcome with { State = InboundStates.Quarantined, Reason = burst }, cancellationToken);
+            return;
+        }
+
+        // Thread, write, settle.
+        var threaded = await threading.ResolveAsync(message, from, cancellationToken);
+        var written = await writer.WriteAsync(mailbox, mail.GraphId, message, from, messageId, threaded?.Ticket, cancellationToken);
+        var signal = threaded?.Signal ?? ThreadSignals.NewTicket;
+        await journal.CompleteAsync(
+            mail.Seq,
+            outcome with { TicketId = written.TicketId, ThreadedBy = signal, Reason = written.Notes.Count == 0 ? null : string.Join(' ', written.Notes) },
+            record with { TicketId = written.TicketId },
+            clock.GetUtcNow(),
+            cancellationToken);
+        LogIngested(logger, mail.Seq, written.TicketId, signal);
+        await TidyAsync(mailbox, mail, cancellationToken);
+    }
+
+    /// <summary>The conversation message id of an inbound mail: the same mail always gets the same id.</summary>
+    public static string MessageIdFor(string mailbox, string internetMessageId)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(EmailAddresses.Normalize(mailbox) + "\n" + internetMessageId));
+        return "msg_" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
+    }
+
+    private Task SettleAsync(InboundMail mail, InboundOutcome outcome, CancellationToken cancellationToken) =>
+        journal.SettleAsync(mail.Seq, outcome, clock.GetUtcNow(), cancellationToken);
+
+    private async Task<string?> IsBurstAsync(long seq, string from, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var now = clock.GetUtcNow();
+        var recent = await journal.TakeInFromSenderAsync(seq, from, now.AddMinutes(-settings.SenderWindowMinutes), now, cancellationToken);
+        return recent >= settings.MaxMailsPerSender
+            ? string.Create(CultureInfo.InvariantCulture, $"Burst: {recent} mails from this sender within {settings.SenderWindowMinutes} minutes.")
+            : null;
+    }
+
+    private async Task TidyAsync(SupportMailbox mailbox, InboundMail mail, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await graph.TidyAsync(mailbox, mail.GraphId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The mail is in the helpdesk already; a mailbox left untidy is only cosmetic.
+            LogTidyFailed(logger, e, mail.Seq);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inbound mail {Seq} went to ticket {TicketId} (threaded by {Signal})")]
+    private static partial void LogIngested(ILogger logger, long seq, string ticketId, string signal);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inbound mail {Seq} filtered: {Reason}")]
+    private static partial void LogFiltered(ILogger logger, long seq, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound mail {Seq} quarantined: burst from {Sender}")]
+    private static partial void LogQuarantined(ILogger logger, long seq, string sender);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Marking read / moving inbound mail {Seq} failed")]
+    private static partial void LogTidyFailed(ILogger logger, Exception exception, long seq);
+}

@@ -1,0 +1,157 @@
+using Helpdesk.Api.Attachments;
+using Helpdesk.Api.Conversation;
+using Helpdesk.Api.Directory;
+using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Directory;
+using Helpdesk.Domain.Tickets;
+using Microsoft.Extensions.Options;
+using Microsoft.Graph.Models;
+using Contact = Helpdesk.Domain.Directory.Contact;
+
+namespace Helpdesk.Api.Mail;
+
+/// <summary>What a mail's write came to: the ticket it landed on and the notes for its journal row (files left out).</summary>
+public sealed record MailWritten(string TicketId, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// The write step of an inbound mail: its sender as a contact, the mail as a message of the ticket
+/// it threads onto (or the first message of a new ticket), then its files on that message.
+/// </summary>
+public sealed class MailTicketWriter(
+    ConversationService conversation,
+    IConversationStore messages,
+    TicketReferences references,
+    IDirectoryStore directory,
+    AttachmentService attachments,
+    IAttachmentIndex attachmentIndex,
+    GraphMailbox graph,
+    IOptions<MailOptions> options,
+    TimeProvider clock)
+{
+    public async Task<MailWritten> WriteAsync(SupportMailbox mailbox, string graphId, Message message, string from, string messageId, Ticket? threadedTo, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mailbox);
+        ArgumentNullException.ThrowIfNull(message);
+        var contact = await references.FindOrCreateContactAsync(from, message.From?.EmailAddress?.Name, clock.GetUtcNow(), cancellationToken);
+        var cc = Recipients(message, from, options.Value);
+        var body = Body(message);
+        var original = OriginalHtml(message);
+
+        string ticketId;
+        Actor writer;
+        if (threadedTo is not null)
+        {
+            var draft = await DraftAsync(from, contact, body, cc, messageId, original, cancellationToken);
+            var posted = await conversation.AddAsync(threadedTo.Id, draft, cancellationToken)
+                ?? throw new InvalidOperationException($"Ticket {threadedTo.Id} vanished while a mail was added to it.");
+            ticketId = posted.Ticket.Id;
+            writer = draft.Author;
+        }
+        else
+        {
+            ticketId = await OpenTicketAsync(message, mailbox, contact, body, cc, messageId, original, cancellationToken);
+            writer = Actor.Customer(contact.Id);
+        }
+
+        return new MailWritten(ticketId, await ImportAttachmentsAsync(mailbox, graphId, message, ticketId, messageId, writer, cancellationToken));
+    }
+
+    /// <summary>An attempt stopped after storing the mail's message: its files are finished, as its writer.</summary>
+    public async Task<IReadOnlyList<string>> RecoverAsync(SupportMailbox mailbox, string graphId, Message message, string ticketId, string messageId, CancellationToken cancellationToken)
+    {
+        var author = (await messages.FindAsync(ticketId, messageId, cancellationToken))?.Author ?? Actor.System("mail");
+        return await ImportAttachmentsAsync(mailbox, graphId, message, ticketId, messageId, author, cancellationToken);
+    }
+
+    /// <summary>
+    /// Imports the mail's files onto its conversation message through the attachment service (its
+    /// size limits apply: a file over them is left out and named in the outcome). A winmail.dat
+    /// (Outlook's TNEF wrapping) is kept as it is and flagged, since its contents are not unpacked.
+    /// A file already on the message (an earlier, interrupted attempt) is not imported twice.
+    /// </summary>
+    private async Task<List<string>> ImportAttachmentsAsync(SupportMailbox mailbox, string graphId, Message message, string ticketId, string messageId, Actor author, CancellationToken cancellationToken)
+    {
+        var notes = new List<string>();
+        if (message.HasAttachments != true && message.Body?.Content?.Contains("cid:", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return notes;
+        }
+
+        var present = (await attachmentIndex.ListAsync(ticketId, cancellationToken)).Where(a => a.MessageId == messageId).Select(a => a.FileName).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in await graph.GetAttachmentsAsync(mailbox, graphId, cancellationToken))
+        {
+            var name = string.IsNullOrWhiteSpace(file.Name) ? "attachment" : file.Name;
+            if (present.Contains(FileNames.Sanitize(name)))
+            {
+                continue;
+            }
+
+            var bytes = file.ContentBytes ?? [];
+            var contentId = file.IsInline == true ? MailOriginals.NormalizeContentId(file.ContentId) : null;
+            var added = await attachments.AddAsync(ticketId, messageId, name, () => new MemoryStream(bytes, writable: false), author, cancellationToken, contentId, MessageAttachments.MessageIsOn(messages, messageId));
+            if (!added.Succeeded)
+            {
+                notes.Add($"Attachment \"{name}\" ({bytes.Length} bytes) not imported: over the attachment size limits.");
+            }
+            else if (string.Equals(name, "winmail.dat", StringComparison.OrdinalIgnoreCase))
+            {
+                notes.Add("winmail.dat (Outlook TNEF) kept as an attachment; its contents are not unpacked.");
+            }
+        }
+
+        return notes;
+    }
+
+    /// <summary>An agent writing to the mailbox replies as the agent; anyone else writes as a customer.</summary>
+    private async Task<MessageDraft> DraftAsync(string from, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, string? original, CancellationToken cancellationToken)
+    {
+        var agent = await directory.FindByKeyAsync(DirectoryKinds.Agent, EmailAddresses.Normalize(from), cancellationToken);
+        return agent is { Active: true }
+            ? new MessageDraft(Actor.Agent(agent.Id), agent.Name, MessageVisibility.Public, body, cc, MessageSources.Email, messageId, original)
+            : new MessageDraft(Actor.Customer(contact.Id), contact.Name ?? contact.Email, MessageVisibility.Public, body, cc, MessageSources.Email, messageId, original);
+    }
+
+    /// <summary>A new ticket for the mail, with the mail as the first message of its conversation.</summary>
+    private async Task<string> OpenTicketAsync(Message message, SupportMailbox mailbox, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, string? original, CancellationToken cancellationToken)
+    {
+        var opened = await conversation.OpenAsync(
+            new TicketDraft(
+                Subject: Ticket.FitSubject(message.Subject),
+                Description: Ticket.FitDescription(body.Text),
+                Requester: new Requester(contact.Id, contact.Email, contact.Name),
+                AccountId: contact.AccountId,
+                Type: mailbox.DefaultType,
+                TeamId: mailbox.DefaultTeamId),
+            new MessageDraft(Actor.Customer(contact.Id), contact.Name ?? contact.Email, MessageVisibility.Public, body, cc, MessageSources.Email, messageId, original),
+            cancellationToken);
+        return opened.Ticket.Id;
+    }
+
+    /// <summary>The text of the mail itself: Graph's uniqueBody (without the quoted history), else the body.</summary>
+    private static SanitizedBody Body(Message message)
+    {
+        var part = message.UniqueBody is { Content.Length: > 0 } unique ? unique : message.Body;
+        var content = part?.Content ?? string.Empty;
+        var body = part?.ContentType == BodyType.Text ? ConversationService.FromText(content) : HtmlSanitizer.Sanitize(content);
+        return body.IsEmpty ? ConversationService.FromText(string.IsNullOrWhiteSpace(message.Subject) ? "(empty mail)" : message.Subject) : body;
+    }
+
+    /// <summary>
+    /// The mail's full HTML as it arrived (quoted history and <c>cid:</c> images included), kept
+    /// unsanitised beside the message and sanitised whenever it is served; a plain-text mail has none.
+    /// </summary>
+    private static string? OriginalHtml(Message message) =>
+        message.Body is { ContentType: BodyType.Html, Content: { Length: > 0 } html }
+            ? html.Length > MailOriginals.MaxLength ? html[..MailOriginals.MaxLength] : html
+            : null;
+
+    /// <summary>To and Cc addresses other than the sender and the support mailboxes: they stay in copy.</summary>
+    private static List<string> Recipients(Message message, string from, MailOptions settings) =>
+        [.. (message.ToRecipients ?? []).Concat(message.CcRecipients ?? [])
+            .Select(r => r.EmailAddress?.Address)
+            .OfType<string>()
+            .Where(a => a.Contains('@', StringComparison.Ordinal) && !settings.IsSupportAddress(a) && !string.Equals(a, from, StringComparison.OrdinalIgnoreCase))
+            .Select(EmailAddresses.Normalize)
+            .Distinct(StringComparer.Ordinal)];
+}
