@@ -5,6 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# One run at a time on a machine: the suite is CPU-bound (a 2-core CI box) and its browser and
+# crash tests wait on real processes, so two runs at once only make both slow and flaky. A second
+# run (from any checkout of the repository) waits for the first and says so. flock -o holds the
+# lock itself, so a process a test leaks cannot keep it.
+if [ -z "${HELPDESK_TEST_SUITE_LOCKED:-}" ]; then
+  export HELPDESK_TEST_SUITE_LOCKED=1
+  lock="${TMPDIR:-/tmp}/helpdesk-test-suite.lock"
+  flock -n -o "$lock" true || echo "Another run of scripts/test.sh is under way on this machine; waiting for it to finish..."
+  exec flock -o "$lock" "$PWD/scripts/test.sh" "$@"
+fi
+
 log=$(mktemp)
 # Errors the app logs while under test (tests/Helpdesk.Api.Tests/Infrastructure/ServerErrorLog.cs);
 # the unhandled ones behind a 500 are printed below when a run fails.
