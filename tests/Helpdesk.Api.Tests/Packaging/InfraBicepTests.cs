@@ -118,7 +118,7 @@ public sealed partial class InfraBicepTests
             .Select(Path.GetFullPath)
             .ShouldBeSubsetOf(referenced, "every module is deployed");
         ManagedIdentity.Modules.Select(m => m.Name).ShouldBe(
-            ["identity", "monitoring", "storage", "cosmos", "serviceBus", "functionApp"], ignoreOrder: true);
+            ["identity", "alertsIdentity", "monitoring", "storage", "cosmos", "serviceBus", "functionApp"], ignoreOrder: true);
         ClientSecret.Modules.Select(m => m.Name).ShouldContain("keyVault");
     }
 
@@ -362,6 +362,7 @@ public sealed partial class InfraBicepTests
             deployment.Single("Microsoft.ServiceBus/namespaces").Properties!["disableLocalAuth"]!.GetValue<bool>().ShouldBeTrue();
             deployment.Single("Microsoft.Storage/storageAccounts").Properties!["allowSharedKeyAccess"]!.GetValue<bool>().ShouldBeFalse();
             deployment.Single("Microsoft.Insights/components").Properties!["DisableLocalAuth"]!.GetValue<bool>().ShouldBeTrue();
+            deployment.Single("Microsoft.OperationalInsights/workspaces").Properties!["features"]!["disableLocalAuth"]!.GetValue<bool>().ShouldBeTrue();
             AppSettings(deployment).Values.ShouldAllBe(v => !v.Contains("AccountKey=", StringComparison.OrdinalIgnoreCase) && !v.Contains("SharedAccessKey", StringComparison.OrdinalIgnoreCase));
         }
     }
