@@ -1,7 +1,7 @@
 // The helpdesk in Azure: a custom-handler Function App on Flex Consumption, Cosmos DB,
-// Service Bus, Application Insights, optional Key Vault, one user-assigned managed identity and
-// its role assignments. No keys or connection strings: every service has local auth disabled
-// and the app signs in with the identity.
+// Service Bus, Application Insights with the alerts of docs/telemetry.md, optional Key Vault, the
+// app's user-assigned managed identity and its role assignments. No keys or connection strings:
+// every service has local auth disabled and the app signs in with the identity.
 //
 //   az deployment group create -g <resource-group> -f infra-bicep/main.bicep -p infra-bicep/main.parameters.json
 targetScope = 'resourceGroup'
@@ -60,6 +60,19 @@ param instanceMemoryMB int = 2048
 @description('Deliveries of a queue message before it is dead-lettered.')
 param maxDeliveryCount int = 10
 
+@description('Where the alerts go: the e-mail address of the on-call engineer or team (the action group\'s one receiver).')
+@minLength(3)
+param alertEmail string
+
+@description('Alert when more than this percentage of the requests of 5 minutes failed with a 5xx status.')
+@minValue(1)
+@maxValue(100)
+param serverErrorRatePercent int = 5
+
+@description('The 5xx rate alert needs at least this many requests in its 5 minutes (a single failed request of three is no outage).')
+@minValue(1)
+param serverErrorMinimumRequests int = 20
+
 var tags = { application: 'helpdesk', environment: environmentName }
 var suffix = uniqueString(resourceGroup().id, environmentName)
 var functionAppName = '${environmentName}-func-${suffix}'
@@ -83,6 +96,17 @@ module identity 'modules/identity.bicep' = {
   }
 }
 
+// The identity the log search alert rules query Application Insights with (Monitoring Reader on
+// it, nothing else): not the app's, which may publish telemetry but has no business reading it.
+module alertsIdentity 'modules/identity.bicep' = {
+  name: 'alertsIdentity'
+  params: {
+    name: '${environmentName}-alerts-id'
+    location: location
+    tags: tags
+  }
+}
+
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
@@ -90,6 +114,12 @@ module monitoring 'modules/monitoring.bicep' = {
     location: location
     tags: tags
     identityPrincipalId: identity.outputs.principalId
+    alertEmail: alertEmail
+    alertsIdentityId: alertsIdentity.outputs.id
+    alertsIdentityPrincipalId: alertsIdentity.outputs.principalId
+    serviceBusNamespaceId: serviceBus.outputs.id
+    serverErrorRatePercent: serverErrorRatePercent
+    serverErrorMinimumRequests: serverErrorMinimumRequests
   }
 }
 

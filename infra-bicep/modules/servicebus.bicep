@@ -48,3 +48,4 @@ resource assignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for
 }]
 
 output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
+output id string = namespace.id

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Storage.Cosmos;
@@ -5,92 +6,155 @@ using Helpdesk.Api.Storage.Cosmos;
 namespace Helpdesk.Api.Tests.Packaging;
 
 /// <summary>
-/// infra-bicep/ checked without a Bicep compiler: modules exist and get their parameters, every
-/// parameter is used, and the queues, containers and settings agree with function.json, the app
-/// and local.settings.sample.json. No keys or connection strings anywhere.
+/// infra-bicep/ compiled and linted with the real Bicep CLI (warnings fail), then the compiled ARM
+/// template evaluated for the example parameters (<see cref="ArmDeployment"/>): the resources it
+/// deploys, their role assignments, queues, containers and app settings, checked against
+/// function.json, the app and local.settings.sample.json. No keys or connection strings anywhere.
 /// </summary>
 public sealed partial class InfraBicepTests
 {
-    private static string Main => File.ReadAllText(PackageFiles.PathOf("infra-bicep", "main.bicep"));
+    private static readonly Lazy<ArmDeployment> s_managedIdentity = new(() => Deploy());
+    private static readonly Lazy<ArmDeployment> s_clientSecret = new(() => Deploy(p =>
+    {
+        p["graphAuthentication"] = "clientSecret";
+        p["graphClientId"] = "11111111-1111-1111-1111-111111111111";
+        p["graphClientSecret"] = "a-secret";
+    }));
 
-    private static string Module(string name) => File.ReadAllText(PackageFiles.PathOf("infra-bicep", "modules", name + ".bicep"));
+    /// <summary>main.bicep deployed with main.parameters.json (Graph through the managed identity).</summary>
+    internal static ArmDeployment ManagedIdentity => s_managedIdentity.Value;
+
+    /// <summary>main.bicep deployed with main.parameters.json and Graph through an app registration's secret.</summary>
+    internal static ArmDeployment ClientSecret => s_clientSecret.Value;
+
+    internal static ArmDeployment[] BothGraphModes => [ManagedIdentity, ClientSecret];
+
+    /// <summary>main.parameters.json's values, changed by <paramref name="change"/>, deployed.</summary>
+    internal static ArmDeployment Deploy(Action<Dictionary<string, JsonNode?>>? change = null)
+    {
+        var parameters = ExampleParameters();
+        change?.Invoke(parameters);
+        return ArmDeployment.Evaluate(BicepCli.Main, parameters);
+    }
+
+    private static Dictionary<string, JsonNode?> ExampleParameters() =>
+        PackageFiles.Json("infra-bicep", "main.parameters.json")["parameters"]!.AsObject()
+            .ToDictionary(p => p.Key, p => p.Value!["value"]?.DeepClone(), StringComparer.Ordinal);
 
     private static string[] BicepFiles() =>
         System.IO.Directory.GetFiles(PackageFiles.PathOf("infra-bicep"), "*.bicep", SearchOption.AllDirectories);
 
-    /// <summary>The declared parameters of a Bicep file and whether each has a default.</summary>
-    private static Dictionary<string, bool> Parameters(string bicep) =>
-        ParamDeclaration().Matches(bicep).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["default"].Success, StringComparer.Ordinal);
+    /// <summary>The function app's identity (the one user-assigned identity of the site).</summary>
+    internal static string AppIdentityId(ArmDeployment deployment) =>
+        Site(deployment).Json["identity"]!["userAssignedIdentities"]!.AsObject().ShouldHaveSingleItem().Key;
 
-    /// <summary>The keys of main.bicep's app-setting objects (<c>Name: value</c> lines inside them).</summary>
-    private static HashSet<string> AppSettings() =>
-        SettingLine().Matches(Main).Select(m => m.Groups["name"].Value).ToHashSet(StringComparer.Ordinal);
+    internal static string PrincipalOf(string identityId) => $"<reference({identityId}).principalId>";
+
+    internal static string ClientIdOf(string identityId) => $"<reference({identityId}).clientId>";
+
+    private static ArmResource Site(ArmDeployment deployment) => deployment.Single("Microsoft.Web/sites");
+
+    /// <summary>The app settings of the deployed function app, exactly as the site gets them.</summary>
+    private static Dictionary<string, string> AppSettings(ArmDeployment deployment) =>
+        Site(deployment).Properties!["siteConfig"]!["appSettings"]!.AsArray()
+            .ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.GetValue<string>(), StringComparer.Ordinal);
 
     [Fact]
-    public void Every_module_main_bicep_references_exists_and_gets_every_parameter_it_needs()
+    public void Bicep_builds_every_file_without_an_error_or_a_warning()
     {
-        var modules = ModuleBlock().Matches(Main).ToList();
+        var build = BicepCli.Build;
 
-        modules.ShouldNotBeEmpty();
-        foreach (var module in modules)
+        build.ExitCode.ShouldBe(0, build.Output);
+        build.Diagnostics.ShouldBeEmpty(string.Join('\n', build.Diagnostics));
+        foreach (var file in BicepFiles())
         {
-            var path = PackageFiles.PathOf("infra-bicep", module.Groups["path"].Value);
-            File.Exists(path).ShouldBeTrue($"{module.Groups["path"].Value} is missing");
-            var passed = PassedParam().Matches(module.Groups["params"].Value).Select(m => m.Groups["name"].Value).ToHashSet(StringComparer.Ordinal);
-            foreach (var (parameter, hasDefault) in Parameters(File.ReadAllText(path)))
-            {
-                if (!hasDefault)
-                {
-                    passed.ShouldContain(parameter, $"{module.Groups["path"].Value} needs {parameter}");
-                }
-            }
-
-            passed.ShouldBeSubsetOf(Parameters(File.ReadAllText(path)).Keys, $"{module.Groups["path"].Value} gets a parameter it does not declare");
+            var relative = Path.GetRelativePath(PackageFiles.PathOf("infra-bicep"), file);
+            BicepCli.CompiledFile(relative)["$schema"]!.GetValue<string>().ShouldContain("deploymentTemplate.json");
         }
-
-        System.IO.Directory.GetFiles(PackageFiles.PathOf("infra-bicep", "modules"), "*.bicep")
-            .Select(f => "modules/" + Path.GetFileName(f))
-            .ShouldBeSubsetOf(modules.Select(m => m.Groups["path"].Value), "every module is deployed");
     }
 
     [Fact]
-    public void Every_parameter_of_every_bicep_file_is_used()
+    public void Bicep_lints_every_file_without_an_error_or_a_warning()
     {
-        foreach (var file in BicepFiles())
+        var lint = BicepCli.Lint;
+
+        lint.ExitCode.ShouldBe(0, lint.Output);
+        lint.Diagnostics.ShouldBeEmpty(string.Join('\n', lint.Diagnostics));
+        lint.Output.ShouldContain("\"version\": \"2.1.0\"", Case.Sensitive, "bicep lint wrote its SARIF report");
+    }
+
+    [Fact]
+    public async Task The_lint_check_sees_a_warning_that_leaves_bicep_lint_exit_code_at_zero()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "helpdesk-bicep-lint", Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(folder);
+        try
         {
-            var text = File.ReadAllText(file);
-            foreach (var parameter in Parameters(text).Keys)
-            {
-                Regex.Count(text, $@"\b{Regex.Escape(parameter)}\b").ShouldBeGreaterThan(1, $"{Path.GetFileName(file)}: parameter {parameter} is never used");
-            }
+            await File.WriteAllTextAsync(Path.Combine(folder, "unused.bicep"), "param unused string\noutput answer int = 42\n");
+
+            var lint = await BicepCli.LintAsync(folder, "*.bicep");
+
+            lint.ExitCode.ShouldBe(0, lint.Output);
+            var diagnostic = lint.Diagnostics.ShouldHaveSingleItem(lint.Output);
+            diagnostic.Rule.ShouldBe("no-unused-params");
+            diagnostic.Level.ShouldBe("warning");
+            diagnostic.File.ShouldEndWith("unused.bicep");
         }
+        finally
+        {
+            System.IO.Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Every_module_file_is_deployed_by_a_module_declaration()
+    {
+        var referenced = BicepFiles()
+            .SelectMany(file => ModuleDeclaration().Matches(File.ReadAllText(file))
+                .Select(m => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, m.Groups["path"].Value))))
+            .ToHashSet(StringComparer.Ordinal);
+
+        System.IO.Directory.GetFiles(PackageFiles.PathOf("infra-bicep", "modules"), "*.bicep")
+            .Select(Path.GetFullPath)
+            .ShouldBeSubsetOf(referenced, "every module is deployed");
+        ManagedIdentity.Modules.Select(m => m.Name).ShouldBe(
+            ["identity", "alertsIdentity", "monitoring", "storage", "cosmos", "serviceBus", "functionApp"], ignoreOrder: true);
+        ClientSecret.Modules.Select(m => m.Name).ShouldContain("keyVault");
     }
 
     [Fact]
     public void The_example_parameters_are_parameters_of_main_bicep_and_cover_the_required_ones()
     {
         var example = PackageFiles.Json("infra-bicep", "main.parameters.json")["parameters"]!.AsObject().Select(p => p.Key).ToList();
-        var parameters = Parameters(Main);
+        var parameters = BicepCli.Main["parameters"]!.AsObject();
 
-        example.ShouldBeSubsetOf(parameters.Keys);
-        parameters.Where(p => !p.Value).Select(p => p.Key).ShouldBeSubsetOf(example);
+        example.ShouldBeSubsetOf(parameters.Select(p => p.Key));
+        parameters.Where(p => !p.Value!.AsObject().ContainsKey("defaultValue")).Select(p => p.Key).ShouldBeSubsetOf(example);
+        Should.Throw<ArmEvaluationException>(() => Deploy(p => p["graphAuthentication"] = "password")).Message.ShouldContain("not an allowed value");
     }
 
     [Fact]
-    public void Every_queue_of_the_app_and_of_function_json_is_declared_with_dead_lettering()
+    public void Every_queue_of_the_app_and_of_function_json_is_deployed_with_dead_lettering()
     {
-        var declared = QueueList().Match(Main).Groups["items"].Value
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(q => q.Trim('\''))
-            .ToList();
         var used = PackageFiles.Functions().SelectMany(f => f.Bindings).Select(b => FunctionDefinition.Text(b, "queueName")).OfType<string>();
+        var deployment = ManagedIdentity;
+        var namespaceResource = deployment.Single("Microsoft.ServiceBus/namespaces");
+        var queues = deployment.OfType("Microsoft.ServiceBus/namespaces/queues").ToList();
+        var declared = queues.Select(q => q.Name.Split('/')[1]).ToList();
 
         declared.ShouldBe([QueueNames.Notifications, QueueNames.Approvals, QueueNames.Webhooks, Helpdesk.Api.Satisfaction.SendSatisfactionSurvey.Queue, Helpdesk.Api.Calendar.CalendarSetup.Queue], ignoreOrder: true);
         used.ShouldBeSubsetOf(declared);
-        var serviceBus = Module("servicebus");
-        serviceBus.ShouldContain("maxDeliveryCount: maxDeliveryCount");
-        serviceBus.ShouldContain("deadLetteringOnMessageExpiration: true");
-        serviceBus.ShouldContain("name: 'Standard'");
+        namespaceResource.Json["sku"]!["name"]!.GetValue<string>().ShouldBe("Standard");
+        foreach (var queue in queues)
+        {
+            queue.Name.ShouldStartWith(namespaceResource.Name + "/");
+            queue.Properties!["maxDeliveryCount"]!.GetValue<long>().ShouldBe(10, queue.Name);
+            queue.Properties!["deadLetteringOnMessageExpiration"]!.GetValue<bool>().ShouldBeTrue(queue.Name);
+            queue.Properties!["requiresSession"]!.GetValue<bool>().ShouldBeFalse(queue.Name);
+        }
+
+        Deploy(p => p["maxDeliveryCount"] = 3).OfType("Microsoft.ServiceBus/namespaces/queues")
+            .ShouldAllBe(q => q.Properties!["maxDeliveryCount"]!.GetValue<long>() == 3);
     }
 
     [Fact]
@@ -107,46 +171,113 @@ public sealed partial class InfraBicepTests
             expected,
             "infra-bicep/modules/cosmos-containers.json must declare what CosmosContainers.Definitions() does (containers made by the app where CreateIfMissing is on); "
             + "regenerate it: HELPDESK_WRITE_BICEP_CONTAINERS=1 dotnet test tests/Helpdesk.Api.Tests --filter Cosmos_deploys_the_containers_the_code_defines");
-        Module("cosmos").ShouldContain("loadJsonContent('cosmos-containers.json')");
-        Module("cosmos").ShouldContain("name: 'leases'\n  partitionKey: '/id'");
-    }
 
-    [Fact]
-    public void Cosmos_is_serverless_by_default_and_grants_the_app_data_access_only()
-    {
-        var cosmos = Module("cosmos");
-
-        cosmos.ShouldContain("EnableServerless");
-        cosmos.ShouldContain("disableLocalAuth: true");
-        cosmos.ShouldContain("00000000-0000-0000-0000-000000000002", Case.Sensitive, "Cosmos DB Built-in Data Contributor");
-    }
-
-    [Fact]
-    public void Every_container_function_json_reads_is_declared()
-    {
-        var declared = CosmosContainers.Definitions().Select(c => c.Id).Append("leases").ToHashSet(StringComparer.Ordinal);
-        foreach (var trigger in PackageFiles.Functions().Select(f => f.Trigger).Where(t => FunctionDefinition.Type(t) == "cosmosDBTrigger"))
+        // What the compiled template deploys: each container of the file with its partition key,
+        // indexing policy and TTL (absent when off), plus the change feed's leases, in the database.
+        var deployment = ManagedIdentity;
+        var database = deployment.Single("Microsoft.DocumentDB/databaseAccounts/sqlDatabases");
+        var deployed = deployment.OfType("Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")
+            .ToDictionary(c => c.Properties!["resource"]!["id"]!.GetValue<string>(), StringComparer.Ordinal);
+        deployed.Keys.ShouldBe([.. CosmosContainers.Definitions().Select(c => c.Id), "leases"], ignoreOrder: true);
+        foreach (var container in JsonNode.Parse(expected)!.AsArray().Append(new JsonObject { ["name"] = "leases", ["partitionKey"] = "/id", ["defaultTtl"] = null }))
         {
-            declared.ShouldContain(FunctionDefinition.Text(trigger, "containerName"));
-            declared.ShouldContain(FunctionDefinition.Text(trigger, "leaseContainerName"));
+            var name = container!["name"]!.GetValue<string>();
+            var resource = deployed[name].Properties!["resource"]!;
+            deployed[name].Name.ShouldBe($"{database.Name}/{name}");
+            resource["partitionKey"]!["paths"]!.AsArray().Single()!.GetValue<string>().ShouldBe(container["partitionKey"]!.GetValue<string>(), name);
+            resource["partitionKey"]!["version"]!.GetValue<long>().ShouldBe(2);
+            JsonNode.DeepEquals(resource["defaultTtl"], container["defaultTtl"]).ShouldBeTrue($"{name}: defaultTtl {resource["defaultTtl"]} is not {container["defaultTtl"]}");
+            if (container["indexingPolicy"] is { } policy)
+            {
+                JsonNode.DeepEquals(resource["indexingPolicy"], policy).ShouldBeTrue($"{name}: indexing policy differs");
+            }
         }
+    }
+
+    [Fact]
+    public void Cosmos_is_serverless_by_default_autoscale_otherwise_and_grants_the_app_data_access_only()
+    {
+        var deployment = ManagedIdentity;
+        var account = deployment.Single("Microsoft.DocumentDB/databaseAccounts");
+        var assignment = deployment.Single("Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments");
+
+        account.Properties!["capabilities"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).ShouldBe(["EnableServerless"]);
+        account.Properties!["disableLocalAuth"]!.GetValue<bool>().ShouldBeTrue();
+        assignment.Properties!["roleDefinitionId"]!.GetValue<string>().ShouldBe(account.Id + "/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002", "Cosmos DB Built-in Data Contributor");
+        assignment.Properties!["scope"]!.GetValue<string>().ShouldBe(account.Id);
+        assignment.Properties!["principalId"]!.GetValue<string>().ShouldBe(PrincipalOf(AppIdentityId(deployment)));
+
+        var provisioned = Deploy(p => p["cosmosServerless"] = false);
+        provisioned.Single("Microsoft.DocumentDB/databaseAccounts").Properties!["capabilities"]!.AsArray().ShouldBeEmpty();
+        provisioned.Single("Microsoft.DocumentDB/databaseAccounts/sqlDatabases").Properties!["options"]!["autoscaleSettings"]!["maxThroughput"]!.GetValue<long>().ShouldBe(4000);
+    }
+
+    [Fact]
+    public void The_app_identity_gets_exactly_its_role_assignments_each_on_its_resource()
+    {
+        // Azure built-in roles the app's identity needs, on the resource each one is scoped to.
+        (string ScopeType, string Role)[] app =
+        [
+            ("Microsoft.Storage/storageAccounts", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"), // Storage Blob Data Owner
+            ("Microsoft.Storage/storageAccounts", "974c5e8b-45b9-4653-ba55-5f855dd0fb88"), // Storage Queue Data Contributor
+            ("Microsoft.Storage/storageAccounts", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"), // Storage Table Data Contributor
+            ("Microsoft.ServiceBus/namespaces", "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39"), // Azure Service Bus Data Sender
+            ("Microsoft.ServiceBus/namespaces", "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0"), // Azure Service Bus Data Receiver
+            ("Microsoft.Insights/components", "3913510d-42f4-4e42-8a64-420c390055eb"), // Monitoring Metrics Publisher
+        ];
+        (string ScopeType, string Role) keyVaultSecretsUser = ("Microsoft.KeyVault/vaults", "4633458b-17de-408a-b874-0445c86b69e6");
+
+        foreach (var (deployment, expected) in new[] { (ManagedIdentity, app), (ClientSecret, [.. app, keyVaultSecretsUser]) })
+        {
+            var principal = PrincipalOf(AppIdentityId(deployment));
+            var assignments = RoleAssignments(deployment).Where(a => a.Principal == principal).ToList();
+
+            assignments.Select(a => (a.ScopeType, a.Role)).ShouldBe(expected, ignoreOrder: true);
+            foreach (var assignment in assignments)
+            {
+                assignment.Scope.ShouldBe(deployment.Single(assignment.ScopeType).Id);
+            }
+        }
+    }
+
+    /// <summary>Every role assignment deployed: its scope (and the scope's type), the role's GUID and the principal.</summary>
+    internal static List<(string Scope, string ScopeType, string Role, string Principal)> RoleAssignments(ArmDeployment deployment)
+    {
+        var list = new List<(string, string, string, string)>();
+        foreach (var assignment in deployment.OfType("Microsoft.Authorization/roleAssignments"))
+        {
+            var scope = assignment.Json["scope"]!.GetValue<string>();
+            var scopeResource = deployment.Resources.Single(r => string.Equals(r.Id, scope, StringComparison.OrdinalIgnoreCase));
+            var role = assignment.Properties!["roleDefinitionId"]!.GetValue<string>();
+            role.ShouldStartWith($"/subscriptions/{ArmDeployment.SubscriptionId}/providers/Microsoft.Authorization/roleDefinitions/");
+            assignment.Properties!["principalType"]!.GetValue<string>().ShouldBe("ServicePrincipal");
+            list.Add((scope, scopeResource.Type, role.Split('/')[^1], assignment.Properties!["principalId"]!.GetValue<string>()));
+        }
+
+        return list;
     }
 
     [Fact]
     public void Every_connection_of_function_json_is_identity_based_in_azure_and_listed_in_the_sample_settings()
     {
-        var settings = AppSettings();
         var sample = PackageFiles.SampleSettings();
-
-        foreach (var connection in PackageFiles.Functions().SelectMany(f => f.Connections()).Distinct())
+        foreach (var deployment in BothGraphModes)
         {
-            settings.ShouldContain(s => s == $"{connection}__fullyQualifiedNamespace" || s == $"{connection}__accountEndpoint", $"no endpoint setting for {connection}");
-            settings.ShouldContain($"{connection}__credential");
-            settings.ShouldContain($"{connection}__clientId");
-            sample.ShouldContain(s => s.StartsWith(connection + "__", StringComparison.Ordinal), $"local.settings.sample.json has no {connection}__ setting");
-        }
+            var settings = AppSettings(deployment);
+            var clientId = ClientIdOf(AppIdentityId(deployment));
+            foreach (var connection in PackageFiles.Functions().SelectMany(f => f.Connections()).Append("AzureWebJobsStorage").Distinct())
+            {
+                settings.Keys.ShouldContain(s => s == $"{connection}__fullyQualifiedNamespace" || s == $"{connection}__accountEndpoint" || s == $"{connection}__accountName", $"no endpoint setting for {connection}");
+                settings[$"{connection}__credential"].ShouldBe("managedidentity");
+                settings[$"{connection}__clientId"].ShouldBe(clientId);
+                settings.Keys.ShouldNotContain(connection, $"{connection} must not be a connection string in Azure");
+                sample.ShouldContain(s => s.StartsWith(connection, StringComparison.Ordinal), $"local.settings.sample.json has no {connection} setting");
+            }
 
-        Main.ShouldContain("AzureWebJobsStorage__credential: 'managedidentity'");
+            settings["AZURE_CLIENT_ID"].ShouldBe(clientId);
+            settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"].ShouldBe($"ClientId={clientId};Authorization=AAD");
+            settings["ServiceBus__fullyQualifiedNamespace"].ShouldBe(deployment.Single("Microsoft.ServiceBus/namespaces").Name + ".servicebus.windows.net");
+        }
     }
 
     [Fact]
@@ -154,7 +285,8 @@ public sealed partial class InfraBicepTests
     {
         var expressions = PackageFiles.Functions().SelectMany(f => f.SettingExpressions()).Distinct().ToList();
 
-        expressions.ShouldBeSubsetOf(AppSettings());
+        expressions.ShouldNotBeEmpty();
+        expressions.ShouldBeSubsetOf(AppSettings(ManagedIdentity).Keys);
         expressions.ShouldBeSubsetOf(PackageFiles.SampleSettings());
     }
 
@@ -163,51 +295,78 @@ public sealed partial class InfraBicepTests
     {
         var platform = new Regex("^(FUNCTIONS_|AZURE_|APPLICATIONINSIGHTS_|AzureWebJobsStorage__)|__(credential|clientId)$");
 
-        AppSettings().Where(s => !platform.IsMatch(s)).ShouldBeSubsetOf(PackageFiles.SampleSettings());
+        foreach (var deployment in BothGraphModes)
+        {
+            AppSettings(deployment).Keys.Where(s => !platform.IsMatch(s)).ShouldBeSubsetOf(PackageFiles.SampleSettings());
+        }
+    }
+
+    [Fact]
+    public void The_graph_secret_is_a_key_vault_reference_only_with_client_secret_authentication()
+    {
+        var identity = AppSettings(ManagedIdentity);
+        var secret = AppSettings(ClientSecret);
+        var vault = ClientSecret.Single("Microsoft.KeyVault/vaults/secrets");
+
+        identity["Mail__Graph__Authentication"].ShouldBe("managedIdentity");
+        identity["Mail__Graph__ClientId"].ShouldBe(ClientIdOf(AppIdentityId(ManagedIdentity)));
+        identity.Keys.ShouldNotContain("Mail__Graph__ClientSecret");
+        ManagedIdentity.OfType("Microsoft.KeyVault/vaults").ShouldBeEmpty();
+
+        secret["Mail__Graph__Authentication"].ShouldBe("clientSecret");
+        secret["Mail__Graph__ClientId"].ShouldBe("11111111-1111-1111-1111-111111111111");
+        secret["Mail__Graph__ClientSecret"].ShouldBe($"@Microsoft.KeyVault(SecretUri=<reference({vault.Id}).secretUri>)");
+        Site(ClientSecret).Properties!["keyVaultReferenceIdentity"]!.GetValue<string>().ShouldBe(AppIdentityId(ClientSecret));
+        ClientSecret.Single("Microsoft.KeyVault/vaults").Properties!["enableRbacAuthorization"]!.GetValue<bool>().ShouldBeTrue();
     }
 
     [Fact]
     public void The_function_app_is_flex_consumption_with_the_custom_runtime_and_an_always_ready_http_instance()
     {
-        var app = Module("functionapp");
+        var deployment = ManagedIdentity;
+        var site = Site(deployment);
+        var config = site.Properties!["functionAppConfig"]!;
+        var settings = AppSettings(deployment);
 
-        app.ShouldContain("tier: 'FlexConsumption'");
-        app.ShouldContain("runtime: { name: 'custom', version: '1.0' }");
-        app.ShouldContain("alwaysReady: [ { name: 'http', instanceCount: alwaysReadyHttpInstances } ]");
-        app.ShouldContain("type: 'UserAssigned'");
-        Main.ShouldContain("Jobs__RunInProcess: 'false'", Case.Sensitive, "the host fires the timers in Azure");
-        Main.ShouldContain("Storage__Cosmos__CreateIfMissing: 'false'", Case.Sensitive, "the containers belong to the Bicep");
+        deployment.Single("Microsoft.Web/serverfarms").Json["sku"]!["tier"]!.GetValue<string>().ShouldBe("FlexConsumption");
+        site.Properties!["serverFarmId"]!.GetValue<string>().ShouldBe(deployment.Single("Microsoft.Web/serverfarms").Id);
+        site.Json["identity"]!["type"]!.GetValue<string>().ShouldBe("UserAssigned");
+        site.Properties!["httpsOnly"]!.GetValue<bool>().ShouldBeTrue();
+        config["runtime"]!.ToJsonString().ShouldBe("""{"name":"custom","version":"1.0"}""");
+        config["scaleAndConcurrency"]!["alwaysReady"]!.ToJsonString().ShouldBe("""[{"name":"http","instanceCount":1}]""");
+        config["deployment"]!["storage"]!["authentication"]!["userAssignedIdentityResourceId"]!.GetValue<string>().ShouldBe(AppIdentityId(deployment));
+        deployment.OfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies").Select(p => (p.Name.Split('/')[1], p.Properties!["allow"]!.GetValue<bool>()))
+            .ShouldBe([("ftp", false), ("scm", false)], ignoreOrder: true);
+        settings["Jobs__RunInProcess"].ShouldBe("false", "the host fires the timers in Azure");
+        settings["Storage__Cosmos__CreateIfMissing"].ShouldBe("false", "the containers belong to the Bicep");
+        settings["Storage__Provider"].ShouldBe("cosmos");
+        settings["Mail__NotificationUrl"].ShouldBe($"https://{site.Name}.azurewebsites.net/api/graph/notifications");
     }
 
     [Fact]
-    public void No_keys_or_connection_strings_anywhere()
+    public void No_keys_or_connection_strings_anywhere_and_local_auth_off_on_every_service()
     {
+        string[] forbidden = ["listKeys", "listConnectionStrings", "listAccountSas", "listServiceSas", "AccountKey", "SharedAccessKey"];
         foreach (var file in BicepFiles())
         {
             var text = File.ReadAllText(file);
-            text.ShouldNotContain("listKeys", Case.Insensitive);
-            text.ShouldNotContain("AccountKey", Case.Insensitive);
-            text.ShouldNotContain("SharedAccessKey", Case.Insensitive);
+            forbidden.ShouldAllBe(word => !text.Contains(word, StringComparison.OrdinalIgnoreCase), Path.GetFileName(file));
         }
 
-        Module("cosmos").ShouldContain("disableLocalAuth: true");
-        Module("servicebus").ShouldContain("disableLocalAuth: true");
-        Module("storage").ShouldContain("allowSharedKeyAccess: false");
-        Module("monitoring").ShouldContain("DisableLocalAuth: true");
+        var compiled = BicepCli.Main.ToJsonString();
+        forbidden.ShouldAllBe(word => !compiled.Contains(word, StringComparison.OrdinalIgnoreCase), "compiled main.json");
+
+        foreach (var deployment in BothGraphModes)
+        {
+            deployment.Single("Microsoft.DocumentDB/databaseAccounts").Properties!["disableLocalAuth"]!.GetValue<bool>().ShouldBeTrue();
+            deployment.Single("Microsoft.ServiceBus/namespaces").Properties!["disableLocalAuth"]!.GetValue<bool>().ShouldBeTrue();
+            deployment.Single("Microsoft.Storage/storageAccounts").Properties!["allowSharedKeyAccess"]!.GetValue<bool>().ShouldBeFalse();
+            deployment.Single("Microsoft.Insights/components").Properties!["DisableLocalAuth"]!.GetValue<bool>().ShouldBeTrue();
+            deployment.Single("Microsoft.OperationalInsights/workspaces").Properties!["features"]!["disableLocalAuth"]!.GetValue<bool>().ShouldBeTrue();
+            AppSettings(deployment).Values.ShouldAllBe(v => !v.Contains("AccountKey=", StringComparison.OrdinalIgnoreCase) && !v.Contains("SharedAccessKey", StringComparison.OrdinalIgnoreCase));
+        }
     }
 
-    [GeneratedRegex(@"^param (?<name>\w+) [\w\[\]]+(?<default> =)?", RegexOptions.Multiline)]
-    private static partial Regex ParamDeclaration();
-
-    [GeneratedRegex(@"^module \w+ '(?<path>[^']+)' = (?:if \([^)]*\) )?\{(?<body>.*?)\n  params: \{(?<params>.*?)\n  \}\n\}", RegexOptions.Multiline | RegexOptions.Singleline)]
-    private static partial Regex ModuleBlock();
-
-    [GeneratedRegex(@"^    (?<name>\w+):", RegexOptions.Multiline)]
-    private static partial Regex PassedParam();
-
-    [GeneratedRegex(@"^  (?<name>[A-Za-z_][A-Za-z0-9_]*__\w+|FUNCTIONS_\w+|AZURE_\w+|APPLICATIONINSIGHTS_\w+): ", RegexOptions.Multiline)]
-    private static partial Regex SettingLine();
-
-    [GeneratedRegex(@"^var queueNames = \[(?<items>[^\]]*)\]", RegexOptions.Multiline)]
-    private static partial Regex QueueList();
+    [GeneratedRegex(@"^module \w+ '(?<path>[^']+)'", RegexOptions.Multiline)]
+    private static partial Regex ModuleDeclaration();
 }
