@@ -31,12 +31,15 @@ public class HelpdeskApp : WebApplicationFactory<Program>
     {
     }
 
-    /// <summary>A helpdesk whose clock starts at <paramref name="now"/> (it only moves forward).</summary>
-    public HelpdeskApp(DateTimeOffset now)
+    /// <summary>Not public: xUnit builds a class fixture only from a type with one public constructor.</summary>
+    protected HelpdeskApp(DateTimeOffset now)
     {
         DataFolder = Path.Combine(Path.GetTempPath(), "helpdesk-tests", Guid.NewGuid().ToString("N"));
         Clock = new FakeTimeProvider(now);
     }
+
+    /// <summary>A helpdesk whose clock starts at <paramref name="now"/> (it only moves forward).</summary>
+    public static HelpdeskApp StartingAt(DateTimeOffset now) => new(now);
 
     public string DataFolder { get; }
 

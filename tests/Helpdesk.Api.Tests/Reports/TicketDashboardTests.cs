@@ -24,7 +24,7 @@ namespace Helpdesk.Api.Tests.Reports;
 /// </summary>
 public sealed class DashboardFixture : IAsyncLifetime
 {
-    public HelpdeskApp App { get; } = new HelpdeskApp(At("2026-03-01T22:00:00Z")).With("Satisfaction:SendOnResolve", "true");
+    public HelpdeskApp App { get; } = HelpdeskApp.StartingAt(At("2026-03-01T22:00:00Z")).With("Satisfaction:SendOnResolve", "true");
 
     public HttpClient Supervisor { get; private set; } = null!;
 
