@@ -2,13 +2,13 @@ using System.Text.Json.Nodes;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Storage.Cosmos;
-using Helpdesk.Api.Tests.Infrastructure;
 using Helpdesk.Api.Tests.Storage;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Helpdesk.Api.Tests.Cosmos;
 
@@ -21,7 +21,7 @@ public abstract class CosmosPartitionTest(CosmosTestServer server, string prefix
 {
     protected static readonly Actor Ada = Actor.Agent("agt_ada");
     private readonly List<CosmosClient> _clients = [];
-    private readonly FakeClock _clock = new(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
     private int _tickets;
 
     protected string Database { get; } = $"{prefix}-{Guid.NewGuid():N}";

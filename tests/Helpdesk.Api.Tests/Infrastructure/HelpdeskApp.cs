@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Helpdesk.Api.Tests.Infrastructure;
@@ -26,9 +27,19 @@ public class HelpdeskApp : WebApplicationFactory<Program>
     private bool _onCosmos;
 
     public HelpdeskApp()
+        : this(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero))
+    {
+    }
+
+    /// <summary>Not public: xUnit builds a class fixture only from a type with one public constructor.</summary>
+    protected HelpdeskApp(DateTimeOffset now)
     {
         DataFolder = Path.Combine(Path.GetTempPath(), "helpdesk-tests", Guid.NewGuid().ToString("N"));
+        Clock = new FakeTimeProvider(now);
     }
+
+    /// <summary>A helpdesk whose clock starts at <paramref name="now"/> (it only moves forward).</summary>
+    public static HelpdeskApp StartingAt(DateTimeOffset now) => new(now);
 
     public string DataFolder { get; }
 
@@ -40,7 +51,8 @@ public class HelpdeskApp : WebApplicationFactory<Program>
 
     public static bool OnCosmos { get; } = string.Equals(Environment.GetEnvironmentVariable("HELPDESK_TEST_STORE"), "cosmos", StringComparison.OrdinalIgnoreCase);
 
-    public FakeClock Clock { get; } = new(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+    /// <summary>The app's clock; its timers fire only when the test advances it.</summary>
+    public FakeTimeProvider Clock { get; }
 
     /// <summary>Overrides a configuration value; call before the first client is created.</summary>
     public HelpdeskApp With(string key, string? value)

@@ -24,7 +24,7 @@ namespace Helpdesk.Api.Tests.Reports;
 /// </summary>
 public sealed class DashboardFixture : IAsyncLifetime
 {
-    public HelpdeskApp App { get; } = new HelpdeskApp().With("Satisfaction:SendOnResolve", "true");
+    public HelpdeskApp App { get; } = HelpdeskApp.StartingAt(At("2026-03-01T22:00:00Z")).With("Satisfaction:SendOnResolve", "true");
 
     public HttpClient Supervisor { get; private set; } = null!;
 
@@ -34,7 +34,6 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App.Clock.Set(At("2026-03-01T22:00:00Z"));
         TeamA = await App.TeamAsync("Alpha");
         TeamB = await App.TeamAsync("Bravo");
         (_, Supervisor) = await App.AgentAsync("sue@helpdesk.test", Roles.Supervisor);
@@ -47,6 +46,14 @@ public sealed class DashboardFixture : IAsyncLifetime
         var t2 = await OpenAsync("2026-03-02T09:00:00Z", TeamA, "T2");
         await OpenAsync("2026-03-02T09:00:00Z", TeamB, "T3");
         var t6 = await OpenAsync("2026-03-02T09:00:00Z", TeamA, "T6");
+
+        // A ticket of the same day, answered, resolved, rated, then deleted: no figure counts it.
+        var deleted = await OpenAsync("2026-03-02T09:00:00Z", TeamA, "Deleted");
+        await ReplyAsync("2026-03-02T09:10:00Z", deleted);
+        await CommandAsync("2026-03-02T09:20:00Z", deleted, "resolve");
+        await AnswerAsync("2026-03-02T09:30:00Z", deleted, 1);
+        var open = await OpenAsync("2026-03-02T09:40:00Z", TeamB, "Deleted while open");
+
         await CommandAsync("2026-03-02T10:00:00Z", t0, "resolve");
         await AnswerAsync("2026-03-02T10:30:00Z", t0, 4);
         await ReplyAsync("2026-03-02T11:00:00Z", t2);
@@ -60,13 +67,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         await CommandAsync("2026-03-05T09:00:00Z", t6, "resolve");
         await AnswerAsync("2026-03-05T10:00:00Z", t6, 1);
 
-        // A ticket of the same week, answered, resolved, rated, then deleted: no figure counts it.
-        var deleted = await OpenAsync("2026-03-02T09:00:00Z", TeamA, "Deleted");
-        await ReplyAsync("2026-03-02T09:10:00Z", deleted);
-        await CommandAsync("2026-03-02T09:20:00Z", deleted, "resolve");
-        await AnswerAsync("2026-03-02T09:30:00Z", deleted, 1);
-        var open = await OpenAsync("2026-03-02T09:40:00Z", TeamB, "Deleted while open");
-        App.Clock.Set(At("2026-03-05T12:00:00Z"));
+        App.Clock.SetUtcNow(At("2026-03-05T12:00:00Z"));
         (await Supervisor.DeleteAsync($"/api/tickets/{deleted}")).EnsureSuccessStatusCode();
         (await Supervisor.DeleteAsync($"/api/tickets/{open}")).EnsureSuccessStatusCode();
     }
@@ -77,20 +78,20 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     private async Task<string> OpenAsync(string at, string teamId, string subject)
     {
-        App.Clock.Set(At(at));
+        App.Clock.SetUtcNow(At(at));
         var ticket = await Supervisor.OpenTicketAsync(new { subject, teamId, requester = new { email = "alice@contoso.com", name = "Alice" } });
         return ticket["id"]!.GetValue<string>();
     }
 
     private async Task ReplyAsync(string at, string ticketId)
     {
-        App.Clock.Set(At(at));
+        App.Clock.SetUtcNow(At(at));
         (await Supervisor.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "On it." })).EnsureSuccessStatusCode();
     }
 
     private async Task CommandAsync(string at, string ticketId, string command)
     {
-        App.Clock.Set(At(at));
+        App.Clock.SetUtcNow(At(at));
         (await Supervisor.PostAsync($"/api/tickets/{ticketId}/{command}", null)).EnsureSuccessStatusCode();
         await using var scope = App.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<EventPump>().RunOnceAsync(CancellationToken.None);
@@ -98,7 +99,7 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     private async Task AnswerAsync(string at, string ticketId, int score)
     {
-        App.Clock.Set(At(at));
+        App.Clock.SetUtcNow(At(at));
 
         // On Cosmos DB the survey's request event is in the ticket document until a sweep relays it to the outbox.
         await using (var scope = App.Services.CreateAsyncScope())

@@ -1,9 +1,9 @@
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Storage.Sqlite;
-using Helpdesk.Api.Tests.Infrastructure;
 using Helpdesk.Api.Webhooks;
 using Helpdesk.Domain.Common;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Helpdesk.Api.Tests.Storage;
 
@@ -16,7 +16,7 @@ public abstract class WebhookStoreContractTests : IAsyncLifetime
     private static readonly DateTimeOffset T0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "helpdesk-tests", Guid.NewGuid().ToString("N"));
 
-    protected FakeClock Clock { get; } = new(T0);
+    protected FakeTimeProvider Clock { get; } = new(T0);
 
     protected IWebhookStore Store { get; private set; } = null!;
 

@@ -71,7 +71,7 @@ public sealed class TimeReportTests(HelpdeskApp app) : IClassFixture<HelpdeskApp
         (await app.Admin.PutAsJsonAsync($"/api/accounts/{paris}/hour-bank", new { hoursPerMonth = 10, timeZone = "Europe/Paris" })).EnsureSuccessStatusCode();
         var url = await TicketUrlAsync(ada, paris);
         var utc = await TicketUrlAsync(ada);
-        app.Clock.Set(new DateTimeOffset(2026, 7, 31, 22, 30, 0, TimeSpan.Zero));
+        app.Clock.SetUtcNow(new DateTimeOffset(2026, 7, 31, 22, 30, 0, TimeSpan.Zero));
 
         var inParis = await (await ada.PostAsJsonAsync($"{url}/time-entries", new { minutes = 10, billable = true })).Json();
         var inUtc = await (await ada.PostAsJsonAsync($"{utc}/time-entries", new { minutes = 10, billable = true })).Json();
