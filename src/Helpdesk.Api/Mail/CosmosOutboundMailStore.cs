@@ -62,11 +62,20 @@ internal sealed class CosmosOutboundMailStore(CosmosContainers containers, Cosmo
             var next = row with { Attempts = row.Attempts + 1, DueAt = TicketDocument.Time(leaseUntil), ETag = null };
             if (await retry.TryReplaceAsync(container, next, next.Id, row.ETag!, cancellationToken))
             {
-                claimed.Add(new QueuedMail(next.Seq, next.Mailbox, next.CoalesceKey, next.Attempts, next.Email));
+                claimed.Add(new QueuedMail(next.Seq, next.Mailbox, next.CoalesceKey, next.Attempts, next.Email, next.Handoff));
             }
         }
 
         return [.. claimed.OrderBy(c => c.Seq)];
+    }
+
+    public async Task RecordHandoffAsync(IReadOnlyList<QueuedMail> group, SendHandoff handoff, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        foreach (var mail in group)
+        {
+            await UpdateAsync(mail, d => d.State != OutboundMailQueue.Pending ? null : d with { Handoff = handoff }, cancellationToken);
+        }
     }
 
     public async Task<(int Count, DateTimeOffset? Oldest)> SentSinceAsync(string mailbox, DateTimeOffset since, CancellationToken cancellationToken)
@@ -166,6 +175,7 @@ internal sealed class CosmosOutboundMailStore(CosmosContainers containers, Cosmo
         string CreatedAt,
         string? SentAt,
         string? SentAs,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SendHandoff? Handoff = null,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Ttl = null,
         [property: JsonPropertyName("_etag"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ETag = null);
 }

@@ -16,6 +16,12 @@ public interface IOutboundMailStore
     /// </summary>
     Task<IReadOnlyList<QueuedMail>> ClaimAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records on every mail of an attempted group how far the attempt got, before the step that
+    /// could deliver it; a mail no longer pending (sent meanwhile by another claimer) is left as it is.
+    /// </summary>
+    Task RecordHandoffAsync(IReadOnlyList<QueuedMail> group, SendHandoff handoff, CancellationToken cancellationToken);
+
     /// <summary>How many messages this mailbox sent after <paramref name="since"/>, and when the oldest of them went.</summary>
     Task<(int Count, DateTimeOffset? Oldest)> SentSinceAsync(string mailbox, DateTimeOffset since, CancellationToken cancellationToken);
 

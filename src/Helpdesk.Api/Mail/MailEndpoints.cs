@@ -47,6 +47,7 @@ public static class MailEndpoints
             .AddSingleton<ICosmosMessageFollower, CosmosMailFollower>()
             .AddSingleton<ReplyTokens>()
             .AddSqliteMigration(SqliteOutboundMailStore.Schema.Name, SqliteOutboundMailStore.Schema.Sql)
+            .AddSqliteMigration(SqliteOutboundMailStore.HandoffSchema.Name, SqliteOutboundMailStore.HandoffSchema.Sql)
             .AddSingleton(StoreSelection.Of<IOutboundMailStore, SqliteOutboundMailStore, CosmosOutboundMailStore>())
             .AddSingleton<OutboundMail>()
             .AddSingleton<OutboundMailQueue>()

@@ -32,6 +32,11 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
         CREATE INDEX ix_mail_outbound_sent ON mail_outbound (mailbox, sent_at) WHERE state = 'sent';
         """);
 
+    /// <summary>How far the last attempt of a mail got (<see cref="SendHandoff"/>, JSON), so the next one learns whether it went out.</summary>
+    public static SqliteMigration HandoffSchema { get; } = new(
+        "0403-mail-outbound-handoff",
+        "ALTER TABLE mail_outbound ADD COLUMN handoff TEXT;");
+
     public async Task EnqueueAsync(EmailMessage message, string mailbox, string? coalesceKey, DateTimeOffset dueAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -66,7 +71,7 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
             WHERE state = 'pending' AND (
                 seq IN (SELECT seq FROM mail_outbound WHERE state = 'pending' AND due_at <= $now ORDER BY due_at, seq LIMIT $limit)
                 OR coalesce_key IN (SELECT coalesce_key FROM mail_outbound WHERE state = 'pending' AND due_at <= $now AND coalesce_key IS NOT NULL ORDER BY due_at, seq LIMIT $limit))
-            RETURNING seq, mailbox, coalesce_key, attempts, email
+            RETURNING seq, mailbox, coalesce_key, attempts, email, handoff
             """,
             transaction,
             ("$now", SqliteTime.Format(now)),
@@ -77,12 +82,30 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                claimed.Add(new QueuedMail(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt32(3), StoreJson.Deserialize<EmailMessage>(reader.GetString(4))));
+                claimed.Add(new QueuedMail(
+                    reader.GetInt64(0),
+                    reader.GetString(1),
+                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.GetInt32(3),
+                    StoreJson.Deserialize<EmailMessage>(reader.GetString(4)),
+                    reader.IsDBNull(5) ? null : StoreJson.Deserialize<SendHandoff>(reader.GetString(5))));
             }
         }
 
         await transaction.CommitAsync(cancellationToken);
         return [.. claimed.OrderBy(c => c.Seq)];
+    }
+
+    public async Task RecordHandoffAsync(IReadOnlyList<QueuedMail> group, SendHandoff handoff, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var update = connection.Command(
+            "UPDATE mail_outbound SET handoff = $handoff WHERE seq IN (SELECT value FROM json_each($seqs)) AND state = 'pending'",
+            null,
+            ("$handoff", StoreJson.Serialize(handoff)),
+            ("$seqs", StoreJson.Serialize(group.Select(m => m.Seq))));
+        await update.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>How many messages this mailbox sent after <paramref name="since"/>, and when the oldest of them went.</summary>
