@@ -5,14 +5,15 @@ namespace Helpdesk.Api.Mail;
 /// same mailbox must see the same rows: claims are exclusive (a mail is claimed by one caller
 /// until its lease ends) and the pacing count covers what every instance sent.
 /// </summary>
-public interface IOutboundMailStore
+public interface IOutboundMailStore : Common.IStaleClaims
 {
     /// <summary>Stores a mail to send at <paramref name="dueAt"/>; a Message-ID already queued is not queued again.</summary>
     Task EnqueueAsync(EmailMessage message, string mailbox, string? coalesceKey, DateTimeOffset dueAt, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// Claims the due mails, oldest first, each with the pending mails that coalesce with it (due
-    /// or not yet). Claimed mail is hidden until <paramref name="leaseUntil"/>: after a crash it comes back then.
+    /// or not yet), for this process. Claimed mail is hidden until <paramref name="leaseUntil"/>:
+    /// after a crash it comes back then, or at once when this host's next process starts.
     /// </summary>
     Task<IReadOnlyList<QueuedMail>> ClaimAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken);
 

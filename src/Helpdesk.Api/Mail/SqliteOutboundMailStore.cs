@@ -1,4 +1,5 @@
 using System.Globalization;
+using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 
@@ -8,7 +9,7 @@ namespace Helpdesk.Api.Mail;
 /// The outbound queue in the embedded file (<c>mail_outbound</c>): a claim is one UPDATE …
 /// RETURNING in a write transaction, so concurrent runs of the job never take the same mail.
 /// </summary>
-public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutboundMailStore
+public sealed class SqliteOutboundMailStore(SqliteDatabase database, ClaimOwner owner) : IOutboundMailStore
 {
     public static SqliteMigration Schema { get; } = new(
         "0402-mail-outbound",
@@ -67,7 +68,7 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
         await using var transaction = connection.BeginTransaction(deferred: false);
         await using var claim = connection.Command(
             """
-            UPDATE mail_outbound SET attempts = attempts + 1, due_at = $lease
+            UPDATE mail_outbound SET attempts = attempts + 1, due_at = $lease, claimed_by = $owner
             WHERE state = 'pending' AND (
                 seq IN (SELECT seq FROM mail_outbound WHERE state = 'pending' AND due_at <= $now ORDER BY due_at, seq LIMIT $limit)
                 OR coalesce_key IN (SELECT coalesce_key FROM mail_outbound WHERE state = 'pending' AND due_at <= $now AND coalesce_key IS NOT NULL ORDER BY due_at, seq LIMIT $limit))
@@ -76,7 +77,8 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
             transaction,
             ("$now", SqliteTime.Format(now)),
             ("$lease", SqliteTime.Format(leaseUntil)),
-            ("$limit", limit));
+            ("$limit", limit),
+            ("$owner", owner.Name));
         var claimed = new List<QueuedMail>();
         await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
         {
@@ -94,6 +96,14 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
 
         await transaction.CommitAsync(cancellationToken);
         return [.. claimed.OrderBy(c => c.Seq)];
+    }
+
+    /// <summary>Makes the mails that a dead process of this host was sending due again at once (their hand-off says how far it got).</summary>
+    public async Task<int> ReleaseStaleAsync(ClaimOwner claimant, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claimant);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await SqliteClaims.ReleaseStaleAsync(connection, "mail_outbound", "due_at", claimant, now, cancellationToken);
     }
 
     public async Task RecordHandoffAsync(IReadOnlyList<QueuedMail> group, SendHandoff handoff, CancellationToken cancellationToken)
@@ -155,7 +165,7 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
         {
             await using var update = connection.Command(
                 """
-                UPDATE mail_outbound SET state = $state, due_at = $due, reason = coalesce($reason, reason),
+                UPDATE mail_outbound SET state = $state, due_at = $due, reason = coalesce($reason, reason), claimed_by = NULL,
                     attempts = attempts - $refund, sent_at = CASE WHEN $state = 'dead' THEN $now ELSE sent_at END
                 WHERE seq = $seq AND state = 'pending'
                 """,

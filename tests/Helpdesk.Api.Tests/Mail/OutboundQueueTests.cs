@@ -79,7 +79,7 @@ public sealed class OutboundQueueTests
     }
 
     [Fact]
-    public async Task A_mail_claimed_by_a_process_that_died_is_sent_once_its_lease_runs_out()
+    public async Task A_mail_claimed_by_a_process_that_cannot_be_told_dead_is_sent_once_its_lease_runs_out()
     {
         await using var mail = await MailApp.StartAsync();
         await QueueAsync(mail, 1);
