@@ -12,8 +12,10 @@ public static class EventEndpoints
         services.Configure<EventsOptions>(configuration.GetSection(EventsOptions.Section));
         return services
             .AddSingleton(EventsSchema.Queue)
+            .AddSingleton(EventsSchema.QueueLeaseHolder)
             .AddSingleton<EventSignal>()
             .AddSingleton<LocalQueue>()
+            .AddStaleClaims<LocalQueue>()
             .AddSingleton<ProcessedEvents>()
             .AddSingleton(StoreSelection.Of<IProcessedEvents, ProcessedEvents, CosmosProcessedEvents>())
             .AddSingleton<OutboxRelay>()

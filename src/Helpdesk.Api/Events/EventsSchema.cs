@@ -39,4 +39,9 @@ internal static class EventsSchema
         ) WITHOUT ROWID;
         CREATE INDEX ix_processed_events_expiry ON processed_events (expires_at);
         """);
+
+    /// <summary>The process holding a leased message (<see cref="Common.ClaimOwner"/>), so a restarted one takes it over at once.</summary>
+    public static SqliteMigration QueueLeaseHolder { get; } = new(
+        "0301-events-queue-lease-holder",
+        "ALTER TABLE queue_messages ADD COLUMN leased_by TEXT;");
 }

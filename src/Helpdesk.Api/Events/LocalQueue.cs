@@ -14,9 +14,11 @@ public sealed record DeadLetter(string Id, string Queue, string MessageId, strin
 /// <summary>
 /// The standalone stand-in for Service Bus: a SQLite table with attempts, exponential backoff,
 /// a visibility timeout and a dead-letter state. Enqueueing the same message id on the same queue
-/// twice keeps one message, so a relay that repeats itself duplicates nothing.
+/// twice keeps one message, so a relay that repeats itself duplicates nothing. A lease names the
+/// process holding it: one that died holding a message loses it at the next start-up of its host's
+/// app, not only after the visibility timeout.
 /// </summary>
-public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock)
+public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock, ClaimOwner owner) : IStaleClaims
 {
     private const string Ready = "ready";
     private const string Dead = "dead";
@@ -87,9 +89,10 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock)
             }
 
             await using (var lease = connection.Command(
-                "UPDATE queue_messages SET attempts = attempts + 1, lease = $lease, visible_at = $hidden WHERE seq = $seq",
+                "UPDATE queue_messages SET attempts = attempts + 1, lease = $lease, leased_by = $owner, visible_at = $hidden WHERE seq = $seq",
                 transaction,
                 ("$lease", candidate.Token),
+                ("$owner", owner.Name),
                 ("$hidden", SqliteTime.Format(now + policy.VisibilityTimeout)),
                 ("$seq", candidate.Seq)))
             {
@@ -125,7 +128,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock)
         }
 
         await using var retry = connection.Command(
-            "UPDATE queue_messages SET lease = NULL, visible_at = $visible, last_error = $error WHERE seq = $seq AND lease = $lease",
+            "UPDATE queue_messages SET lease = NULL, leased_by = NULL, visible_at = $visible, last_error = $error WHERE seq = $seq AND lease = $lease",
             null,
             ("$visible", SqliteTime.Format(now + policy.DelayAfter(lease.Attempts))),
             ("$error", Truncate(error)),
@@ -133,6 +136,36 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock)
             ("$lease", lease.Token));
         await retry.ExecuteNonQueryAsync(cancellationToken);
         return false;
+    }
+
+    /// <summary>The messages leased by a process of this host that died, visible again at once (the delivery it spent still counts).</summary>
+    public async Task<int> ReleaseStaleAsync(ClaimOwner claimant, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claimant);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var holders = new List<string>();
+        await using (var read = connection.Command(
+            "SELECT DISTINCT leased_by FROM queue_messages WHERE state = 'ready' AND lease IS NOT NULL AND leased_by IS NOT NULL AND visible_at > $now", null, ("$now", SqliteTime.Format(now))))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                holders.Add(reader.GetString(0));
+            }
+        }
+
+        var released = 0;
+        foreach (var holder in holders.Where(claimant.IsStale))
+        {
+            await using var release = connection.Command(
+                "UPDATE queue_messages SET lease = NULL, leased_by = NULL, visible_at = $now WHERE state = 'ready' AND leased_by = $holder AND visible_at > $now",
+                null,
+                ("$now", SqliteTime.Format(now)),
+                ("$holder", holder));
+            released += await release.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return released;
     }
 
     /// <summary>Gives up on a message at once (its body can never be delivered).</summary>

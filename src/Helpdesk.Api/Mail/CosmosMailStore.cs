@@ -28,7 +28,7 @@ namespace Helpdesk.Api.Mail;
 /// needs it first.</item>
 /// </list>
 /// </summary>
-internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequence sequence, CosmosTicketItems items, CosmosRetry retry) : IMailSubscriptions, IMailJournal, IMailThreadIds
+internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequence sequence, CosmosTicketItems items, CosmosRetry retry, Common.ClaimOwner owner) : IMailSubscriptions, IMailJournal, IMailThreadIds
 {
     private const string SecretId = "secret:mail-reply-token";
     private const string InboundSequence = "order:mailInbound";
@@ -151,7 +151,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         var claimed = new List<InboundMail>();
         foreach (var row in due)
         {
-            var next = row with { Attempts = row.Attempts + 1, NextAttemptAt = TicketDocument.Time(leaseUntil), ETag = null };
+            var next = row with { Attempts = row.Attempts + 1, NextAttemptAt = TicketDocument.Time(leaseUntil), ClaimedBy = owner.Name, ETag = null };
             if (await retry.TryReplaceAsync(container, next, next.Id, row.ETag!, cancellationToken))
             {
                 claimed.Add(new InboundMail(next.Seq, next.Mailbox, next.GraphId, next.Attempts, next.Released));
@@ -159,6 +159,24 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         }
 
         return [.. claimed.OrderBy(c => c.Seq)];
+    }
+
+    /// <summary>The pending mails claimed by a process of this host that died, each due again at once (an ETag-guarded replace).</summary>
+    public async Task<int> ReleaseStaleAsync(Common.ClaimOwner claimant, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claimant);
+        var container = await containers.GetAsync(CosmosContainers.MailInbound, cancellationToken);
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.state = @state AND IS_STRING(c.claimedBy) AND c.nextAttemptAt > @now")
+            .WithParameter("@state", InboundStates.Pending)
+            .WithParameter("@now", TicketDocument.Time(now));
+        var released = 0;
+        foreach (var row in (await ReadAllAsync<InboundDocument>(container, query, retry, cancellationToken)).Where(r => claimant.IsStale(r.ClaimedBy)))
+        {
+            var next = row with { NextAttemptAt = TicketDocument.Time(now), ClaimedBy = null, ETag = null };
+            released += await retry.TryReplaceAsync(container, next, next.Id, row.ETag!, cancellationToken) ? 1 : 0;
+        }
+
+        return released;
     }
 
     public Task FailAsync(long seq, string reason, DateTimeOffset? retryAt, DateTimeOffset now, CancellationToken cancellationToken)
@@ -172,6 +190,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
                 Reason = reason.Length > 500 ? reason[..500] : reason,
                 NextAttemptAt = TicketDocument.Time(retryAt ?? now),
                 ProcessedAt = retryAt is null ? TicketDocument.Time(now) : null,
+                ClaimedBy = null,
             },
             cancellationToken);
     }
@@ -363,6 +382,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
                     ProcessedAt = to == InboundStates.Pending ? null : TicketDocument.Time(now),
                     Attempts = to == InboundStates.Pending ? 0 : d.Attempts,
                     Released = d.Released || (from == InboundStates.Quarantined && to == InboundStates.Pending),
+                    ClaimedBy = null,
                 };
             },
             cancellationToken);
@@ -528,6 +548,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         string? ThreadedBy,
         string ReceivedAt,
         string? ProcessedAt,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClaimedBy = null,
         [property: JsonPropertyName("_etag"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ETag = null);
 
     private sealed record MessageIdDocument(string Id, string MessageId, string Mailbox, string TicketId, string Direction, string? GraphId, string? ConversationId, string At, long? Seq);

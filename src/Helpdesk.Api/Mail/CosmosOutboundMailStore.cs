@@ -18,7 +18,7 @@ namespace Helpdesk.Api.Mail;
 /// mailbox back (the queue reschedules without spending an attempt). Sent and merged mail expires
 /// after <see cref="KeepSentDays"/> days: pacing looks back one minute, and nothing else reads it.
 /// </summary>
-internal sealed class CosmosOutboundMailStore(CosmosContainers containers, CosmosSequence sequence, CosmosRetry retry) : IOutboundMailStore
+internal sealed class CosmosOutboundMailStore(CosmosContainers containers, CosmosSequence sequence, CosmosRetry retry, Common.ClaimOwner owner) : IOutboundMailStore
 {
     public const int KeepSentDays = 30;
     private const string OrderSequence = "order:mailOutbound";
@@ -59,14 +59,41 @@ internal sealed class CosmosOutboundMailStore(CosmosContainers containers, Cosmo
         var claimed = new List<QueuedMail>();
         foreach (var row in candidates.Values)
         {
-            var next = row with { Attempts = row.Attempts + 1, DueAt = TicketDocument.Time(leaseUntil), ETag = null };
+            var next = row with { Attempts = row.Attempts + 1, DueAt = TicketDocument.Time(leaseUntil), ClaimedBy = owner.Name, ETag = null };
             if (await retry.TryReplaceAsync(container, next, next.Id, row.ETag!, cancellationToken))
             {
-                claimed.Add(new QueuedMail(next.Seq, next.Mailbox, next.CoalesceKey, next.Attempts, next.Email));
+                claimed.Add(new QueuedMail(next.Seq, next.Mailbox, next.CoalesceKey, next.Attempts, next.Email, next.Handoff));
             }
         }
 
         return [.. claimed.OrderBy(c => c.Seq)];
+    }
+
+    /// <summary>The pending mails claimed by a process of this host that died, each due again at once (an ETag-guarded replace).</summary>
+    public async Task<int> ReleaseStaleAsync(Common.ClaimOwner claimant, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claimant);
+        var container = await containers.GetAsync(CosmosContainers.MailOutbound, cancellationToken);
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.state = @state AND IS_STRING(c.claimedBy) AND c.dueAt > @now")
+            .WithParameter("@state", OutboundMailQueue.Pending)
+            .WithParameter("@now", TicketDocument.Time(now));
+        var released = 0;
+        foreach (var row in (await QueryAsync(container, query, cancellationToken)).Where(r => claimant.IsStale(r.ClaimedBy)))
+        {
+            var next = row with { DueAt = TicketDocument.Time(now), ClaimedBy = null, ETag = null };
+            released += await retry.TryReplaceAsync(container, next, next.Id, row.ETag!, cancellationToken) ? 1 : 0;
+        }
+
+        return released;
+    }
+
+    public async Task RecordHandoffAsync(IReadOnlyList<QueuedMail> group, SendHandoff handoff, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        foreach (var mail in group)
+        {
+            await UpdateAsync(mail, d => d.State != OutboundMailQueue.Pending ? null : d with { Handoff = handoff }, cancellationToken);
+        }
     }
 
     public async Task<(int Count, DateTimeOffset? Oldest)> SentSinceAsync(string mailbox, DateTimeOffset since, CancellationToken cancellationToken)
@@ -105,6 +132,7 @@ internal sealed class CosmosOutboundMailStore(CosmosContainers containers, Cosmo
                     Reason = reason is { Length: > 500 } ? reason[..500] : reason ?? d.Reason,
                     Attempts = d.Attempts - (refund ? 1 : 0),
                     SentAt = retryAt is null ? TicketDocument.Time(now) : d.SentAt,
+                    ClaimedBy = null,
                 },
                 cancellationToken);
         }
@@ -166,6 +194,8 @@ internal sealed class CosmosOutboundMailStore(CosmosContainers containers, Cosmo
         string CreatedAt,
         string? SentAt,
         string? SentAs,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SendHandoff? Handoff = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClaimedBy = null,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Ttl = null,
         [property: JsonPropertyName("_etag"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ETag = null);
 }

@@ -149,22 +149,20 @@ public sealed class GraphMailbox(GraphServiceClient graph)
     }
 
     /// <summary>
-    /// Answers a mail of the mailbox the way Outlook does, which keeps its conversation: a draft from
-    /// <c>/messages/{id}/createReply</c> (the recipients and <c>x-</c> headers are given there, the
-    /// only moment Graph takes headers), the reply's HTML body patched in, its files added, then
-    /// <c>/messages/{draftId}/send</c>. Returns the draft's <c>internetMessageId</c>, the Message-ID
-    /// the customer's answer will name in In-Reply-To. Files over 3 MB go through an upload session.
-    /// Null when the mail no longer exists (the
-    /// caller sends a new mail instead).
+    /// A draft answering a mail of the mailbox the way Outlook does, which keeps its conversation:
+    /// <c>/messages/{id}/createReply</c> with the recipients and <c>x-</c> headers (the only moment
+    /// Graph takes headers). Its <c>internetMessageId</c> is the Message-ID the customer's answer
+    /// will name in In-Reply-To. Null when the mail no longer exists (the caller sends a new mail).
+    /// The body and files come with <see cref="CompleteReplyDraftAsync"/>.
     /// </summary>
-    public async Task<string?> ReplyAsync(SupportMailbox mailbox, string messageId, EmailMessage email, CancellationToken cancellationToken)
+    public async Task<GraphDraft?> CreateReplyDraftAsync(SupportMailbox mailbox, string messageId, EmailMessage email, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(mailbox);
         ArgumentNullException.ThrowIfNull(email);
-        var messages = graph.Users[mailbox.Id].Messages;
         Message? draft;
         try
         {
-            draft = await messages[messageId].CreateReply.PostAsync(
+            draft = await graph.Users[mailbox.Id].Messages[messageId].CreateReply.PostAsync(
                 new Microsoft.Graph.Users.Item.Messages.Item.CreateReply.CreateReplyPostRequestBody
                 {
                     Message = new Message
@@ -188,8 +186,15 @@ public sealed class GraphMailbox(GraphServiceClient graph)
             return null;
         }
 
-        var draftId = draft?.Id ?? throw new InvalidOperationException("Graph answered createReply with no draft.");
-        await messages[draftId].PatchAsync(
+        return Draft(draft, "createReply");
+    }
+
+    /// <summary>The reply's HTML body patched into its draft, and its files added (over 3 MB through an upload session).</summary>
+    public async Task CompleteReplyDraftAsync(SupportMailbox mailbox, string draftId, EmailMessage email, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mailbox);
+        ArgumentNullException.ThrowIfNull(email);
+        await graph.Users[mailbox.Id].Messages[draftId].PatchAsync(
             new Message { Body = new ItemBody { ContentType = BodyType.Html, Content = email.HtmlBody } },
             r =>
             {
@@ -198,22 +203,22 @@ public sealed class GraphMailbox(GraphServiceClient graph)
             },
             cancellationToken);
         await AddFilesAsync(mailbox, draftId, email.Attachments ?? [], cancellationToken);
-        await messages[draftId].Send.PostAsync(r => r.Options.Add(NoRetry()), cancellationToken);
-        return draft.InternetMessageId ?? throw new InvalidOperationException("Graph answered createReply with a draft that has no internetMessageId.");
     }
 
     /// <summary>
-    /// Sends a MIME message whose files would take it over Graph's 4 MB per request: a draft made
-    /// from the MIME without its files (<c>POST /messages</c>, base64 text/plain, which keeps our
-    /// Message-ID, threading and other headers as <c>sendMail</c> does), the files added one by one
-    /// (an upload session over 3 MB), then <c>/messages/{draftId}/send</c>.
+    /// A draft made from a MIME message (<c>POST /messages</c>, base64 text/plain), which keeps our
+    /// Message-ID, In-Reply-To, References and non-<c>x-</c> headers such as Auto-Submitted. Files
+    /// that would take the request over Graph's 4 MB are left out of the MIME and added with
+    /// <see cref="AddFilesAsync"/>.
     /// </summary>
-    public async Task SendMimeWithFilesAsync(SupportMailbox mailbox, string mimeWithoutFiles, IReadOnlyList<EmailAttachment> files, CancellationToken cancellationToken)
+    public async Task<GraphDraft> CreateMimeDraftAsync(SupportMailbox mailbox, string mime, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(mailbox);
         var request = graph.Users[mailbox.Id].Messages.ToPostRequestInformation(new Message());
         request.Headers.Remove("Content-Type");
+        request.Headers.Add("Prefer", ImmutableIds);
         request.AddRequestOptions([NoRetry()]);
-        request.SetStreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(mimeWithoutFiles)))), "text/plain");
+        request.SetStreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(mime)))), "text/plain");
         var draft = await graph.RequestAdapter.SendAsync(
             request,
             Message.CreateFromDiscriminatorValue,
@@ -222,14 +227,74 @@ public sealed class GraphMailbox(GraphServiceClient graph)
                 ["XXX"] = ODataError.CreateFromDiscriminatorValue,
             },
             cancellationToken);
-        var draftId = draft?.Id ?? throw new InvalidOperationException("Graph answered the MIME draft with no id.");
-        await AddFilesAsync(mailbox, draftId, files, cancellationToken);
-        await graph.Users[mailbox.Id].Messages[draftId].Send.PostAsync(r => r.Options.Add(NoRetry()), cancellationToken);
+        return Draft(draft, "the MIME draft");
     }
 
-    /// <summary>Adds files to a draft: in the request up to 3 MB each, through an upload session above.</summary>
-    private async Task AddFilesAsync(SupportMailbox mailbox, string draftId, IReadOnlyList<EmailAttachment> files, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a complete draft (<c>/messages/{id}/send</c>). Graph moves it out of Drafts; under its
+    /// immutable id the copy in Sent Items is no longer a draft (docs: "Immutable ID with sending mail").
+    /// </summary>
+    public Task SendDraftAsync(SupportMailbox mailbox, string draftId, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(mailbox);
+        return graph.Users[mailbox.Id].Messages[draftId].Send.PostAsync(
+            r =>
+            {
+                r.Headers.Add("Prefer", ImmutableIds);
+                r.Options.Add(NoRetry());
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether a draft is still unsent. False once it was sent: the message under its immutable id
+    /// is the Sent Items copy (<c>isDraft</c> false), or is not found while Exchange hands it over
+    /// (the copy is made once transport has taken the message).
+    /// </summary>
+    public async Task<bool> IsUnsentDraftAsync(SupportMailbox mailbox, string draftId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mailbox);
+        try
+        {
+            var message = await graph.Users[mailbox.Id].Messages[draftId].GetAsync(
+                r =>
+                {
+                    r.QueryParameters.Select = ["id", "isDraft"];
+                    r.Headers.Add("Prefer", ImmutableIds);
+                },
+                cancellationToken);
+            return message?.IsDraft == true;
+        }
+        catch (ODataError e) when (e.ResponseStatusCode == StatusCodes.Status404NotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Deletes a draft an interrupted attempt left half-built; one already gone is fine.</summary>
+    public async Task DeleteDraftAsync(SupportMailbox mailbox, string draftId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mailbox);
+        try
+        {
+            await graph.Users[mailbox.Id].Messages[draftId].DeleteAsync(r => r.Options.Add(NoRetry()), cancellationToken);
+        }
+        catch (ODataError e) when (e.ResponseStatusCode == StatusCodes.Status404NotFound)
+        {
+            // Deleted already.
+        }
+    }
+
+    private static GraphDraft Draft(Message? draft, string request) =>
+        new(
+            draft?.Id ?? throw new InvalidOperationException($"Graph answered {request} with no draft id."),
+            draft.InternetMessageId ?? throw new InvalidOperationException($"Graph answered {request} with a draft that has no internetMessageId."));
+
+    /// <summary>Adds files to a draft: in the request up to 3 MB each, through an upload session above.</summary>
+    public async Task AddFilesAsync(SupportMailbox mailbox, string draftId, IReadOnlyList<EmailAttachment> files, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mailbox);
+        ArgumentNullException.ThrowIfNull(files);
         var messages = graph.Users[mailbox.Id].Messages;
         foreach (var file in files)
         {
@@ -301,26 +366,6 @@ public sealed class GraphMailbox(GraphServiceClient graph)
     }
 
     /// <summary>
-    /// Sends a complete MIME message through <c>sendMail</c> (the body is the base64 of the MIME
-    /// text, Content-Type text/plain): the only way Graph keeps our Message-ID, In-Reply-To,
-    /// References and non-<c>x-</c> headers such as Auto-Submitted.
-    /// </summary>
-    public async Task SendMimeAsync(SupportMailbox mailbox, string mime, CancellationToken cancellationToken)
-    {
-        var request = graph.Users[mailbox.Id].SendMail.ToPostRequestInformation(new Microsoft.Graph.Users.Item.SendMail.SendMailPostRequestBody());
-        request.Headers.Remove("Content-Type");
-        request.AddRequestOptions([NoRetry()]);
-        request.SetStreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(mime)))), "text/plain");
-        await graph.RequestAdapter.SendNoContentAsync(
-            request,
-            new Dictionary<string, Microsoft.Kiota.Abstractions.Serialization.ParsableFactory<Microsoft.Kiota.Abstractions.Serialization.IParsable>>(StringComparer.Ordinal)
-            {
-                ["XXX"] = ODataError.CreateFromDiscriminatorValue,
-            },
-            cancellationToken);
-    }
-
-    /// <summary>
     /// Sends are not retried inside the request: a throttled send goes back to the outbound queue
     /// with Graph's Retry-After, instead of holding one of the mailbox's four concurrent slots.
     /// </summary>
@@ -354,6 +399,9 @@ public sealed class GraphMailbox(GraphServiceClient graph)
         }
     }
 }
+
+/// <summary>A draft in a support mailbox: its immutable id and the Message-ID it leaves with.</summary>
+public sealed record GraphDraft(string Id, string InternetMessageId);
 
 /// <summary>Builds the Graph client once from <see cref="MailOptions"/>.</summary>
 internal static class GraphClientSetup

@@ -61,7 +61,7 @@ public interface IMailSubscriptions
 /// The inbound mail journal: the durable record of every mail Graph told us about (notification
 /// or delta), its attempts and its outcome, and the delta links to resume from.
 /// </summary>
-public interface IMailJournal
+public interface IMailJournal : Common.IStaleClaims
 {
     /// <summary>Records notified mail for ingestion; a mail already recorded (a repeated notification, or seen by delta) is not added again.</summary>
     Task<int> RecordNotifiedAsync(IReadOnlyList<(string Mailbox, string GraphId)> mails, DateTimeOffset now, CancellationToken cancellationToken);

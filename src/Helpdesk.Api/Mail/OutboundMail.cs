@@ -81,14 +81,14 @@ public sealed class OutboundMail(IMailThreadIds store, ReplyTokens tokens, IAtta
     }
 
     /// <summary>
-    /// Remembers the Message-ID of a mail sent for a ticket, so the customer's answer to it threads by
-    /// In-Reply-To: ours, or <paramref name="sentAs"/> when the mail left with one Graph gave it (a reply draft).
+    /// Remembers the Message-ID a mail about a ticket left with (ours, or the one Graph gave a reply
+    /// draft), so the customer's answer to it threads by In-Reply-To.
     /// </summary>
-    public Task RecordSentAsync(PreparedMail mail, DateTimeOffset now, CancellationToken cancellationToken, string? sentAs = null)
+    public Task RecordSentAsync(EmailMessage email, string mailbox, string sentAs, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(mail);
-        return mail.Email.TicketId is { } ticketId
-            ? store.RecordSentAsync(new MessageIdRecord(Angle(sentAs ?? mail.Email.MessageId), mail.Mailbox?.Id ?? mail.Email.From.Address, ticketId, "out", null, null), now, cancellationToken)
+        ArgumentNullException.ThrowIfNull(email);
+        return email.TicketId is { } ticketId
+            ? store.RecordSentAsync(new MessageIdRecord(Angle(sentAs), mailbox, ticketId, "out", null, null), now, cancellationToken)
             : Task.CompletedTask;
     }
 

@@ -3,8 +3,16 @@ using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Mail;
 
-/// <summary>One queued email, claimed for a send attempt.</summary>
-public sealed record QueuedMail(long Seq, string Mailbox, string? CoalesceKey, int Attempts, EmailMessage Email);
+/// <summary>One queued email, claimed for a send attempt, with how far the last attempt got (null: none got to Graph).</summary>
+public sealed record QueuedMail(long Seq, string Mailbox, string? CoalesceKey, int Attempts, EmailMessage Email, SendHandoff? Handoff = null);
+
+/// <summary>
+/// How far an attempt to send a queued mail got, recorded on its rows before the step that could
+/// deliver it: the Graph draft it built in <see cref="Mailbox"/> (recorded when created, then
+/// <see cref="Ready"/> once complete, just before its send) and the Message-ID it leaves with.
+/// The next attempt of those rows reads it to learn whether the mail went out (docs/adr/0006).
+/// </summary>
+public sealed record SendHandoff(string Mailbox, string DraftId, string SentAs, bool Ready, DateTimeOffset At);
 
 /// <summary>
 /// The email channel's outbound queue: with a support mailbox configured, this is the

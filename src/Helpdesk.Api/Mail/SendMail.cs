@@ -10,7 +10,9 @@ namespace Helpdesk.Api.Mail;
 /// for the window to free) and <see cref="OutboundOptions.ConcurrentSends"/> at once. A 429 puts
 /// the mail back for the Retry-After Graph asked for and holds the mailbox's other mail as long;
 /// other failures back off exponentially and dead-letter after
-/// <see cref="OutboundOptions.MaxAttempts"/>. Mails that coalesce leave as one message.
+/// <see cref="OutboundOptions.MaxAttempts"/>. Mails that coalesce leave as one message. A mail
+/// whose last attempt handed a complete draft to Graph is finished by asking Graph whether that
+/// draft went out (<see cref="GraphEmailSender.ResumeAsync"/>), never sent a second time.
 /// </summary>
 public sealed partial class SendMail(IOutboundMailStore queue, OutboundMail outbound, GraphEmailSender sender, IOptions<MailOptions> options, TimeProvider clock, ILogger<SendMail> logger) : IScheduledJob
 {
@@ -29,7 +31,7 @@ public sealed partial class SendMail(IOutboundMailStore queue, OutboundMail outb
         foreach (var mailbox in claimed.GroupBy(m => m.Mailbox, StringComparer.OrdinalIgnoreCase))
         {
             var groups = mailbox.GroupBy(m => m.CoalesceKey ?? "#" + m.Seq.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal)
-                .Select(g => (IReadOnlyList<QueuedMail>)[.. g.OrderBy(m => m.Seq)])
+                .SelectMany(Attempts)
                 .OrderBy(g => g[0].Seq)
                 .ToList();
             var (recent, oldest) = await queue.SentSinceAsync(mailbox.Key, now - Window, cancellationToken);
@@ -63,9 +65,10 @@ public sealed partial class SendMail(IOutboundMailStore queue, OutboundMail outb
 
                     try
                     {
-                        var mail = await CoalesceAsync(group, ct);
-                        await sender.SendAsync(mail, ct);
-                        await queue.MarkSentAsync(group, mail.MessageId, clock.GetUtcNow(), CancellationToken.None);
+                        var sentAs = group[0].Handoff is { Ready: true } ready
+                            ? await sender.ResumeAsync(ready, group[0].Email, ct)
+                            : await sender.SendAsync(await CoalesceAsync(group, ct), group[0].Handoff, (handoff, c) => queue.RecordHandoffAsync(group, handoff, c), ct);
+                        await queue.MarkSentAsync(group, sentAs, clock.GetUtcNow(), CancellationToken.None);
                         Interlocked.Increment(ref sent);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
@@ -94,6 +97,24 @@ public sealed partial class SendMail(IOutboundMailStore queue, OutboundMail outb
         }
 
         return [string.Create(CultureInfo.InvariantCulture, $"{sent} mail(s) sent, {held} held back, {failed} failed")];
+    }
+
+    /// <summary>
+    /// The messages a coalesced group leaves as: the mails an earlier attempt handed to Graph stay
+    /// together (that attempt is finished, not redone with mails it did not carry), the rest are one message.
+    /// </summary>
+    private static IEnumerable<IReadOnlyList<QueuedMail>> Attempts(IEnumerable<QueuedMail> group)
+    {
+        var mails = group.OrderBy(m => m.Seq).ToList();
+        foreach (var attempted in mails.Where(m => m.Handoff is not null).GroupBy(m => m.Handoff!.DraftId, StringComparer.Ordinal))
+        {
+            yield return [.. attempted];
+        }
+
+        if (mails.Where(m => m.Handoff is null).ToList() is { Count: > 0 } fresh)
+        {
+            yield return fresh;
+        }
     }
 
     /// <summary>One message for a group: the mail itself, or every update of the burst, oldest first, with all their files.</summary>

@@ -66,7 +66,7 @@ public sealed class SmtpEmailSender(OutboundMail outbound, IOptions<MailOptions>
         var smtp = options.Value.Smtp;
         using var client = new SmtpClient(smtp.Host, smtp.Port) { EnableSsl = smtp.EnableSsl, DeliveryMethod = SmtpDeliveryMethod.Network };
         await client.SendMailAsync(mail, cancellationToken);
-        await outbound.RecordSentAsync(prepared, clock.GetUtcNow(), cancellationToken);
+        await outbound.RecordSentAsync(email, prepared.Mailbox?.Id ?? email.From.Address, email.MessageId, clock.GetUtcNow(), cancellationToken);
     }
 
     private static MailAddress Address(EmailAddress address) => new(address.Address, address.Name, Encoding.UTF8);

@@ -1,3 +1,4 @@
+using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
@@ -8,7 +9,7 @@ namespace Helpdesk.Api.Mail;
 /// journal (the durable record of every notified mail, its attempts and its outcome), and the
 /// Message-IDs seen or sent per ticket, which both deduplicate and thread.
 /// </summary>
-public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscriptions, IMailJournal, IMailThreadIds
+public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) : IMailSubscriptions, IMailJournal, IMailThreadIds
 {
     public static SqliteMigration Schema { get; } = new(
         "0400-mail",
@@ -62,6 +63,14 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
         ) WITHOUT ROWID;
         CREATE INDEX ix_mail_message_ids_conversation ON mail_message_ids (conversation_id) WHERE conversation_id IS NOT NULL;
         CREATE INDEX ix_mail_message_ids_ticket ON mail_message_ids (ticket_id);
+        """);
+
+    /// <summary>Which process holds a claimed mail, so a restarted instance takes over what a dead one left (<see cref="ClaimOwner"/>).</summary>
+    public static SqliteMigration ClaimsSchema { get; } = new(
+        "0404-mail-claims",
+        """
+        ALTER TABLE mail_inbound ADD COLUMN claimed_by TEXT;
+        ALTER TABLE mail_outbound ADD COLUMN claimed_by TEXT;
         """);
 
     /// <summary>The installation's secret for signing reply tokens, drawn once when the table is created.</summary>
@@ -223,14 +232,15 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
             """
-            UPDATE mail_inbound SET attempts = attempts + 1, next_attempt_at = $lease
+            UPDATE mail_inbound SET attempts = attempts + 1, next_attempt_at = $lease, claimed_by = $owner
             WHERE seq IN (SELECT seq FROM mail_inbound WHERE state = 'pending' AND next_attempt_at <= $now ORDER BY next_attempt_at, seq LIMIT $limit)
             RETURNING seq, mailbox, graph_id, attempts, released
             """,
             null,
             ("$now", SqliteTime.Format(now)),
             ("$lease", SqliteTime.Format(leaseUntil)),
-            ("$limit", limit));
+            ("$limit", limit),
+            ("$owner", owner.Name));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var claimed = new List<InboundMail>();
         while (await reader.ReadAsync(cancellationToken))
@@ -241,12 +251,20 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
         return [.. claimed.OrderBy(c => c.Seq)];
     }
 
+    /// <summary>Makes the mails that a dead process of this host was ingesting due again at once.</summary>
+    public async Task<int> ReleaseStaleAsync(ClaimOwner claimant, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claimant);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await SqliteClaims.ReleaseStaleAsync(connection, "mail_inbound", "next_attempt_at", claimant, now, cancellationToken);
+    }
+
     /// <summary>A failed attempt: due again at <paramref name="retryAt"/>, or dead-lettered with the reason when <paramref name="retryAt"/> is null.</summary>
     public async Task FailAsync(long seq, string reason, DateTimeOffset? retryAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
-            "UPDATE mail_inbound SET state = $state, reason = $reason, next_attempt_at = $next, processed_at = $processed WHERE seq = $seq AND state = 'pending'",
+            "UPDATE mail_inbound SET state = $state, reason = $reason, next_attempt_at = $next, processed_at = $processed, claimed_by = NULL WHERE seq = $seq AND state = 'pending'",
             null,
             ("$seq", seq),
             ("$state", retryAt is null ? InboundStates.Dead : InboundStates.Pending),
@@ -514,7 +532,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
             """
-            UPDATE mail_inbound SET state = $to, next_attempt_at = $now, processed_at = $processed,
+            UPDATE mail_inbound SET state = $to, next_attempt_at = $now, processed_at = $processed, claimed_by = NULL,
                 attempts = CASE WHEN $to = 'pending' THEN 0 ELSE attempts END,
                 released = CASE WHEN $from = 'quarantined' AND $to = 'pending' THEN 1 ELSE released END
             WHERE seq = $seq AND state = $from

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 
@@ -8,7 +9,7 @@ namespace Helpdesk.Api.Mail;
 /// The outbound queue in the embedded file (<c>mail_outbound</c>): a claim is one UPDATE …
 /// RETURNING in a write transaction, so concurrent runs of the job never take the same mail.
 /// </summary>
-public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutboundMailStore
+public sealed class SqliteOutboundMailStore(SqliteDatabase database, ClaimOwner owner) : IOutboundMailStore
 {
     public static SqliteMigration Schema { get; } = new(
         "0402-mail-outbound",
@@ -31,6 +32,11 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
         CREATE INDEX ix_mail_outbound_key  ON mail_outbound (coalesce_key) WHERE state = 'pending';
         CREATE INDEX ix_mail_outbound_sent ON mail_outbound (mailbox, sent_at) WHERE state = 'sent';
         """);
+
+    /// <summary>How far the last attempt of a mail got (<see cref="SendHandoff"/>, JSON), so the next one learns whether it went out.</summary>
+    public static SqliteMigration HandoffSchema { get; } = new(
+        "0403-mail-outbound-handoff",
+        "ALTER TABLE mail_outbound ADD COLUMN handoff TEXT;");
 
     public async Task EnqueueAsync(EmailMessage message, string mailbox, string? coalesceKey, DateTimeOffset dueAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -62,27 +68,54 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
         await using var transaction = connection.BeginTransaction(deferred: false);
         await using var claim = connection.Command(
             """
-            UPDATE mail_outbound SET attempts = attempts + 1, due_at = $lease
+            UPDATE mail_outbound SET attempts = attempts + 1, due_at = $lease, claimed_by = $owner
             WHERE state = 'pending' AND (
                 seq IN (SELECT seq FROM mail_outbound WHERE state = 'pending' AND due_at <= $now ORDER BY due_at, seq LIMIT $limit)
                 OR coalesce_key IN (SELECT coalesce_key FROM mail_outbound WHERE state = 'pending' AND due_at <= $now AND coalesce_key IS NOT NULL ORDER BY due_at, seq LIMIT $limit))
-            RETURNING seq, mailbox, coalesce_key, attempts, email
+            RETURNING seq, mailbox, coalesce_key, attempts, email, handoff
             """,
             transaction,
             ("$now", SqliteTime.Format(now)),
             ("$lease", SqliteTime.Format(leaseUntil)),
-            ("$limit", limit));
+            ("$limit", limit),
+            ("$owner", owner.Name));
         var claimed = new List<QueuedMail>();
         await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                claimed.Add(new QueuedMail(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt32(3), StoreJson.Deserialize<EmailMessage>(reader.GetString(4))));
+                claimed.Add(new QueuedMail(
+                    reader.GetInt64(0),
+                    reader.GetString(1),
+                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.GetInt32(3),
+                    StoreJson.Deserialize<EmailMessage>(reader.GetString(4)),
+                    reader.IsDBNull(5) ? null : StoreJson.Deserialize<SendHandoff>(reader.GetString(5))));
             }
         }
 
         await transaction.CommitAsync(cancellationToken);
         return [.. claimed.OrderBy(c => c.Seq)];
+    }
+
+    /// <summary>Makes the mails that a dead process of this host was sending due again at once (their hand-off says how far it got).</summary>
+    public async Task<int> ReleaseStaleAsync(ClaimOwner claimant, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claimant);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await SqliteClaims.ReleaseStaleAsync(connection, "mail_outbound", "due_at", claimant, now, cancellationToken);
+    }
+
+    public async Task RecordHandoffAsync(IReadOnlyList<QueuedMail> group, SendHandoff handoff, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var update = connection.Command(
+            "UPDATE mail_outbound SET handoff = $handoff WHERE seq IN (SELECT value FROM json_each($seqs)) AND state = 'pending'",
+            null,
+            ("$handoff", StoreJson.Serialize(handoff)),
+            ("$seqs", StoreJson.Serialize(group.Select(m => m.Seq))));
+        await update.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>How many messages this mailbox sent after <paramref name="since"/>, and when the oldest of them went.</summary>
@@ -132,7 +165,7 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
         {
             await using var update = connection.Command(
                 """
-                UPDATE mail_outbound SET state = $state, due_at = $due, reason = coalesce($reason, reason),
+                UPDATE mail_outbound SET state = $state, due_at = $due, reason = coalesce($reason, reason), claimed_by = NULL,
                     attempts = attempts - $refund, sent_at = CASE WHEN $state = 'dead' THEN $now ELSE sent_at END
                 WHERE seq = $seq AND state = 'pending'
                 """,

@@ -1,6 +1,7 @@
 using System.Net;
 using Helpdesk.Api.Tests.Infrastructure;
 using Helpdesk.Domain.Tickets;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Helpdesk.Api.Tests.Events;
 
@@ -162,6 +163,31 @@ public sealed class EventQueueTests : IDisposable
 
         behaviour.Deliveries.Count.ShouldBe(2);
         (await after.EffectsAsync()).ShouldBe([TicketEventTypes.Created]);
+    }
+
+    [Fact]
+    public async Task A_message_a_dead_process_of_this_host_held_is_delivered_at_the_next_start_up_not_after_the_visibility_timeout()
+    {
+        var behaviour = new AuditBehaviour();
+        using var app = new EventsApp(behaviour);
+        await app.ClientFor("agent").OpenTicketAsync();
+        await app.PumpAsync();
+        await app.ClientFor("agent").OpenTicketAsync();
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<Helpdesk.Api.Events.OutboxRelay>().RelayPendingAsync(CancellationToken.None);
+        }
+
+        var dead = ActivatorUtilities.CreateInstance<Helpdesk.Api.Events.LocalQueue>(app.Services, Common.ClaimOwnerTests.DeadProcess());
+        (await dead.LeaseNextAsync(new Dictionary<string, Helpdesk.Api.Events.QueuePolicy> { [EventsApp.Queue] = EventsApp.Policy }, CancellationToken.None)).ShouldNotBeNull();
+
+        await app.PumpAsync();
+        var whileHeld = behaviour.Deliveries.Count;
+        (await app.Services.GetRequiredService<Helpdesk.Api.Common.StaleClaimRecovery>().RecoverAsync(CancellationToken.None)).ShouldBe(1);
+        await app.PumpAsync();
+
+        whileHeld.ShouldBe(1, "the dead process's lease holds until the recovery");
+        (await app.EffectsAsync()).ShouldBe([TicketEventTypes.Created, TicketEventTypes.Created]);
     }
 
     [Fact]

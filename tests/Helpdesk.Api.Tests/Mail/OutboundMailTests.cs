@@ -116,7 +116,8 @@ public sealed class OutboundMailTests
         await mail.DeliverAsync();
 
         var sent = mail.Graph.Sent.Single(s => s.Header("X-Helpdesk-Trigger") == "message.publicReply");
-        sent.Kind.ShouldBe("mimeDraft", "a sendMail request carrying 5 MB would pass Graph's 4 MB limit");
+        sent.Kind.ShouldBe("mimeDraft");
+        sent.Mime!.Parts.ShouldAllBe(p => p.FileName == null, "a request carrying the 5 MB file would pass Graph's 4 MB limit");
         sent.Subject!.ShouldContain($"[{ticket["number"]!.GetValue<string>()}]");
         sent.Header("X-Helpdesk-Ticket").ShouldBe(ticket["number"]!.GetValue<string>());
         sent.Content.ShouldContain("Here is the driver.");
@@ -140,7 +141,7 @@ public sealed class OutboundMailTests
         await mail.DeliverAsync();
 
         var sent = mail.Graph.Sent.Single(s => s.To.Contains(Alice));
-        sent.Kind.ShouldBe("sendMail");
+        sent.Kind.ShouldBe("mimeDraft");
         sent.Mime.ShouldNotBeNull();
         sent.Subject!.ShouldContain($"[{number}]");
         sent.Header("Auto-Submitted").ShouldBe("auto-generated");
@@ -188,7 +189,7 @@ public sealed class OutboundMailTests
         await mail.DeliverAsync();
 
         var reply = mail.Graph.Sent.Single(s => s.Header("X-Helpdesk-Trigger") == "message.publicReply");
-        reply.Kind.ShouldBe("sendMail");
+        reply.Kind.ShouldBe("mimeDraft");
         reply.Header("References")!.ShouldStartWith("<first@contoso.com>");
         reply.Header("Auto-Submitted").ShouldBeNull();
         reply.Content.ShouldContain("On it.");

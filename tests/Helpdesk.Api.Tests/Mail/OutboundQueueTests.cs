@@ -38,7 +38,7 @@ public sealed class OutboundQueueTests
     {
         await using var mail = await MailApp.StartAsync(app => app.With("Mail:Outbound:ConcurrentSends", "1").With("Mail:Outbound:MaxAttempts", "1"));
         mail.Graph.RetryAfterSeconds = 120;
-        mail.Graph.Throttle("sendMail", 1);
+        mail.Graph.Throttle("/send", 1);
         await QueueAsync(mail, 3);
 
         await mail.SendQueuedAsync();
@@ -52,7 +52,8 @@ public sealed class OutboundQueueTests
         whileThrottled.ShouldBe(0);
         beforeRetryAfter.ShouldBe(0);
         mail.Graph.Sent.Count.ShouldBe(3);
-        mail.Graph.Requests.Count(r => r.EndsWith("/sendMail", StringComparison.Ordinal)).ShouldBe(4);
+        mail.Graph.Requests.Count(r => r.EndsWith("/send", StringComparison.Ordinal)).ShouldBe(4);
+        mail.Graph.Drafts.ShouldBeEmpty("the throttled draft is sent on the next attempt, not built again");
         (await StatesAsync(mail)).ShouldAllBe(s => s == OutboundMailQueue.Sent);
     }
 
@@ -60,14 +61,14 @@ public sealed class OutboundQueueTests
     public async Task A_mail_graph_keeps_refusing_backs_off_and_is_dead_lettered_after_the_last_attempt()
     {
         await using var mail = await MailApp.StartAsync(app => app.With("Mail:Outbound:MaxAttempts", "2"));
-        mail.Graph.Break("sendMail");
+        mail.Graph.Break("/send");
         await QueueAsync(mail, 1);
 
         await mail.SendQueuedAsync();
         var afterFirst = await StatesAsync(mail);
         mail.App.Clock.Advance(TimeSpan.FromSeconds(29));
         await mail.SendQueuedAsync();
-        var beforeBackoff = mail.Graph.Requests.Count(r => r.EndsWith("/sendMail", StringComparison.Ordinal));
+        var beforeBackoff = mail.Graph.Requests.Count(r => r.EndsWith("/send", StringComparison.Ordinal));
         mail.App.Clock.Advance(TimeSpan.FromSeconds(1));
         await mail.SendQueuedAsync();
 
@@ -78,7 +79,7 @@ public sealed class OutboundQueueTests
     }
 
     [Fact]
-    public async Task A_mail_claimed_by_a_process_that_died_is_sent_once_its_lease_runs_out()
+    public async Task A_mail_claimed_by_a_process_that_cannot_be_told_dead_is_sent_once_its_lease_runs_out()
     {
         await using var mail = await MailApp.StartAsync();
         await QueueAsync(mail, 1);
@@ -93,6 +94,87 @@ public sealed class OutboundQueueTests
 
         whileLeased.ShouldBe(0);
         mail.Graph.Sent.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_send_whose_answer_was_lost_is_not_sent_again_by_the_next_attempt()
+    {
+        await using var mail = await MailApp.StartAsync();
+        mail.Graph.LoseAnswer("/send");
+        await QueueAsync(mail, 1);
+
+        await mail.SendQueuedAsync();
+        var afterLostAnswer = await StatesAsync(mail);
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(30));
+        await mail.SendQueuedAsync();
+
+        afterLostAnswer.ShouldBe([OutboundMailQueue.Pending], "the attempt cannot tell whether Graph sent it");
+        mail.Graph.Sent.ShouldHaveSingleItem().Header("Message-ID").ShouldBe("<q-0@helpdesk>");
+        mail.Graph.Requests.Count(r => r.EndsWith("/send", StringComparison.Ordinal)).ShouldBe(1, "the retry asks Graph about its draft instead of sending");
+        (await StatesAsync(mail)).ShouldBe([OutboundMailQueue.Sent]);
+    }
+
+    [Fact]
+    public async Task A_send_whose_answer_was_lost_before_the_sent_copy_exists_is_not_sent_again()
+    {
+        await using var mail = await MailApp.StartAsync();
+        mail.Graph.LoseAnswer("/send");
+        mail.Graph.SentCopyPending = true;
+        await QueueAsync(mail, 1);
+
+        await mail.SendQueuedAsync();
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(30));
+        await mail.SendQueuedAsync();
+
+        mail.Graph.Sent.Count.ShouldBe(1);
+        (await StatesAsync(mail)).ShouldBe([OutboundMailQueue.Sent]);
+    }
+
+    [Fact]
+    public async Task A_complete_draft_whose_send_never_reached_graph_is_sent_by_the_next_attempt_without_a_second_draft()
+    {
+        await using var mail = await MailApp.StartAsync(app => app.With("Mail:Outbound:MaxAttempts", "3"));
+        mail.Graph.Break("/send");
+        await QueueAsync(mail, 1);
+
+        await mail.SendQueuedAsync();
+        mail.Graph.Repair("/send");
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(30));
+        await mail.SendQueuedAsync();
+
+        mail.Graph.Sent.Count.ShouldBe(1);
+        mail.Graph.Requests.Count(r => r == "POST /users/" + MailApp.Mailbox + "/messages").ShouldBe(1);
+        mail.Graph.Drafts.ShouldBeEmpty();
+        (await StatesAsync(mail)).ShouldBe([OutboundMailQueue.Sent]);
+    }
+
+    [Fact]
+    public async Task A_reply_draft_left_half_built_is_deleted_and_the_reply_built_again_once()
+    {
+        await using var mail = await MailApp.StartAsync();
+        await mail.ReceiveAsync(new Infrastructure.FakeGraph.FakeMessage("alice@contoso.com", "Printer jams", "<p>It jams.</p>"));
+        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        await mail.DeliverAsync();
+        mail.Graph.Break("/attachments");
+        var agent = mail.App.ClientFor(Roles.Agent, "lead@helpdesk.test");
+        var posted = await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "<p>Try this driver.</p>" });
+        var messageId = (await posted.Json())["id"]!.GetValue<string>();
+        var file = new ByteArrayContent("driver"u8.ToArray());
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+        (await agent.PostAsync($"/api/tickets/{ticketId}/messages/{messageId}/attachments", new MultipartFormDataContent { { file, "file", "driver.txt" } })).EnsureSuccessStatusCode();
+
+        await mail.DeliverAsync();
+        var halfBuilt = mail.Graph.Drafts.ToList();
+        mail.Graph.Repair("/attachments");
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(30));
+        await mail.SendQueuedAsync();
+
+        halfBuilt.ShouldHaveSingleItem();
+        mail.Graph.Drafts.ShouldBeEmpty();
+        var reply = mail.Graph.Sent.Single(s => s.Header("X-Helpdesk-Trigger") == "message.publicReply");
+        reply.Kind.ShouldBe("reply");
+        reply.AttachmentNames.ShouldBe(["driver.txt"]);
+        mail.Graph.Requests.ShouldContain($"DELETE /users/{MailApp.Mailbox}/messages/{halfBuilt[0]}");
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public abstract class WebhookStoreContractTests : IAsyncLifetime
     {
         Database = new SqliteDatabase(_folder);
         Database.Migrate([.. SqliteSchema.All, EventsSchema.Queue, SqliteWebhookStore.Migration, SqliteWebhookStore.RetentionIndex]);
-        Queue = new LocalQueue(Database, Clock);
+        Queue = new LocalQueue(Database, Clock, Helpdesk.Api.Common.ClaimOwner.ThisProcess);
         Store = await OpenAsync();
     }
 

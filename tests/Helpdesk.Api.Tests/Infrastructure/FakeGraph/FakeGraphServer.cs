@@ -14,7 +14,9 @@ namespace Helpdesk.Api.Tests.Infrastructure.FakeGraph;
 /// <summary>
 /// A stand-in for Microsoft Graph: a real Kestrel server on 127.0.0.1 that speaks Graph's JSON
 /// for the endpoints the helpdesk uses (subscriptions, messages get/delta/attachments/patch/move/
-/// reply, sendMail, events), so the real Microsoft.Graph SDK runs against it unchanged.
+/// drafts: createReply, MIME drafts, attachments, upload sessions, send, delete; events), so the
+/// real Microsoft.Graph SDK runs against it unchanged. A draft keeps its id once sent (as an
+/// immutable id does): it then shows the Sent Items copy, no longer a draft.
 /// Mailboxes, messages and subscriptions live in memory; tests seed mail with
 /// <see cref="Deliver"/>, read what was sent from <see cref="Sent"/>, and inject faults
 /// (<see cref="Throttle"/>, <see cref="Break"/>). When <see cref="Callback"/> is set, the server
@@ -34,6 +36,8 @@ public sealed class FakeGraphServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, bool> _broken = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string User, string? ReplyTo, JsonObject Message)> _drafts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, FakeMime> _mimeDrafts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _sentDrafts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _lostAnswers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string DraftId, JsonObject Item, MemoryStream Content)> _uploads = new(StringComparer.Ordinal);
     private long _sequence;
 
@@ -105,6 +109,22 @@ public sealed class FakeGraphServer : IAsyncDisposable
 
     /// <summary>The next <paramref name="times"/> requests whose path contains <paramref name="pathPart"/> answer 429 with Retry-After.</summary>
     public void Throttle(string pathPart, int times = 1) => _throttles[pathPart] = times;
+
+    /// <summary>
+    /// The next <paramref name="times"/> requests whose path contains <paramref name="pathPart"/> are
+    /// carried out, then their connection is dropped before the answer: the caller cannot tell
+    /// whether Graph did it (a timeout, or the process dying right after the request).
+    /// </summary>
+    public void LoseAnswer(string pathPart, int times = 1) => _lostAnswers[pathPart] = times;
+
+    /// <summary>
+    /// When set, a draft just sent is not found under its id (Graph makes the Sent Items copy only
+    /// once transport took the message); otherwise its id shows the Sent Items copy, no longer a draft.
+    /// </summary>
+    public bool SentCopyPending { get; set; }
+
+    /// <summary>The ids of the drafts that exist now (created, not sent or deleted).</summary>
+    public IReadOnlyCollection<string> Drafts => [.. _drafts.Keys];
 
     /// <summary>Every request whose path contains <paramref name="pathPart"/> answers 500 until <see cref="Repair"/>.</summary>
     public void Break(string pathPart) => _broken[pathPart] = true;
@@ -192,6 +212,14 @@ public sealed class FakeGraphServer : IAsyncDisposable
             }
 
             await next(context);
+            foreach (var (part, remaining) in _lostAnswers)
+            {
+                if (remaining > 0 && path.Contains(part, StringComparison.OrdinalIgnoreCase) && _lostAnswers.TryUpdate(part, remaining - 1, remaining))
+                {
+                    context.Abort();
+                    return;
+                }
+            }
         });
 
         var v = app.MapGroup("/v1.0");
@@ -201,7 +229,30 @@ public sealed class FakeGraphServer : IAsyncDisposable
         v.MapPost("/subscriptions/{id}/reauthorize", (string id) => _subscriptions.ContainsKey(id) ? Results.NoContent() : NotFound());
 
         v.MapGet("/users/{user}/messages/{id}", (string user, string id, HttpRequest request) =>
-            Message(user, id) is { } m ? Results.Json(m.ToGraph(user, Select(request))) : NotFound());
+        {
+            if (_drafts.TryGetValue(id, out var draft) && draft.User == user)
+            {
+                return Results.Json(draft.Message);
+            }
+
+            if (_sentDrafts.TryGetValue(id, out var sender) && sender == user)
+            {
+                // Like Graph under an immutable id: the Sent Items copy of the draft, once transport made it.
+                return SentCopyPending ? NotFound() : Results.Json(new JsonObject { ["id"] = id, ["isDraft"] = false, ["parentFolderId"] = "SentItems" });
+            }
+
+            return Message(user, id) is { } m ? Results.Json(m.ToGraph(user, Select(request))) : NotFound();
+        });
+        v.MapDelete("/users/{user}/messages/{id}", (string user, string id) =>
+        {
+            if (_drafts.TryGetValue(id, out var draft) && draft.User == user && _drafts.TryRemove(id, out _))
+            {
+                _mimeDrafts.TryRemove(id, out _);
+                return Results.NoContent();
+            }
+
+            return NotFound();
+        });
         v.MapGet("/users/{user}/mailFolders/{folder}/messages/delta", Delta);
         v.MapGet("/users/{user}/mailFolders/{folder}/messages/delta()", Delta);
         v.MapGet("/users/{user}/messages/{id}/attachments", (string user, string id) =>
@@ -339,6 +390,12 @@ public sealed class FakeGraphServer : IAsyncDisposable
         v.MapPost("/users/{user}/messages", async (string user, HttpRequest request) =>
         {
             // Like Graph: a draft made from a MIME message (base64, as a text/plain body), headers kept.
+            if (request.ContentLength > MaxRequestBytes)
+            {
+                // Like Graph: a request over 4 MB is refused whole; large files go through upload sessions.
+                return Results.Json(new JsonObject { ["error"] = new JsonObject { ["code"] = "RequestBodyTooLarge", ["message"] = "The request body is over 4 MB." } }, statusCode: StatusCodes.Status413RequestEntityTooLarge);
+            }
+
             if (request.ContentType?.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase) != true)
             {
                 return BadRequest("Only MIME drafts are faked.");
@@ -375,6 +432,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
                 return NotFound();
             }
 
+            _sentDrafts[id] = user;
             if (_mimeDrafts.TryRemove(id, out var mime))
             {
                 _sent.Enqueue(new SentMail(user, "mimeDraft", null, new JsonObject { ["message"] = draft.Message }, mime));
@@ -382,34 +440,6 @@ public sealed class FakeGraphServer : IAsyncDisposable
             }
 
             _sent.Enqueue(new SentMail(user, "reply", draft.ReplyTo, new JsonObject { ["message"] = draft.Message }));
-            return Results.Accepted();
-        });
-        v.MapPost("/users/{user}/sendMail", async (string user, HttpRequest request) =>
-        {
-            if (request.ContentLength > MaxRequestBytes)
-            {
-                // Like Graph: a request over 4 MB is refused whole; large files go through upload sessions.
-                return Results.Json(new JsonObject { ["error"] = new JsonObject { ["code"] = "RequestBodyTooLarge", ["message"] = "The request body is over 4 MB." } }, statusCode: StatusCodes.Status413RequestEntityTooLarge);
-            }
-
-            if (request.ContentType?.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase) == true)
-            {
-                // Like Graph: a MIME message, base64-encoded, as a text/plain body.
-                using var reader = new StreamReader(request.Body);
-                try
-                {
-                    var mime = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(await reader.ReadToEndAsync()));
-                    _sent.Enqueue(new SentMail(user, "sendMail", null, new JsonObject(), FakeMime.Parse(mime)));
-                    return Results.Accepted();
-                }
-                catch (FormatException)
-                {
-                    return BadRequest("Invalid base64 string for MIME content.");
-                }
-            }
-
-            var body = (await JsonNode.ParseAsync(request.Body, CaseInsensitive))!.AsObject();
-            _sent.Enqueue(new SentMail(user, "sendMail", null, body));
             return Results.Accepted();
         });
         v.MapPost("/users/{user}/events", async (string user, HttpRequest request) =>
@@ -571,10 +601,10 @@ public sealed class FakeGraphServer : IAsyncDisposable
 }
 
 /// <summary>
-/// A mail sent through the fake: sendMail, a reply to message <see cref="ReplyTo"/> (a
+/// A mail sent through the fake: a reply to message <see cref="ReplyTo"/> (a
 /// createReply draft as patched when it was sent, under <c>message</c>), or a draft made from MIME
 /// and then sent (kind <c>mimeDraft</c>: its MIME, and the files added to it under <c>message</c>);
-/// the JSON request body as Graph received it, or the MIME message of a sendMail in MIME format.
+/// the draft as Graph held it, and the MIME message of a MIME draft.
 /// </summary>
 public sealed record SentMail(string Mailbox, string Kind, string? ReplyTo, JsonObject Body, FakeMime? Mime = null)
 {
