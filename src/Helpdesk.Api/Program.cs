@@ -11,6 +11,7 @@ using Helpdesk.Api.Directory;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Expenses;
 using Helpdesk.Api.Hosting;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Knowledge;
 using Helpdesk.Api.Mail;
 using Helpdesk.Api.Merge;
@@ -62,7 +63,7 @@ if (!CommandLine.IsCommand(args))
 var app = builder.Build();
 app.UseHelpdeskHttp();
 
-var api = app.MapGroup("/api");
+var api = app.MapGroup("/api").WithIdempotentPosts();
 api.MapSystemEndpoints();
 api.MapDirectoryEndpoints();
 api.MapTicketEndpoints();

@@ -26,6 +26,8 @@ public static class HttpSetup
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(StoreSelection.Of<IIdempotencyStore, SqliteIdempotencyStore, CosmosIdempotencyStore>());
+        services.AddHttpContextAccessor();
+        services.AddSingleton<IdempotentRequests>();
         services.AddOpenApi("v1", o => o.UseHelpdeskConventions(OpenApiSpecVersion.OpenApi3_1));
         services.AddOpenApi("v2", o => o.UseHelpdeskConventions(OpenApiSpecVersion.OpenApi2_0).AddDocumentTransformer<PowerAutomateDocument>());
         return services;
@@ -38,6 +40,7 @@ public static class HttpSetup
         return options
             .AddDocumentTransformer<ApiSecurity>()
             .AddOperationTransformer<ApiSecurity>()
+            .AddOperationTransformer<IdempotencyKeyParameter>()
             .AddSchemaTransformer<ValidatedRequiredFields>();
     }
 
