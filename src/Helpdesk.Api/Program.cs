@@ -63,7 +63,7 @@ if (!CommandLine.IsCommand(args))
 var app = builder.Build();
 app.UseHelpdeskHttp();
 
-var api = app.MapGroup("/api").WithIdempotentPosts();
+var api = app.MapGroup("/api").WithIdempotentPosts().WithRateLimits();
 api.MapSystemEndpoints();
 api.MapDirectoryEndpoints();
 api.MapTicketEndpoints();

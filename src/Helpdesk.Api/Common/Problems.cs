@@ -17,6 +17,7 @@ public static class ProblemTypes
     public const string IdempotencyMismatch = Base + "idempotency-key-reused";
     public const string IdempotencyInProgress = Base + "idempotency-key-in-progress";
     public const string IdempotencyApplied = Base + "idempotency-key-applied";
+    public const string RateLimited = Base + "rate-limited";
     public const string TooLarge = Base + "payload-too-large";
     public const string NotFound = Base + "not-found";
 

@@ -22,6 +22,7 @@ public static class HttpSetup
         });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<HttpLimitsOptions>(configuration.GetSection("Http"));
+        services.AddHelpdeskRateLimits(configuration);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddSingleton(TimeProvider.System);
@@ -51,6 +52,7 @@ public static class HttpSetup
         app.UseRouting();
         app.UseMiddleware<BodySizeLimitMiddleware>();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();
         return app;
