@@ -60,6 +60,9 @@ param instanceMemoryMB int = 2048
 @description('Deliveries of a queue message before it is dead-lettered.')
 param maxDeliveryCount int = 10
 
+@description('Origins of the web and mobile front ends allowed to call the API from a browser (https://helpdesk.contoso.com); empty = none. The app answers CORS itself (Http__AllowedOrigins); the Function App\'s platform CORS stays empty.')
+param allowedOrigins array = []
+
 var tags = { application: 'helpdesk', environment: environmentName }
 var suffix = uniqueString(resourceGroup().id, environmentName)
 var functionAppName = '${environmentName}-func-${suffix}'
@@ -174,6 +177,7 @@ var appSettings = {
   Mail__Graph__ClientId: useKeyVault ? graphClientId : identity.outputs.clientId
   Approvals__SigningKey: approvalSigningKey
   Approvals__LinkBaseUrl: 'https://${functionAppName}.azurewebsites.net'
+  Http__AllowedOrigins: join(allowedOrigins, ',')
 }
 
 var graphSecretSetting = useKeyVault ? {

@@ -29,7 +29,7 @@ using Helpdesk.Api.Webhooks;
 var builder = WebApplication.CreateBuilder(args);
 builder.ListenForFunctionsHost();
 
-builder.Services.AddHelpdeskHttp(builder.Configuration);
+builder.Services.AddHelpdeskHttp(builder.Configuration, builder.Environment);
 builder.Services.AddHelpdeskAuth(builder.Configuration);
 builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddDirectory();
@@ -61,6 +61,7 @@ if (!CommandLine.IsCommand(args))
 }
 
 var app = builder.Build();
+app.UseBrowserAccess();
 app.UseHelpdeskHttp();
 
 var api = app.MapGroup("/api").WithIdempotentPosts().WithRateLimits();
@@ -86,6 +87,7 @@ api.MapNotificationEndpoints();
 api.MapWebhookEndpoints();
 api.MapApprovalEndpoints();
 app.MapDescriptionAndProbe();
+app.MapApiReference();
 app.MapTimerTriggers();
 app.MapQueueTriggers();
 

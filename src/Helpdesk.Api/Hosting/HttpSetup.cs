@@ -11,7 +11,7 @@ namespace Helpdesk.Api.Hosting;
 /// <summary>The API conventions of ARCHITECTURE.md, applied once for every route.</summary>
 public static class HttpSetup
 {
-    public static IServiceCollection AddHelpdeskHttp(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddHelpdeskHttp(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         ValidationExtensions.UseJsonPropertyNames();
         services.Configure<JsonOptions>(o =>
@@ -22,6 +22,7 @@ public static class HttpSetup
         });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<HttpLimitsOptions>(configuration.GetSection("Http"));
+        services.AddBrowserAccess(configuration, environment);
         services.AddHelpdeskRateLimits(configuration);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();

@@ -180,6 +180,14 @@ public sealed partial class InfraBicepTests
     }
 
     [Fact]
+    public void Browser_origins_come_from_one_parameter_answered_by_the_app_with_no_platform_cors_overriding_it()
+    {
+        Main.ShouldContain("param allowedOrigins array = []");
+        Main.ShouldContain("Http__AllowedOrigins: join(allowedOrigins, ',')");
+        Module("functionapp").ShouldContain("cors: {\n        allowedOrigins: []", Case.Sensitive, "the host's CORS would replace the app's and hide ETag, Location and Retry-After");
+    }
+
+    [Fact]
     public void No_keys_or_connection_strings_anywhere()
     {
         foreach (var file in BicepFiles())
