@@ -73,6 +73,9 @@ param serverErrorRatePercent int = 5
 @minValue(1)
 param serverErrorMinimumRequests int = 20
 
+@description('Origins of the web and mobile front ends allowed to call the API from a browser (https://helpdesk.contoso.com); empty = none. The app answers CORS itself (Http__AllowedOrigins); the Function App\'s platform CORS stays empty.')
+param allowedOrigins array = []
+
 var tags = { application: 'helpdesk', environment: environmentName }
 var suffix = uniqueString(resourceGroup().id, environmentName)
 var functionAppName = '${environmentName}-func-${suffix}'
@@ -204,6 +207,7 @@ var appSettings = {
   Mail__Graph__ClientId: useKeyVault ? graphClientId : identity.outputs.clientId
   Approvals__SigningKey: approvalSigningKey
   Approvals__LinkBaseUrl: 'https://${functionAppName}.azurewebsites.net'
+  Http__AllowedOrigins: join(allowedOrigins, ',')
 }
 
 var graphSecretSetting = useKeyVault ? {

@@ -37,6 +37,14 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      // No platform CORS, on purpose: the app answers CORS itself for main.bicep's allowedOrigins
+      // (Http__AllowedOrigins). The Functions host's CORS replaces the CORS headers of the app's
+      // answers with its own and cannot expose headers, so a browser could not read ETag,
+      // Location or Retry-After (azure-functions-host issue 1303).
+      cors: {
+        allowedOrigins: []
+        supportCredentials: false
+      }
       appSettings: [for setting in items(appSettings): { name: setting.key, value: setting.value }]
     }
     functionAppConfig: {

@@ -11,6 +11,7 @@ using Helpdesk.Api.Directory;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Expenses;
 using Helpdesk.Api.Hosting;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Knowledge;
 using Helpdesk.Api.Mail;
 using Helpdesk.Api.Merge;
@@ -28,7 +29,7 @@ using Helpdesk.Api.Webhooks;
 var builder = WebApplication.CreateBuilder(args);
 builder.ListenForFunctionsHost();
 
-builder.Services.AddHelpdeskHttp(builder.Configuration);
+builder.Services.AddHelpdeskHttp(builder.Configuration, builder.Environment);
 builder.Services.AddHelpdeskAuth(builder.Configuration);
 builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddDirectory();
@@ -60,9 +61,10 @@ if (!CommandLine.IsCommand(args))
 }
 
 var app = builder.Build();
+app.UseBrowserAccess();
 app.UseHelpdeskHttp();
 
-var api = app.MapGroup("/api");
+var api = app.MapGroup("/api").WithIdempotentPosts().WithRateLimits();
 api.MapSystemEndpoints();
 api.MapDirectoryEndpoints();
 api.MapTicketEndpoints();
@@ -85,6 +87,7 @@ api.MapNotificationEndpoints();
 api.MapWebhookEndpoints();
 api.MapApprovalEndpoints();
 app.MapDescriptionAndProbe();
+app.MapApiReference();
 app.MapTimerTriggers();
 app.MapQueueTriggers();
 

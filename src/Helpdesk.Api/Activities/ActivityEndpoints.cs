@@ -2,7 +2,6 @@ using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
-using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
@@ -63,7 +62,7 @@ public static class ActivityEndpoints
     {
         var activities = api.MapGroup("/tickets/{id}/activities").WithTags("activities").RequireAuthorization(Policies.Staff);
         activities.MapGet("/", ListAsync).WithName("ListActivities");
-        activities.MapPost("/", CreateAsync).Validate<ActivityRequest>().Idempotent().WithName("CreateActivity");
+        activities.MapPost("/", CreateAsync).Validate<ActivityRequest>().WithName("CreateActivity");
         activities.MapGet("/{activityId}", GetAsync).WithName("GetActivity");
         activities.MapPut("/{activityId}", UpdateAsync).Validate<ActivityRequest>().WithName("UpdateActivity");
         activities.MapPost("/{activityId}/done", DoneAsync).WithName("CompleteActivity");

@@ -2,7 +2,6 @@ using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
-using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
@@ -78,7 +77,7 @@ public static class ApprovalEndpoints
     public static RouteGroupBuilder MapApprovalEndpoints(this RouteGroupBuilder api)
     {
         var onTicket = api.MapGroup("/tickets/{id}/approvals").WithTags("approvals").RequireAuthorization(Policies.Staff);
-        onTicket.MapPost("/", RequestAsync).Validate<RequestApprovalRequest>().Idempotent().WithName("RequestApproval");
+        onTicket.MapPost("/", RequestAsync).Validate<RequestApprovalRequest>().WithName("RequestApproval");
         onTicket.MapGet("/", ListAsync).WithName("ListTicketApprovals");
 
         var approvals = api.MapGroup("/approvals/{approvalId}").WithTags("approvals").RequireAuthorization(Policies.Staff);

@@ -34,7 +34,7 @@ internal static class ApprovalLinkEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        var links = api.MapGroup("/approval-links/{token}").WithTags("approvals").AllowAnonymous();
+        var links = api.MapGroup("/approval-links/{token}").WithTags("approvals").AllowAnonymous().RequireRateLimiting(RateLimitPolicies.AnonymousLinks);
         links.MapGet("/", ShowAsync).WithName("ShowApprovalLink");
         links.MapPost("/approve", (string token, HttpContext http, ApprovalLinks signer, ApprovalWork work, CancellationToken ct) =>
             DecideAsync(token, ApprovalVerdict.Approve, http, signer, work, ct)).WithName("ApproveByLink");

@@ -16,6 +16,8 @@ public static class ProblemTypes
     public const string PreconditionRequired = Base + "precondition-required";
     public const string IdempotencyMismatch = Base + "idempotency-key-reused";
     public const string IdempotencyInProgress = Base + "idempotency-key-in-progress";
+    public const string IdempotencyApplied = Base + "idempotency-key-applied";
+    public const string RateLimited = Base + "rate-limited";
     public const string TooLarge = Base + "payload-too-large";
     public const string NotFound = Base + "not-found";
 
@@ -96,6 +98,13 @@ public static class Problems
     /// <summary>428: a write that could overwrite a concurrent change came without If-Match.</summary>
     public static ProblemDetails IfMatchRequired() =>
         Create(StatusCodes.Status428PreconditionRequired, ProblemTypes.PreconditionRequired, "If-Match is required.", "Send the ETag you read in an If-Match header so a concurrent change is never overwritten.");
+
+    /// <summary>
+    /// 409: an earlier attempt of this request (same Idempotency-Key) made its change, but stopped
+    /// before its answer was stored; the change is not made twice.
+    /// </summary>
+    public static ProblemDetails AlreadyApplied() =>
+        Create(StatusCodes.Status409Conflict, ProblemTypes.IdempotencyApplied, "This request was already applied.", "An earlier attempt with this Idempotency-Key made the change but its answer was lost: read the resource for its current state.");
 
     /// <summary>412: the If-Match names a version that is no longer current.</summary>
     public static ProblemDetails StaleVersion() =>

@@ -3,7 +3,6 @@ using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
-using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
@@ -55,7 +54,7 @@ public static class ConversationEndpoints
         var messages = api.MapGroup("/tickets/{id}/messages").WithTags("conversation").RequireAuthorization(Policies.Staff);
         messages.MapGet("/", ListAsync).WithName("ListMessages");
         messages.MapGet("/{messageId}", GetAsync).WithName("GetMessage");
-        messages.MapPost("/", PostAsync).Validate<PostMessageRequest>().Idempotent().WithName("PostMessage");
+        messages.MapPost("/", PostAsync).Validate<PostMessageRequest>().WithName("PostMessage");
         api.MapPost("/tickets/{id}/escalate", EscalateTicket.HandleAsync).WithTags("tickets").RequireAuthorization(Policies.Staff)
             .Validate<EscalateRequest>().WithName("EscalateTicket").ProducesCommandProblems(StatusCodes.Status400BadRequest);
         MailOriginals.Map(messages);
@@ -132,12 +131,13 @@ public static class ConversationEndpoints
             cc.Distinct(StringComparer.Ordinal).ToArray(),
             MessageSources.Api);
 
-        var posted = await conversation.AddAsync(id, draft, cancellationToken);
-        if (posted is null)
+        var outcome = await conversation.AddAsync(id, draft, cancellationToken);
+        if (!outcome.Succeeded)
         {
-            return Problems.NotFound("ticket");
+            return Problems.Result(outcome.Problem);
         }
 
+        var posted = outcome.Value;
         return TypedResults.Created(
             $"{http.PathBase}/api/tickets/{posted.Ticket.Id}/messages/{posted.Message.Id}",
             MessageResponse.From(posted.Message, [], resolved.Unknown));

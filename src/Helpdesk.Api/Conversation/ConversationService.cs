@@ -38,21 +38,21 @@ public sealed record PostedMessage(Ticket Ticket, TicketMessage Message);
 /// it in one write through <see cref="TicketRunner"/>. Appending is an intent, not an overwrite,
 /// so a lost race is simply retried on a fresh read of the ticket.
 /// </summary>
-public sealed class ConversationService(TicketRunner runner, TicketOpening opening, IOptions<ConversationOptions> options, TimeProvider clock)
+public sealed class ConversationService(TicketRunner runner, TicketOpening opening, IConversationStore messages, IOptions<ConversationOptions> options, TimeProvider clock)
 {
     /// <summary>
-    /// A customer's message (portal, inbound mail). Null when the ticket does not exist. On a
-    /// closed ticket the message opens a follow-up ticket, unless configured otherwise.
+    /// A customer's message (portal, inbound mail), or why it was not added (no such ticket). On
+    /// a closed ticket the message opens a follow-up ticket, unless configured otherwise.
     /// </summary>
-    public Task<PostedMessage?> AddCustomerMessageAsync(string ticketId, Contact from, string html, IReadOnlyList<string> cc, string source, CancellationToken cancellationToken)
+    public Task<Outcome<PostedMessage>> AddCustomerMessageAsync(string ticketId, Contact from, string html, IReadOnlyList<string> cc, string source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(from);
         var draft = new MessageDraft(Actor.Customer(from.Id), from.Name ?? from.Email, MessageVisibility.Public, HtmlSanitizer.Sanitize(html), cc, source);
         return AddAsync(ticketId, draft, cancellationToken);
     }
 
-    /// <summary>Adds the draft to the ticket (or to the one it was merged into); null when the ticket does not exist.</summary>
-    public async Task<PostedMessage?> AddAsync(string ticketId, MessageDraft draft, CancellationToken cancellationToken)
+    /// <summary>Adds the draft to the ticket (or to the one it was merged into), or says why it was not added (no such ticket).</summary>
+    public async Task<Outcome<PostedMessage>> AddAsync(string ticketId, MessageDraft draft, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(draft);
         if (draft.Body.IsEmpty)
@@ -82,10 +82,10 @@ public sealed class ConversationService(TicketRunner runner, TicketOpening openi
             TicketLookup.FollowMerge);
         if (!outcome.Succeeded)
         {
-            return null;
+            return outcome.Problem;
         }
 
-        return closed is null ? outcome.Value : await FollowUpAsync(closed, draft, cancellationToken);
+        return closed is null ? outcome.Value! : await FollowUpAsync(closed, draft, cancellationToken);
     }
 
     /// <summary>The internal message that carries an escalation's note, recorded on the ticket by the caller's change.</summary>
@@ -151,7 +151,9 @@ public sealed class ConversationService(TicketRunner runner, TicketOpening openi
                 return [TicketItemWrite.Add(TicketItemKinds.Message, message.Id, message)];
             },
             cancellationToken);
-        return new PostedMessage(opened, message!);
+        // A retry of a request whose answer was lost gets the ticket it opened, with that first message.
+        message ??= (await messages.ListAsync(opened.Id, includeInternal: true, 1, null, cancellationToken)).Items[0];
+        return new PostedMessage(opened, message);
     }
 
     /// <summary>A customer wrote to a closed ticket: a new ticket continues it, with their message as the first one.</summary>

@@ -2,7 +2,6 @@ using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
-using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
@@ -38,8 +37,8 @@ public static class Rethreading
     public static void Map(RouteGroupBuilder staffMessages)
     {
         ArgumentNullException.ThrowIfNull(staffMessages);
-        staffMessages.MapPost("/{messageId}/move", MoveAsync).Validate<MoveMessageRequest>().Idempotent().WithName("MoveMessage");
-        staffMessages.MapPost("/{messageId}/split", SplitAsync).Validate<SplitMessageRequest>().Idempotent().WithName("SplitMessage");
+        staffMessages.MapPost("/{messageId}/move", MoveAsync).Validate<MoveMessageRequest>().WithName("MoveMessage");
+        staffMessages.MapPost("/{messageId}/split", SplitAsync).Validate<SplitMessageRequest>().WithName("SplitMessage");
     }
 
     private static async Task<Results<Ok<TicketResponse>, ApiProblem>> MoveAsync(

@@ -62,6 +62,7 @@ internal sealed class SqliteTicketPurge(SqliteDatabase database) : ITicketPurge
         "DELETE FROM mail_message_ids WHERE ticket_id = $id",
         "DELETE FROM queue_messages WHERE instr(body, $id) > 0",
         "DELETE FROM idempotency WHERE instr(response, $id) > 0",
+        "DELETE FROM ticket_receipts WHERE ticket_id = $id",
     ];
 
     public async Task<PurgeResult> PurgeAsync(IReadOnlyList<Ticket> tickets, Actor by, DateTimeOffset now, CancellationToken cancellationToken)

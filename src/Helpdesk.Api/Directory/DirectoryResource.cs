@@ -1,7 +1,6 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Idempotency;
 
 namespace Helpdesk.Api.Directory;
 
@@ -42,7 +41,7 @@ internal abstract class DirectoryResource<TEntity, TRequest>
         Delegate create = (TRequest request, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, TimeProvider clock, HttpResponse response, CancellationToken ct) => CreateAsync(request, store, changes, clock, response, ct);
         Delegate replace = (string id, TRequest request, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, HttpRequest http, HttpResponse response, CancellationToken ct) => ReplaceAsync(id, request, store, changes, http, response, ct);
         Delegate delete = (string id, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, HttpRequest http, CancellationToken ct) => DeleteAsync(id, store, changes, http, ct);
-        group.MapPost("/", create).RequireAuthorization(WritePolicy).Validate<TRequest>().Idempotent();
+        group.MapPost("/", create).RequireAuthorization(WritePolicy).Validate<TRequest>();
         group.MapPut("/{id}", replace).RequireAuthorization(WritePolicy).Validate<TRequest>();
         group.MapDelete("/{id}", delete).RequireAuthorization(WritePolicy);
     }

@@ -1,7 +1,6 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
@@ -41,7 +40,7 @@ public static class CostLineEndpoints
     {
         var lines = api.MapGroup("/tickets/{id}/cost-lines").WithTags("expenses").RequireAuthorization(Policies.Staff);
         lines.MapGet("/", ListAsync).WithName("ListCostLines");
-        lines.MapPost("/", CreateAsync).Validate<CostLineRequest>().Idempotent().WithName("CreateCostLine");
+        lines.MapPost("/", CreateAsync).Validate<CostLineRequest>().WithName("CreateCostLine");
         lines.MapGet("/{lineId}", GetAsync).WithName("GetCostLine");
         lines.MapPut("/{lineId}", UpdateAsync).Validate<CostLineRequest>().WithName("UpdateCostLine");
         lines.MapDelete("/{lineId}", DeleteAsync).WithName("DeleteCostLine");

@@ -11,7 +11,7 @@ namespace Helpdesk.Api.Hosting;
 /// <summary>The API conventions of ARCHITECTURE.md, applied once for every route.</summary>
 public static class HttpSetup
 {
-    public static IServiceCollection AddHelpdeskHttp(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddHelpdeskHttp(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         ValidationExtensions.UseJsonPropertyNames();
         services.Configure<JsonOptions>(o =>
@@ -22,10 +22,14 @@ public static class HttpSetup
         });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<HttpLimitsOptions>(configuration.GetSection("Http"));
+        services.AddBrowserAccess(configuration, environment);
+        services.AddHelpdeskRateLimits(configuration);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(StoreSelection.Of<IIdempotencyStore, SqliteIdempotencyStore, CosmosIdempotencyStore>());
+        services.AddHttpContextAccessor();
+        services.AddSingleton<IdempotentRequests>();
         services.AddOpenApi("v1", o => o.UseHelpdeskConventions(OpenApiSpecVersion.OpenApi3_1));
         services.AddOpenApi("v2", o => o.UseHelpdeskConventions(OpenApiSpecVersion.OpenApi2_0).AddDocumentTransformer<PowerAutomateDocument>());
         return services;
@@ -38,6 +42,7 @@ public static class HttpSetup
         return options
             .AddDocumentTransformer<ApiSecurity>()
             .AddOperationTransformer<ApiSecurity>()
+            .AddOperationTransformer<IdempotencyKeyParameter>()
             .AddSchemaTransformer<ValidatedRequiredFields>();
     }
 
@@ -48,6 +53,7 @@ public static class HttpSetup
         app.UseRouting();
         app.UseMiddleware<BodySizeLimitMiddleware>();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();
         return app;

@@ -12,7 +12,7 @@ namespace Helpdesk.Api.Idempotency;
 /// </summary>
 public sealed class CosmosIdempotencyStore(CosmosContainers containers, CosmosRetry retry) : IIdempotencyStore
 {
-    internal static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+    internal static readonly TimeSpan Retention = IdempotentRequest.Retention;
 
     /// <summary>A reservation older than this belongs to a request that died; a retry may take it over.</summary>
     internal static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(2);
@@ -54,7 +54,7 @@ public sealed class CosmosIdempotencyStore(CosmosContainers containers, CosmosRe
                 }
 
                 await retry.RunAsync(ct => container.ReplaceItemAsync(reservation, id, new PartitionKey(id), new ItemRequestOptions { IfMatchEtag = etag }, ct), cancellationToken);
-                return new IdempotencyBegin(IdempotencyOutcome.Started);
+                return new IdempotencyBegin(expired ? IdempotencyOutcome.Started : IdempotencyOutcome.TakenOver);
             }
             catch (CosmosException e) when (e.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
             {

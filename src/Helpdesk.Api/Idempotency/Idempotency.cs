@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Text;
 using Helpdesk.Api.Common;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Helpdesk.Api.Idempotency;
 
@@ -8,7 +10,16 @@ public sealed record StoredResponse(int Status, string? ContentType, string? Loc
 
 public enum IdempotencyOutcome
 {
+    /// <summary>The key is new (or its last use expired): the request runs.</summary>
     Started,
+
+    /// <summary>
+    /// An earlier request with this key stopped without an answer (the process died, or it is
+    /// still running after <c>AbandonedAfter</c>): the request runs again, and its change may
+    /// already have been stored.
+    /// </summary>
+    TakenOver,
+
     Replay,
     Mismatch,
     InProgress,
@@ -16,7 +27,7 @@ public enum IdempotencyOutcome
 
 public sealed record IdempotencyBegin(IdempotencyOutcome Outcome, StoredResponse? Response = null);
 
-/// <summary>Remembers the response to a create request by its Idempotency-Key, for 24 hours.</summary>
+/// <summary>Remembers the answer to a POST by its Idempotency-Key, for 24 hours.</summary>
 public interface IIdempotencyStore
 {
     /// <summary>Reserves the key, or says what was already done under it.</summary>
@@ -28,31 +39,57 @@ public interface IIdempotencyStore
     Task AbandonAsync(string scope, string key, CancellationToken cancellationToken);
 }
 
-/// <summary>Marks a POST route whose retries with the same Idempotency-Key must create nothing twice.</summary>
-public sealed class IdempotentMetadata;
-
-public static class IdempotencyExtensions
+/// <summary>
+/// The Idempotency-Key of the POST being served, as the write path sees it: the id of the
+/// receipt a ticket write stores with its change (a hash of the caller, the route and the key),
+/// whether an earlier attempt may already have stored it, and whether this one did.
+/// </summary>
+public sealed class IdempotentRequest(string receiptId, DateTimeOffset at, bool recovering)
 {
-    public static RouteHandlerBuilder Idempotent(this RouteHandlerBuilder builder) =>
-        builder.WithMetadata(new IdempotentMetadata());
+    /// <summary>How long a receipt is kept: as long as the key's stored answer.</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+
+    public string ReceiptId { get; } = receiptId;
+
+    /// <summary>When the request arrived (the receipt's time, from which it is kept <see cref="Retention"/>).</summary>
+    public DateTimeOffset At { get; } = at;
+
+    /// <summary>An earlier attempt with this key stopped without an answer: look for its receipt before changing anything.</summary>
+    public bool Recovering { get; } = recovering;
+
+    /// <summary>A write carrying this request's receipt was stored: the key must not be freed any more.</summary>
+    public bool Committed { get; private set; }
+
+    public void MarkCommitted() => Committed = true;
+}
+
+/// <summary>The Idempotency-Key of the request being served, if it has one (the write path's view of it).</summary>
+public sealed class IdempotentRequests(IHttpContextAccessor http)
+{
+    public IdempotentRequest? Current => http.HttpContext?.Features.Get<IdempotentRequest>();
 }
 
 /// <summary>
-/// Same key + same body → the first response again (marked <c>Idempotent-Replayed</c>); same key +
-/// another body → 422; a retry while the first is still running → 409. Only successful responses
-/// are kept: after an error the key is freed, since nothing was created.
+/// Every POST honours <c>Idempotency-Key</c> (RFC draft httpapi-idempotency-key-header): same key
+/// + same request → the first answer again (its status, Location, ETag and body, marked
+/// <c>Idempotent-Replayed: true</c>); same key + another request → 422; a retry while the first is
+/// still running → 409 with Retry-After (the client waits and retries: nothing runs twice at once).
+/// Keys are scoped to the caller (the token's subject), the method and the path, and kept 24 hours.
+/// Only answers of requests that changed something are kept: after a refusal the key is freed,
+/// since nothing was stored. A ticket write stores the key's receipt with its change (the write
+/// path, docs/adr/0008), so a retry after a crash between that write and the stored answer finds
+/// the change made and does not make it again.
 /// </summary>
 internal sealed class IdempotencyMiddleware(RequestDelegate next)
 {
     public const string Header = "Idempotency-Key";
-    private const int MaxKeyLength = 255;
+    public const string ReplayedHeader = "Idempotent-Replayed";
+    public const int MaxKeyLength = 255;
 
     public async Task InvokeAsync(HttpContext context, IIdempotencyStore store, TimeProvider clock)
     {
         var key = context.Request.Headers[Header].ToString();
-        if (!HttpMethods.IsPost(context.Request.Method)
-            || context.GetEndpoint()?.Metadata.GetMetadata<IdempotentMetadata>() is null
-            || key.Length == 0)
+        if (!HttpMethods.IsPost(context.Request.Method) || context.GetEndpoint() is null || key.Length == 0)
         {
             await next(context);
             return;
@@ -64,22 +101,26 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next)
             return;
         }
 
-        var scope = $"{context.User.FindFirstValue("sub") ?? "anonymous"} {context.Request.Path}";
-        var hash = await HashBodyAsync(context.Request);
-        var begin = await store.BeginAsync(scope, key, hash, clock.GetUtcNow(), context.RequestAborted);
+        var scope = $"{context.User.FindFirstValue("sub") ?? "anonymous"} {context.Request.Method} {context.Request.Path}";
+        var hash = await HashRequestAsync(context.Request);
+        var now = clock.GetUtcNow();
+        var begin = await store.BeginAsync(scope, key, hash, now, context.RequestAborted);
         switch (begin.Outcome)
         {
             case IdempotencyOutcome.Replay:
                 await ReplayAsync(context, begin.Response!);
                 return;
             case IdempotencyOutcome.Mismatch:
-                await Results.Problem(Problems.Create(StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyMismatch, "This Idempotency-Key was used with another request body.", "Use a new key for a different request.")).ExecuteAsync(context);
+                await Results.Problem(Mismatch()).ExecuteAsync(context);
                 return;
             case IdempotencyOutcome.InProgress:
-                await Results.Problem(Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.IdempotencyInProgress, "A request with this Idempotency-Key is still being processed.", "Retry in a moment.")).ExecuteAsync(context);
+                context.Response.Headers.RetryAfter = "1";
+                await Results.Problem(InProgress()).ExecuteAsync(context);
                 return;
         }
 
+        var request = new IdempotentRequest(ReceiptId(scope, key), now, begin.Outcome == IdempotencyOutcome.TakenOver);
+        context.Features.Set(request);
         var original = context.Response.Body;
         using var buffer = new MemoryStream();
         context.Response.Body = buffer;
@@ -89,7 +130,13 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next)
         }
         catch
         {
-            await store.AbandonAsync(scope, key, CancellationToken.None);
+            // A change already stored keeps the key reserved: the retry that takes it over finds
+            // the change's receipt instead of making it again.
+            if (!request.Committed)
+            {
+                await store.AbandonAsync(scope, key, CancellationToken.None);
+            }
+
             throw;
         }
         finally
@@ -98,7 +145,7 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next)
         }
 
         var body = buffer.ToArray();
-        if (context.Response.StatusCode is >= 200 and < 300)
+        if (context.Response.StatusCode is >= 200 and < 300 || request.Committed)
         {
             var response = new StoredResponse(
                 context.Response.StatusCode,
@@ -116,12 +163,33 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next)
         await original.WriteAsync(body, context.RequestAborted);
     }
 
-    private static async Task<string> HashBodyAsync(HttpRequest request)
+    /// <summary>422: the key was used with another request.</summary>
+    public static ProblemDetails Mismatch() =>
+        Problems.Validation(Header, "This key was used with another request body: use a new key for a different request.", StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyMismatch);
+
+    /// <summary>409: the first request with the key has not answered yet.</summary>
+    public static ProblemDetails InProgress() =>
+        Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.IdempotencyInProgress, "A request with this Idempotency-Key is still being processed.", "Retry after the delay in Retry-After: you will get its answer.");
+
+    /// <summary>The receipt a write made under this key stores: the same for every retry, never readable back to the key.</summary>
+    private static string ReceiptId(string scope, string key) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{scope}\n{key}")));
+
+    /// <summary>What makes two requests under one key the same: the query and the body.</summary>
+    private static async Task<string> HashRequestAsync(HttpRequest request)
     {
         request.EnableBuffering();
-        var hash = await SHA256.HashDataAsync(request.Body, request.HttpContext.RequestAborted);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(request.QueryString.Value + "\n"));
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            hash.AppendData(chunk, 0, read);
+        }
+
         request.Body.Position = 0;
-        return Convert.ToHexString(hash);
+        return Convert.ToHexString(hash.GetHashAndReset());
     }
 
     private static async Task ReplayAsync(HttpContext context, StoredResponse response)
@@ -138,7 +206,7 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next)
             context.Response.Headers.ETag = response.ETag;
         }
 
-        context.Response.Headers["Idempotent-Replayed"] = "true";
+        context.Response.Headers[ReplayedHeader] = "true";
         await context.Response.Body.WriteAsync(response.Body, context.RequestAborted);
     }
 }

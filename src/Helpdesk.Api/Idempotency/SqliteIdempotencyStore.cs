@@ -6,7 +6,7 @@ namespace Helpdesk.Api.Idempotency;
 internal sealed class SqliteIdempotencyStore(SqliteDatabase database) : IIdempotencyStore
 {
     /// <summary>How long a key is remembered.</summary>
-    internal static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+    internal static readonly TimeSpan Retention = IdempotentRequest.Retention;
 
     /// <summary>A reservation older than this belongs to a request that died; a retry may take it over.</summary>
     internal static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(2);
@@ -20,6 +20,7 @@ internal sealed class SqliteIdempotencyStore(SqliteDatabase database) : IIdempot
             await purge.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        var takenOver = false;
         await using (var read = connection.Command(
             "SELECT request_hash, created_at, completed, response FROM idempotency WHERE scope = $scope AND key = $key",
             transaction,
@@ -46,6 +47,8 @@ internal sealed class SqliteIdempotencyStore(SqliteDatabase database) : IIdempot
                 {
                     return new IdempotencyBegin(IdempotencyOutcome.InProgress);
                 }
+
+                takenOver = true;
             }
         }
 
@@ -61,7 +64,7 @@ internal sealed class SqliteIdempotencyStore(SqliteDatabase database) : IIdempot
             ("$now", SqliteTime.Format(now)));
         await reserve.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new IdempotencyBegin(IdempotencyOutcome.Started);
+        return new IdempotencyBegin(takenOver ? IdempotencyOutcome.TakenOver : IdempotencyOutcome.Started);
     }
 
     public async Task CompleteAsync(string scope, string key, StoredResponse response, CancellationToken cancellationToken)

@@ -1,7 +1,6 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
@@ -59,7 +58,7 @@ public static class KnowledgeEndpoints
         var articles = api.MapGroup("/kb/articles").WithTags("knowledge");
         articles.MapGet("/", SearchAsync).RequireAuthorization(p => p.RequireRole(Roles.All)).WithName("SearchArticles");
         articles.MapGet("/{articleId}", GetArticleAsync).RequireAuthorization(p => p.RequireRole(Roles.All)).WithName("GetArticle");
-        articles.MapPost("/", CreateArticleAsync).RequireAuthorization(Policies.Staff).Validate<ArticleRequest>().Idempotent().WithName("CreateArticle");
+        articles.MapPost("/", CreateArticleAsync).RequireAuthorization(Policies.Staff).Validate<ArticleRequest>().WithName("CreateArticle");
         articles.MapPut("/{articleId}", UpdateArticleAsync).RequireAuthorization(Policies.Staff).Validate<ArticleRequest>().WithName("UpdateArticle");
         return api;
     }

@@ -66,7 +66,7 @@ public static class MailEndpoints
 
     public static RouteGroupBuilder MapMailEndpoints(this RouteGroupBuilder api)
     {
-        var graph = api.MapGroup("/graph").WithTags("mail").AllowAnonymous();
+        var graph = api.MapGroup("/graph").WithTags("mail").AllowAnonymous().RequireRateLimiting(RateLimitPolicies.AnonymousLinks);
         graph.MapPost("/notifications", GraphWebhooks.NotificationsAsync).WithName("ReceiveGraphNotifications");
         graph.MapPost("/lifecycle", GraphWebhooks.LifecycleAsync).WithName("ReceiveGraphLifecycleEvents");
 

@@ -43,8 +43,8 @@ public sealed class MailTicketWriter(
         if (threadedTo is not null)
         {
             var draft = await DraftAsync(from, contact, body, cc, messageId, original, cancellationToken);
-            var posted = await conversation.AddAsync(threadedTo.Id, draft, cancellationToken)
-                ?? throw new InvalidOperationException($"Ticket {threadedTo.Id} vanished while a mail was added to it.");
+            var added = await conversation.AddAsync(threadedTo.Id, draft, cancellationToken);
+            var posted = added.Succeeded ? added.Value : throw new InvalidOperationException($"Ticket {threadedTo.Id} vanished while a mail was added to it.");
             ticketId = posted.Ticket.Id;
             writer = draft.Author;
         }

@@ -4,7 +4,6 @@ using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Directory;
-using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
@@ -85,8 +84,8 @@ public static class PortalEndpoints
         portal.MapGet("/", ListAsync).WithName("ListPortalTickets");
         portal.MapGet("/{id}", GetAsync).WithName("GetPortalTicket");
         portal.MapGet("/{id}/messages", ListMessagesAsync).WithName("ListPortalMessages");
-        portal.MapPost("/", OpenAsync).Validate<PortalTicketRequest>().Idempotent().WithName("OpenPortalTicket");
-        portal.MapPost("/{id}/messages", ReplyAsync).Validate<PortalMessageRequest>().Idempotent().WithName("PostPortalMessage");
+        portal.MapPost("/", OpenAsync).Validate<PortalTicketRequest>().WithName("OpenPortalTicket");
+        portal.MapPost("/{id}/messages", ReplyAsync).Validate<PortalMessageRequest>().WithName("PostPortalMessage");
         portal.MapGet("/{id}/messages/{messageId}/original", OriginalAsync).WithName("GetPortalMessageOriginal");
         PortalAttachments.Map(portal.MapGroup("/{id}"));
         return api;
@@ -195,8 +194,8 @@ public static class PortalEndpoints
         }
 
         var posted = await conversation.AddCustomerMessageAsync(ticket.Id, contact, request.Body!, request.Cc ?? [], MessageSources.Portal, cancellationToken);
-        return posted is null
-            ? Problems.NotFound("ticket")
-            : TypedResults.Created($"{http.PathBase}/api/portal/tickets/{posted.Ticket.Id}/messages", MessageResponse.From(posted.Message, []));
+        return posted.Succeeded
+            ? TypedResults.Created($"{http.PathBase}/api/portal/tickets/{posted.Value.Ticket.Id}/messages", MessageResponse.From(posted.Value.Message, []))
+            : Problems.Result(posted.Problem);
     }
 }

@@ -46,7 +46,7 @@ public static class SatisfactionEndpoints
 
     public static RouteGroupBuilder MapSatisfactionEndpoints(this RouteGroupBuilder api)
     {
-        var csat = api.MapGroup("/csat/{token}").WithTags("satisfaction").AllowAnonymous();
+        var csat = api.MapGroup("/csat/{token}").WithTags("satisfaction").AllowAnonymous().RequireRateLimiting(RateLimitPolicies.AnonymousLinks);
         csat.MapGet("/", GetAsync).WithName("GetSurvey");
         csat.MapPost("/", AnswerAsync).Validate<SurveyAnswerRequest>().WithName("AnswerSurvey");
         return api;

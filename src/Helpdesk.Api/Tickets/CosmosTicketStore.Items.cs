@@ -40,7 +40,7 @@ public sealed partial class CosmosTicketStore
                 prepared.Add(new ItemWrite(stored.Kind, stored.Id, stored.Expected, stored.Value, stored.Value is null ? null : kind.Key(stored.Value), stored.Value is not null && kind.Internal(stored.Value)));
             }
 
-            await WriteItemsAsync(ticket, ticket.Id, prepared, cancellationToken);
+            await WriteItemsAsync(ticket, ticket.Id, prepared, cancellationToken, write.Receipt);
             foreach (var item in write.Items)
             {
                 if (Kind(item.Kind).Guard is { } guard)
@@ -56,10 +56,10 @@ public sealed partial class CosmosTicketStore
 
     /// <summary>
     /// Writes the items' new values, then commits them with the ticket's pending changes (or,
-    /// with no ticket change, its events and notes). Throws <see cref="ConcurrencyConflictException"/>
+    /// with no ticket change, its events and notes) and the receipt of the request that made them. Throws <see cref="ConcurrencyConflictException"/>
     /// when an item or the ticket moved on.
     /// </summary>
-    private async Task WriteItemsAsync(Ticket? ticket, string ticketId, List<ItemWrite> writes, CancellationToken cancellationToken)
+    private async Task WriteItemsAsync(Ticket? ticket, string ticketId, List<ItemWrite> writes, CancellationToken cancellationToken, TicketReceipt? receipt = null)
     {
         var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
         var partition = new PartitionKey(ticketId);
@@ -89,7 +89,7 @@ public sealed partial class CosmosTicketStore
                 {
                     var (next, old) = Apply(d, writes, docs);
                     replaced = old;
-                    return next;
+                    return next.WithReceipt(receipt);
                 },
                 cancellationToken);
         }

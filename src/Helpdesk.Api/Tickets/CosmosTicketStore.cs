@@ -3,6 +3,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
@@ -169,7 +170,7 @@ public sealed partial class CosmosTicketStore(
             var next = changed is null
                 ? before.WithEvents(ticket?.PendingEvents ?? [])
                 : TicketDocument.Of(changed.ToSnapshot(), schedule!, before.Seq, before.Version + 1, [.. before.History, .. changed.PendingHistory], [.. before.Events, .. changed.PendingEvents])
-                    with { Items = before.Items, ItemSeq = before.ItemSeq, Notified = before.Notified, Writes = before.Writes };
+                    with { Items = before.Items, ItemSeq = before.ItemSeq, Notified = before.Notified, Writes = before.Writes, Receipts = before.Receipts };
             next = next.WithNotes(ticket?.PendingNotes ?? []);
             TicketDocument document;
             try
@@ -419,6 +420,24 @@ public sealed partial class CosmosTicketStore(
         }
     }
 
+    public async Task<string?> FindReceiptAsync(string receiptId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var query = new QueryDefinition("SELECT VALUE c.ticketId FROM c JOIN r IN c.receipts WHERE r.id = @id AND r.at >= @since")
+            .WithParameter("@id", receiptId)
+            .WithParameter("@since", TicketDocument.Time(since));
+        using var iterator = container.GetItemQueryIterator<string>(query);
+        while (iterator.HasMoreResults)
+        {
+            if ((await retry.RunAsync(iterator.ReadNextAsync, cancellationToken)).FirstOrDefault() is { } ticketId)
+            {
+                return ticketId;
+            }
+        }
+
+        return null;
+    }
+
     public async Task<Page<HistoryEntry>> HistoryAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken)
     {
         var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
@@ -486,7 +505,8 @@ internal sealed record TicketDocument(
     IReadOnlyList<ItemRef>? Items = null,
     long ItemSeq = 0,
     IReadOnlyList<string>? Notified = null,
-    IReadOnlyList<string>? Writes = null)
+    IReadOnlyList<string>? Writes = null,
+    IReadOnlyList<ReceiptRef>? Receipts = null)
 {
     /// <summary>
     /// The ids of the latest writes that committed this document: after a write's answer is lost
@@ -513,6 +533,21 @@ internal sealed record TicketDocument(
     /// <summary>This document as the write <paramref name="writeId"/> stores it.</summary>
     public TicketDocument Marked(string writeId) =>
         this with { Writes = [.. (Writes ?? []).TakeLast(RetainedWrites - 1), writeId] };
+
+    /// <summary>
+    /// This document with the receipt of the request that wrote it (<see cref="TicketReceipt"/>),
+    /// the receipts past their retention dropped.
+    /// </summary>
+    public TicketDocument WithReceipt(TicketReceipt? receipt)
+    {
+        if (receipt is null || Receipts?.Any(r => r.Id == receipt.Id) == true)
+        {
+            return this;
+        }
+
+        var kept = Time(receipt.At - IdempotentRequest.Retention);
+        return this with { Receipts = [.. (Receipts ?? []).Where(r => string.CompareOrdinal(r.At, kept) >= 0), new ReceiptRef(receipt.Id, Time(receipt.At))] };
+    }
 
     /// <summary>This document with <paramref name="more"/> events appended, keeping the last <see cref="RetainedEvents"/>.</summary>
     public TicketDocument WithEvents(IReadOnlyList<DomainEvent> more) =>
@@ -559,3 +594,6 @@ internal sealed record TicketDocument(
 
     public static string? Time(DateTimeOffset? value) => value is { } v ? Time(v) : null;
 }
+
+/// <summary>The receipt of a request with an Idempotency-Key that wrote a ticket document, and when (fixed-width UTC text).</summary>
+internal sealed record ReceiptRef(string Id, string At);

@@ -91,6 +91,13 @@ public interface ITicketStore
     /// <summary>Makes every open ticket due for the breach scan, which recomputes its schedule (after an SLA policy or calendar change).</summary>
     Task RequestSlaReviewAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The ticket whose write stored the receipt <paramref name="receiptId"/> at or after
+    /// <paramref name="since"/>, or null: whether a request that stopped before its answer was
+    /// stored had made its change.
+    /// </summary>
+    Task<string?> FindReceiptAsync(string receiptId, DateTimeOffset since, CancellationToken cancellationToken);
+
     /// <summary>Oldest first.</summary>
     Task<Page<HistoryEntry>> HistoryAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken);
 }

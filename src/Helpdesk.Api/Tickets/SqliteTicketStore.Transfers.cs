@@ -35,6 +35,21 @@ internal sealed partial class SqliteTicketStore
         CREATE UNIQUE INDEX ux_ticket_history_note ON ticket_history (ticket_id, note_key) WHERE note_key IS NOT NULL;
         """);
 
+    /// <summary>
+    /// The receipts of requests with an Idempotency-Key, each stored with the first ticket write
+    /// the request made (<see cref="TicketReceipt"/>), kept a day.
+    /// </summary>
+    public static SqliteMigration ReceiptsMigration { get; } = new(
+        "1700-1-ticket-receipts",
+        """
+        CREATE TABLE ticket_receipts (
+            id          TEXT PRIMARY KEY,
+            ticket_id   TEXT NOT NULL,
+            created_at  TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_ticket_receipts_created ON ticket_receipts (created_at);
+        """);
+
     /// <summary>The item tables a merge re-points; their rows' order (seq) keeps a merged thread chronological.</summary>
     private IEnumerable<SqliteItemTable> MergedTables => _tables.Values.Where(t => TicketItemKinds.MovedByMerge.Contains(t.Kind));
 

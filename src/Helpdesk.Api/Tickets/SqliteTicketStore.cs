@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Domain.Common;
@@ -55,6 +56,11 @@ internal sealed partial class SqliteTicketStore(
             foreach (var item in write.Items)
             {
                 await WriteItemAsync(connection, transaction, write.Ticket.Id, item, cancellationToken);
+            }
+
+            if (write.Receipt is { } receipt)
+            {
+                await WriteReceiptAsync(connection, transaction, write.Ticket.Id, receipt, cancellationToken);
             }
         }
 
@@ -176,6 +182,36 @@ internal sealed partial class SqliteTicketStore(
         }
 
         await IndexTextAsync(connection, transaction, rowSeq, s, replace: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// The receipt of the request that made the write (the first ticket it wrote keeps it), and
+    /// the receipts past their retention removed.
+    /// </summary>
+    private static async Task WriteReceiptAsync(SqliteConnection connection, SqliteTransaction transaction, string ticketId, TicketReceipt receipt, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command(
+            """
+            DELETE FROM ticket_receipts WHERE created_at < $expired;
+            INSERT OR IGNORE INTO ticket_receipts (id, ticket_id, created_at) VALUES ($id, $ticket, $at);
+            """,
+            transaction,
+            ("$expired", SqliteTime.Format(receipt.At - IdempotentRequest.Retention)),
+            ("$id", receipt.Id),
+            ("$ticket", ticketId),
+            ("$at", SqliteTime.Format(receipt.At)));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<string?> FindReceiptAsync(string receiptId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT ticket_id FROM ticket_receipts WHERE id = $id AND created_at >= $since",
+            null,
+            ("$id", receiptId),
+            ("$since", SqliteTime.Format(since)));
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     /// <summary>One item's row: inserted (expected 0), updated or removed guarded by its version, or written unchecked (expected null).</summary>

@@ -2,7 +2,6 @@ using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Domain.Common;
@@ -25,6 +24,7 @@ public static class TicketEndpoints
             .AddScoped<TicketReferences>()
             .AddSqliteMigration(SqliteTicketStore.MergesMigration.Name, SqliteTicketStore.MergesMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.HistoryNotesMigration.Name, SqliteTicketStore.HistoryNotesMigration.Sql)
+            .AddSqliteMigration(SqliteTicketStore.ReceiptsMigration.Name, SqliteTicketStore.ReceiptsMigration.Sql)
             .AddSingleton<SqliteTicketStore>()
             .AddSingleton<CosmosTicketItems>()
             .AddSingleton<CosmosTicketStore>()
@@ -40,7 +40,7 @@ public static class TicketEndpoints
     {
         var tickets = api.MapGroup("/tickets").WithTags("tickets").RequireAuthorization(Policies.Staff);
 
-        tickets.MapPost("/", CreateTicket.HandleAsync).Validate<CreateTicketRequest>().Idempotent().WithName("CreateTicket")
+        tickets.MapPost("/", CreateTicket.HandleAsync).Validate<CreateTicketRequest>().WithName("CreateTicket")
             .ProducesProblems(StatusCodes.Status400BadRequest);
         tickets.MapGet("/", ListAsync).WithName("ListTickets").ProducesProblems(StatusCodes.Status400BadRequest);
         tickets.MapGet("/{id}", GetAsync).WithName("GetTicket").ProducesProblems(StatusCodes.Status404NotFound);

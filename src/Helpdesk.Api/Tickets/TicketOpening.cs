@@ -1,4 +1,5 @@
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Extensions.Options;
@@ -29,9 +30,10 @@ public sealed record TicketDraft(
 /// in the portal, inbound mail, a follow-up of a closed ticket, a split. It draws the number
 /// (numbers may have gaps but never repeat: one already stored, after an import or a restored
 /// backup, is drawn again), creates the ticket through the aggregate, and stores it with its
-/// first items in one write.
+/// first items in one write. A ticket opened for a request with an Idempotency-Key stores the
+/// key's receipt; a retry of that request whose answer was lost gets the ticket it opened.
 /// </summary>
-public sealed class TicketOpening(ITicketStore store, ITicketNumberSequence sequence, IOptions<TicketOptions> options, TimeProvider clock)
+public sealed class TicketOpening(ITicketStore store, ITicketNumberSequence sequence, IOptions<TicketOptions> options, TimeProvider clock, IdempotentRequests requests)
 {
     /// <summary>
     /// Opens and stores a ticket; <paramref name="firstItems"/> says what is stored with it (its
@@ -40,11 +42,20 @@ public sealed class TicketOpening(ITicketStore store, ITicketNumberSequence sequ
     public Task<Ticket> OpenAsync(TicketDraft draft, Actor by, Func<Ticket, IReadOnlyList<TicketItemWrite>> firstItems, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(firstItems);
+        var request = requests.Current;
         return TicketRunner.RetryAsync(
             async ct =>
             {
+                if (request is { Recovering: true }
+                    && await store.FindReceiptAsync(request.ReceiptId, request.At - IdempotentRequest.Retention, ct) is { } openedId
+                    && await store.FindAsync(openedId, ct) is { } opened)
+                {
+                    return opened;
+                }
+
                 var ticket = await NewAsync(draft, by, ct);
-                await store.SaveAsync(ticket, firstItems(ticket), ct);
+                await store.SaveAsync([new TicketWrite(ticket, firstItems(ticket), request is null ? null : new TicketReceipt(request.ReceiptId, request.At))], ct);
+                request?.MarkCommitted();
                 return ticket;
             },
             cancellationToken);

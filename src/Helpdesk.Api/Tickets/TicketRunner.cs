@@ -1,4 +1,5 @@
 using Helpdesk.Api.Common;
+using Helpdesk.Api.Idempotency;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Microsoft.AspNetCore.Mvc;
@@ -79,13 +80,13 @@ public sealed class TicketCommand
     public Task<Ticket?> FindAsync(string ticketId, CancellationToken cancellationToken, TicketLookup lookup = TicketLookup.Live) =>
         lookup == TicketLookup.IncludingDeleted ? _store.FindIncludingDeletedAsync(ticketId, cancellationToken) : _store.FindAsync(ticketId, cancellationToken);
 
-    internal async Task SaveAsync(CancellationToken cancellationToken)
+    internal async Task SaveAsync(TicketReceipt? receipt, CancellationToken cancellationToken)
     {
         try
         {
             await (Transfer is { } transfer
                 ? transfer(cancellationToken)
-                : _store.SaveAsync([.. _others, new TicketWrite(Ticket, _items)], cancellationToken));
+                : _store.SaveAsync([.. _others, new TicketWrite(Ticket, _items, receipt)], cancellationToken));
         }
         catch
         {
@@ -104,9 +105,11 @@ public sealed class TicketCommand
 /// the command change it through one aggregate method (and say which items go with the change),
 /// save it all in one store call. A write that lost a race is run again on a fresh read
 /// (<see cref="Retries.Write"/>), so every precondition is checked again; a command refuses by
-/// returning a problem, which writes nothing.
+/// returning a problem, which writes nothing. A command run for a request with an
+/// Idempotency-Key stores the key's receipt with its change; when an earlier attempt with the key
+/// stopped without an answer, a receipt found means the change was made, and it is not made again.
 /// </summary>
-public sealed class TicketRunner(ITicketStore store, TimeProvider clock)
+public sealed class TicketRunner(ITicketStore store, TimeProvider clock, IdempotentRequests requests)
 {
     public Task<Outcome<T>> RunAsync<T>(
         string ticketId,
@@ -114,10 +117,25 @@ public sealed class TicketRunner(ITicketStore store, TimeProvider clock)
         TicketPrecondition precondition,
         Func<TicketCommand, Task<Outcome<T>>> command,
         CancellationToken cancellationToken,
-        TicketLookup lookup = TicketLookup.Live)
+        TicketLookup lookup = TicketLookup.Live) =>
+        RunAsync(ticketId, by, precondition, command, _ => Problems.AlreadyApplied(), lookup, cancellationToken);
+
+    /// <summary>
+    /// The command, or <paramref name="applied"/> of the ticket as it is now when the request's
+    /// earlier attempt already made the change (its answer lost).
+    /// </summary>
+    private Task<Outcome<T>> RunAsync<T>(
+        string ticketId,
+        Actor by,
+        TicketPrecondition precondition,
+        Func<TicketCommand, Task<Outcome<T>>> command,
+        Func<Ticket, Outcome<T>> applied,
+        TicketLookup lookup,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(precondition);
         ArgumentNullException.ThrowIfNull(command);
+        var request = requests.Current;
         return Retries.Write.ExecuteAsync(
             async ct =>
             {
@@ -125,6 +143,11 @@ public sealed class TicketRunner(ITicketStore store, TimeProvider clock)
                 if (ticket is null)
                 {
                     return Problems.Missing("ticket");
+                }
+
+                if (request is { Recovering: true } && await store.FindReceiptAsync(request.ReceiptId, request.At - IdempotentRequest.Retention, ct) is not null)
+                {
+                    return applied(ticket);
                 }
 
                 if (precondition.Check(ticket.Version) is { } refused)
@@ -136,7 +159,8 @@ public sealed class TicketRunner(ITicketStore store, TimeProvider clock)
                 var outcome = await command(attempt);
                 if (outcome.Succeeded)
                 {
-                    await attempt.SaveAsync(ct);
+                    await attempt.SaveAsync(request is null ? null : new TicketReceipt(request.ReceiptId, request.At), ct);
+                    request?.MarkCommitted();
                 }
 
                 return outcome;
@@ -196,7 +220,10 @@ public sealed class TicketRunner(ITicketStore store, TimeProvider clock)
             cancellationToken);
     }
 
-    /// <summary>A command that changes only the ticket; its outcome is the ticket as saved.</summary>
+    /// <summary>
+    /// A command that changes only the ticket; its outcome is the ticket as saved (as it is now,
+    /// when a retry of the request finds the change already made).
+    /// </summary>
     public Task<Outcome<Ticket>> RunAsync(string ticketId, Actor by, TicketPrecondition precondition, Action<TicketCommand> change, CancellationToken cancellationToken) =>
         RunAsync<Ticket>(
             ticketId,
@@ -205,8 +232,10 @@ public sealed class TicketRunner(ITicketStore store, TimeProvider clock)
             c =>
             {
                 change(c);
-                return c.Ticket;
+                return Task.FromResult<Outcome<Ticket>>(c.Ticket);
             },
+            ticket => ticket,
+            TicketLookup.Live,
             cancellationToken);
 
     /// <summary>Runs <paramref name="write"/> (which draws what it needs, a ticket number) again until it does not lose a race.</summary>

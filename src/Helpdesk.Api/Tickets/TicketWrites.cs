@@ -48,11 +48,19 @@ public sealed record TicketItemWrite(string Kind, string Id, long? Expected, obj
 }
 
 /// <summary>
+/// What a write made under an Idempotency-Key leaves with its change, in the same atomic step: a
+/// retry of a request whose answer was never stored (the process stopped in between) finds it and
+/// does not make the change again. Kept <see cref="Idempotency.IdempotentRequest.Retention"/>, as
+/// long as the key's answer.
+/// </summary>
+public sealed record TicketReceipt(string Id, DateTimeOffset At);
+
+/// <summary>
 /// What one command stores about one ticket in one atomic step: the ticket's pending changes
 /// (a new version with its history and events; a ticket at version 0 is created), its history
-/// notes, and the item writes that go with them.
+/// notes, the item writes that go with them and the receipt of the request that made them.
 /// </summary>
-public sealed record TicketWrite(Ticket Ticket, IReadOnlyList<TicketItemWrite> Items)
+public sealed record TicketWrite(Ticket Ticket, IReadOnlyList<TicketItemWrite> Items, TicketReceipt? Receipt = null)
 {
     public static TicketWrite Of(Ticket ticket, params TicketItemWrite[] items) => new(ticket, items);
 }

@@ -1,7 +1,6 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
-using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
@@ -34,7 +33,7 @@ public static class TimeEndpoints
     {
         var ticket = api.MapGroup("/tickets/{id}").WithTags("time").RequireAuthorization(Policies.Staff);
         ticket.MapGet("/time-entries", TimeEntryEndpoints.ListAsync).WithName("ListTimeEntries");
-        ticket.MapPost("/time-entries", TimeEntryEndpoints.CreateAsync).Validate<TimeEntryRequest>().Idempotent().WithName("CreateTimeEntry");
+        ticket.MapPost("/time-entries", TimeEntryEndpoints.CreateAsync).Validate<TimeEntryRequest>().WithName("CreateTimeEntry");
         ticket.MapGet("/time-entries/{entryId}", TimeEntryEndpoints.GetAsync).WithName("GetTimeEntry");
         ticket.MapPut("/time-entries/{entryId}", TimeEntryEndpoints.UpdateAsync).Validate<TimeEntryRequest>().WithName("UpdateTimeEntry");
         ticket.MapDelete("/time-entries/{entryId}", TimeEntryEndpoints.DeleteAsync).WithName("DeleteTimeEntry");

@@ -4,7 +4,6 @@ using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Hosting;
-using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Triggers;
 
@@ -59,7 +58,7 @@ public static class WebhookEndpoints
     public static RouteGroupBuilder MapWebhookEndpoints(this RouteGroupBuilder api)
     {
         var hooks = api.MapGroup("/hooks").WithTags("hooks").RequireAuthorization(Policies.Staff);
-        hooks.MapPost("/", CreateAsync).Validate<CreateHookRequest>().Idempotent().WithName("SubscribeWebhook")
+        hooks.MapPost("/", CreateAsync).Validate<CreateHookRequest>().WithName("SubscribeWebhook")
             .Produces<HookResponse>(StatusCodes.Status201Created)
             .WithMetadata(new PowerAutomateTrigger(
                 typeof(WebhookPayload),

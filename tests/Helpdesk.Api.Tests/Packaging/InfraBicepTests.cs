@@ -344,6 +344,17 @@ public sealed partial class InfraBicepTests
     }
 
     [Fact]
+    public void Browser_origins_come_from_one_parameter_answered_by_the_app_with_no_platform_cors_overriding_it()
+    {
+        var two = Deploy(p => p["allowedOrigins"] = new JsonArray("https://helpdesk.contoso.example", "https://m.contoso.example"));
+        var none = Deploy(p => p.Remove("allowedOrigins"));
+
+        AppSettings(two)["Http__AllowedOrigins"].ShouldBe("https://helpdesk.contoso.example,https://m.contoso.example");
+        AppSettings(none)["Http__AllowedOrigins"].ShouldBe(string.Empty);
+        Site(two).Properties!["siteConfig"]!["cors"]!["allowedOrigins"]!.AsArray().ShouldBeEmpty("the host's CORS would replace the app's and hide ETag, Location and Retry-After");
+    }
+
+    [Fact]
     public void No_keys_or_connection_strings_anywhere_and_local_auth_off_on_every_service()
     {
         string[] forbidden = ["listKeys", "listConnectionStrings", "listAccountSas", "listServiceSas", "AccountKey", "SharedAccessKey"];
