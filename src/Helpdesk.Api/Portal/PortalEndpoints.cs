@@ -128,15 +128,8 @@ public static class PortalEndpoints
             return NotAContact();
         }
 
-        var accountWide = access.AccountWide && contact.AccountId is not null;
         var page = await tickets.QueryAsync(
-            new TicketQuery(
-                TicketView.All,
-                clock.GetUtcNow(),
-                limit ?? Paging.DefaultLimit,
-                cursor,
-                AccountId: accountWide ? contact.AccountId : null,
-                ContactId: accountWide ? null : contact.Id),
+            new TicketQuery(TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, Portal: access.Viewer(contact)),
             cancellationToken);
         return TypedResults.Ok(page.Map(t => PortalTicketResponse.From(t)));
     }

@@ -35,6 +35,14 @@ internal sealed partial class SqliteTicketStore
         CREATE UNIQUE INDEX ux_ticket_history_note ON ticket_history (ticket_id, note_key) WHERE note_key IS NOT NULL;
         """);
 
+    /// <summary>
+    /// Who sees a ticket in the customer portal (<see cref="PortalVisibility"/>): the portal's
+    /// list reads the contact's and the account's index ranges and filters on it.
+    /// </summary>
+    public static SqliteMigration PortalMigration { get; } = new(
+        "0620-1-ticket-portal-visibility",
+        "ALTER TABLE tickets ADD COLUMN portal TEXT NOT NULL DEFAULT 'default';");
+
     /// <summary>The item tables a merge re-points; their rows' order (seq) keeps a merged thread chronological.</summary>
     private IEnumerable<SqliteItemTable> MergedTables => _tables.Values.Where(t => TicketItemKinds.MovedByMerge.Contains(t.Kind));
 

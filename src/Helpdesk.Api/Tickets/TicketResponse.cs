@@ -34,7 +34,8 @@ public sealed record TicketResponse(
     bool PendingApproval,
     string? PendingApprovalId,
     string? MergedIntoId,
-    IReadOnlyList<string> MergedFromIds)
+    IReadOnlyList<string> MergedFromIds,
+    PortalVisibility PortalVisibility)
 {
     public static TicketResponse From(Ticket t, TicketSlaResponse? sla) => new(
         t.Id,
@@ -65,5 +66,6 @@ public sealed record TicketResponse(
         t.PendingApprovalId is not null,
         t.PendingApprovalId,
         t.MergedIntoId,
-        t.MergedFromIds);
+        t.MergedFromIds,
+        t.Portal);
 }

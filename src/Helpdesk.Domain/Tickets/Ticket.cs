@@ -34,6 +34,7 @@ public sealed record TicketChanges
     public Optional<string?> Group { get; init; }
     public Optional<string?> Severity { get; init; }
     public Optional<string?> Impact { get; init; }
+    public Optional<DateTimeOffset> StartAt { get; init; }
     public Optional<DateTimeOffset?> DueAt { get; init; }
     public Optional<int> Progress { get; init; }
     public Optional<IReadOnlyList<string>> Tags { get; init; }
@@ -74,7 +75,8 @@ public sealed record TicketSnapshot(
     string? PendingApprovalId = null,
     TicketMerge? MergedInto = null,
     IReadOnlyList<string>? MergedFromIds = null,
-    DateTimeOffset? DeletedAt = null);
+    DateTimeOffset? DeletedAt = null,
+    PortalVisibility Portal = PortalVisibility.Default);
 
 /// <summary>
 /// The ticket aggregate. Every change goes through a method here, which checks the lifecycle
@@ -126,6 +128,9 @@ public sealed partial class Ticket
     public DateTimeOffset StartAt => _state.StartAt;
     public DateTimeOffset? DueAt => _state.DueAt;
     public DateTimeOffset? EndAt => _state.EndAt;
+
+    /// <summary>Who sees the ticket in the customer portal.</summary>
+    public PortalVisibility Portal => _state.Portal;
 
     /// <summary>The closed ticket this one continues, when a customer wrote to a closed ticket.</summary>
     public string? FollowUpOfId => _state.FollowUpOfId;
@@ -463,7 +468,7 @@ public sealed partial class Ticket
         if (Status == TicketStatus.Closed)
         {
             var onlyReclassifies = !changes.Subject.HasValue && !changes.Description.HasValue && !changes.Priority.HasValue
-                && !changes.Impact.HasValue && !changes.DueAt.HasValue && !changes.Progress.HasValue && !changes.Tags.HasValue
+                && !changes.Impact.HasValue && !changes.StartAt.HasValue && !changes.DueAt.HasValue && !changes.Progress.HasValue && !changes.Tags.HasValue
                 && !changes.AccountId.HasValue && !changes.Requester.HasValue && !changes.NotifyCustomer.HasValue;
             if (!settings.AllowReclassifyClosed || !onlyReclassifies)
             {
@@ -525,10 +530,21 @@ public sealed partial class Ticket
             Track("impact", before.Impact, after.Impact);
         }
 
+        if (changes.StartAt.HasValue)
+        {
+            after = after with { StartAt = changes.StartAt.Value };
+            Track("startAt", Format(before.StartAt), Format(after.StartAt));
+        }
+
         if (changes.DueAt.HasValue)
         {
             after = after with { DueAt = changes.DueAt.Value };
             Track("dueAt", Format(before.DueAt), Format(after.DueAt));
+        }
+
+        if ((changes.StartAt.HasValue || changes.DueAt.HasValue) && after.DueAt is { } due && due <= after.StartAt)
+        {
+            throw new DomainValidationException(changes.DueAt.HasValue ? "dueAt" : "startAt", "The due date comes after the start date.");
         }
 
         if (changes.Progress.HasValue)
