@@ -120,6 +120,7 @@ public sealed class NotificationContent(ApprovalLinks approvalLinks, Notificatio
             ["event.at"] = message.Value("at") ?? message.OccurredAt.ToString("O", CultureInfo.InvariantCulture),
             ["event.title"] = message.Value("title"),
             ["event.reminder"] = message.Value("reminder") == "true" ? "true" : null,
+            ["event.status"] = NotificationTemplateCatalog.StatusLabel(message.Value("statusTo"), context.Language),
             ["survey.link"] = message.Value("link"),
         };
     }

@@ -229,7 +229,8 @@ public sealed partial class Ticket
             ("priority", Names.Of(data.Priority)),
             ("assigneeId", assigneeId),
             ("teamId", data.TeamId),
-            ("followUpOf", data.FollowUpOfId));
+            ("followUpOf", data.FollowUpOfId),
+            ("notifyCustomer", Format(data.NotifyCustomer)));
         return ticket;
     }
 
@@ -607,7 +608,8 @@ public sealed partial class Ticket
             ("messageId", messageId),
             ("visibility", Names.Of(visibility)),
             ("authorType", Names.Of(by.Type)),
-            ("cc", string.Join(',', cc)));
+            ("cc", string.Join(',', cc)),
+            ("notifyCustomer", Format(NotifyCustomer)));
     }
 
     private TicketStatus ActiveStatus() => AssigneeId is null ? TicketStatus.Open : TicketStatus.Assigned;
@@ -684,6 +686,13 @@ public sealed partial class Ticket
         var payload = data.ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal);
         payload["number"] = Number;
         payload["action"] = action;
+        if (action != "created" && changes.FirstOrDefault(c => c.Field == "status") is { } status)
+        {
+            // Every status change says so the same way, whatever the event (customer status emails).
+            payload["statusFrom"] = status.From;
+            payload["statusTo"] = status.To;
+        }
+
         _pendingEvents.Add(new DomainEvent(Guid.CreateVersion7(now), eventType, Id, now, by, payload));
     }
 
