@@ -107,8 +107,8 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
         {
             switch (recipient)
             {
-                case NotificationRecipients.Customer when customerMayHear:
-                    customers.Add(new EmailAddress(ticket.Requester.Email, ticket.Requester.Name));
+                case NotificationRecipients.Customer when customerMayHear && ticket.Requester is { } requester:
+                    customers.Add(new EmailAddress(requester.Email, requester.Name));
                     break;
                 case NotificationRecipients.Cc when customerMayHear && !wanted.Contains(NotificationRecipients.Customer):
                     addresses.AddRange(cc);
@@ -199,7 +199,7 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
     /// <summary>The ticket's language: its requester's, else the settings' default, else English.</summary>
     private async Task<string> LanguageOfAsync(Ticket ticket, NotificationSettings settings, CancellationToken cancellationToken)
     {
-        var contact = (await directory.FindAsync(DirectoryKinds.Contact, ticket.Requester.ContactId, cancellationToken))?.Value;
+        var contact = ticket.Requester is { } requester ? (await directory.FindAsync(DirectoryKinds.Contact, requester.ContactId, cancellationToken))?.Value : null;
         return NotificationTemplateCatalog.Supported(contact?.Language ?? settings.Language);
     }
 
@@ -212,14 +212,20 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
         new(email.MessageId, message.EventId, message.TicketId, trigger, to.Address, agentId, state, email);
 
     /// <summary>
-    /// Whether the customer side (the requester and the addresses in copy) hears of the event. The
-    /// ticket's notify flag decides every customer email — as the event carries it (as it was then,
-    /// not as it is now) — and the settings narrow it: the acknowledgement of a new ticket, the
-    /// resolved and closed emails, and the status changes the admin enabled. A resolution record emailed on purpose (<c>emailContact</c>) is the agent's
+    /// Whether the customer side (the requester and the addresses in copy) hears of the event. Never
+    /// on an internal ticket. Otherwise the ticket's notify flag decides every customer email — as
+    /// the event carries it (as it was then, not as it is now) — and the settings narrow it: the
+    /// acknowledgement of a new ticket, the resolved and closed emails, and the status changes the
+    /// admin enabled. A resolution record emailed on purpose (<c>emailContact</c>) is the agent's
     /// explicit ask and goes regardless of the flag.
     /// </summary>
     private static bool CustomerMayHear(string trigger, EventMessage message, Ticket ticket, NotificationSettings settings)
     {
+        if (ticket.IsInternal || ticket.Requester is null)
+        {
+            return false;
+        }
+
         var notify = (message.Value("notifyCustomer") ?? (ticket.NotifyCustomer ? "true" : "false")) == "true";
         return trigger switch
         {

@@ -490,7 +490,7 @@ internal sealed record TicketDocument(
     string? AssigneeId,
     string? TeamId,
     string? AccountId,
-    string ContactId,
+    string? ContactId,
     string CreatedAt,
     string UpdatedAt,
     string? LateAt,
@@ -557,7 +557,7 @@ internal sealed record TicketDocument(
             s.AssigneeId,
             s.TeamId,
             s.AccountId,
-            s.Requester.ContactId,
+            s.Requester?.ContactId,
             Time(s.CreatedAt),
             Time(s.UpdatedAt),
             s.DeletedAt is null ? Time(schedule.LateAt) : null,
@@ -566,7 +566,7 @@ internal sealed record TicketDocument(
             s,
             history,
             Retain(events),
-            Portal: Names.Of(s.Portal));
+            Portal: Names.Of(Ticket.PortalOf(s)));
 
     private static IReadOnlyList<DomainEvent> Retain(IReadOnlyList<DomainEvent> events) =>
         events.Count > RetainedEvents ? events.Skip(events.Count - RetainedEvents).ToArray() : events;

@@ -46,7 +46,7 @@ public sealed record PortalViewer(string ContactId, string? AccountId, bool Acco
     public bool Sees(Ticket ticket)
     {
         ArgumentNullException.ThrowIfNull(ticket);
-        var asked = ticket.Requester.ContactId == ContactId;
+        var asked = ticket.Requester?.ContactId == ContactId;
         var sameAccount = AccountId is not null && ticket.AccountId == AccountId;
         return ticket.Portal switch
         {

@@ -68,7 +68,7 @@ internal static class PatchTicket
             }
             else
             {
-                changes = changes with { Requester = Optional.Of(new Requester(contact.Id, contact.Email, contact.Name)) };
+                changes = changes with { Requester = Optional.Of<Requester?>(new Requester(contact.Id, contact.Email, contact.Name)) };
             }
         }
 

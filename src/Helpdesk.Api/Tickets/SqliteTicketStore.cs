@@ -410,7 +410,11 @@ internal sealed partial class SqliteTicketStore(
         return last - count + 1;
     }
 
-    /// <summary>A deleted ticket is in no working view and never due for the SLA scan.</summary>
+    /// <summary>
+    /// A deleted ticket is in no working view and never due for the SLA scan. An internal ticket
+    /// without a requester stores an empty contact (the column predates optional requesters) and
+    /// is hidden from the portal.
+    /// </summary>
     private static (string, object?)[] Columns(TicketSnapshot s, TicketSchedule schedule) =>
     [
         ("$id", s.Id),
@@ -422,8 +426,8 @@ internal sealed partial class SqliteTicketStore(
         ("$assignee", s.AssigneeId),
         ("$team", s.TeamId),
         ("$account", s.AccountId),
-        ("$contact", s.Requester.ContactId),
-        ("$portal", Names.Of(s.Portal)),
+        ("$contact", s.Requester?.ContactId ?? string.Empty),
+        ("$portal", Names.Of(Ticket.PortalOf(s))),
         ("$updated", SqliteTime.Format(s.UpdatedAt)),
         ("$late", s.DeletedAt is null ? SqliteTime.Format(schedule.LateAt) : null),
         ("$slaNext", s.DeletedAt is null ? SqliteTime.Format(schedule.NextSlaChangeAt) : null),

@@ -26,6 +26,13 @@ public sealed partial class Ticket
 {
     public const string PortalVisibilityAction = "portalVisibilityChanged";
 
+    /// <summary>Who sees a stored ticket in the portal: nobody for an internal ticket, else its own setting.</summary>
+    public static PortalVisibility PortalOf(TicketSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return IsInternalType(snapshot.Type) ? PortalVisibility.Hidden : snapshot.Portal;
+    }
+
     public void ChangePortalVisibility(PortalVisibility visibility, Actor by, DateTimeOffset now)
     {
         if (!Enum.IsDefined(visibility))
@@ -33,6 +40,7 @@ public sealed partial class Ticket
             throw new DomainValidationException("visibility", "The visibility is default, requester, account or hidden.");
         }
 
+        EnsureHasCustomer("be shown in the portal");
         var from = Portal;
         if (from == visibility)
         {

@@ -44,7 +44,7 @@ public sealed partial class Ticket
             emailContact ? "Emailed to the contact." : null,
             ("articleId", after.ArticleId),
             ("emailContact", emailContact ? "true" : "false"),
-            ("contactEmail", emailContact ? Requester.Email : null),
+            ("contactEmail", emailContact ? Requester?.Email : null),
             ("details", emailContact ? after.Details : null));
     }
 }

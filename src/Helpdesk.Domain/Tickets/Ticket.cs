@@ -3,13 +3,16 @@ using Helpdesk.Domain.Common;
 
 namespace Helpdesk.Domain.Tickets;
 
-/// <summary>What a new ticket is made of; the creating use case resolves ids and the number first.</summary>
+/// <summary>
+/// What a new ticket is made of; the creating use case resolves ids and the number first. Only an
+/// internal ticket (<see cref="Ticket.InternalType"/>) may have no requester.
+/// </summary>
 public sealed record NewTicket(
     string Id,
     string Number,
     string Subject,
     string? Description,
-    Requester Requester,
+    Requester? Requester,
     string? AccountId,
     Priority Priority,
     string? Type,
@@ -39,7 +42,7 @@ public sealed record TicketChanges
     public Optional<int> Progress { get; init; }
     public Optional<IReadOnlyList<string>> Tags { get; init; }
     public Optional<string?> AccountId { get; init; }
-    public Optional<Requester> Requester { get; init; }
+    public Optional<Requester?> Requester { get; init; }
     public Optional<bool> NotifyCustomer { get; init; }
 }
 
@@ -55,7 +58,7 @@ public sealed record TicketSnapshot(
     string? Group,
     string? Severity,
     string? Impact,
-    Requester Requester,
+    Requester? Requester,
     string? AccountId,
     string? AssigneeId,
     string? TeamId,
@@ -91,6 +94,12 @@ public sealed partial class Ticket
     public const int MaxTags = 20;
     public const int MaxTagLength = 50;
 
+    /// <summary>
+    /// The type of a ticket the team opens for itself (Dolibarr's internal missions): it may have
+    /// no requester, never emails anyone outside the team and is never in the customer portal.
+    /// </summary>
+    public const string InternalType = "internal";
+
     private readonly List<HistoryEntry> _pendingHistory = [];
     private readonly List<DomainEvent> _pendingEvents = [];
     private readonly List<HistoryNote> _pendingNotes = [];
@@ -115,7 +124,11 @@ public sealed partial class Ticket
     public string? Group => _state.Group;
     public string? Severity => _state.Severity;
     public string? Impact => _state.Impact;
-    public Requester Requester => _state.Requester;
+    /// <summary>The contact the ticket is for; null only on an internal ticket.</summary>
+    public Requester? Requester => _state.Requester;
+
+    /// <summary>An internal ticket: the team's own work, with no customer to tell (<see cref="InternalType"/>).</summary>
+    public bool IsInternal => IsInternalType(_state.Type);
     public string? AccountId => _state.AccountId;
     public string? AssigneeId => _state.AssigneeId;
     public string? TeamId => _state.TeamId;
@@ -130,7 +143,7 @@ public sealed partial class Ticket
     public DateTimeOffset? EndAt => _state.EndAt;
 
     /// <summary>Who sees the ticket in the customer portal.</summary>
-    public PortalVisibility Portal => _state.Portal;
+    public PortalVisibility Portal => PortalOf(_state);
 
     /// <summary>The closed ticket this one continues, when a customer wrote to a closed ticket.</summary>
     public string? FollowUpOfId => _state.FollowUpOfId;
@@ -177,6 +190,10 @@ public sealed partial class Ticket
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(by);
         ArgumentNullException.ThrowIfNull(settings);
+        if (data.Requester is null && !IsInternalType(data.Type))
+        {
+            throw new DomainValidationException("requester", $"Give the requester (only an internal ticket, of type {InternalType}, has none).");
+        }
 
         var assigneeId = data.AssigneeId;
         if (assigneeId is null && by.Type == ActorType.Agent && settings.AutoAssignToCreator)
@@ -335,6 +352,7 @@ public sealed partial class Ticket
     public void AddAgentReply(string messageId, IReadOnlyList<string> cc, Actor by, DateTimeOffset now)
     {
         EnsureNotClosed();
+        EnsureHasCustomer("reply publicly");
         var changes = new List<FieldChange>();
         if (Status == TicketStatus.New)
         {
@@ -569,7 +587,12 @@ public sealed partial class Ticket
         if (changes.Requester.HasValue)
         {
             after = after with { Requester = changes.Requester.Value };
-            Track("contactId", before.Requester.ContactId, after.Requester.ContactId);
+            Track("contactId", before.Requester?.ContactId, after.Requester?.ContactId);
+        }
+
+        if (after.Requester is null && !IsInternalType(after.Type))
+        {
+            throw new DomainValidationException(changes.Type.HasValue ? "type" : "contactId", $"A ticket without a requester stays of type {InternalType}: give it a requester (contactId) first.");
         }
 
         if (changes.NotifyCustomer.HasValue)
@@ -745,6 +768,17 @@ public sealed partial class Ticket
         Record(action, eventType, Actor.System("sla"), now, [], note, [("milestone", key), .. data]);
         return true;
     }
+
+    /// <summary>An internal ticket has nobody outside the team to write to.</summary>
+    private void EnsureHasCustomer(string operation)
+    {
+        if (IsInternal)
+        {
+            throw new DomainRuleException("internal-ticket", $"An internal ticket has no customer: it cannot {operation}. Write an internal note.");
+        }
+    }
+
+    private static bool IsInternalType(string? type) => string.Equals(type?.Trim(), InternalType, StringComparison.OrdinalIgnoreCase);
 
     private void EnsureNotClosed()
     {

@@ -8,7 +8,8 @@ namespace Helpdesk.Api.Tests.Notifications;
 
 /// <summary>
 /// What the customer side (requester and copies) is emailed: the ticket's notify flag decides
-/// every automatic email and the admin picks the status changes worth an email.
+/// every automatic email, the admin picks the status changes worth an email, and an internal
+/// ticket writes to nobody outside the team.
 /// </summary>
 public sealed class CustomerEmailTests
 {
@@ -105,5 +106,25 @@ public sealed class CustomerEmailTests
 
         await response.ShouldBeProblem(400);
         (await response.Json())["errors"]!.AsObject().Select(e => e.Key).ShouldBe(["customerStatusEmails[0]", "customerStatusEmails[1]"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task An_internal_ticket_emails_its_team_but_never_its_requester_or_copies()
+    {
+        using var app = new NotificationsApp();
+        await UpdateSettingsAsync(app, s => s["customerStatusEmails"] = new JsonArray("inProgress"));
+        var team = await app.TeamAsync("Ops");
+        var (_, carol) = await app.AgentAsync("carol@helpdesk.test", Roles.Agent, team);
+        await app.AgentAsync("dave@helpdesk.test", Roles.Agent, team);
+        var id = (await carol.OpenTicketAsync(new { subject = "Patch the firewall", type = "internal", requester = new { email = "facilities@contoso.com" }, teamId = team }))["id"]!.GetValue<string>();
+
+        (await carol.PostAsync($"/api/tickets/{id}/start", null)).EnsureSuccessStatusCode();
+        (await carol.PostAsJsonAsync($"/api/tickets/{id}/resolve", new { summary = "Patched", notifyCustomer = true })).EnsureSuccessStatusCode();
+        (await carol.PostAsync($"/api/tickets/{id}/close", null)).EnsureSuccessStatusCode();
+        await app.PumpAsync();
+
+        app.MailsTo("facilities@contoso.com").ShouldBeEmpty();
+        app.Mails().ShouldAllBe(m => m.To.All(a => a.EndsWith("@helpdesk.test", StringComparison.Ordinal)));
+        app.MailsTo("dave@helpdesk.test").ShouldHaveSingleItem().Trigger.ShouldBe("ticket.created");
     }
 }
