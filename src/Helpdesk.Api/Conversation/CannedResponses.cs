@@ -96,8 +96,8 @@ internal sealed class CannedResponses : DirectoryResource<CannedResponse, Canned
         var account = ticket.AccountId is null ? null : (await directory.FindAsync(DirectoryKinds.Account, ticket.AccountId, cancellationToken))?.Value;
         var values = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            ["requester.name"] = ticket.Requester.Name ?? ticket.Requester.Email,
-            ["requester.email"] = ticket.Requester.Email,
+            ["requester.name"] = ticket.Requester?.Name ?? ticket.Requester?.Email,
+            ["requester.email"] = ticket.Requester?.Email,
             ["ticket.number"] = ticket.Number,
             ["ticket.subject"] = ticket.Subject,
             ["ticket.status"] = Domain.Common.Names.Of(ticket.Status),

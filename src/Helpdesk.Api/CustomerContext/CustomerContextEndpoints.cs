@@ -25,7 +25,7 @@ public sealed record PreviousTicket(string Id, string Number, string Subject, Ti
 /// </summary>
 public sealed record CustomerContextResponse(
     string TicketId,
-    RequesterResponse Requester,
+    RequesterResponse? Requester,
     AccountSummary? Account,
     PolicyInForce? SlaPolicy,
     Page<PreviousTicket> PreviousTickets,
@@ -81,14 +81,17 @@ public static class CustomerContextEndpoints
         }
 
         var policy = (await sla.GetAsync(cancellationToken)).For(ticket)?.Policy;
-        var previous = await tickets.QueryAsync(
-            new TicketQuery(TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, ContactId: ticket.Requester.ContactId, ExcludeId: ticket.Id),
-            cancellationToken);
-        var extensions = await provider.GetAsync(new CustomerContextQuery(ticket.AccountId, ticket.Requester.ContactId, ticket.Requester.Email), cancellationToken);
+        // An internal ticket has no requester: no previous tickets, no customer systems to ask.
+        var previous = ticket.Requester is not { } requester
+            ? new Page<Ticket>([], null)
+            : await tickets.QueryAsync(new TicketQuery(TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, ContactId: requester.ContactId, ExcludeId: ticket.Id), cancellationToken);
+        var extensions = ticket.Requester is { } asked
+            ? await provider.GetAsync(new CustomerContextQuery(ticket.AccountId, asked.ContactId, asked.Email), cancellationToken)
+            : new Dictionary<string, object?>();
 
         return TypedResults.Ok(new CustomerContextResponse(
             ticket.Id,
-            new RequesterResponse(ticket.Requester.ContactId, ticket.Requester.Email, ticket.Requester.Name),
+            RequesterResponse.Of(ticket.Requester),
             account,
             policy is null ? null : new PolicyInForce(policy.Id, policy.Name),
             new Page<PreviousTicket>(

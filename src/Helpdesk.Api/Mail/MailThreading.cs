@@ -103,7 +103,7 @@ public sealed partial class MailThreading(
     private async Task<bool> IsParticipantAsync(Ticket ticket, string from, CancellationToken cancellationToken)
     {
         var email = EmailAddresses.Normalize(from);
-        if (EmailAddresses.Normalize(ticket.Requester.Email) == email)
+        if (ticket.Requester is { } requester && EmailAddresses.Normalize(requester.Email) == email)
         {
             return true;
         }

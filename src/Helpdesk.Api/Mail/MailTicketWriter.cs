@@ -42,7 +42,7 @@ public sealed class MailTicketWriter(
         Actor writer;
         if (threadedTo is not null)
         {
-            var draft = await DraftAsync(from, contact, body, cc, messageId, original, cancellationToken);
+            var draft = await DraftAsync(from, contact, body, cc, messageId, original, threadedTo.IsInternal, cancellationToken);
             var added = await conversation.AddAsync(threadedTo.Id, draft, cancellationToken);
             var posted = added.Succeeded ? added.Value : throw new InvalidOperationException($"Ticket {threadedTo.Id} vanished while a mail was added to it.");
             ticketId = posted.Ticket.Id;
@@ -103,13 +103,17 @@ public sealed class MailTicketWriter(
         return notes;
     }
 
-    /// <summary>An agent writing to the mailbox replies as the agent; anyone else writes as a customer.</summary>
-    private async Task<MessageDraft> DraftAsync(string from, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, string? original, CancellationToken cancellationToken)
+    /// <summary>
+    /// An agent writing to the mailbox replies as the agent; anyone else writes as a customer. On an
+    /// internal ticket (no customer to show it to) the mail is an internal message either way.
+    /// </summary>
+    private async Task<MessageDraft> DraftAsync(string from, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, string? original, bool internalOnly, CancellationToken cancellationToken)
     {
         var agent = await directory.FindByKeyAsync(DirectoryKinds.Agent, EmailAddresses.Normalize(from), cancellationToken);
+        var visibility = internalOnly ? MessageVisibility.Internal : MessageVisibility.Public;
         return agent is { Active: true }
-            ? new MessageDraft(Actor.Agent(agent.Id), agent.Name, MessageVisibility.Public, body, cc, MessageSources.Email, messageId, original)
-            : new MessageDraft(Actor.Customer(contact.Id), contact.Name ?? contact.Email, MessageVisibility.Public, body, cc, MessageSources.Email, messageId, original);
+            ? new MessageDraft(Actor.Agent(agent.Id), agent.Name, visibility, body, cc, MessageSources.Email, messageId, original)
+            : new MessageDraft(Actor.Customer(contact.Id), contact.Name ?? contact.Email, visibility, body, cc, MessageSources.Email, messageId, original);
     }
 
     /// <summary>A new ticket for the mail, with the mail as the first message of its conversation.</summary>

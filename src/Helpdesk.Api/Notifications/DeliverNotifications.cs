@@ -20,7 +20,7 @@ public sealed class DeliverNotifications(NotificationPlanner planner, INotificat
     public const string FunctionName = "DeliverNotification";
 
     public static bool Accepts(string eventType) =>
-        eventType == NotificationTriggers.MessageAddedEvent || NotificationTriggers.All.Contains(eventType);
+        eventType == NotificationTriggers.MessageAddedEvent || NotificationTriggers.All.Contains(eventType) || NotificationTriggers.StatusEvents.Contains(eventType);
 
     public async Task HandleAsync(EventMessage message, CancellationToken cancellationToken)
     {

@@ -105,8 +105,8 @@ public sealed class NotificationContent(ApprovalLinks approvalLinks, Notificatio
             ["ticket.subject"] = ticket.Subject,
             ["ticket.priority"] = Names.Of(ticket.Priority),
             ["ticket.link"] = settings.TicketLinkBase is { Length: > 0 } link ? $"{link.TrimEnd('/')}/{Uri.EscapeDataString(ticket.Id)}" : null,
-            ["requester.name"] = ticket.Requester.Name ?? ticket.Requester.Email,
-            ["requester.email"] = ticket.Requester.Email,
+            ["requester.name"] = ticket.Requester?.Name ?? ticket.Requester?.Email,
+            ["requester.email"] = ticket.Requester?.Email,
             ["recipient.name"] = to.Name ?? to.Address,
             ["agent.name"] = context.AgentName,
             ["event.summary"] = message.Value("summary"),
@@ -120,6 +120,7 @@ public sealed class NotificationContent(ApprovalLinks approvalLinks, Notificatio
             ["event.at"] = message.Value("at") ?? message.OccurredAt.ToString("O", CultureInfo.InvariantCulture),
             ["event.title"] = message.Value("title"),
             ["event.reminder"] = message.Value("reminder") == "true" ? "true" : null,
+            ["event.status"] = NotificationTemplateCatalog.StatusLabel(message.Value("statusTo"), context.Language),
             ["survey.link"] = message.Value("link"),
         };
     }

@@ -73,7 +73,8 @@ public static class NotificationEndpoints
             request.NotifyCustomerOnClosing ?? true,
             request.Rules!,
             Clean(request.Language)?.ToLowerInvariant(),
-            Clean(request.TicketLinkBase));
+            Clean(request.TicketLinkBase),
+            [.. (request.CustomerStatusEmails ?? []).Distinct(StringComparer.Ordinal)]);
         var version = await SaveAsync(directory, NotificationKinds.Settings, settings, stored?.Version, cancellationToken);
         ETags.Set(response, version);
         return TypedResults.Ok(settings);

@@ -49,9 +49,42 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
         _ => NotificationTriggers.All.Contains(message.Type) ? message.Type : null,
     };
 
+    /// <summary>
+    /// The triggers an event sets off: the one its type names, and <see cref="NotificationTriggers.StatusChanged"/>
+    /// as well when it changed the ticket's status (the event carries <c>statusTo</c>).
+    /// </summary>
+    public static IReadOnlyList<string> TriggersOf(EventMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        List<string> triggers = [];
+        if (TriggerOf(message) is { } trigger)
+        {
+            triggers.Add(trigger);
+        }
+
+        if (message.Value("statusTo") is not null && message.Type.StartsWith("ticket.", StringComparison.Ordinal))
+        {
+            triggers.Add(NotificationTriggers.StatusChanged);
+        }
+
+        return triggers;
+    }
+
     public async Task<IReadOnlyList<PlannedNotification>> PlanAsync(EventMessage message, NotificationSettings settings, CancellationToken cancellationToken)
     {
-        if (TriggerOf(message) is not { } trigger || message.TicketId is null)
+        ArgumentNullException.ThrowIfNull(message);
+        var planned = new List<PlannedNotification>();
+        foreach (var trigger in TriggersOf(message))
+        {
+            planned.AddRange(await PlanAsync(message, trigger, settings, cancellationToken));
+        }
+
+        return [.. planned.DistinctBy(p => p.Id)];
+    }
+
+    private async Task<IReadOnlyList<PlannedNotification>> PlanAsync(EventMessage message, string trigger, NotificationSettings settings, CancellationToken cancellationToken)
+    {
+        if (message.TicketId is null)
         {
             return [];
         }
@@ -64,6 +97,7 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
         }
 
         var wanted = rules.SelectMany(r => r.Recipients).ToHashSet(StringComparer.Ordinal);
+        var customerMayHear = CustomerMayHear(trigger, message, ticket, settings);
         var customers = new List<EmailAddress>();
         var addresses = new List<EmailAddress>();
         var agentIds = new List<string>();
@@ -73,10 +107,10 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
         {
             switch (recipient)
             {
-                case NotificationRecipients.Customer when CustomerMayHear(trigger, message, ticket, settings):
-                    customers.Add(new EmailAddress(ticket.Requester.Email, ticket.Requester.Name));
+                case NotificationRecipients.Customer when customerMayHear && ticket.Requester is { } requester:
+                    customers.Add(new EmailAddress(requester.Email, requester.Name));
                     break;
-                case NotificationRecipients.Cc when !wanted.Contains(NotificationRecipients.Customer):
+                case NotificationRecipients.Cc when customerMayHear && !wanted.Contains(NotificationRecipients.Customer):
                     addresses.AddRange(cc);
                     break;
                 case NotificationRecipients.NewTicketAddress when !string.IsNullOrWhiteSpace(settings.NewTicketAddress):
@@ -122,12 +156,12 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
         foreach (var customer in customers.DistinctBy(a => EmailAddresses.Normalize(a.Address)))
         {
             var copies = wanted.Contains(NotificationRecipients.Cc) ? cc.Where(c => !SameAddress(c, customer)).ToArray() : [];
-            planned.Add(Plan(message, trigger, customer, null, NotificationState.Pending, await content.ForCustomerAsync(context, customer, copies, MessageIdFor(message, customer.Address), reply, cancellationToken)));
+            planned.Add(Plan(message, trigger, customer, null, NotificationState.Pending, await content.ForCustomerAsync(context, customer, copies, MessageIdFor(message, customer.Address, trigger), reply, cancellationToken)));
         }
 
         foreach (var address in addresses.DistinctBy(a => EmailAddresses.Normalize(a.Address)).Where(a => !customers.Any(c => SameAddress(c, a))))
         {
-            planned.Add(Plan(message, trigger, address, null, NotificationState.Pending, await content.ForStaffAsync(context, address, MessageIdFor(message, address.Address), null, cancellationToken)));
+            planned.Add(Plan(message, trigger, address, null, NotificationState.Pending, await content.ForStaffAsync(context, address, MessageIdFor(message, address.Address, trigger), null, cancellationToken)));
         }
 
         foreach (var agentId in agentIds.Distinct(StringComparer.Ordinal))
@@ -156,7 +190,7 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
                 continue;
             }
 
-            planned.Add(Plan(message, trigger, to, agent.Id, state, await content.ForStaffAsync(context, to, MessageIdFor(message, agent.Email), agent.Id, cancellationToken)));
+            planned.Add(Plan(message, trigger, to, agent.Id, state, await content.ForStaffAsync(context, to, MessageIdFor(message, agent.Email, trigger), agent.Id, cancellationToken)));
         }
 
         return planned;
@@ -165,7 +199,7 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
     /// <summary>The ticket's language: its requester's, else the settings' default, else English.</summary>
     private async Task<string> LanguageOfAsync(Ticket ticket, NotificationSettings settings, CancellationToken cancellationToken)
     {
-        var contact = (await directory.FindAsync(DirectoryKinds.Contact, ticket.Requester.ContactId, cancellationToken))?.Value;
+        var contact = ticket.Requester is { } requester ? (await directory.FindAsync(DirectoryKinds.Contact, requester.ContactId, cancellationToken))?.Value : null;
         return NotificationTemplateCatalog.Supported(contact?.Language ?? settings.Language);
     }
 
@@ -178,16 +212,32 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
         new(email.MessageId, message.EventId, message.TicketId, trigger, to.Address, agentId, state, email);
 
     /// <summary>
-    /// The customer hears of a new ticket when the settings say so, and of a resolved or closed one
-    /// when the settings and the notify flag the event carries (as it was then, not as it is now) allow it.
+    /// Whether the customer side (the requester and the addresses in copy) hears of the event. Never
+    /// on an internal ticket. Otherwise the ticket's notify flag decides every customer email — as
+    /// the event carries it (as it was then, not as it is now) — and the settings narrow it: the
+    /// acknowledgement of a new ticket, the resolved and closed emails, and the status changes the
+    /// admin enabled. A resolution record emailed on purpose (<c>emailContact</c>) is the agent's
+    /// explicit ask and goes regardless of the flag.
     /// </summary>
-    private static bool CustomerMayHear(string trigger, EventMessage message, Ticket ticket, NotificationSettings settings) => trigger switch
+    private static bool CustomerMayHear(string trigger, EventMessage message, Ticket ticket, NotificationSettings settings)
     {
-        NotificationTriggers.TicketCreated => settings.NotifyCustomerOnCreation,
-        NotificationTriggers.TicketResolved or NotificationTriggers.TicketClosed =>
-            settings.NotifyCustomerOnClosing && (message.Value("notifyCustomer") ?? (ticket.NotifyCustomer ? "true" : "false")) == "true",
-        _ => true,
-    };
+        if (ticket.IsInternal || ticket.Requester is null)
+        {
+            return false;
+        }
+
+        var notify = (message.Value("notifyCustomer") ?? (ticket.NotifyCustomer ? "true" : "false")) == "true";
+        return trigger switch
+        {
+            NotificationTriggers.ResolutionRecorded => true,
+            NotificationTriggers.TicketCreated => notify && settings.NotifyCustomerOnCreation,
+            NotificationTriggers.TicketResolved or NotificationTriggers.TicketClosed => notify && settings.NotifyCustomerOnClosing,
+            NotificationTriggers.StatusChanged => notify
+                && settings.EmailsCustomerOn(message.Value("statusTo"))
+                && !(message.Actor is { Type: ActorType.Customer } actor && actor.Id == ticket.Requester.ContactId),
+            _ => notify,
+        };
+    }
 
     /// <summary>
     /// The value as the event saw it when the event carries it (the ticket may have moved on
@@ -278,10 +328,15 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
         return _agents = agents;
     }
 
-    /// <summary>Stable per event and recipient, so a repeated delivery plans (and sends) the same message.</summary>
-    public static string MessageIdFor(EventMessage message, string address)
+    /// <summary>
+    /// Stable per event and recipient, so a repeated delivery plans (and sends) the same message; a
+    /// status change is a second trigger of its event, with ids of its own.
+    /// </summary>
+    public static string MessageIdFor(EventMessage message, string address, string? trigger = null)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(message.EventId + "\n" + EmailAddresses.Normalize(address)));
+        ArgumentNullException.ThrowIfNull(message);
+        var scope = trigger == NotificationTriggers.StatusChanged ? message.EventId + "\n" + trigger : message.EventId;
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(scope + "\n" + EmailAddresses.Normalize(address)));
         return string.Create(CultureInfo.InvariantCulture, $"ntf-{Convert.ToHexStringLower(hash)[..32]}@helpdesk");
     }
 

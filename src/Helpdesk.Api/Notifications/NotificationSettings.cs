@@ -14,6 +14,8 @@ public sealed record NotificationRule(string Trigger, IReadOnlyList<string> Reci
 /// header and footer of every email, when the customer hears from us, and the rules.
 /// <see cref="Language"/> is the language of tickets whose requester has none (en when unset);
 /// <see cref="TicketLinkBase"/>, when set, makes <c>{{ticket.link}}</c> (the base, a slash, the ticket id).
+/// <see cref="CustomerStatusEmails"/>: the statuses a ticket moving into emails its customer about
+/// (<see cref="StatusChangeStatuses"/>; resolved and closed have their own emails).
 /// </summary>
 public sealed record NotificationSettings(
     string Id,
@@ -26,10 +28,24 @@ public sealed record NotificationSettings(
     bool NotifyCustomerOnClosing,
     IReadOnlyList<NotificationRule> Rules,
     string? Language = null,
-    string? TicketLinkBase = null)
+    string? TicketLinkBase = null,
+    IReadOnlyList<string>? CustomerStatusEmails = null)
 {
+    /// <summary>The statuses a customer can be emailed about entering; resolved and closed have their own emails.</summary>
+    public static readonly IReadOnlyList<string> StatusChangeStatuses = ["open", "assigned", "inProgress", "waitingOnCustomer"];
+
+    /// <summary>
+    /// The enabled rules of a trigger. Settings saved before status-change emails existed have no
+    /// rule for them: the default one (the customer) applies, so the admin's status list alone decides.
+    /// </summary>
     public IEnumerable<NotificationRule> RulesFor(string trigger) =>
-        Rules.Where(r => r.Enabled && string.Equals(r.Trigger, trigger, StringComparison.Ordinal));
+        trigger == NotificationTriggers.StatusChanged && !Rules.Any(r => r.Trigger == trigger)
+            ? [new NotificationRule(trigger, [NotificationRecipients.Customer], true)]
+            : Rules.Where(r => r.Enabled && string.Equals(r.Trigger, trigger, StringComparison.Ordinal));
+
+    /// <summary>Whether the admin enabled customer emails for tickets entering <paramref name="status"/>.</summary>
+    public bool EmailsCustomerOn(string? status) =>
+        status is not null && (CustomerStatusEmails ?? []).Contains(status, StringComparer.Ordinal);
 }
 
 public enum DigestFrequency
@@ -70,6 +86,15 @@ public static class NotificationTriggers
     /// <summary>A resolution record was written; only when it asks (<c>emailContact</c>) is it sent to the requester.</summary>
     public const string ResolutionRecorded = "ticket.resolutionRecorded";
 
+    /// <summary>
+    /// A ticket's status changed (any event carrying <c>statusTo</c>, beside its own trigger): the
+    /// customer hears of it only for the statuses the settings list in <c>customerStatusEmails</c>.
+    /// </summary>
+    public const string StatusChanged = "ticket.statusChanged";
+
+    /// <summary>The events that can change a ticket's status without a trigger of their own.</summary>
+    public static readonly IReadOnlyList<string> StatusEvents = ["ticket.read", "ticket.started", "ticket.waiting", "ticket.reopened", "ticket.updated"];
+
     /// <summary>The conversation's event type; its <c>visibility</c> and <c>authorType</c> pick the trigger.</summary>
     public const string MessageAddedEvent = "ticket.messageAdded";
 
@@ -77,7 +102,7 @@ public static class NotificationTriggers
     [
         TicketCreated, TicketAssigned, TicketEscalated, TicketResolved, TicketClosed, PublicReply, CustomerMessage,
         SlaWarning, SlaBreached, SlaEscalated, ApprovalRequested, ApprovalDecided, ActivityReminder,
-        SurveyRequested, ResolutionRecorded,
+        SurveyRequested, ResolutionRecorded, StatusChanged,
     ];
 }
 
@@ -144,6 +169,7 @@ public static class NotificationDefaults
             new(NotificationTriggers.ActivityReminder, [NotificationRecipients.Owner], true),
             new(NotificationTriggers.SurveyRequested, [NotificationRecipients.Customer], true),
             new(NotificationTriggers.ResolutionRecorded, [NotificationRecipients.Customer], true),
+            new(NotificationTriggers.StatusChanged, [NotificationRecipients.Customer], true),
         ]);
 }
 
@@ -164,7 +190,8 @@ public sealed record NotificationSettingsRequest(
     bool? NotifyCustomerOnClosing,
     IReadOnlyList<NotificationRule>? Rules,
     string? Language = null,
-    string? TicketLinkBase = null);
+    string? TicketLinkBase = null,
+    IReadOnlyList<string>? CustomerStatusEmails = null);
 
 public sealed record NotificationPreferencesRequest(bool? Muted, IReadOnlyList<string>? MutedTriggers, DigestFrequency? Digest);
 
@@ -178,6 +205,8 @@ internal sealed class NotificationSettingsValidator : AbstractValidator<Notifica
         RuleFor(r => r.Header).MaximumLength(20_000);
         RuleFor(r => r.Footer).MaximumLength(20_000);
         RuleFor(r => r.Rules).NotNull();
+        RuleForEach(r => r.CustomerStatusEmails).Must(NotificationSettings.StatusChangeStatuses.Contains)
+            .WithMessage($"A status the customer is emailed about entering is one of: {string.Join(", ", NotificationSettings.StatusChangeStatuses)} (resolved and closed have their own emails, notifyCustomerOnClosing).");
         RuleFor(r => r.Language).Must(l => NotificationTemplateCatalog.IsLanguage(l!.Trim().ToLowerInvariant()))
             .When(r => !string.IsNullOrWhiteSpace(r.Language))
             .WithMessage($"The language is one of: {string.Join(", ", NotificationTemplateCatalog.Languages)}.");

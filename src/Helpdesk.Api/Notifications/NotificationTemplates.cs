@@ -46,7 +46,7 @@ public static partial class NotificationTemplateCatalog
     [
         "ticket.number", "ticket.subject", "ticket.priority", "ticket.link", "requester.name", "requester.email", "recipient.name", "agent.name",
         "message.text", "message.html", "event.summary", "event.details", "event.note", "event.reason", "event.comment", "event.decision",
-        "event.target", "event.dueAt", "event.at", "event.title", "event.reminder", "survey.link", "approval.approveLink", "approval.rejectLink",
+        "event.target", "event.dueAt", "event.at", "event.title", "event.reminder", "event.status", "survey.link", "approval.approveLink", "approval.rejectLink",
         "digest.count", "digest.items",
     ];
 
@@ -70,6 +70,9 @@ public static partial class NotificationTemplateCatalog
         [NotificationTriggers.ResolutionRecorded] = (
             new("How your request was resolved", "Ticket {{ticket.number}} was resolved as follows:", "{{#event.details}}{{event.details}}{{/event.details}}"),
             new("Comment votre demande a été résolue", "Le ticket {{ticket.number}} a été résolu ainsi :", "{{#event.details}}{{event.details}}{{/event.details}}")),
+        [NotificationTriggers.StatusChanged] = (
+            new("Your request is {{event.status}}", "Ticket {{ticket.number}} (\"{{ticket.subject}}\") is now {{event.status}}.", TicketLinkEn),
+            new("Votre demande est {{event.status}}", "Le ticket {{ticket.number}} (« {{ticket.subject}} ») est maintenant {{event.status}}.", TicketLinkFr)),
     };
 
     private static readonly (Entry En, Entry Fr) CustomerUpdate = (
@@ -120,6 +123,9 @@ public static partial class NotificationTemplateCatalog
         [NotificationTriggers.ResolutionRecorded] = (
             new("Resolution recorded", "The resolution of \"{{ticket.subject}}\" was recorded.", "{{#event.details}}{{event.details}}{{/event.details}}"),
             new("Résolution enregistrée", "La résolution de « {{ticket.subject}} » a été enregistrée.", "{{#event.details}}{{event.details}}{{/event.details}}")),
+        [NotificationTriggers.StatusChanged] = (
+            new("Ticket {{event.status}}", "\"{{ticket.subject}}\" is now {{event.status}}."),
+            new("Ticket {{event.status}}", "« {{ticket.subject}} » est maintenant {{event.status}}.")),
         [NotificationTriggers.ActivityReminder] = (
             new("Reminder", "{{#event.title}}Reminder: {{event.title}} (\"{{ticket.subject}}\").{{/event.title}}{{^event.title}}Reminder about \"{{ticket.subject}}\".{{/event.title}}"),
             new("Rappel", "{{#event.title}}Rappel : {{event.title}} (« {{ticket.subject}} »).{{/event.title}}{{^event.title}}Rappel concernant « {{ticket.subject}} ».{{/event.title}}")),
@@ -133,6 +139,27 @@ public static partial class NotificationTemplateCatalog
     private const string TicketLinkFr = "{{#ticket.link}}Suivez-le ici : {{ticket.link}}{{/ticket.link}}";
 
     public static string EventFor(bool customer, string trigger) => (customer ? CustomerPrefix : AgentPrefix) + trigger;
+
+    /// <summary>A ticket status as a customer reads it, in the language of the email.</summary>
+    public static string? StatusLabel(string? status, string language) => (status, language == French) switch
+    {
+        (null, _) => null,
+        ("new", false) => "new",
+        ("new", true) => "nouvelle",
+        ("open", false) => "open",
+        ("open", true) => "ouverte",
+        ("assigned", false) => "assigned to an agent",
+        ("assigned", true) => "attribuée à un agent",
+        ("inProgress", false) => "in progress",
+        ("inProgress", true) => "en cours de traitement",
+        ("waitingOnCustomer", false) => "waiting for your answer",
+        ("waitingOnCustomer", true) => "en attente de votre réponse",
+        ("resolved", false) => "resolved",
+        ("resolved", true) => "résolue",
+        ("closed", false) => "closed",
+        ("closed", true) => "clôturée",
+        _ => status,
+    };
 
     public static bool IsEvent(string name) => Events.Contains(name, StringComparer.Ordinal);
 

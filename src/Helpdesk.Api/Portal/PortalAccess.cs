@@ -59,7 +59,12 @@ public sealed class PortalAccess(CurrentUser user, IDirectoryStore directory, IT
         return message is { Visibility: MessageVisibility.Public, Author.Type: ActorType.Customer } && message.Author.Id == contact!.Id;
     }
 
-    public bool CanSee(Contact contact, Ticket ticket) =>
-        ticket.Requester.ContactId == contact.Id
-        || (AccountWide && contact.AccountId is not null && ticket.AccountId == contact.AccountId);
+    /// <summary>The calling contact as a reader of the portal (<see cref="PortalViewer"/>: their tickets and the ones shared with their account).</summary>
+    public PortalViewer Viewer(Contact contact)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        return new PortalViewer(contact.Id, contact.AccountId, AccountWide);
+    }
+
+    public bool CanSee(Contact contact, Ticket ticket) => Viewer(contact).Sees(ticket);
 }

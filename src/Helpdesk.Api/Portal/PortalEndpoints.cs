@@ -22,7 +22,7 @@ public sealed record PortalTicketResponse(
     string? Description,
     TicketStatus Status,
     Priority Priority,
-    RequesterResponse Requester,
+    RequesterResponse? Requester,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? EndAt,
@@ -36,7 +36,7 @@ public sealed record PortalTicketResponse(
         t.Description,
         t.Status,
         t.Priority,
-        new RequesterResponse(t.Requester.ContactId, t.Requester.Email, t.Requester.Name),
+        RequesterResponse.Of(t.Requester),
         t.CreatedAt,
         t.UpdatedAt,
         t.EndAt,
@@ -127,15 +127,8 @@ public static class PortalEndpoints
             return NotAContact();
         }
 
-        var accountWide = access.AccountWide && contact.AccountId is not null;
         var page = await tickets.QueryAsync(
-            new TicketQuery(
-                TicketView.All,
-                clock.GetUtcNow(),
-                limit ?? Paging.DefaultLimit,
-                cursor,
-                AccountId: accountWide ? contact.AccountId : null,
-                ContactId: accountWide ? null : contact.Id),
+            new TicketQuery(TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, Portal: access.Viewer(contact)),
             cancellationToken);
         return TypedResults.Ok(page.Map(t => PortalTicketResponse.From(t)));
     }

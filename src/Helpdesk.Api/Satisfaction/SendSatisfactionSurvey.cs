@@ -48,8 +48,9 @@ public sealed class SendSatisfactionSurvey(TicketRunner runner, ISurveyStore sto
             TicketPrecondition.None,
             async c =>
             {
-                if (await store.FindAsync(c.Ticket.Id, cancellationToken) is not null)
+                if (c.Ticket.IsInternal || await store.FindAsync(c.Ticket.Id, cancellationToken) is not null)
                 {
+                    // An internal ticket has no customer to ask.
                     return (Survey?)null;
                 }
 

@@ -74,7 +74,11 @@ public static class SlaClock
             targets.Add(ledger.Clock(NextResponse, key, null, nextResponse, cycle.Start, cycle.AnsweredAt ?? ledger.EndedAt));
         }
 
-        if (goals.Resolution is { } resolution)
+        if (policy.DueDateOverridesResolution && ticket.DueAt is { } deadline)
+        {
+            targets.Add(ledger.Deadline(Resolution, ticket.CreatedAt, deadline, ledger.EndedAt));
+        }
+        else if (goals.Resolution is { } resolution)
         {
             targets.Add(ledger.Clock(Resolution, Resolution, null, resolution, ticket.CreatedAt, ledger.EndedAt));
         }
@@ -202,6 +206,25 @@ public static class SlaClock
 
             var dueAt = state is SlaState.Met or SlaState.Paused ? null : breachedAt;
             return new SlaTargetClock(target, key, status, goal, elapsed, state, stoppedAt is not null, dueAt, warningAt, breachedAt);
+        }
+
+        /// <summary>
+        /// A target that is a fixed instant (a due date the policy lets override the resolution
+        /// target): wall-clock time, never paused, warned when the policy's share of the time from
+        /// <paramref name="from"/> to the deadline is left.
+        /// </summary>
+        public SlaTargetClock Deadline(string target, DateTimeOffset from, DateTimeOffset deadline, DateTimeOffset? stoppedAt)
+        {
+            var goal = deadline > from ? deadline - from : TimeSpan.Zero;
+            var until = stoppedAt ?? _now;
+            var elapsed = until > from ? until - from : TimeSpan.Zero;
+            var warningAt = from + (goal * (1 - _warningThreshold));
+            var state = stoppedAt is not null ? (until > deadline ? SlaState.Breached : SlaState.Met)
+                : until >= deadline ? SlaState.Breached
+                : until >= warningAt ? SlaState.Warning
+                : SlaState.Running;
+            var key = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{target}@due{deadline.ToUnixTimeSeconds()}");
+            return new SlaTargetClock(target, key, null, goal, elapsed, state, stoppedAt is not null, state == SlaState.Met ? null : deadline, warningAt, deadline);
         }
 
         private TimeSpan Elapsed(DateTimeOffset from, DateTimeOffset until)

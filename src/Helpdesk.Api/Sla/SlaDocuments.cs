@@ -6,6 +6,9 @@ namespace Helpdesk.Api.Sla;
 /// An SLA policy ("charter"): which tickets it applies to, the targets per priority, the
 /// calendar it counts in, what pauses it, and the escalation levels. The first active policy
 /// whose conditions match, by <see cref="Order"/>, applies to a ticket.
+/// <see cref="DueDateOverridesResolution"/>: a ticket's own due date, when it has one, replaces
+/// the resolution target (a deadline agreed with the customer); otherwise the due date is only
+/// the ticket's own deadline (the late view) and the SLA keeps its targets.
 /// </summary>
 public sealed record SlaPolicy(
     string Id,
@@ -17,7 +20,8 @@ public sealed record SlaPolicy(
     IReadOnlyList<string> PausingStatuses,
     double WarningThreshold,
     IReadOnlyList<EscalationLevel> Escalations,
-    bool Active);
+    bool Active,
+    bool DueDateOverridesResolution = false);
 
 /// <summary>Empty or null lists match everything.</summary>
 public sealed record SlaConditions(

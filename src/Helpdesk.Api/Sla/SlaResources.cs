@@ -17,7 +17,8 @@ public sealed record SlaPolicyRequest(
     IReadOnlyList<string>? PausingStatuses,
     double? WarningThreshold,
     IReadOnlyList<EscalationLevel>? Escalations,
-    bool? Active);
+    bool? Active,
+    bool? DueDateOverridesResolution = null);
 
 public sealed record CalendarRequest(
     string? Name,
@@ -162,7 +163,8 @@ internal sealed class SlaPolicies : DirectoryResource<SlaPolicy, SlaPolicyReques
         request.PausingStatuses ?? SlaDefaults.DefaultPolicy.PausingStatuses,
         request.WarningThreshold ?? SlaDefaults.DefaultPolicy.WarningThreshold,
         request.Escalations ?? [],
-        request.Active ?? true);
+        request.Active ?? true,
+        request.DueDateOverridesResolution ?? false);
 
     protected override SlaPolicy Deactivate(SlaPolicy entry) => entry with { Active = false };
 }

@@ -326,6 +326,22 @@ public sealed partial class CosmosTicketStore(
             Where("c.id != @exclude", "@exclude", query.ExcludeId);
         }
 
+        if (query.Portal is { } viewer)
+        {
+            // A document written before portal visibility existed has none: it is "default".
+            sql.Append(" AND ((c.contactId = @portalContact AND (NOT IS_DEFINED(c.portal) OR c.portal != 'hidden'))");
+            parameters["@portalContact"] = viewer.ContactId;
+            if (viewer.AccountId is not null)
+            {
+                sql.Append(" OR (c.accountId = @portalAccount AND (ARRAY_CONTAINS(@portalShared, c.portal)")
+                    .Append(viewer.AccountWide ? " OR NOT IS_DEFINED(c.portal)))" : "))");
+                parameters["@portalAccount"] = viewer.AccountId;
+                parameters["@portalShared"] = viewer.SharedWithAccount.ToArray();
+            }
+
+            sql.Append(')');
+        }
+
         if (query.CreatedFrom is { } createdFrom)
         {
             Where("c.createdAt >= @createdFrom", "@createdFrom", TicketDocument.Time(createdFrom));
@@ -493,7 +509,7 @@ internal sealed record TicketDocument(
     string? AssigneeId,
     string? TeamId,
     string? AccountId,
-    string ContactId,
+    string? ContactId,
     string CreatedAt,
     string UpdatedAt,
     string? LateAt,
@@ -506,7 +522,8 @@ internal sealed record TicketDocument(
     long ItemSeq = 0,
     IReadOnlyList<string>? Notified = null,
     IReadOnlyList<string>? Writes = null,
-    IReadOnlyList<ReceiptRef>? Receipts = null)
+    IReadOnlyList<ReceiptRef>? Receipts = null,
+    string? Portal = null)
 {
     /// <summary>
     /// The ids of the latest writes that committed this document: after a write's answer is lost
@@ -575,7 +592,7 @@ internal sealed record TicketDocument(
             s.AssigneeId,
             s.TeamId,
             s.AccountId,
-            s.Requester.ContactId,
+            s.Requester?.ContactId,
             Time(s.CreatedAt),
             Time(s.UpdatedAt),
             s.DeletedAt is null ? Time(schedule.LateAt) : null,
@@ -583,7 +600,8 @@ internal sealed record TicketDocument(
             $"{s.Number}\n{s.Subject}\n{s.Description}".ToLowerInvariant(),
             s,
             history,
-            Retain(events));
+            Retain(events),
+            Portal: Names.Of(Ticket.PortalOf(s)));
 
     private static IReadOnlyList<DomainEvent> Retain(IReadOnlyList<DomainEvent> events) =>
         events.Count > RetainedEvents ? events.Skip(events.Count - RetainedEvents).ToArray() : events;

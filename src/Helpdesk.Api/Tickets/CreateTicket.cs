@@ -37,7 +37,8 @@ internal sealed class CreateTicketValidator : AbstractValidator<CreateTicketRequ
         var lists = options.Value;
         RuleFor(r => r.Subject).NotEmpty().MaximumLength(Ticket.MaxSubjectLength);
         RuleFor(r => r.Description).MaximumLength(Ticket.MaxDescriptionLength);
-        RuleFor(r => r.Requester).NotNull().When(r => r.ContactId is null).WithMessage("Give the requester's email, or a contactId.");
+        RuleFor(r => r.Requester).NotNull().When(r => r.ContactId is null && !IsInternal(r.Type))
+            .WithMessage($"Give the requester's email, or a contactId (only an internal ticket, of type {Ticket.InternalType}, has none).");
         RuleFor(r => r.ContactId).Null().When(r => r.Requester is not null).WithMessage("Give either requester or contactId, not both.");
         RuleFor(r => r.Requester!.Email).ValidEmail().When(r => r.Requester is not null).OverridePropertyName("requester.email");
         RuleFor(r => r.Requester!.Name).MaximumLength(200).When(r => r.Requester is not null).OverridePropertyName("requester.name");
@@ -50,6 +51,8 @@ internal sealed class CreateTicketValidator : AbstractValidator<CreateTicketRequ
         RuleForEach(r => r.Tags).NotEmpty().MaximumLength(Ticket.MaxTagLength);
         RuleFor(r => r.DueAt).GreaterThan(r => r.StartAt).When(r => r.StartAt is not null && r.DueAt is not null).WithMessage("The due date comes after the start date.");
     }
+
+    private static bool IsInternal(string? type) => string.Equals(type?.Trim(), Ticket.InternalType, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>POST /api/tickets: an agent opens a ticket for a requester.</summary>
@@ -68,7 +71,7 @@ internal static class CreateTicket
     {
         var errors = new Dictionary<string, string[]>();
 
-        Contact? contact;
+        Contact? contact = null;
         if (request.ContactId is not null)
         {
             contact = (await directory.FindAsync(DirectoryKinds.Contact, request.ContactId, cancellationToken))?.Value;
@@ -77,9 +80,9 @@ internal static class CreateTicket
                 errors["contactId"] = ["No such contact."];
             }
         }
-        else
+        else if (request.Requester is not null)
         {
-            contact = await references.FindOrCreateContactAsync(request.Requester!.Email!, request.Requester.Name, clock.GetUtcNow(), cancellationToken);
+            contact = await references.FindOrCreateContactAsync(request.Requester.Email!, request.Requester.Name, clock.GetUtcNow(), cancellationToken);
         }
 
         var accountId = request.AccountId;
@@ -89,7 +92,7 @@ internal static class CreateTicket
         }
 
         await references.CheckAssignmentAsync(request.AssigneeId, request.TeamId, errors, "assigneeId", "teamId", cancellationToken);
-        if (errors.Count > 0 || contact is null)
+        if (errors.Count > 0)
         {
             return new ApiProblem(Problems.Validation(errors));
         }
@@ -99,12 +102,13 @@ internal static class CreateTicket
         return TypedResults.Created($"/api/tickets/{ticket.Id}", await presenter.PresentAsync(ticket, cancellationToken));
     }
 
-    private static TicketDraft Draft(CreateTicketRequest request, Contact contact, string? accountId) =>
+    /// <summary>An internal ticket may come without a requester (the validator let it through).</summary>
+    private static TicketDraft Draft(CreateTicketRequest request, Contact? contact, string? accountId) =>
         new(
             Subject: request.Subject!,
             Description: request.Description,
-            Requester: new Requester(contact.Id, contact.Email, contact.Name),
-            AccountId: accountId ?? contact.AccountId,
+            Requester: contact is null ? null : new Requester(contact.Id, contact.Email, contact.Name),
+            AccountId: accountId ?? contact?.AccountId,
             Priority: request.Priority is null ? Priority.Normal : Enum.Parse<Priority>(request.Priority, ignoreCase: true),
             Type: request.Type,
             Group: request.Group,

@@ -1,5 +1,6 @@
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage.Cosmos;
+using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Tickets;
@@ -31,7 +32,35 @@ public sealed record TicketQuery(
     string? Text = null,
     DateTimeOffset? CreatedFrom = null,
     DateTimeOffset? CreatedBefore = null,
-    string? ExcludeId = null);
+    string? ExcludeId = null,
+    PortalViewer? Portal = null);
+
+/// <summary>
+/// A customer reading the portal: the tickets they asked for unless hidden, and their account's
+/// tickets shared with it (<see cref="PortalVisibility.Account"/>, or
+/// <see cref="PortalVisibility.Default"/> when the portal is account-wide).
+/// </summary>
+public sealed record PortalViewer(string ContactId, string? AccountId, bool AccountWide)
+{
+    /// <summary>Whether this customer sees <paramref name="ticket"/> in the portal.</summary>
+    public bool Sees(Ticket ticket)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        var asked = ticket.Requester?.ContactId == ContactId;
+        var sameAccount = AccountId is not null && ticket.AccountId == AccountId;
+        return ticket.Portal switch
+        {
+            PortalVisibility.Hidden => false,
+            PortalVisibility.Account => asked || sameAccount,
+            PortalVisibility.Requester => asked,
+            _ => asked || (AccountWide && sameAccount),
+        };
+    }
+
+    /// <summary>The visibilities under which the account's other contacts see a ticket.</summary>
+    public IReadOnlyList<string> SharedWithAccount =>
+        AccountWide ? [Names.Of(PortalVisibility.Account), Names.Of(PortalVisibility.Default)] : [Names.Of(PortalVisibility.Account)];
+}
 
 /// <summary>
 /// Where tickets live, and the one way a ticket and its items are written

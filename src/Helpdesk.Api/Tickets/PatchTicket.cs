@@ -43,6 +43,7 @@ internal static class PatchTicket
             Group = reader.Listed("group", lists.Groups),
             Severity = reader.Listed("severity", lists.Severities),
             Impact = reader.Listed("impact", lists.Impacts),
+            StartAt = reader.Instant("startAt"),
             DueAt = reader.NullableInstant("dueAt"),
             Progress = reader.Integer("progress", 0, 100),
             Tags = reader.Strings("tags", Ticket.MaxTags, Ticket.MaxTagLength),
@@ -67,7 +68,7 @@ internal static class PatchTicket
             }
             else
             {
-                changes = changes with { Requester = Optional.Of(new Requester(contact.Id, contact.Email, contact.Name)) };
+                changes = changes with { Requester = Optional.Of<Requester?>(new Requester(contact.Id, contact.Email, contact.Name)) };
             }
         }
 
@@ -88,7 +89,7 @@ internal static class PatchTicket
     private static readonly HashSet<string> Known =
     [
         "subject", "description", "priority", "type", "group", "severity", "impact",
-        "dueAt", "progress", "tags", "accountId", "contactId", "notifyCustomer",
+        "startAt", "dueAt", "progress", "tags", "accountId", "contactId", "notifyCustomer",
     ];
 
     /// <summary>Reads merge-patch members, collecting one error per bad field.</summary>
@@ -158,6 +159,18 @@ internal static class PatchTicket
             return value.ValueKind == JsonValueKind.String && Names.TryParse<TEnum>(value.GetString(), out var parsed)
                 ? Optional.Of(parsed)
                 : Fail<TEnum>(name, message);
+        }
+
+        public Optional<DateTimeOffset> Instant(string name)
+        {
+            if (!patch.TryGetProperty(name, out var value))
+            {
+                return default;
+            }
+
+            return value.ValueKind == JsonValueKind.String && UtcInstantConverter.TryParse(value.GetString()!, out var instant)
+                ? Optional.Of(instant)
+                : Fail<DateTimeOffset>(name, "An ISO-8601 instant with a time zone (e.g. 2026-11-30T17:00:00Z) is required; this field cannot be cleared.");
         }
 
         public Optional<DateTimeOffset?> NullableInstant(string name)

@@ -36,6 +36,14 @@ internal sealed partial class SqliteTicketStore
         """);
 
     /// <summary>
+    /// Who sees a ticket in the customer portal (<see cref="PortalVisibility"/>): the portal's
+    /// list reads the contact's and the account's index ranges and filters on it.
+    /// </summary>
+    public static SqliteMigration PortalMigration { get; } = new(
+        "0620-1-ticket-portal-visibility",
+        "ALTER TABLE tickets ADD COLUMN portal TEXT NOT NULL DEFAULT 'default';");
+
+    /// <summary>
     /// The receipts of requests with an Idempotency-Key, each stored with the first ticket write
     /// the request made (<see cref="TicketReceipt"/>), kept a day.
     /// </summary>

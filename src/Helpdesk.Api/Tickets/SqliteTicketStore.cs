@@ -142,8 +142,8 @@ internal sealed partial class SqliteTicketStore(
         var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
         await using var insert = connection.Command(
             """
-            INSERT INTO tickets (id, number, version, status, is_open, deleted, priority, assignee_id, team_id, account_id, contact_id, created_at, updated_at, late_at, sla_next_at, doc)
-            VALUES ($id, $number, 1, $status, $open, $deleted, $priority, $assignee, $team, $account, $contact, $created, $updated, $late, $slaNext, $doc)
+            INSERT INTO tickets (id, number, version, status, is_open, deleted, priority, assignee_id, team_id, account_id, contact_id, portal, created_at, updated_at, late_at, sla_next_at, doc)
+            VALUES ($id, $number, 1, $status, $open, $deleted, $priority, $assignee, $team, $account, $contact, $portal, $created, $updated, $late, $slaNext, $doc)
             RETURNING seq
             """,
             transaction,
@@ -168,7 +168,7 @@ internal sealed partial class SqliteTicketStore(
         await using var update = connection.Command(
             """
             UPDATE tickets SET version = version + 1, number = $number, status = $status, is_open = $open, deleted = $deleted, priority = $priority,
-                assignee_id = $assignee, team_id = $team, account_id = $account, contact_id = $contact,
+                assignee_id = $assignee, team_id = $team, account_id = $account, contact_id = $contact, portal = $portal,
                 updated_at = $updated, late_at = $late, sla_next_at = $slaNext, doc = $doc
             WHERE id = $id AND version = $expected
             RETURNING seq
@@ -356,6 +356,21 @@ internal sealed partial class SqliteTicketStore(
             Where("id <> $exclude", "$exclude", query.ExcludeId);
         }
 
+        if (query.Portal is { } viewer)
+        {
+            // Two index ranges (the contact's tickets, the account's shared ones), not a scan in seq order.
+            sql.Append(" AND seq IN (SELECT seq FROM tickets WHERE contact_id = $portalContact AND portal <> 'hidden'");
+            parameters.Add(("$portalContact", viewer.ContactId));
+            if (viewer.AccountId is not null)
+            {
+                sql.Append(" UNION ALL SELECT seq FROM tickets WHERE account_id = $portalAccount AND portal IN (SELECT value FROM json_each($portalShared))");
+                parameters.Add(("$portalAccount", viewer.AccountId));
+                parameters.Add(("$portalShared", StoreJson.Serialize(viewer.SharedWithAccount)));
+            }
+
+            sql.Append(')');
+        }
+
         if (query.CreatedFrom is { } createdFrom)
         {
             Where("created_at >= $createdFrom", "$createdFrom", SqliteTime.Format(createdFrom));
@@ -431,7 +446,11 @@ internal sealed partial class SqliteTicketStore(
         return last - count + 1;
     }
 
-    /// <summary>A deleted ticket is in no working view and never due for the SLA scan.</summary>
+    /// <summary>
+    /// A deleted ticket is in no working view and never due for the SLA scan. An internal ticket
+    /// without a requester stores an empty contact (the column predates optional requesters) and
+    /// is hidden from the portal.
+    /// </summary>
     private static (string, object?)[] Columns(TicketSnapshot s, TicketSchedule schedule) =>
     [
         ("$id", s.Id),
@@ -443,7 +462,8 @@ internal sealed partial class SqliteTicketStore(
         ("$assignee", s.AssigneeId),
         ("$team", s.TeamId),
         ("$account", s.AccountId),
-        ("$contact", s.Requester.ContactId),
+        ("$contact", s.Requester?.ContactId ?? string.Empty),
+        ("$portal", Names.Of(Ticket.PortalOf(s))),
         ("$updated", SqliteTime.Format(s.UpdatedAt)),
         ("$late", s.DeletedAt is null ? SqliteTime.Format(schedule.LateAt) : null),
         ("$slaNext", s.DeletedAt is null ? SqliteTime.Format(schedule.NextSlaChangeAt) : null),

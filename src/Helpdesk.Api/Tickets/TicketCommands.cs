@@ -1,6 +1,8 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Helpdesk.Domain.Common;
+using Helpdesk.Domain.Tickets;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Helpdesk.Api.Tickets;
@@ -10,6 +12,16 @@ public sealed record AssignRequest(string? AssigneeId, string? TeamId);
 public sealed record ResolveRequest(string? Summary, bool? NotifyCustomer);
 
 public sealed record CloseRequest(bool? NotifyCustomer);
+
+/// <summary>Who sees the ticket in the customer portal: default, requester, account or hidden.</summary>
+public sealed record PortalVisibilityRequest(string? Visibility);
+
+internal sealed class PortalVisibilityValidator : AbstractValidator<PortalVisibilityRequest>
+{
+    public PortalVisibilityValidator() =>
+        RuleFor(r => r.Visibility).NotEmpty().Must(v => v is null || Names.TryParse<PortalVisibility>(v, out _))
+            .WithMessage("The visibility is default (as the portal settings say), requester, account (shared with the account's contacts) or hidden.");
+}
 
 internal sealed class AssignValidator : AbstractValidator<AssignRequest>
 {
@@ -59,6 +71,9 @@ internal static class TicketCommands
 
     public static Task<Results<Ok<TicketResponse>, ApiProblem>> CloseAsync(string id, CloseRequest? request, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
         RunAsync(id, http, runner, caller, presenter, c => c.Ticket.Close(request?.NotifyCustomer, c.Actor, c.Now), ct);
+
+    public static Task<Results<Ok<TicketResponse>, ApiProblem>> PortalVisibilityAsync(string id, PortalVisibilityRequest request, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, CancellationToken ct) =>
+        RunAsync(id, http, runner, caller, presenter, c => c.Ticket.ChangePortalVisibility(Names.Parse<PortalVisibility>(request.Visibility!), c.Actor, c.Now), ct);
 
     /// <summary>A command stating an intent: only a sent, stale If-Match refuses it.</summary>
     private static async Task<Results<Ok<TicketResponse>, ApiProblem>> RunAsync(string id, HttpContext http, TicketRunner runner, Caller caller, TicketPresenter presenter, Action<TicketCommand> change, CancellationToken ct) =>

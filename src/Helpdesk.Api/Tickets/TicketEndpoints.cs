@@ -21,9 +21,11 @@ public static class TicketEndpoints
             .AddSingleton<IValidator<CreateTicketRequest>, CreateTicketValidator>()
             .AddSingleton<IValidator<AssignRequest>, AssignValidator>()
             .AddSingleton<IValidator<ResolveRequest>, ResolveValidator>()
+            .AddSingleton<IValidator<PortalVisibilityRequest>, PortalVisibilityValidator>()
             .AddScoped<TicketReferences>()
             .AddSqliteMigration(SqliteTicketStore.MergesMigration.Name, SqliteTicketStore.MergesMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.HistoryNotesMigration.Name, SqliteTicketStore.HistoryNotesMigration.Sql)
+            .AddSqliteMigration(SqliteTicketStore.PortalMigration.Name, SqliteTicketStore.PortalMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.ReceiptsMigration.Name, SqliteTicketStore.ReceiptsMigration.Sql)
             .AddSingleton<SqliteTicketStore>()
             .AddSingleton<CosmosTicketItems>()
@@ -56,6 +58,8 @@ public static class TicketEndpoints
         tickets.MapPost("/{id}/assign", TicketCommands.AssignAsync).Validate<AssignRequest>().WithName("AssignTicket").ProducesCommandProblems(StatusCodes.Status400BadRequest);
         tickets.MapPost("/{id}/resolve", TicketCommands.ResolveAsync).Validate<ResolveRequest>().WithName("ResolveTicket").ProducesCommandProblems(StatusCodes.Status400BadRequest);
         tickets.MapPost("/{id}/close", TicketCommands.CloseAsync).WithName("CloseTicket").ProducesCommandProblems();
+        tickets.MapPost("/{id}/portal-visibility", TicketCommands.PortalVisibilityAsync).Validate<PortalVisibilityRequest>().WithName("SetTicketPortalVisibility")
+            .ProducesCommandProblems(StatusCodes.Status400BadRequest);
         return api;
     }
 
@@ -171,6 +175,7 @@ public sealed record TicketPatchDocument(
     string? Group,
     string? Severity,
     string? Impact,
+    DateTimeOffset? StartAt,
     DateTimeOffset? DueAt,
     int? Progress,
     IReadOnlyList<string>? Tags,

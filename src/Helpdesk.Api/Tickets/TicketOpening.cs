@@ -10,7 +10,7 @@ namespace Helpdesk.Api.Tickets;
 public sealed record TicketDraft(
     string Subject,
     string? Description,
-    Requester Requester,
+    Requester? Requester,
     string? AccountId,
     Priority Priority = Priority.Normal,
     string? Type = null,

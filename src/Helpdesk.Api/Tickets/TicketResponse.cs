@@ -2,7 +2,12 @@ using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Tickets;
 
-public sealed record RequesterResponse(string ContactId, string Email, string? Name);
+public sealed record RequesterResponse(string ContactId, string Email, string? Name)
+{
+    /// <summary>Null for an internal ticket, which has no requester.</summary>
+    public static RequesterResponse? Of(Requester? requester) =>
+        requester is null ? null : new RequesterResponse(requester.ContactId, requester.Email, requester.Name);
+}
 
 /// <summary>The ticket representation of API.md.</summary>
 public sealed record TicketResponse(
@@ -16,7 +21,7 @@ public sealed record TicketResponse(
     string? Group,
     string? Severity,
     string? Impact,
-    RequesterResponse Requester,
+    RequesterResponse? Requester,
     string? AccountId,
     string? AssigneeId,
     string? TeamId,
@@ -34,7 +39,8 @@ public sealed record TicketResponse(
     bool PendingApproval,
     string? PendingApprovalId,
     string? MergedIntoId,
-    IReadOnlyList<string> MergedFromIds)
+    IReadOnlyList<string> MergedFromIds,
+    PortalVisibility PortalVisibility)
 {
     public static TicketResponse From(Ticket t, TicketSlaResponse? sla) => new(
         t.Id,
@@ -47,7 +53,7 @@ public sealed record TicketResponse(
         t.Group,
         t.Severity,
         t.Impact,
-        new RequesterResponse(t.Requester.ContactId, t.Requester.Email, t.Requester.Name),
+        RequesterResponse.Of(t.Requester),
         t.AccountId,
         t.AssigneeId,
         t.TeamId,
@@ -65,5 +71,6 @@ public sealed record TicketResponse(
         t.PendingApprovalId is not null,
         t.PendingApprovalId,
         t.MergedIntoId,
-        t.MergedFromIds);
+        t.MergedFromIds,
+        t.Portal);
 }

@@ -72,8 +72,8 @@ public sealed partial class Ticket
             now,
             ("number", Number),
             ("subject", Subject),
-            ("email", Requester.Email),
-            ("name", Requester.Name),
+            ("email", Requester?.Email),
+            ("name", Requester?.Name),
             ("link", link),
             ("token", token));
     }

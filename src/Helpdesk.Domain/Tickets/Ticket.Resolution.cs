@@ -9,13 +9,16 @@ public static class ResolutionEventTypes
     public const string Recorded = "ticket.resolutionRecorded";
 }
 
-/// <summary>The resolution record is written through the ticket, so its history and event go with it; a closed ticket is read-only.</summary>
+/// <summary>
+/// The resolution record is written through the ticket, so its history and event go with it.
+/// It is the one thing a closed ticket still takes: agents document how a case was solved once
+/// it is over (and correct it later), so the record is written or corrected after closing too.
+/// </summary>
 public sealed partial class Ticket
 {
     public void RecordResolution(Resolution? before, Resolution after, bool emailContact, Actor by, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(after);
-        EnsureNotClosed();
         List<FieldChange> changes = [];
         if (before?.Details != after.Details)
         {
@@ -41,7 +44,7 @@ public sealed partial class Ticket
             emailContact ? "Emailed to the contact." : null,
             ("articleId", after.ArticleId),
             ("emailContact", emailContact ? "true" : "false"),
-            ("contactEmail", emailContact ? Requester.Email : null),
+            ("contactEmail", emailContact ? Requester?.Email : null),
             ("details", emailContact ? after.Details : null));
     }
 }

@@ -3,13 +3,16 @@ using Helpdesk.Domain.Common;
 
 namespace Helpdesk.Domain.Tickets;
 
-/// <summary>What a new ticket is made of; the creating use case resolves ids and the number first.</summary>
+/// <summary>
+/// What a new ticket is made of; the creating use case resolves ids and the number first. Only an
+/// internal ticket (<see cref="Ticket.InternalType"/>) may have no requester.
+/// </summary>
 public sealed record NewTicket(
     string Id,
     string Number,
     string Subject,
     string? Description,
-    Requester Requester,
+    Requester? Requester,
     string? AccountId,
     Priority Priority,
     string? Type,
@@ -34,11 +37,12 @@ public sealed record TicketChanges
     public Optional<string?> Group { get; init; }
     public Optional<string?> Severity { get; init; }
     public Optional<string?> Impact { get; init; }
+    public Optional<DateTimeOffset> StartAt { get; init; }
     public Optional<DateTimeOffset?> DueAt { get; init; }
     public Optional<int> Progress { get; init; }
     public Optional<IReadOnlyList<string>> Tags { get; init; }
     public Optional<string?> AccountId { get; init; }
-    public Optional<Requester> Requester { get; init; }
+    public Optional<Requester?> Requester { get; init; }
     public Optional<bool> NotifyCustomer { get; init; }
 }
 
@@ -54,7 +58,7 @@ public sealed record TicketSnapshot(
     string? Group,
     string? Severity,
     string? Impact,
-    Requester Requester,
+    Requester? Requester,
     string? AccountId,
     string? AssigneeId,
     string? TeamId,
@@ -74,7 +78,8 @@ public sealed record TicketSnapshot(
     string? PendingApprovalId = null,
     TicketMerge? MergedInto = null,
     IReadOnlyList<string>? MergedFromIds = null,
-    DateTimeOffset? DeletedAt = null);
+    DateTimeOffset? DeletedAt = null,
+    PortalVisibility Portal = PortalVisibility.Default);
 
 /// <summary>
 /// The ticket aggregate. Every change goes through a method here, which checks the lifecycle
@@ -88,6 +93,12 @@ public sealed partial class Ticket
     public const int MaxDescriptionLength = 100_000;
     public const int MaxTags = 20;
     public const int MaxTagLength = 50;
+
+    /// <summary>
+    /// The type of a ticket the team opens for itself (Dolibarr's internal missions): it may have
+    /// no requester, never emails anyone outside the team and is never in the customer portal.
+    /// </summary>
+    public const string InternalType = "internal";
 
     private readonly List<HistoryEntry> _pendingHistory = [];
     private readonly List<DomainEvent> _pendingEvents = [];
@@ -113,7 +124,11 @@ public sealed partial class Ticket
     public string? Group => _state.Group;
     public string? Severity => _state.Severity;
     public string? Impact => _state.Impact;
-    public Requester Requester => _state.Requester;
+    /// <summary>The contact the ticket is for; null only on an internal ticket.</summary>
+    public Requester? Requester => _state.Requester;
+
+    /// <summary>An internal ticket: the team's own work, with no customer to tell (<see cref="InternalType"/>).</summary>
+    public bool IsInternal => IsInternalType(_state.Type);
     public string? AccountId => _state.AccountId;
     public string? AssigneeId => _state.AssigneeId;
     public string? TeamId => _state.TeamId;
@@ -126,6 +141,9 @@ public sealed partial class Ticket
     public DateTimeOffset StartAt => _state.StartAt;
     public DateTimeOffset? DueAt => _state.DueAt;
     public DateTimeOffset? EndAt => _state.EndAt;
+
+    /// <summary>Who sees the ticket in the customer portal.</summary>
+    public PortalVisibility Portal => PortalOf(_state);
 
     /// <summary>The closed ticket this one continues, when a customer wrote to a closed ticket.</summary>
     public string? FollowUpOfId => _state.FollowUpOfId;
@@ -172,6 +190,10 @@ public sealed partial class Ticket
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(by);
         ArgumentNullException.ThrowIfNull(settings);
+        if (data.Requester is null && !IsInternalType(data.Type))
+        {
+            throw new DomainValidationException("requester", $"Give the requester (only an internal ticket, of type {InternalType}, has none).");
+        }
 
         var assigneeId = data.AssigneeId;
         if (assigneeId is null && by.Type == ActorType.Agent && settings.AutoAssignToCreator)
@@ -224,7 +246,8 @@ public sealed partial class Ticket
             ("priority", Names.Of(data.Priority)),
             ("assigneeId", assigneeId),
             ("teamId", data.TeamId),
-            ("followUpOf", data.FollowUpOfId));
+            ("followUpOf", data.FollowUpOfId),
+            ("notifyCustomer", Format(data.NotifyCustomer)));
         return ticket;
     }
 
@@ -329,6 +352,7 @@ public sealed partial class Ticket
     public void AddAgentReply(string messageId, IReadOnlyList<string> cc, Actor by, DateTimeOffset now)
     {
         EnsureNotClosed();
+        EnsureHasCustomer("reply publicly");
         var changes = new List<FieldChange>();
         if (Status == TicketStatus.New)
         {
@@ -463,7 +487,7 @@ public sealed partial class Ticket
         if (Status == TicketStatus.Closed)
         {
             var onlyReclassifies = !changes.Subject.HasValue && !changes.Description.HasValue && !changes.Priority.HasValue
-                && !changes.Impact.HasValue && !changes.DueAt.HasValue && !changes.Progress.HasValue && !changes.Tags.HasValue
+                && !changes.Impact.HasValue && !changes.StartAt.HasValue && !changes.DueAt.HasValue && !changes.Progress.HasValue && !changes.Tags.HasValue
                 && !changes.AccountId.HasValue && !changes.Requester.HasValue && !changes.NotifyCustomer.HasValue;
             if (!settings.AllowReclassifyClosed || !onlyReclassifies)
             {
@@ -525,10 +549,21 @@ public sealed partial class Ticket
             Track("impact", before.Impact, after.Impact);
         }
 
+        if (changes.StartAt.HasValue)
+        {
+            after = after with { StartAt = changes.StartAt.Value };
+            Track("startAt", Format(before.StartAt), Format(after.StartAt));
+        }
+
         if (changes.DueAt.HasValue)
         {
             after = after with { DueAt = changes.DueAt.Value };
             Track("dueAt", Format(before.DueAt), Format(after.DueAt));
+        }
+
+        if ((changes.StartAt.HasValue || changes.DueAt.HasValue) && after.DueAt is { } due && due <= after.StartAt)
+        {
+            throw new DomainValidationException(changes.DueAt.HasValue ? "dueAt" : "startAt", "The due date comes after the start date.");
         }
 
         if (changes.Progress.HasValue)
@@ -552,7 +587,12 @@ public sealed partial class Ticket
         if (changes.Requester.HasValue)
         {
             after = after with { Requester = changes.Requester.Value };
-            Track("contactId", before.Requester.ContactId, after.Requester.ContactId);
+            Track("contactId", before.Requester?.ContactId, after.Requester?.ContactId);
+        }
+
+        if (after.Requester is null && !IsInternalType(after.Type))
+        {
+            throw new DomainValidationException(changes.Type.HasValue ? "type" : "contactId", $"A ticket without a requester stays of type {InternalType}: give it a requester (contactId) first.");
         }
 
         if (changes.NotifyCustomer.HasValue)
@@ -591,7 +631,8 @@ public sealed partial class Ticket
             ("messageId", messageId),
             ("visibility", Names.Of(visibility)),
             ("authorType", Names.Of(by.Type)),
-            ("cc", string.Join(',', cc)));
+            ("cc", string.Join(',', cc)),
+            ("notifyCustomer", Format(NotifyCustomer)));
     }
 
     private TicketStatus ActiveStatus() => AssigneeId is null ? TicketStatus.Open : TicketStatus.Assigned;
@@ -668,6 +709,13 @@ public sealed partial class Ticket
         var payload = data.ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal);
         payload["number"] = Number;
         payload["action"] = action;
+        if (action != "created" && changes.FirstOrDefault(c => c.Field == "status") is { } status)
+        {
+            // Every status change says so the same way, whatever the event (customer status emails).
+            payload["statusFrom"] = status.From;
+            payload["statusTo"] = status.To;
+        }
+
         _pendingEvents.Add(new DomainEvent(Guid.CreateVersion7(now), eventType, Id, now, by, payload));
     }
 
@@ -720,6 +768,17 @@ public sealed partial class Ticket
         Record(action, eventType, Actor.System("sla"), now, [], note, [("milestone", key), .. data]);
         return true;
     }
+
+    /// <summary>An internal ticket has nobody outside the team to write to.</summary>
+    private void EnsureHasCustomer(string operation)
+    {
+        if (IsInternal)
+        {
+            throw new DomainRuleException("internal-ticket", $"An internal ticket has no customer: it cannot {operation}. Write an internal note.");
+        }
+    }
+
+    private static bool IsInternalType(string? type) => string.Equals(type?.Trim(), InternalType, StringComparison.OrdinalIgnoreCase);
 
     private void EnsureNotClosed()
     {

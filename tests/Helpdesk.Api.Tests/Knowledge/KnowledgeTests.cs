@@ -96,7 +96,7 @@ public sealed class KnowledgeTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
     }
 
     [Fact]
-    public async Task A_resolution_needs_details_an_existing_ticket_and_an_open_one()
+    public async Task A_resolution_needs_details_and_an_existing_ticket()
     {
         var (_, ada) = await app.AgentAsync("ada.rules@kb.test");
         var url = await TicketUrlAsync(ada);
@@ -104,7 +104,32 @@ public sealed class KnowledgeTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
         await (await ada.PutAsJsonAsync($"{url}/resolution", new { details = "" })).ShouldBeProblem(400, "details");
         await (await ada.PutAsJsonAsync("/api/tickets/tkt_missing/resolution", new { details = "x" })).ShouldBeProblem(404);
         await (await ada.GetAsync($"{url}/resolution")).ShouldBeProblem(404);
+    }
+
+    [Fact]
+    public async Task A_closed_ticket_takes_its_resolution_record_and_corrections_and_publishes_them()
+    {
+        var (_, ada) = await app.AgentAsync("ada.closed@kb.test");
+        var url = await TicketUrlAsync(ada);
+        (await ada.PostAsJsonAsync($"{url}/resolve", new { summary = "Rollers" })).EnsureSuccessStatusCode();
         (await ada.PostAsync($"{url}/close", null)).EnsureSuccessStatusCode();
-        await (await ada.PutAsJsonAsync($"{url}/resolution", new { details = "Too late" })).ShouldBeProblem(409);
+        var customer = app.ClientFor(Roles.Customer, "alice@contoso.com", "con_1");
+
+        var written = await ada.PutAsJsonAsync($"{url}/resolution", new { details = "Cleaned the rollers with alcohol." });
+        written.StatusCode.ShouldBe(HttpStatusCode.Created, await written.Content.ReadAsStringAsync());
+        await (await Send(ada, HttpMethod.Put, $"{url}/resolution", "\"7\"", new { details = "x" })).ShouldBeProblem(412);
+        var corrected = await Send(ada, HttpMethod.Put, $"{url}/resolution", "\"1\"", new { details = "Replaced the rollers.", publish = true, articleTitle = "XK-9 rollers" });
+
+        corrected.StatusCode.ShouldBe(HttpStatusCode.OK, await corrected.Content.ReadAsStringAsync());
+        var articleId = (await corrected.Json())["articleId"]!.GetValue<string>();
+        (await (await customer.GetAsync($"/api/kb/articles/{articleId}")).Json())["body"]!.GetValue<string>().ShouldBe("Replaced the rollers.");
+        var read = await ada.GetAsync(url);
+        (await read.Json())["status"]!.GetValue<string>().ShouldBe("closed");
+        var recorded = (await (await ada.GetAsync($"{url}/history")).Json())["items"]!.AsArray()
+            .Where(h => h!["action"]!.GetValue<string>() == "resolutionRecorded").ToArray();
+        recorded.Length.ShouldBe(2);
+        recorded[1]!["changes"]!.AsArray().Select(c => c!["field"]!.GetValue<string>()).ShouldBe(["resolutionDetails", "knowledgeArticleId"]);
+        recorded[1]!["changes"]![0]!["from"]!.GetValue<string>().ShouldBe("Cleaned the rollers with alcohol.");
+        await (await ada.PatchJsonAsync(url, new { subject = "Still read-only" }, read.Headers.ETag!.Tag)).ShouldBeProblem(409);
     }
 }

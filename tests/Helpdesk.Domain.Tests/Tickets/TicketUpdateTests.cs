@@ -101,4 +101,46 @@ public sealed class TicketUpdateTests
         events.Select(e => e.Id).Distinct().Count().ShouldBe(2);
         events.ShouldAllBe(e => e.TicketId == "t_1" && e.Actor == Ada && e.Data["number"] == "HD-2026-00001");
     }
+
+    [Fact]
+    public void The_start_date_is_edited_with_its_history_and_never_after_the_due_date()
+    {
+        var ticket = In(TicketStatus.Open);
+
+        ticket.Update(new TicketChanges { StartAt = Optional.Of(T0.AddDays(1)), DueAt = Optional.Of<DateTimeOffset?>(T0.AddDays(2)) }, TicketSettings.Default, Ada, Later);
+
+        ticket.StartAt.ShouldBe(T0.AddDays(1));
+        ticket.PendingHistory.Single().Changes.Select(c => c.Field).ShouldBe(["startAt", "dueAt"]);
+        Should.Throw<DomainValidationException>(() => ticket.Update(new TicketChanges { StartAt = Optional.Of(T0.AddDays(3)) }, TicketSettings.Default, Ada, Later))
+            .Field.ShouldBe("startAt");
+        Should.Throw<DomainValidationException>(() => ticket.Update(new TicketChanges { DueAt = Optional.Of<DateTimeOffset?>(T0) }, TicketSettings.Default, Ada, Later))
+            .Field.ShouldBe("dueAt");
+        ticket.StartAt.ShouldBe(T0.AddDays(1));
+    }
+
+    [Fact]
+    public void A_closed_ticket_still_takes_its_resolution_record()
+    {
+        var ticket = In(TicketStatus.Closed);
+        var first = Helpdesk.Domain.Knowledge.Resolution.Write(null, ticket.Id, "Cleaned the rollers", null, "agt_ada", Later);
+
+        ticket.RecordResolution(null, first, emailContact: false, Ada, Later);
+        ticket.RecordResolution(first, Helpdesk.Domain.Knowledge.Resolution.Write(first, ticket.Id, "Replaced the rollers", null, "agt_ada", Later), emailContact: false, Ada, Later);
+
+        ticket.Status.ShouldBe(TicketStatus.Closed);
+        ticket.PendingHistory.Select(h => h.Changes.Single().To).ShouldBe(["Cleaned the rollers", "Replaced the rollers"]);
+    }
+
+    [Fact]
+    public void Portal_visibility_changes_once_with_history_even_on_a_closed_ticket()
+    {
+        var ticket = In(TicketStatus.Closed);
+
+        ticket.ChangePortalVisibility(PortalVisibility.Account, Ada, Later);
+        ticket.ChangePortalVisibility(PortalVisibility.Account, Ada, Later);
+
+        ticket.Portal.ShouldBe(PortalVisibility.Account);
+        ticket.PendingHistory.Single().Changes.ShouldBe([new FieldChange("portalVisibility", "default", "account")]);
+        ticket.PendingEvents.Single().Type.ShouldBe(TicketEventTypes.Updated);
+    }
 }
