@@ -22,7 +22,7 @@ public static class HttpSetup
         });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<HttpLimitsOptions>(configuration.GetSection("Http"));
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = FrameworkProblems.UseApiTypes);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(StoreSelection.Of<IIdempotencyStore, SqliteIdempotencyStore, CosmosIdempotencyStore>());
@@ -49,6 +49,7 @@ public static class HttpSetup
         app.UseMiddleware<BodySizeLimitMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<RouteIdMiddleware>();
         app.UseMiddleware<IdempotencyMiddleware>();
         return app;
     }
