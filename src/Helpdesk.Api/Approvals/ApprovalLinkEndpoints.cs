@@ -97,7 +97,13 @@ internal static class ApprovalLinkEndpoints
         string? comment = null;
         if (http.Request.HasFormContentType)
         {
-            comment = (await http.Request.ReadFormAsync(ct))["comment"].ToString();
+            var (form, unreadable) = await Forms.ReadAsync(http.Request, "comment", ct);
+            if (form is null)
+            {
+                return Problems.Result(unreadable!);
+            }
+
+            comment = form["comment"].ToString();
             if (comment.Length > Approval.MaxCommentLength)
             {
                 return Problems.Result(Problems.Validation("comment", $"The comment is at most {Approval.MaxCommentLength} characters."));

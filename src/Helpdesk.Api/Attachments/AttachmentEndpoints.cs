@@ -129,7 +129,12 @@ public static class AttachmentEndpoints
             return (null, Problems.Result(Problems.Validation("file", "Send multipart/form-data with one file in a part named file.")));
         }
 
-        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var (form, unreadable) = await Forms.ReadAsync(http.Request, "file", cancellationToken);
+        if (form is null)
+        {
+            return (null, Problems.Result(unreadable!));
+        }
+
         return form.Files.Count != 1 || form.Files[0].Name != "file"
             ? (null, Problems.Result(Problems.Validation("file", "Send exactly one file, in a part named file.")))
             : (form.Files[0], null);

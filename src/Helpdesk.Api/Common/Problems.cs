@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Helpdesk.Domain.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -20,6 +19,10 @@ public static class ProblemTypes
     public const string RateLimited = Base + "rate-limited";
     public const string TooLarge = Base + "payload-too-large";
     public const string NotFound = Base + "not-found";
+    public const string MethodNotAllowed = Base + "method-not-allowed";
+    public const string UnsupportedMediaType = Base + "unsupported-media-type";
+    public const string Unauthorized = Base + "unauthorized";
+    public const string Forbidden = Base + "forbidden";
 
     public static string Rule(string code) => Base + code;
 }
@@ -49,7 +52,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             DomainRuleException e => Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.Rule(e.Code), "The change breaks a rule of the ticket.", e.Message),
             ConcurrencyConflictException e => Problems.Create(StatusCodes.Status412PreconditionFailed, ProblemTypes.StaleVersion, "The resource changed since you read it.", e.Message),
             InvalidCursorException e => Problems.Validation("cursor", e.Message),
-            BadHttpRequestException e => FromBadRequest(e),
+            BadHttpRequestException e => BindingFailures.Describe(httpContext, e),
             _ => null,
         };
 
@@ -61,22 +64,6 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
 
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
-    }
-
-    private static ProblemDetails FromBadRequest(BadHttpRequestException exception)
-    {
-        if (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return Problems.Create(StatusCodes.Status413PayloadTooLarge, ProblemTypes.TooLarge, "The request body is too large.", exception.Message);
-        }
-
-        if (exception.InnerException is JsonException json)
-        {
-            var field = JsonPaths.ToField(json.Path);
-            return Problems.Validation(field, JsonPaths.Describe(json));
-        }
-
-        return Problems.Create(exception.StatusCode, ProblemTypes.Validation, "The request is malformed.", exception.Message);
     }
 }
 
@@ -127,17 +114,50 @@ internal static class JsonPaths
 {
     public static string ToField(string? path)
     {
-        if (string.IsNullOrEmpty(path) || path == "$")
+        var field = new System.Text.StringBuilder();
+        foreach (var segment in Segments(path))
         {
-            return "body";
+            _ = segment.All(char.IsAsciiDigit) ? field.Append('[').Append(segment).Append(']') : field.Append(field.Length == 0 ? string.Empty : ".").Append(segment);
         }
 
-        var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-        return field.Replace("['", ".", StringComparison.Ordinal).Replace("']", string.Empty, StringComparison.Ordinal).TrimStart('.');
+        return field.Length == 0 ? "body" : field.ToString();
     }
 
-    public static string Describe(JsonException exception) =>
-        exception.Message.Contains("could not be mapped", StringComparison.Ordinal)
-            ? "Unknown property: this field is not part of the request."
-            : "The value is not valid JSON of the expected type.";
+    /// <summary>The members and indexes of a path such as <c>$.requester.email</c>, <c>$.tags[2]</c> or <c>$['odd name']</c>.</summary>
+    public static IReadOnlyList<string> Segments(string? path)
+    {
+        var segments = new List<string>();
+        var text = path ?? string.Empty;
+        var i = text.StartsWith('$') ? 1 : 0;
+        while (i < text.Length)
+        {
+            if (text[i] == '.')
+            {
+                var end = text.IndexOfAny(['.', '['], i + 1);
+                end = end < 0 ? text.Length : end;
+                segments.Add(text[(i + 1)..end]);
+                i = end;
+            }
+            else if (text[i] == '[' && i + 1 < text.Length && text[i + 1] == '\'')
+            {
+                var end = text.IndexOf("']", i + 2, StringComparison.Ordinal);
+                end = end < 0 ? text.Length : end;
+                segments.Add(text[(i + 2)..end]);
+                i = Math.Min(end + 2, text.Length);
+            }
+            else if (text[i] == '[')
+            {
+                var end = text.IndexOf(']', i + 1);
+                end = end < 0 ? text.Length : end;
+                segments.Add(text[(i + 1)..end]);
+                i = Math.Min(end + 1, text.Length);
+            }
+            else
+            {
+                i++;
+            }
+        }
+
+        return segments;
+    }
 }

@@ -1,4 +1,5 @@
 using FluentValidation;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Helpdesk.Api.Common;
 
@@ -13,8 +14,8 @@ internal sealed class ValidationFilter<T>(IValidator<T> validator) : IEndpointFi
         var argument = context.Arguments.OfType<T>().FirstOrDefault();
         if (argument is null)
         {
-            // An optional body that was left out: model binding already refused a missing required one.
-            return await next(context);
+            // An optional body that was left out (binding already refused a missing required one).
+            return NullBodyFilter<T>.IsNullLiteral(context.HttpContext) ? NullBodyFilter<T>.Refusal : await next(context);
         }
 
         var result = await validator.ValidateAsync(argument, context.HttpContext.RequestAborted);
@@ -30,8 +31,28 @@ internal sealed class ValidationFilter<T>(IValidator<T> validator) : IEndpointFi
     }
 }
 
+/// <summary>
+/// An optional body may be left out (the command takes its defaults), but a body of JSON
+/// <c>null</c> is not an object: it is refused rather than read as "no body".
+/// </summary>
+internal sealed class NullBodyFilter<T> : IEndpointFilter
+{
+    public static IResult Refusal => Problems.Result(Problems.Validation("body", "Send a JSON object, or no body at all; null is not accepted."));
+
+    /// <summary>The body argument is null although a body was sent: it was the JSON literal null.</summary>
+    public static bool IsNullLiteral(HttpContext http) =>
+        http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        !context.Arguments.OfType<T>().Any() && IsNullLiteral(context.HttpContext) ? Refusal : await next(context);
+}
+
 public static class ValidationExtensions
 {
+    /// <summary>The route's body of type <typeparamref name="T"/> may be left out, but not sent as JSON null.</summary>
+    public static RouteHandlerBuilder OptionalBody<T>(this RouteHandlerBuilder builder) =>
+        builder.AddEndpointFilter<NullBodyFilter<T>>();
+
     public static RouteHandlerBuilder Validate<T>(this RouteHandlerBuilder builder) =>
         builder.AddEndpointFilter<ValidationFilter<T>>().ProducesValidationProblem();
 

@@ -12,6 +12,7 @@ namespace Helpdesk.Api.Directory;
 /// </summary>
 internal abstract class DirectoryResource<TEntity, TRequest>
     where TEntity : class
+    where TRequest : class
 {
     public abstract DirectoryKind<TEntity> Kind { get; }
 

@@ -24,7 +24,7 @@ public static class HttpSetup
         services.Configure<HttpLimitsOptions>(configuration.GetSection("Http"));
         services.AddBrowserAccess(configuration, environment);
         services.AddHelpdeskRateLimits(configuration);
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = FrameworkProblems.UseApiTypes);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(StoreSelection.Of<IIdempotencyStore, SqliteIdempotencyStore, CosmosIdempotencyStore>());
@@ -55,6 +55,7 @@ public static class HttpSetup
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseMiddleware<RouteIdMiddleware>();
         app.UseMiddleware<IdempotencyMiddleware>();
         return app;
     }

@@ -225,8 +225,14 @@ internal sealed class NotificationSettingsValidator : AbstractValidator<Notifica
 
 internal sealed class NotificationPreferencesValidator : AbstractValidator<NotificationPreferencesRequest>
 {
-    public NotificationPreferencesValidator() =>
+    /// <summary>A PUT replaces the preferences whole: each member is stated, so a forgotten one never silently resets.</summary>
+    public NotificationPreferencesValidator()
+    {
+        RuleFor(r => r.Muted).NotNull().WithMessage("State whether you are muted (true or false).");
+        RuleFor(r => r.MutedTriggers).NotNull().WithMessage("List the muted triggers ([] for none).");
+        RuleFor(r => r.Digest).NotNull().WithMessage("Choose the digest: off, hourly or daily.");
         RuleForEach(r => r.MutedTriggers).Must(NotificationTriggers.All.Contains).WithMessage($"The trigger is one of: {string.Join(", ", NotificationTriggers.All)}.");
+    }
 }
 
 internal sealed class NotificationTemplateValidator : AbstractValidator<NotificationTemplateRequest>

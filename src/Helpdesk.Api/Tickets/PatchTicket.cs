@@ -112,12 +112,11 @@ internal static class PatchTicket
                 return default;
             }
 
-            if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
+            if (!IsText(value, out var text) || string.IsNullOrWhiteSpace(text))
             {
-                return Fail<string>(name, "A non-empty string is required; this field cannot be cleared.");
+                return Fail<string>(name, "A non-empty string of valid Unicode text is required; this field cannot be cleared.");
             }
 
-            var text = value.GetString()!;
             return text.Length > maxLength ? Fail<string>(name, $"At most {maxLength} characters.") : Optional.Of(text);
         }
 
@@ -128,13 +127,17 @@ internal static class PatchTicket
                 return default;
             }
 
-            return value.ValueKind switch
+            if (value.ValueKind == JsonValueKind.Null)
             {
-                JsonValueKind.Null => Optional.Of<string?>(null),
-                JsonValueKind.String when value.GetString()!.Length > maxLength => Fail<string?>(name, $"At most {maxLength} characters."),
-                JsonValueKind.String => Optional.Of<string?>(value.GetString()),
-                _ => Fail<string?>(name, "A string or null is required."),
-            };
+                return Optional.Of<string?>(null);
+            }
+
+            if (!IsText(value, out var text))
+            {
+                return Fail<string?>(name, "A string of valid Unicode text or null is required.");
+            }
+
+            return text.Length > maxLength ? Fail<string?>(name, $"At most {maxLength} characters.") : Optional.Of<string?>(text);
         }
 
         public Optional<string?> Listed(string name, List<string> allowed)
@@ -156,7 +159,7 @@ internal static class PatchTicket
                 return default;
             }
 
-            return value.ValueKind == JsonValueKind.String && Names.TryParse<TEnum>(value.GetString(), out var parsed)
+            return IsText(value, out var text) && Names.TryParse<TEnum>(text, out var parsed)
                 ? Optional.Of(parsed)
                 : Fail<TEnum>(name, message);
         }
@@ -185,7 +188,7 @@ internal static class PatchTicket
                 return Optional.Of<DateTimeOffset?>(null);
             }
 
-            return value.ValueKind == JsonValueKind.String && UtcInstantConverter.TryParse(value.GetString()!, out var instant)
+            return IsText(value, out var text) && UtcInstantConverter.TryParse(text, out var instant)
                 ? Optional.Of<DateTimeOffset?>(instant)
                 : Fail<DateTimeOffset?>(name, "An ISO-8601 instant with a time zone (e.g. 2026-11-30T17:00:00Z) or null is required.");
         }
@@ -226,15 +229,43 @@ internal static class PatchTicket
                 return Optional.Of<IReadOnlyList<string>>([]);
             }
 
-            if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+            var items = new List<string>();
+            foreach (var item in value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().ToList() : [value])
             {
-                return Fail<IReadOnlyList<string>>(name, "An array of strings is required.");
+                if (value.ValueKind != JsonValueKind.Array || !IsText(item, out var text))
+                {
+                    return Fail<IReadOnlyList<string>>(name, "An array of strings of valid Unicode text is required.");
+                }
+
+                items.Add(text);
             }
 
-            var items = value.EnumerateArray().Select(e => e.GetString()!).ToArray();
-            return items.Length > maxCount || items.Any(i => i.Length > maxLength)
+            return items.Count > maxCount || items.Any(i => i.Length > maxLength)
                 ? Fail<IReadOnlyList<string>>(name, $"At most {maxCount} tags of at most {maxLength} characters.")
                 : Optional.Of<IReadOnlyList<string>>(items);
+        }
+
+        /// <summary>
+        /// The element's text; false for a non-string and for a string JsonElement cannot decode
+        /// (an escaped lone surrogate such as "\ud800", on which GetString throws).
+        /// </summary>
+        private static bool IsText(JsonElement value, out string text)
+        {
+            text = string.Empty;
+            if (value.ValueKind != JsonValueKind.String)
+            {
+                return false;
+            }
+
+            try
+            {
+                text = value.GetString()!;
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
         }
 
         private Optional<T> Fail<T>(string name, string message)

@@ -57,7 +57,7 @@ public static class TicketEndpoints
         tickets.MapPost("/{id}/reopen", TicketCommands.ReopenAsync).WithName("ReopenTicket").ProducesCommandProblems();
         tickets.MapPost("/{id}/assign", TicketCommands.AssignAsync).Validate<AssignRequest>().WithName("AssignTicket").ProducesCommandProblems(StatusCodes.Status400BadRequest);
         tickets.MapPost("/{id}/resolve", TicketCommands.ResolveAsync).Validate<ResolveRequest>().WithName("ResolveTicket").ProducesCommandProblems(StatusCodes.Status400BadRequest);
-        tickets.MapPost("/{id}/close", TicketCommands.CloseAsync).WithName("CloseTicket").ProducesCommandProblems();
+        tickets.MapPost("/{id}/close", TicketCommands.CloseAsync).OptionalBody<CloseRequest>().WithName("CloseTicket").ProducesCommandProblems();
         tickets.MapPost("/{id}/portal-visibility", TicketCommands.PortalVisibilityAsync).Validate<PortalVisibilityRequest>().WithName("SetTicketPortalVisibility")
             .ProducesCommandProblems(StatusCodes.Status400BadRequest);
         return api;

@@ -37,7 +37,7 @@ public static class TimeEndpoints
         ticket.MapGet("/time-entries/{entryId}", TimeEntryEndpoints.GetAsync).WithName("GetTimeEntry");
         ticket.MapPut("/time-entries/{entryId}", TimeEntryEndpoints.UpdateAsync).Validate<TimeEntryRequest>().WithName("UpdateTimeEntry");
         ticket.MapDelete("/time-entries/{entryId}", TimeEntryEndpoints.DeleteAsync).WithName("DeleteTimeEntry");
-        ticket.MapPost("/time-entries/{entryId}/confirm", TimeEntryEndpoints.ConfirmAsync).WithName("ConfirmTimeEntry");
+        ticket.MapPost("/time-entries/{entryId}/confirm", TimeEntryEndpoints.ConfirmAsync).OptionalBody<ConfirmDraftRequest>().WithName("ConfirmTimeEntry");
         ticket.MapPost("/timer/start", TimerEndpoints.StartAsync).WithName("StartTimer");
         ticket.MapPost("/timer/stop", TimerEndpoints.StopAsync).WithName("StopTimer");
         ticket.MapDelete("/timer", TimerEndpoints.DiscardAsync).WithName("DiscardTimer");

@@ -61,8 +61,8 @@ public sealed class NotificationDeliveryTests
         using var app = new NotificationsApp();
         var (muteId, mute) = await app.AgentAsync("mute@helpdesk.test");
         var (pickyId, picky) = await app.AgentAsync("picky@helpdesk.test");
-        (await mute.PutAsJsonAsync("/api/notifications/preferences", new { muted = true })).EnsureSuccessStatusCode();
-        (await picky.PutAsJsonAsync("/api/notifications/preferences", new { mutedTriggers = new[] { "ticket.assigned" } })).EnsureSuccessStatusCode();
+        (await mute.PutAsJsonAsync("/api/notifications/preferences", new { muted = true, mutedTriggers = Array.Empty<string>(), digest = "off" })).EnsureSuccessStatusCode();
+        (await picky.PutAsJsonAsync("/api/notifications/preferences", new { muted = false, mutedTriggers = new[] { "ticket.assigned" }, digest = "off" })).EnsureSuccessStatusCode();
         var agent = app.ClientFor("agent");
 
         foreach (var assignee in new[] { muteId, pickyId })
@@ -84,7 +84,7 @@ public sealed class NotificationDeliveryTests
     {
         using var app = new NotificationsApp();
         var (daveId, dave) = await app.AgentAsync("dave@helpdesk.test");
-        (await dave.PutAsJsonAsync("/api/notifications/preferences", new { digest = "hourly" })).EnsureSuccessStatusCode();
+        (await dave.PutAsJsonAsync("/api/notifications/preferences", new { muted = false, mutedTriggers = Array.Empty<string>(), digest = "hourly" })).EnsureSuccessStatusCode();
         var agent = app.ClientFor("agent");
         var ids = new List<string>();
         for (var i = 0; i < 2; i++)
@@ -162,11 +162,14 @@ public sealed class NotificationDeliveryTests
         using var app = new NotificationsApp();
         var (_, dave) = await app.AgentAsync("dave@helpdesk.test");
 
-        await (await dave.PutAsJsonAsync("/api/notifications/preferences", new { mutedTriggers = new[] { "whatever" } })).ShouldBeProblem(400, "mutedTriggers[0]");
-        await (await dave.PutAsJsonAsync("/api/notifications/preferences", new { digest = "weekly" })).ShouldBeProblem(400, "digest");
+        await (await dave.PutAsJsonAsync("/api/notifications/preferences", new { muted = false, mutedTriggers = new[] { "whatever" }, digest = "off" })).ShouldBeProblem(400, "mutedTriggers[0]");
+        await (await dave.PutAsJsonAsync("/api/notifications/preferences", new { muted = false, mutedTriggers = Array.Empty<string>(), digest = "weekly" })).ShouldBeProblem(400, "digest");
         await (await dave.PutAsJsonAsync("/api/notifications/preferences", new { muted = true, color = "blue" })).ShouldBeProblem(400);
+        var partial = await dave.PutAsJsonAsync("/api/notifications/preferences", new { muted = true });
+        await partial.ShouldBeProblem(400, "mutedTriggers");
+        await partial.ShouldBeProblem(400, "digest");
 
-        (await dave.PutAsJsonAsync("/api/notifications/preferences", new { digest = "daily", mutedTriggers = new[] { "sla.warning" } })).EnsureSuccessStatusCode();
+        (await dave.PutAsJsonAsync("/api/notifications/preferences", new { muted = false, digest = "daily", mutedTriggers = new[] { "sla.warning" } })).EnsureSuccessStatusCode();
         var read = await dave.GetAsync("/api/notifications/preferences");
         var preferences = await read.Json();
         preferences["digest"]!.GetValue<string>().ShouldBe("daily");
