@@ -25,7 +25,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock, Clai
 
     public async Task EnqueueAsync(string queue, EventMessage message, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await EnqueueAsync(connection, null, queue, message, clock.GetUtcNow(), cancellationToken);
     }
 
@@ -53,7 +53,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock, Clai
     /// </summary>
     public async Task<QueueLease?> LeaseNextAsync(IReadOnlyDictionary<string, QueuePolicy> queues, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         while (true)
         {
             var now = clock.GetUtcNow();
@@ -107,7 +107,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock, Clai
     /// <summary>Removes a delivered message; false when this lease no longer holds it.</summary>
     public async Task<bool> CompleteAsync(QueueLease lease, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var delete = connection.Command("DELETE FROM queue_messages WHERE seq = $seq AND lease = $lease", null, ("$seq", lease.Seq), ("$lease", lease.Token));
         return await delete.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
@@ -120,7 +120,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock, Clai
     {
         var now = clock.GetUtcNow();
         var exhausted = lease.Attempts >= policy.MaxAttempts || (policy.RetryFor is { } window && now - lease.EnqueuedAt >= window);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         if (exhausted)
         {
             await MarkDeadAsync(connection, null, lease.Seq, lease.Token, error, now, cancellationToken);
@@ -171,7 +171,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock, Clai
     /// <summary>Gives up on a message at once (its body can never be delivered).</summary>
     public async Task DeadLetterAsync(QueueLease lease, string error, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await MarkDeadAsync(connection, null, lease.Seq, lease.Token, error, clock.GetUtcNow(), cancellationToken);
     }
 
@@ -211,7 +211,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock, Clai
     public async Task<bool> RedriveAsync(long seq, CancellationToken cancellationToken)
     {
         var now = SqliteTime.Format(clock.GetUtcNow());
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var update = connection.Command(
             """
             UPDATE queue_messages SET state = 'ready', attempts = 0, lease = NULL, dead_at = NULL, enqueued_at = $now, visible_at = $now
@@ -226,7 +226,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock, Clai
     /// <summary>Deletes a queue's dead letters that died before <paramref name="before"/>; returns how many.</summary>
     public async Task<int> PurgeDeadAsync(string queue, DateTimeOffset before, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var delete = connection.Command(
             "DELETE FROM queue_messages WHERE queue = $queue AND state = 'dead' AND dead_at < $before",
             null,

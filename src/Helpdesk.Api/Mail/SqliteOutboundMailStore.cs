@@ -41,7 +41,7 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database, ClaimOwner 
     public async Task EnqueueAsync(EmailMessage message, string mailbox, string? coalesceKey, DateTimeOffset dueAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var insert = connection.Command(
             """
             INSERT INTO mail_outbound (message_id, mailbox, coalesce_key, state, due_at, email, created_at)
@@ -64,7 +64,7 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database, ClaimOwner 
     /// </summary>
     public async Task<IReadOnlyList<QueuedMail>> ClaimAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
         await using var claim = connection.Command(
             """
@@ -135,7 +135,7 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database, ClaimOwner 
     /// <summary>The first mail of a coalesced group is the one sent (as <paramref name="sentAs"/>); the others are merged into it.</summary>
     public async Task MarkSentAsync(IReadOnlyList<QueuedMail> group, string sentAs, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         for (var i = 0; i < group.Count; i++)
         {
@@ -159,7 +159,7 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database, ClaimOwner 
     /// </summary>
     public async Task ReleaseAsync(IReadOnlyList<QueuedMail> group, DateTimeOffset? retryAt, string? reason, bool refund, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         foreach (var mail in group)
         {

@@ -65,7 +65,7 @@ internal sealed partial class SqliteTicketStore
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         await WriteAsync(connection, transaction, source, cancellationToken);
         await WriteAsync(connection, transaction, target, cancellationToken);
@@ -99,7 +99,7 @@ internal sealed partial class SqliteTicketStore
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         await WriteAsync(connection, transaction, source, cancellationToken);
         await WriteAsync(connection, transaction, target, cancellationToken);
@@ -142,7 +142,7 @@ internal sealed partial class SqliteTicketStore
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         await WriteAsync(connection, transaction, source, cancellationToken);
         await WriteAsync(connection, transaction, target, cancellationToken);

@@ -48,23 +48,26 @@ internal sealed partial class SqliteTicketStore(
             return;
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        foreach (var write in writes)
-        {
-            await WriteAsync(connection, transaction, write.Ticket, cancellationToken);
-            foreach (var item in write.Items)
+        // Queued to the one writer: saves that wait together commit together, and a started one
+        // runs to its end (SqliteDatabase.WriteAsync).
+        await database.WriteAsync(
+            async (connection, transaction) =>
             {
-                await WriteItemAsync(connection, transaction, write.Ticket.Id, item, cancellationToken);
-            }
+                foreach (var write in writes)
+                {
+                    await WriteAsync(connection, transaction, write.Ticket, CancellationToken.None);
+                    foreach (var item in write.Items)
+                    {
+                        await WriteItemAsync(connection, transaction, write.Ticket.Id, item, CancellationToken.None);
+                    }
 
-            if (write.Receipt is { } receipt)
-            {
-                await WriteReceiptAsync(connection, transaction, write.Ticket.Id, receipt, cancellationToken);
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+                    if (write.Receipt is { } receipt)
+                    {
+                        await WriteReceiptAsync(connection, transaction, write.Ticket.Id, receipt, CancellationToken.None);
+                    }
+                }
+            },
+            cancellationToken);
         MarkSaved(writes.Select(w => w.Ticket));
     }
 
@@ -74,7 +77,7 @@ internal sealed partial class SqliteTicketStore(
     /// </summary>
     internal async Task CreateManyAsync(IReadOnlyCollection<Ticket> tickets, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         foreach (var ticket in tickets)
         {
@@ -268,7 +271,7 @@ internal sealed partial class SqliteTicketStore(
     public async Task<bool> RescheduleAsync(Ticket ticket, CancellationToken cancellationToken)
     {
         var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command(
             "UPDATE tickets SET late_at = $late, sla_next_at = $slaNext WHERE id = $id AND version = $version",
             null,
@@ -281,14 +284,14 @@ internal sealed partial class SqliteTicketStore(
 
     public async Task RequestSlaReviewAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command("UPDATE tickets SET sla_next_at = $now WHERE is_open = 1", null, ("$now", SqliteTime.Format(now)));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
     {
-        var sql = new StringBuilder("SELECT seq, version, doc FROM tickets WHERE deleted = 0");
+        var sql = new StringBuilder("SELECT seq, version, doc, late_at FROM tickets WHERE deleted = 0");
         var parameters = new List<(string, object?)>();
 
         void Where(string clause, string name, object? value)
@@ -386,12 +389,23 @@ internal sealed partial class SqliteTicketStore(
             AppendTextFilter(sql, parameters, query.Text.Trim());
         }
 
-        if (query.Cursor is not null)
+        // The late view reads ix_tickets_late in its order (most overdue first; the index ends with
+        // the rowid, seq), so a page costs a page however many tickets are late. The others read
+        // their partial index newest first.
+        var late = query.View == TicketView.Late;
+        if (query.Cursor is not null && late)
+        {
+            var (lateAt, seq) = Paging.DecodeOrderedKey(query.Cursor);
+            sql.Append(" AND (late_at, seq) > ($afterLate, $after)");
+            parameters.Add(("$afterLate", lateAt));
+            parameters.Add(("$after", seq));
+        }
+        else if (query.Cursor is not null)
         {
             Where("seq < $after", "$after", Paging.DecodeKey(query.Cursor));
         }
 
-        sql.Append(" ORDER BY seq DESC LIMIT $limit");
+        sql.Append(late ? " ORDER BY late_at, seq LIMIT $limit" : " ORDER BY seq DESC LIMIT $limit");
         parameters.Add(("$limit", query.Limit + 1));
 
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -399,14 +413,16 @@ internal sealed partial class SqliteTicketStore(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var items = new List<Ticket>();
         long lastSeq = 0;
+        string? lastLateAt = null;
         while (items.Count < query.Limit && await reader.ReadAsync(cancellationToken))
         {
             lastSeq = reader.GetInt64(0);
+            lastLateAt = late ? reader.GetString(3) : null;
             items.Add(Ticket.Rehydrate(StoreJson.Deserialize<TicketSnapshot>(reader.GetString(2)), reader.GetInt64(1)));
         }
 
         var hasMore = items.Count == query.Limit && await reader.ReadAsync(cancellationToken);
-        return new Page<Ticket>(items, hasMore ? Paging.EncodeKey(lastSeq) : null);
+        return new Page<Ticket>(items, !hasMore ? null : lastLateAt is not null ? Paging.EncodeKey(lastLateAt, lastSeq) : Paging.EncodeKey(lastSeq));
     }
 
     public async Task<Page<HistoryEntry>> HistoryAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken)
@@ -436,13 +452,18 @@ internal sealed partial class SqliteTicketStore(
     public async Task<long> ReserveAsync(string key, int count, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.Command(
-            "INSERT INTO sequences (key, value) VALUES ($key, $count) ON CONFLICT (key) DO UPDATE SET value = value + $count RETURNING value",
-            null,
-            ("$key", key),
-            ("$count", count));
-        var last = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        long last = 0;
+        await database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using var command = connection.Command(
+                    "INSERT INTO sequences (key, value) VALUES ($key, $count) ON CONFLICT (key) DO UPDATE SET value = value + $count RETURNING value",
+                    transaction,
+                    ("$key", key),
+                    ("$count", count));
+                last = (long)(await command.ExecuteScalarAsync(CancellationToken.None))!;
+            },
+            cancellationToken);
         return last - count + 1;
     }
 
