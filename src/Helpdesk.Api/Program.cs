@@ -60,10 +60,12 @@ if (!CommandLine.IsCommand(args))
 }
 
 var app = builder.Build();
+app.UseHelpdeskConsole();
 app.UseHelpdeskHttp();
 
 var api = app.MapGroup("/api");
 api.MapSystemEndpoints();
+api.MapDevelopmentSignIn(app);
 api.MapDirectoryEndpoints();
 api.MapTicketEndpoints();
 api.MapSlaEndpoints();
