@@ -1,17 +1,24 @@
-using Helpdesk.Web;
 using Helpdesk.Web.Api;
 using Helpdesk.Web.Auth;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.AspNetCore.Components.WebAssembly.Hosting;
 using Microsoft.FluentUI.AspNetCore.Components;
 
-var builder = WebAssemblyHostBuilder.CreateDefault(args);
-builder.RootComponents.Add<App>("#app");
-builder.RootComponents.Add<HeadOutlet>("head::after");
+namespace Helpdesk.Web;
 
-builder.Services.AddFluentUIComponents();
-builder.Services.AddLocalization();
-builder.Services.AddConsoleSignIn(builder.Configuration);
-builder.Services.AddHelpdeskApiClient(builder.Configuration, builder.HostEnvironment);
+internal static class Program
+{
+    public static async Task Main(string[] args)
+    {
+        var builder = WebAssemblyHostBuilder.CreateDefault(args);
+        builder.RootComponents.Add<App>("#app");
+        builder.RootComponents.Add<HeadOutlet>("head::after");
 
-await builder.Build().RunAsync();
+        builder.Services.AddFluentUIComponents();
+        builder.Services.AddLocalization();
+        builder.Services.AddConsoleSignIn(builder.Configuration);
+        builder.Services.AddHelpdeskApiClient(builder.Configuration, builder.HostEnvironment);
+
+        await builder.Build().RunAsync();
+    }
+}

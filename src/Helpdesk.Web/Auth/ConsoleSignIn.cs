@@ -1,6 +1,7 @@
 using Helpdesk.Web.Api;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.WebAssembly.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Helpdesk.Web.Auth;
 
@@ -30,6 +31,7 @@ public static class ConsoleSignIn
     {
         var options = ConsoleAuthOptions.From(configuration);
         services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddAuthorizationCore(o =>
         {
             o.AddPolicy(Policies.Staff, p => p.RequireRole(Roles.Agent, Roles.Supervisor, Roles.Admin));
