@@ -16,7 +16,7 @@ namespace Helpdesk.Web.Api.Client.Models
         public DateTimeOffset? DueAt { get; set; }
         /// <summary>The remainingSeconds property</summary>
         public long? RemainingSeconds { get; set; }
-        /// <summary>The state property</summary>
+        /// <summary>The state of one SLA target of a ticket.</summary>
         public global::Helpdesk.Web.Api.Client.Models.SlaState? State { get; set; }
         /// <summary>The status property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER

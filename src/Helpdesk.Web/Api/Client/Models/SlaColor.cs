@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
+    /// <summary>The colour a list shows for a ticket&apos;s SLA: the worst of its targets.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum SlaColor
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "green")]
         #pragma warning disable CS1591

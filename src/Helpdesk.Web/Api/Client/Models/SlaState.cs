@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
+    /// <summary>The state of one SLA target of a ticket.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum SlaState
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "running")]
         #pragma warning disable CS1591

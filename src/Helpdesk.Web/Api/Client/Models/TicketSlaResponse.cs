@@ -8,12 +8,12 @@ using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
     /// <summary>
-    /// The `sla` block of every ticket representation (API.md).
+    /// The `sla` block of every ticket representation (API.md), computed by the SLA capability (ITicketSlaClocks).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class TicketSlaResponse : IParsable
     {
-        /// <summary>The color property</summary>
+        /// <summary>The colour a list shows for a ticket&apos;s SLA: the worst of its targets.</summary>
         public global::Helpdesk.Web.Api.Client.Models.SlaColor? Color { get; set; }
         /// <summary>The firstResponse property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER

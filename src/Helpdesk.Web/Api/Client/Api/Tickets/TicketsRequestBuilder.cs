@@ -49,6 +49,7 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets
         /// <returns>A <see cref="global::Helpdesk.Web.Api.Client.Models.PageOfTicketResponse"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Helpdesk.Web.Api.Client.Models.PageOfTicketResponse?> GetAsync(Action<RequestConfiguration<global::Helpdesk.Web.Api.Client.Api.Tickets.TicketsRequestBuilder.TicketsRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -59,7 +60,11 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
-            return await RequestAdapter.SendAsync<global::Helpdesk.Web.Api.Client.Models.PageOfTicketResponse>(requestInfo, global::Helpdesk.Web.Api.Client.Models.PageOfTicketResponse.CreateFromDiscriminatorValue, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "400", global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
+            };
+            return await RequestAdapter.SendAsync<global::Helpdesk.Web.Api.Client.Models.PageOfTicketResponse>(requestInfo, global::Helpdesk.Web.Api.Client.Models.PageOfTicketResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <returns>A <see cref="global::Helpdesk.Web.Api.Client.Models.TicketResponse"/></returns>
         /// <param name="body">The request body</param>

@@ -36,6 +36,8 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item.History
         /// <returns>A <see cref="global::Helpdesk.Web.Api.Client.Models.PageOfHistoryEntry"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Helpdesk.Web.Api.Client.Models.PageOfHistoryEntry?> GetAsync(Action<RequestConfiguration<global::Helpdesk.Web.Api.Client.Api.Tickets.Item.History.HistoryRequestBuilder.HistoryRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -46,7 +48,12 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item.History
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
-            return await RequestAdapter.SendAsync<global::Helpdesk.Web.Api.Client.Models.PageOfHistoryEntry>(requestInfo, global::Helpdesk.Web.Api.Client.Models.PageOfHistoryEntry.CreateFromDiscriminatorValue, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "400", global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
+                { "404", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            return await RequestAdapter.SendAsync<global::Helpdesk.Web.Api.Client.Models.PageOfHistoryEntry>(requestInfo, global::Helpdesk.Web.Api.Client.Models.PageOfHistoryEntry.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
