@@ -41,7 +41,8 @@ public sealed class ConsolePage : IAsyncDisposable
             Locale = locale,
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
         });
-        context.SetDefaultTimeout(20_000);
+        // A ceiling for each wait, not a speed bar: a cold WebAssembly start on a loaded CI machine takes a while.
+        context.SetDefaultTimeout(60_000);
         return new ConsolePage(context, await context.NewPageAsync(), name);
     }
 
