@@ -68,6 +68,8 @@ public sealed class ConsoleServer : IAsyncLifetime
         _api.BeginErrorReadLine();
         await WaitUntilReadyAsync();
 
+        // Assertions wait as long as the pages' actions do (ConsolePage): a ceiling, not a speed bar.
+        Assertions.SetDefaultExpectTimeout(60_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
