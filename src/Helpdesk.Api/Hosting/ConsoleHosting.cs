@@ -14,7 +14,7 @@ namespace Helpdesk.Api.Hosting;
 /// <c>dotnet run</c> publishes it (src/Helpdesk.Web/ConsolePublish.targets); without it the API
 /// runs alone.
 /// </summary>
-public static class ConsoleHosting
+public static partial class ConsoleHosting
 {
     public const string RootSetting = "Console:Root";
 
@@ -26,6 +26,7 @@ public static class ConsoleHosting
             return app;
         }
 
+        app.Lifetime.ApplicationStarted.Register(() => Announce(app));
         var files = new PhysicalFileProvider(root);
         var types = new ConsoleContentTypes();
         app.UseWhen(IsConsoleRequest, console =>
@@ -41,6 +42,27 @@ public static class ConsoleHosting
         });
         return app;
     }
+
+    /// <summary>Where a person opens the console (and, in Development, the demo users' sign-in page): printed once the server listens.</summary>
+    private static void Announce(WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConsoleHosting).FullName!);
+        foreach (var url in app.Urls)
+        {
+            var console = url.TrimEnd('/') + "/";
+            LogConsole(logger, console);
+            if (app.Environment.IsDevelopment())
+            {
+                LogSignIn(logger, console + "sign-in");
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The web console: {Url}")]
+    private static partial void LogConsole(ILogger logger, string url);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Development sign-in as a demo agent or customer: {Url}")]
+    private static partial void LogSignIn(ILogger logger, string url);
 
     public static string? FindRoot(IConfiguration configuration, IWebHostEnvironment environment)
     {
