@@ -6,7 +6,7 @@ namespace Helpdesk.Web.Api;
 
 /// <summary>
 /// The API operations whose document declares no response schema yet (the generated client gives
-/// their body as a stream): the conversation, time entries, the agents and the portal's ticket.
+/// their body as a stream): the conversation, time entries, the agents, the teams and the portal's ticket.
 /// Read here with System.Text.Json over the same HttpClient as the generated client. Issue 17
 /// types these operations; then each method here gives way to the generated model, as the
 /// ticket list and the ticket's header already use it.
@@ -31,6 +31,9 @@ public sealed class ApiCalls(ApiHttp http)
 
     public Task<Page<AgentItem>> AgentsAsync(CancellationToken cancellationToken) =>
         GetAsync($"api/agents?limit={PageLimit}", ApiJson.Default.PageAgentItem, cancellationToken);
+
+    public Task<Page<TeamItem>> TeamsAsync(CancellationToken cancellationToken) =>
+        GetAsync($"api/teams?limit={PageLimit}", ApiJson.Default.PageTeamItem, cancellationToken);
 
     public Task<PortalTicketDetail> PortalTicketAsync(string ticketId, CancellationToken cancellationToken) =>
         GetAsync($"api/portal/tickets/{Uri.EscapeDataString(ticketId)}", ApiJson.Default.PortalTicketDetail, cancellationToken);
@@ -126,6 +129,8 @@ public sealed record NewTimeEntry(int Minutes, bool Billable, string? Note);
 
 public sealed record AgentItem(string Id, string Email, string Name, bool Active);
 
+public sealed record TeamItem(string Id, string Name, string? LeadAgentId, bool Active);
+
 public sealed record PortalTicketDetail(
     string Id,
     string Number,
@@ -152,6 +157,7 @@ internal sealed record ProblemBody(string? Title, string? Detail, Dictionary<str
 [JsonSerializable(typeof(TimeEntryItem))]
 [JsonSerializable(typeof(NewTimeEntry))]
 [JsonSerializable(typeof(Page<AgentItem>))]
+[JsonSerializable(typeof(Page<TeamItem>))]
 [JsonSerializable(typeof(PortalTicketDetail))]
 [JsonSerializable(typeof(NewMessage))]
 [JsonSerializable(typeof(NewPortalTicket))]

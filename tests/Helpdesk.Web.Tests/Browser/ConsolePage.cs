@@ -46,7 +46,7 @@ public sealed class ConsolePage : IAsyncDisposable
         return new ConsolePage(context, await context.NewPageAsync(), name);
     }
 
-    /// <summary>Runs the test's steps; on failure saves a screenshot of the page beside the test results.</summary>
+    /// <summary>Runs the test's steps; on failure saves a screenshot of the page and the browser's errors beside the test results.</summary>
     public async Task RunAsync(Func<IPage, Task> steps)
     {
         try
@@ -58,6 +58,7 @@ public sealed class ConsolePage : IAsyncDisposable
             var folder = Path.Combine(Repository.Root, "tests", "Helpdesk.Web.Tests", "TestResults", "screenshots");
             Directory.CreateDirectory(folder);
             await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{_name}.png"), FullPage = true });
+            await File.WriteAllLinesAsync(Path.Combine(folder, $"{_name}.errors.txt"), _errors);
             throw;
         }
     }

@@ -24,6 +24,12 @@ internal sealed class ServerApi : IDisposable
         return new ServerApi(http);
     }
 
+    public async Task<JsonObject> GetAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        return await SendAsync(request, ifMatch: null);
+    }
+
     public async Task<JsonObject> PostAsync(string path, object? body = null, string? ifMatch = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body ?? new { }) };

@@ -21,6 +21,8 @@ public sealed class TicketScenarios(ConsoleServer server)
             await page.WaitForURLAsync("**/views/open");
             await page.Locator("nav").GetByText("Unassigned", new() { Exact = true }).ClickAsync();
             await page.WaitForURLAsync("**/views/unassigned");
+            // The heading changes in the same render that empties the previous view's rows.
+            await Expect(page.Locator("h1")).ToHaveTextAsync("Unassigned");
             var first = page.Locator("table.ticket-list a.ticket-link").First;
             await first.WaitForAsync();
             var number = await first.TextContentAsync();
@@ -133,6 +135,37 @@ public sealed class TicketScenarios(ConsoleServer server)
             await Expect(conflict).ToHaveCountAsync(0);
             await Expect(page.Locator("#priority")).ToHaveValueAsync("high");
             (await console.AccessibilityViolationsAsync()).ShouldBeEmpty();
+        });
+    }
+
+    [Fact]
+    public async Task A_view_filtered_by_assignee_lists_what_the_api_lists_for_the_same_filter()
+    {
+        await using var console = await ConsolePage.OpenAsync(server);
+        await console.RunAsync(async page =>
+        {
+            await console.SignInAsync("sam@helpdesk.example");
+            await page.WaitForURLAsync("**/views/open");
+            await page.Locator("nav").GetByText("All", new() { Exact = true }).ClickAsync();
+            await page.WaitForURLAsync("**/views/all");
+            await page.Locator("table.ticket-list a.ticket-link").First.WaitForAsync();
+
+            await page.GetByLabel("Assignee").SelectOptionAsync(new SelectOptionValue { Label = "Ada Lovelace" });
+            await Button(page, "Apply").ClickAsync();
+            await page.WaitForURLAsync("**/views/all?assigneeId=agt_ada");
+
+            List<string> expected;
+            using (var supervisor = await ServerApi.SignInAsync(server, "sam@helpdesk.example", "supervisor"))
+            {
+                var listed = await supervisor.GetAsync("api/tickets?view=all&assigneeId=agt_ada&limit=50");
+                expected = [.. listed["items"]!.AsArray().Select(t => t!["number"]!.GetValue<string>())];
+            }
+
+            expected.ShouldNotBeEmpty("the demo data assigns tickets to Ada");
+            await Expect(page.Locator("table.ticket-list a.ticket-link")).ToHaveTextAsync(expected);
+            (await page.GetByLabel("Assignee").InputValueAsync()).ShouldBe("agt_ada");
+            (await console.AccessibilityViolationsAsync()).ShouldBeEmpty();
+            console.Errors.ShouldBeEmpty();
         });
     }
 
