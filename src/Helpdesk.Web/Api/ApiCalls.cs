@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -6,7 +7,8 @@ namespace Helpdesk.Web.Api;
 
 /// <summary>
 /// The API operations whose document declares no response schema yet (the generated client gives
-/// their body as a stream): the conversation, time entries, the agents, the teams and the portal's ticket.
+/// their body as a stream): the conversation, time entries, the agents, the teams, the ticket
+/// dashboard and the portal's ticket.
 /// Read here with System.Text.Json over the same HttpClient as the generated client. Issue 17
 /// types these operations; then each method here gives way to the generated model, as the
 /// ticket list and the ticket's header already use it.
@@ -35,6 +37,25 @@ public sealed class ApiCalls(ApiHttp http)
     public Task<Page<TeamItem>> TeamsAsync(CancellationToken cancellationToken) =>
         GetAsync($"api/teams?limit={PageLimit}", ApiJson.Default.PageTeamItem, cancellationToken);
 
+    public Task<TicketDashboard> TicketDashboardAsync(DateOnly from, DateOnly to, string groupBy, CancellationToken cancellationToken) =>
+        GetAsync(DashboardPath(from, to, groupBy, "json"), ApiJson.Default.TicketDashboard, cancellationToken);
+
+    /// <summary>The dashboard's CSV as the API wrote it (bytes and file name), for the browser to save.</summary>
+    public async Task<DownloadedFile> TicketDashboardCsvAsync(DateOnly from, DateOnly to, string groupBy, CancellationToken cancellationToken)
+    {
+        using var response = await http.Client.GetAsync(DashboardPath(from, to, groupBy, "csv"), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ApiProblemException.ReadAsync(response, cancellationToken);
+        }
+
+        var headers = response.Content.Headers;
+        return new DownloadedFile(
+            headers.ContentDisposition?.FileNameStar ?? headers.ContentDisposition?.FileName?.Trim('"') ?? "tickets.csv",
+            headers.ContentType?.MediaType ?? "text/csv",
+            await response.Content.ReadAsByteArrayAsync(cancellationToken));
+    }
+
     public Task<PortalTicketDetail> PortalTicketAsync(string ticketId, CancellationToken cancellationToken) =>
         GetAsync($"api/portal/tickets/{Uri.EscapeDataString(ticketId)}", ApiJson.Default.PortalTicketDetail, cancellationToken);
 
@@ -45,6 +66,9 @@ public sealed class ApiCalls(ApiHttp http)
     public Task<ThreadMessage> PortalReplyAsync(string ticketId, string body, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, $"api/portal/tickets/{Uri.EscapeDataString(ticketId)}/messages",
             JsonContent.Create(new NewPortalMessage(body), ApiJson.Default.NewPortalMessage), ApiJson.Default.ThreadMessage, cancellationToken);
+
+    private static string DashboardPath(DateOnly from, DateOnly to, string groupBy, string format) =>
+        string.Create(CultureInfo.InvariantCulture, $"api/reports/tickets?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&groupBy={Uri.EscapeDataString(groupBy)}&format={format}");
 
     private async Task<T> GetAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
@@ -129,6 +153,14 @@ public sealed record NewTimeEntry(int Minutes, bool Billable, string? Note);
 
 public sealed record AgentItem(string Id, string Email, string Name, bool Active);
 
+public sealed record DashboardFigures(int Created, int Resolved, int Backlog, long? FirstResponseMedianSeconds, long? ResolutionMedianSeconds, int Reopened, double? ReopenRatePercent, int CsatAnswers, decimal? CsatAverage);
+
+public sealed record DashboardGroup(string? Group, string? Name, DashboardFigures Figures);
+
+public sealed record TicketDashboard(DateTimeOffset From, DateTimeOffset To, string TimeZone, string? GroupBy, DashboardFigures Totals, IReadOnlyList<DashboardGroup> Groups);
+
+public sealed record DownloadedFile(string Name, string ContentType, byte[] Content);
+
 public sealed record TeamItem(string Id, string Name, string? LeadAgentId, bool Active);
 
 public sealed record PortalTicketDetail(
@@ -158,6 +190,7 @@ internal sealed record ProblemBody(string? Title, string? Detail, Dictionary<str
 [JsonSerializable(typeof(NewTimeEntry))]
 [JsonSerializable(typeof(Page<AgentItem>))]
 [JsonSerializable(typeof(Page<TeamItem>))]
+[JsonSerializable(typeof(TicketDashboard))]
 [JsonSerializable(typeof(PortalTicketDetail))]
 [JsonSerializable(typeof(NewMessage))]
 [JsonSerializable(typeof(NewPortalTicket))]

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
@@ -166,6 +168,52 @@ public sealed class TicketScenarios(ConsoleServer server)
             (await page.GetByLabel("Assignee").InputValueAsync()).ShouldBe("agt_ada");
             (await console.AccessibilityViolationsAsync()).ShouldBeEmpty();
             console.Errors.ShouldBeEmpty();
+        });
+    }
+
+    [Fact]
+    public async Task A_supervisor_reads_the_ticket_dashboard_as_charts_and_downloads_its_csv_and_an_agent_cannot_open_it()
+    {
+        await using var console = await ConsolePage.OpenAsync(server);
+        await console.RunAsync(async page =>
+        {
+            await console.SignInAsync("sam@helpdesk.example");
+            await page.WaitForURLAsync("**/views/open");
+            await page.GotoAsync("dashboards/tickets");
+            var charts = page.Locator("figure.bar-chart");
+            await Expect(charts).ToHaveCountAsync(2);
+
+            var from = await page.Locator("input[name=from]").InputValueAsync();
+            var to = DateOnly.Parse(await page.Locator("input[name=to]").InputValueAsync(), CultureInfo.InvariantCulture).AddDays(1);
+            JsonObject report;
+            using (var supervisor = await ServerApi.SignInAsync(server, "sam@helpdesk.example", "supervisor"))
+            {
+                report = await supervisor.GetAsync($"api/reports/tickets?from={from}&to={to:yyyy-MM-dd}&groupBy=status");
+            }
+
+            var groups = report["groups"]!.AsArray();
+            groups.Count.ShouldBeGreaterThan(0, "the demo data has tickets in several statuses");
+            await Expect(charts.First.Locator("rect.bar")).ToHaveCountAsync(groups.Count);
+            await Expect(page.Locator("[data-figure=backlog]")).ToHaveTextAsync(report["totals"]!["backlog"]!.GetValue<int>().ToString("N0", CultureInfo.GetCultureInfo("en-US")));
+            await Expect(charts.First.Locator("svg")).ToHaveAttributeAsync("aria-label", new Regex("^Backlog by status: "));
+            (await console.AccessibilityViolationsAsync()).ShouldBeEmpty();
+
+            var download = await page.RunAndWaitForDownloadAsync(() => Button(page, "Download CSV").ClickAsync());
+            download.SuggestedFilename.ShouldStartWith("tickets-");
+            var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
+            csv.ShouldStartWith("section,group,name,created,resolved,backlog");
+            csv.ShouldContain("\r\ntotal,");
+            console.Errors.ShouldBeEmpty();
+        });
+
+        await using var agent = await ConsolePage.OpenAsync(server);
+        await agent.RunAsync(async page =>
+        {
+            await agent.SignInAsync("bob@helpdesk.example");
+            await page.WaitForURLAsync("**/views/open");
+            await page.GotoAsync("dashboards/tickets");
+            await Expect(page.GetByText("You do not have access to this page.")).ToBeVisibleAsync();
+            (await page.Locator("figure.bar-chart").CountAsync()).ShouldBe(0);
         });
     }
 
