@@ -39,6 +39,15 @@ if [ ! -f tools/azurite/node_modules/azurite/package.json ]; then
   (cd tools/azurite && npm ci --no-audit --no-fund)
 fi
 
+# The web console's browser tests (tests/Helpdesk.Web.Tests) drive Debian's chromium through
+# Playwright (no browser download) and inject axe-core, installed from its lock file (tools/axe).
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -f tools/axe/node_modules/axe-core/axe.min.js ]; then
+  (cd tools/axe && npm ci --no-audit --no-fund)
+fi
+
 dotnet test Helpdesk.Functions.sln --nologo 2>&1 | tee -a "$log" || status=$?
 
 # The HTTP tests of the capabilities whose stores all have a Cosmos DB implementation, once more

@@ -62,10 +62,12 @@ if (!CommandLine.IsCommand(args))
 
 var app = builder.Build();
 app.UseBrowserAccess();
+app.UseHelpdeskConsole();
 app.UseHelpdeskHttp();
 
 var api = app.MapGroup("/api").WithIdempotentPosts().WithRateLimits();
 api.MapSystemEndpoints();
+api.MapDevelopmentSignIn(app);
 api.MapDirectoryEndpoints();
 api.MapTicketEndpoints();
 api.MapSlaEndpoints();

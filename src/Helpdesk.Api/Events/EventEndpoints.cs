@@ -19,7 +19,7 @@ public static class EventEndpoints
             .AddSingleton<ProcessedEvents>()
             .AddSingleton(StoreSelection.Of<IProcessedEvents, ProcessedEvents, CosmosProcessedEvents>())
             .AddSingleton<OutboxRelay>()
-            .AddSingleton<CosmosEventRelay>()
+            .AddCosmosSingleton<CosmosEventRelay>()
             .AddSingleton(StoreSelection.Registered<IStoredEventSource, OutboxRelay, CosmosEventRelay>())
             .AddSingleton<QueueDelivery>()
             .AddScoped<EventPump>()

@@ -54,6 +54,16 @@ public static class StoreSelection
         where TCosmos : class, TService =>
         sp => IsCosmos(sp) ? sp.GetRequiredService<TCosmos>() : sp.GetRequiredService<TSqlite>();
 
+    /// <summary>
+    /// A Cosmos DB store that serves several interfaces (or a store's helper), built on first use.
+    /// Its dependencies (the client, the containers) exist only when <c>Storage:Provider</c> is
+    /// cosmos, so it is registered through a factory: the Development host validates every
+    /// constructor-registered service at start and would refuse to start on SQLite.
+    /// </summary>
+    public static IServiceCollection AddCosmosSingleton<TCosmos>(this IServiceCollection services)
+        where TCosmos : class =>
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<TCosmos>(sp));
+
     private static bool IsCosmos(IServiceProvider services) => services.GetRequiredService<IOptions<StorageOptions>>().Value.IsCosmos;
 }
 

@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Helpdesk.Web.Api;
+
+/// <summary>
+/// The API operations whose document declares no response schema yet (the generated client gives
+/// their body as a stream): the conversation, time entries, the agents, the teams, the ticket
+/// dashboard and the portal's ticket.
+/// Read here with System.Text.Json over the same HttpClient as the generated client. Issue 17
+/// types these operations; then each method here gives way to the generated model, as the
+/// ticket list and the ticket's header already use it.
+/// </summary>
+public sealed class ApiCalls(ApiHttp http)
+{
+    private const int PageLimit = 100;
+
+    public Task<Page<ThreadMessage>> MessagesAsync(string ticketId, CancellationToken cancellationToken) =>
+        GetAsync($"api/tickets/{Uri.EscapeDataString(ticketId)}/messages?limit={PageLimit}", ApiJson.Default.PageThreadMessage, cancellationToken);
+
+    public Task<ThreadMessage> PostMessageAsync(string ticketId, string visibility, string body, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, $"api/tickets/{Uri.EscapeDataString(ticketId)}/messages",
+            JsonContent.Create(new NewMessage(visibility, body), ApiJson.Default.NewMessage), ApiJson.Default.ThreadMessage, cancellationToken);
+
+    public Task<TimeEntryPage> TimeEntriesAsync(string ticketId, CancellationToken cancellationToken) =>
+        GetAsync($"api/tickets/{Uri.EscapeDataString(ticketId)}/time-entries?limit={PageLimit}", ApiJson.Default.TimeEntryPage, cancellationToken);
+
+    public Task<TimeEntryItem> LogTimeAsync(string ticketId, NewTimeEntry entry, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, $"api/tickets/{Uri.EscapeDataString(ticketId)}/time-entries",
+            JsonContent.Create(entry, ApiJson.Default.NewTimeEntry), ApiJson.Default.TimeEntryItem, cancellationToken);
+
+    public Task<Page<AgentItem>> AgentsAsync(CancellationToken cancellationToken) =>
+        GetAsync($"api/agents?limit={PageLimit}", ApiJson.Default.PageAgentItem, cancellationToken);
+
+    public Task<Page<TeamItem>> TeamsAsync(CancellationToken cancellationToken) =>
+        GetAsync($"api/teams?limit={PageLimit}", ApiJson.Default.PageTeamItem, cancellationToken);
+
+    public Task<TicketDashboard> TicketDashboardAsync(DateOnly from, DateOnly to, string groupBy, CancellationToken cancellationToken) =>
+        GetAsync(DashboardPath(from, to, groupBy, "json"), ApiJson.Default.TicketDashboard, cancellationToken);
+
+    /// <summary>The dashboard's CSV as the API wrote it (bytes and file name), for the browser to save.</summary>
+    public async Task<DownloadedFile> TicketDashboardCsvAsync(DateOnly from, DateOnly to, string groupBy, CancellationToken cancellationToken)
+    {
+        using var response = await http.Client.GetAsync(DashboardPath(from, to, groupBy, "csv"), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ApiProblemException.ReadAsync(response, cancellationToken);
+        }
+
+        var headers = response.Content.Headers;
+        return new DownloadedFile(
+            headers.ContentDisposition?.FileNameStar ?? headers.ContentDisposition?.FileName?.Trim('"') ?? "tickets.csv",
+            headers.ContentType?.MediaType ?? "text/csv",
+            await response.Content.ReadAsByteArrayAsync(cancellationToken));
+    }
+
+    public Task<PortalTicketDetail> PortalTicketAsync(string ticketId, CancellationToken cancellationToken) =>
+        GetAsync($"api/portal/tickets/{Uri.EscapeDataString(ticketId)}", ApiJson.Default.PortalTicketDetail, cancellationToken);
+
+    public Task<PortalTicketDetail> OpenPortalTicketAsync(string subject, string description, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, "api/portal/tickets",
+            JsonContent.Create(new NewPortalTicket(subject, description), ApiJson.Default.NewPortalTicket), ApiJson.Default.PortalTicketDetail, cancellationToken);
+
+    public Task<ThreadMessage> PortalReplyAsync(string ticketId, string body, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, $"api/portal/tickets/{Uri.EscapeDataString(ticketId)}/messages",
+            JsonContent.Create(new NewPortalMessage(body), ApiJson.Default.NewPortalMessage), ApiJson.Default.ThreadMessage, cancellationToken);
+
+    private static string DashboardPath(DateOnly from, DateOnly to, string groupBy, string format) =>
+        string.Create(CultureInfo.InvariantCulture, $"api/reports/tickets?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&groupBy={Uri.EscapeDataString(groupBy)}&format={format}");
+
+    private async Task<T> GetAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        using var response = await http.Client.GetAsync(path, cancellationToken);
+        return await ReadAsync(response, type, cancellationToken);
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent content, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        using var response = await http.Client.SendAsync(request, cancellationToken);
+        return await ReadAsync(response, type, cancellationToken);
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ApiProblemException.ReadAsync(response, cancellationToken);
+        }
+
+        return await response.Content.ReadFromJsonAsync(type, cancellationToken)
+            ?? throw new ApiProblemException((int)response.StatusCode, "The API answered without a body.", null, new Dictionary<string, string[]>());
+    }
+}
+
+/// <summary>
+/// A refusal of the API (problem+json): its status, title, detail and the reasons per field,
+/// which the console shows as the API wrote them.
+/// </summary>
+public sealed class ApiProblemException(int status, string title, string? detail, IReadOnlyDictionary<string, string[]> errors)
+    : Exception(detail ?? title)
+{
+    public int Status { get; } = status;
+
+    public string Title { get; } = title;
+
+    public string? Detail { get; } = detail;
+
+    public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
+
+    /// <summary>What a person reads: the detail or title, then each field's reasons.</summary>
+    public string Describe() =>
+        string.Join(" ", new[] { Detail ?? Title }.Concat(Errors.SelectMany(e => e.Value)).Distinct(StringComparer.Ordinal));
+
+    public static async Task<ApiProblemException> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        var fallback = $"{status} {response.ReasonPhrase}";
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            var problem = JsonSerializer.Deserialize(text, ApiJson.Default.ProblemBody);
+            return new ApiProblemException(status, problem?.Title ?? fallback, problem?.Detail, problem?.Errors ?? new Dictionary<string, string[]>());
+        }
+        catch (JsonException)
+        {
+            return new ApiProblemException(status, fallback, null, new Dictionary<string, string[]>());
+        }
+    }
+}
+
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+public sealed record MessageAuthor(string Type, string Id, string? Name);
+
+public sealed record MessageFile(string Id, string FileName, string ContentType, long Size, bool Inline);
+
+/// <summary>A message of the thread: <c>Body</c> is the API's sanitised HTML.</summary>
+public sealed record ThreadMessage(string Id, string TicketId, DateTimeOffset At, MessageAuthor Author, string Visibility, string Body, string Text, IReadOnlyList<MessageFile>? Attachments)
+{
+    public bool IsInternal => Visibility == "internal";
+}
+
+public sealed record TimeEntryItem(string Id, string AgentId, int Minutes, bool Billable, string? Note, DateOnly WorkDate, bool Draft);
+
+public sealed record TimeTotals(long Minutes, long BillableMinutes);
+
+public sealed record TimeEntryPage(IReadOnlyList<TimeEntryItem> Items, string? NextCursor, TimeTotals Totals);
+
+public sealed record NewTimeEntry(int Minutes, bool Billable, string? Note);
+
+public sealed record AgentItem(string Id, string Email, string Name, bool Active);
+
+public sealed record DashboardFigures(int Created, int Resolved, int Backlog, long? FirstResponseMedianSeconds, long? ResolutionMedianSeconds, int Reopened, double? ReopenRatePercent, int CsatAnswers, decimal? CsatAverage);
+
+public sealed record DashboardGroup(string? Group, string? Name, DashboardFigures Figures);
+
+public sealed record TicketDashboard(DateTimeOffset From, DateTimeOffset To, string TimeZone, string? GroupBy, DashboardFigures Totals, IReadOnlyList<DashboardGroup> Groups);
+
+public sealed record DownloadedFile(string Name, string ContentType, byte[] Content);
+
+public sealed record TeamItem(string Id, string Name, string? LeadAgentId, bool Active);
+
+public sealed record PortalTicketDetail(
+    string Id,
+    string Number,
+    string Subject,
+    string? Description,
+    string Status,
+    string Priority,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<ThreadMessage>? Messages);
+
+internal sealed record NewMessage(string Visibility, string Body);
+
+internal sealed record NewPortalTicket(string Subject, string Description);
+
+internal sealed record NewPortalMessage(string Body);
+
+internal sealed record ProblemBody(string? Title, string? Detail, Dictionary<string, string[]>? Errors);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(Page<ThreadMessage>))]
+[JsonSerializable(typeof(ThreadMessage))]
+[JsonSerializable(typeof(TimeEntryPage))]
+[JsonSerializable(typeof(TimeEntryItem))]
+[JsonSerializable(typeof(NewTimeEntry))]
+[JsonSerializable(typeof(Page<AgentItem>))]
+[JsonSerializable(typeof(Page<TeamItem>))]
+[JsonSerializable(typeof(TicketDashboard))]
+[JsonSerializable(typeof(PortalTicketDetail))]
+[JsonSerializable(typeof(NewMessage))]
+[JsonSerializable(typeof(NewPortalTicket))]
+[JsonSerializable(typeof(NewPortalMessage))]
+[JsonSerializable(typeof(ProblemBody))]
+internal sealed partial class ApiJson : JsonSerializerContext;
