@@ -30,10 +30,17 @@ internal sealed class ValidationFilter<T>(IValidator<T> validator) : IEndpointFi
     }
 }
 
+/// <summary>Marks a route whose body of type <see cref="RequestType"/> is validated before its handler runs.</summary>
+public sealed record ValidatedBody(Type RequestType);
+
 public static class ValidationExtensions
 {
     public static RouteHandlerBuilder Validate<T>(this RouteHandlerBuilder builder) =>
-        builder.AddEndpointFilter<ValidationFilter<T>>().ProducesValidationProblem();
+        builder.AddEndpointFilter<ValidationFilter<T>>().WithMetadata(new ValidatedBody(typeof(T))).ProducesValidationProblem();
+
+    /// <summary>Every validator of the app (one per request body), each a singleton: validators keep no state.</summary>
+    public static IServiceCollection AddRequestValidators(this IServiceCollection services) =>
+        services.AddValidatorsFromAssemblyContaining<ValidatedBody>(ServiceLifetime.Singleton, includeInternalTypes: true);
 
     /// <summary>Field names in errors are the JSON names: camelCase, dotted for nested objects.</summary>
     public static void UseJsonPropertyNames()
