@@ -38,7 +38,6 @@ builder.Services.AddSla();
 builder.Services.AddTime(builder.Configuration);
 builder.Services.AddConversation(builder.Configuration);
 builder.Services.AddAttachments(builder.Configuration);
-builder.Services.AddMerge();
 builder.Services.AddDeletion();
 builder.Services.AddCustomerContext();
 builder.Services.AddExpenses();

@@ -55,7 +55,6 @@ public static class ActivityEndpoints
             .AddSqliteMigration(SqliteActivityStore.Schema.Name, SqliteActivityStore.Schema.Sql)
             .AddTicketItemKind(SqliteActivityStore.Table, CosmosActivityStore.ItemKind)
             .AddSingleton(StoreSelection.Of<IActivityStore, SqliteActivityStore, CosmosActivityStore>())
-            .AddSingleton<IValidator<ActivityRequest>, ActivityValidator>()
             .AddScheduledJob<FireActivityReminders>(FireActivityReminders.FunctionName, TimeSpan.FromMinutes(1));
 
     public static RouteGroupBuilder MapActivityEndpoints(this RouteGroupBuilder api)

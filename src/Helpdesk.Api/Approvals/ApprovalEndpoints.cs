@@ -69,8 +69,6 @@ public static class ApprovalEndpoints
             .AddSingleton(StoreSelection.Of<IApprovalStore, SqliteApprovalStore, CosmosApprovalStore>())
             .AddSingleton<ApprovalLinks>()
             .AddScoped<ApprovalWork>()
-            .AddSingleton<IValidator<RequestApprovalRequest>, RequestApprovalValidator>()
-            .AddSingleton<IValidator<ApprovalDecisionRequest>, ApprovalDecisionValidator>()
             .AddScheduledJob<ProcessApprovalDeadlines>(ProcessApprovalDeadlines.FunctionName, TimeSpan.FromMinutes(5));
     }
 

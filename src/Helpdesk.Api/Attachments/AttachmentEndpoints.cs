@@ -82,8 +82,7 @@ public static class AttachmentEndpoints
                 {
                     // Entra ID by default (managed identity in Azure); a configured account key signs with SharedKey instead.
                     var credential = options.Blob.AccountKey is { Length: > 0 } ? null : sp.GetService<TokenCredential>() ?? new DefaultAzureCredential();
-                    var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(BlobAttachmentStore.HttpClientName);
-                    return new BlobAttachmentStore(http, options.Blob, credential, sp.GetRequiredService<TimeProvider>());
+                    return BlobAttachmentStore.Create(options.Blob, sp.GetRequiredService<IHttpClientFactory>().CreateClient(BlobAttachmentStore.HttpClientName), credential);
                 }
 
                 return new LocalAttachmentStore(options.Folder ?? Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ResolvedDataFolder, "attachments"));

@@ -1,3 +1,4 @@
+using Azure.Core;
 using Polly;
 using Polly.Retry;
 
@@ -24,4 +25,17 @@ public static class Retries
             UseJitter = true,
         })
         .Build();
+
+    /// <summary>
+    /// Blob Storage requests retry inside the Azure SDK's own pipeline (it knows which answers
+    /// are transient, honours Retry-After and jitters its exponential back-off); configured here.
+    /// </summary>
+    public static void Blob(RetryOptions retry)
+    {
+        ArgumentNullException.ThrowIfNull(retry);
+        retry.Mode = RetryMode.Exponential;
+        retry.MaxRetries = 3;
+        retry.Delay = TimeSpan.FromMilliseconds(200);
+        retry.MaxDelay = TimeSpan.FromSeconds(10);
+    }
 }

@@ -47,6 +47,9 @@ internal sealed class NullBodyFilter<T> : IEndpointFilter
         !context.Arguments.OfType<T>().Any() && IsNullLiteral(context.HttpContext) ? Refusal : await next(context);
 }
 
+/// <summary>Marks a route whose body of type <see cref="RequestType"/> is validated before its handler runs.</summary>
+public sealed record ValidatedBody(Type RequestType);
+
 public static class ValidationExtensions
 {
     /// <summary>The route's body of type <typeparamref name="T"/> may be left out, but not sent as JSON null.</summary>
@@ -54,7 +57,11 @@ public static class ValidationExtensions
         builder.AddEndpointFilter<NullBodyFilter<T>>();
 
     public static RouteHandlerBuilder Validate<T>(this RouteHandlerBuilder builder) =>
-        builder.AddEndpointFilter<ValidationFilter<T>>().ProducesValidationProblem();
+        builder.AddEndpointFilter<ValidationFilter<T>>().WithMetadata(new ValidatedBody(typeof(T))).ProducesValidationProblem();
+
+    /// <summary>Every validator of the app (one per request body), each a singleton: validators keep no state.</summary>
+    public static IServiceCollection AddRequestValidators(this IServiceCollection services) =>
+        services.AddValidatorsFromAssemblyContaining<ValidatedBody>(ServiceLifetime.Singleton, includeInternalTypes: true);
 
     /// <summary>Field names in errors are the JSON names: camelCase, dotted for nested objects.</summary>
     public static void UseJsonPropertyNames()

@@ -39,12 +39,6 @@ public static class ConversationEndpoints
             .AddSqliteMigration(SqliteConversationStore.Versions.Name, SqliteConversationStore.Versions.Sql)
             .AddTicketItemKind(SqliteConversationStore.Table, CosmosConversationStore.ItemKind)
             .AddSingleton(StoreSelection.Of<IConversationStore, SqliteConversationStore, CosmosConversationStore>())
-            .AddSingleton<IValidator<EscalateRequest>, EscalateValidator>()
-            .AddSingleton<IValidator<MoveMessageRequest>, MoveMessageValidator>()
-            .AddSingleton<IValidator<SplitMessageRequest>, SplitMessageValidator>()
-            .AddSingleton<IValidator<PostMessageRequest>, PostMessageValidator>()
-            .AddSingleton<IValidator<CannedResponseRequest>, CannedResponseValidator>()
-            .AddSingleton<IValidator<RenderCannedResponseRequest>, RenderCannedResponseValidator>()
             .AddScoped<MentionResolver>()
             .AddScoped<ConversationService>();
     }

@@ -1,6 +1,8 @@
-using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using AngleSharp;
+using AngleSharp.Dom;
+using Ganss.Xss;
 
 namespace Helpdesk.Api.Conversation;
 
@@ -11,12 +13,15 @@ public sealed record SanitizedBody(string Html, string Text)
 }
 
 /// <summary>
-/// An allow-list HTML sanitiser for message bodies (no sanitiser package is obtainable here).
-/// Only the formatting tags below survive, with only the attributes listed for them; script,
-/// style, frames, objects and forms are dropped with their content; every on* handler and every
-/// style attribute is dropped; links keep only http, https, mailto or relative targets and images
-/// only http, https or cid: sources. Text is re-encoded and elements left open are closed, so the
-/// output is well-formed whatever came in. The plain-text rendering is built in the same pass.
+/// Message bodies made safe by the HtmlSanitizer library, which reads markup with AngleSharp's
+/// HTML5 parser as a browser would (so broken nesting, entity tricks and mutation XSS end up
+/// where a browser puts them) and writes the cleaned tree back out. Configured with the
+/// helpdesk's allow-list: only the formatting tags below survive, with only the attributes
+/// listed for each; script, style, frames, objects, forms, SVG and MathML are dropped with their
+/// content, other unknown tags give way to their content; no on* handler, style or class
+/// survives; links keep only http, https, mailto or relative targets and images only http, https
+/// or cid: sources. Links get <c>rel="nofollow noopener noreferrer"</c>. The plain-text
+/// rendering is made from the cleaned tree.
 /// </summary>
 public static partial class HtmlSanitizer
 {
@@ -36,13 +41,11 @@ public static partial class HtmlSanitizer
     };
 
     /// <summary>Elements removed together with everything inside them.</summary>
-    private static readonly HashSet<string> DroppedWithContent = new(StringComparer.Ordinal)
+    private static readonly HashSet<string> DroppedWithContent = new(StringComparer.OrdinalIgnoreCase)
     {
-        "script", "style", "iframe", "frame", "frameset", "object", "applet", "form", "noscript", "template",
-        "textarea", "select", "button", "svg", "math", "head", "title", "noembed", "noframes", "xmp",
+        "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "noscript", "template",
+        "textarea", "select", "button", "svg", "math", "head", "title", "noembed", "noframes", "xmp", "plaintext",
     };
-
-    private static readonly HashSet<string> Void = new(StringComparer.Ordinal) { "br", "hr", "img" };
 
     private static readonly HashSet<string> Block = new(StringComparer.Ordinal)
     {
@@ -55,75 +58,107 @@ public static partial class HtmlSanitizer
         "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol",
     };
 
+    /// <summary>Configured once; its Sanitize methods are safe to call from many threads.</summary>
+    private static readonly Ganss.Xss.HtmlSanitizer Library = Create();
+
     public static SanitizedBody Sanitize(string input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var html = new StringBuilder(input.Length);
-        var text = new StringBuilder(input.Length);
-        var open = new List<string>();
-        var i = 0;
-        while (i < input.Length)
+        using var document = Library.SanitizeDom(input);
+        if (document.Body is not { } body)
         {
-            if (input[i] != '<')
+            return new SanitizedBody(string.Empty, string.Empty);
+        }
+
+        foreach (var element in body.QuerySelectorAll("*"))
+        {
+            KeepOwnAttributes(element);
+        }
+
+        var text = new StringBuilder();
+        AppendText(body, text, preformatted: false);
+        return new SanitizedBody(body.ChildNodes.ToHtml(HtmlFormatter.Instance), TidyText(text.ToString()));
+    }
+
+    private static Ganss.Xss.HtmlSanitizer Create()
+    {
+        var sanitizer = new Ganss.Xss.HtmlSanitizer(new HtmlSanitizerOptions
+        {
+            AllowedTags = new HashSet<string>(Allowed.Keys, StringComparer.OrdinalIgnoreCase),
+            AllowedAttributes = new HashSet<string>(Allowed.Values.SelectMany(a => a), StringComparer.OrdinalIgnoreCase),
+            AllowedSchemes = new HashSet<string>(["http", "https", "mailto", "cid"], StringComparer.OrdinalIgnoreCase),
+            UriAttributes = new HashSet<string>(HtmlSanitizerDefaults.UriAttributes, StringComparer.OrdinalIgnoreCase),
+            UriListAttributes = new HashSet<string>(HtmlSanitizerDefaults.UriListAttributes, StringComparer.OrdinalIgnoreCase),
+        })
+        {
+            KeepChildNodes = true,
+        };
+        sanitizer.RemovingTag += (_, e) =>
+        {
+            if (DroppedWithContent.Contains(e.Tag.LocalName))
             {
-                var end = input.IndexOf('<', i);
-                end = end < 0 ? input.Length : end;
-                AppendText(input[i..end], html, text, preformatted: open.Contains("pre"));
-                i = end;
+                e.Cancel = true;
+                e.Tag.Remove();
+            }
+        };
+        sanitizer.FilterUrl += (_, e) =>
+        {
+            if (e.SanitizedUrl is { } url && !IsSafeUrl(url, image: e.Tag.LocalName == "img"))
+            {
+                e.SanitizedUrl = null;
+            }
+        };
+        return sanitizer;
+    }
+
+    /// <summary>The library allows an attribute on every allowed tag; each tag keeps only its own.</summary>
+    private static void KeepOwnAttributes(IElement element)
+    {
+        var own = Allowed.TryGetValue(element.LocalName, out var listed) ? listed : [];
+        foreach (var attribute in element.Attributes.Where(a => !own.Contains(a.Name)).ToList())
+        {
+            element.RemoveAttribute(attribute.Name);
+        }
+
+        if (element.LocalName == "a")
+        {
+            element.SetAttribute("rel", "nofollow noopener noreferrer");
+        }
+    }
+
+    /// <summary>
+    /// What the library let through (an allowed scheme, or no scheme) narrowed per tag: links
+    /// relative, http(s) or mailto; images http(s) or cid: (inline mail parts), never relative.
+    /// </summary>
+    private static bool IsSafeUrl(string url, bool image)
+    {
+        var colon = url.IndexOf(':', StringComparison.Ordinal);
+        var firstSeparator = url.IndexOfAny(['/', '?', '#']);
+        if (colon < 0 || (firstSeparator >= 0 && firstSeparator < colon))
+        {
+            return !image && url.Trim().Length > 0;
+        }
+
+        var scheme = url[..colon].Trim().ToLowerInvariant();
+        return image ? scheme is "http" or "https" or "cid" : scheme is "http" or "https" or "mailto";
+    }
+
+    private static void AppendText(INode node, StringBuilder text, bool preformatted)
+    {
+        foreach (var child in node.ChildNodes)
+        {
+            if (child is IText part)
+            {
+                text.Append(preformatted ? part.Data : Whitespace().Replace(part.Data, " "));
                 continue;
             }
 
-            if (string.CompareOrdinal(input, i, "<!--", 0, 4) == 0)
-            {
-                var close = input.IndexOf("-->", i + 4, StringComparison.Ordinal);
-                i = close < 0 ? input.Length : close + 3;
-                continue;
-            }
-
-            var next = i + 1 < input.Length ? input[i + 1] : '\0';
-            if (next is '!' or '?')
-            {
-                i = SkipPast(input, i, '>');
-                continue;
-            }
-
-            var isEnd = next == '/';
-            var nameStart = isEnd ? i + 2 : i + 1;
-            if (nameStart >= input.Length || !char.IsAsciiLetter(input[nameStart]))
-            {
-                AppendText("<", html, text, preformatted: false);
-                i++;
-                continue;
-            }
-
-            var nameEnd = nameStart;
-            while (nameEnd < input.Length && char.IsAsciiLetterOrDigit(input[nameEnd]))
-            {
-                nameEnd++;
-            }
-
-            var name = input[nameStart..nameEnd].ToLowerInvariant();
-            if (isEnd)
-            {
-                i = SkipPast(input, nameEnd, '>');
-                Close(name, open, html, text);
-                continue;
-            }
-
-            var (attributes, after) = ReadAttributes(input, nameEnd);
-            i = after;
-            if (DroppedWithContent.Contains(name))
-            {
-                i = SkipElementContent(input, i, name);
-                continue;
-            }
-
-            if (!Allowed.TryGetValue(name, out var allowedAttributes))
+            if (child is not IElement element)
             {
                 continue;
             }
 
-            Open(name, attributes, allowedAttributes, html);
+            var name = element.LocalName;
             if (Block.Contains(name))
             {
                 text.Append('\n');
@@ -134,168 +169,12 @@ public static partial class HtmlSanitizer
                 text.Append("- ");
             }
 
-            if (!Void.Contains(name))
-            {
-                open.Add(name);
-            }
-        }
-
-        for (var k = open.Count - 1; k >= 0; k--)
-        {
-            html.Append("</").Append(open[k]).Append('>');
-        }
-
-        return new SanitizedBody(html.ToString(), TidyText(text.ToString()));
-    }
-
-    private static void AppendText(string raw, StringBuilder html, StringBuilder text, bool preformatted)
-    {
-        var decoded = WebUtility.HtmlDecode(raw);
-        html.Append(WebUtility.HtmlEncode(decoded));
-        text.Append(preformatted ? decoded : Whitespace().Replace(decoded, " "));
-    }
-
-    private static void Open(string name, List<(string Name, string Value)> attributes, string[] allowedAttributes, StringBuilder html)
-    {
-        html.Append('<').Append(name);
-        foreach (var (attribute, value) in attributes)
-        {
-            if (!allowedAttributes.Contains(attribute))
-            {
-                continue;
-            }
-
-            if (attribute is "href" or "src" && !IsSafeUrl(value, image: attribute == "src"))
-            {
-                continue;
-            }
-
-            html.Append(' ').Append(attribute).Append("=\"").Append(WebUtility.HtmlEncode(value)).Append('"');
-        }
-
-        if (name == "a")
-        {
-            html.Append(" rel=\"nofollow noopener noreferrer\"");
-        }
-
-        html.Append('>');
-    }
-
-    private static void Close(string name, List<string> open, StringBuilder html, StringBuilder text)
-    {
-        var at = open.LastIndexOf(name);
-        if (at < 0)
-        {
-            return;
-        }
-
-        for (var k = open.Count - 1; k >= at; k--)
-        {
-            html.Append("</").Append(open[k]).Append('>');
-            if (BlockEnd.Contains(open[k]))
+            AppendText(element, text, preformatted || name == "pre");
+            if (BlockEnd.Contains(name))
             {
                 text.Append('\n');
             }
-
-            open.RemoveAt(k);
         }
-    }
-
-    private static (List<(string Name, string Value)> Attributes, int After) ReadAttributes(string input, int i)
-    {
-        var attributes = new List<(string, string)>();
-        while (i < input.Length)
-        {
-            while (i < input.Length && (char.IsWhiteSpace(input[i]) || input[i] == '/'))
-            {
-                i++;
-            }
-
-            if (i >= input.Length)
-            {
-                break;
-            }
-
-            if (input[i] == '>')
-            {
-                return (attributes, i + 1);
-            }
-
-            var start = i;
-            while (i < input.Length && !char.IsWhiteSpace(input[i]) && input[i] is not ('=' or '>' or '/'))
-            {
-                i++;
-            }
-
-            var name = input[start..i].ToLowerInvariant();
-            while (i < input.Length && char.IsWhiteSpace(input[i]))
-            {
-                i++;
-            }
-
-            var value = string.Empty;
-            if (i < input.Length && input[i] == '=')
-            {
-                i++;
-                while (i < input.Length && char.IsWhiteSpace(input[i]))
-                {
-                    i++;
-                }
-
-                if (i < input.Length && input[i] is '"' or '\'')
-                {
-                    var quote = input[i];
-                    var close = input.IndexOf(quote, i + 1);
-                    close = close < 0 ? input.Length : close;
-                    value = input[(i + 1)..close];
-                    i = Math.Min(close + 1, input.Length);
-                }
-                else
-                {
-                    var valueStart = i;
-                    while (i < input.Length && !char.IsWhiteSpace(input[i]) && input[i] != '>')
-                    {
-                        i++;
-                    }
-
-                    value = input[valueStart..i];
-                }
-            }
-
-            if (name.Length > 0)
-            {
-                attributes.Add((name, WebUtility.HtmlDecode(value)));
-            }
-        }
-
-        return (attributes, input.Length);
-    }
-
-    private static int SkipPast(string input, int from, char c)
-    {
-        var at = input.IndexOf(c, from);
-        return at < 0 ? input.Length : at + 1;
-    }
-
-    private static int SkipElementContent(string input, int from, string name)
-    {
-        var close = input.IndexOf("</" + name, from, StringComparison.OrdinalIgnoreCase);
-        return close < 0 ? input.Length : SkipPast(input, close, '>');
-    }
-
-    /// <summary>Relative links, http(s) and mailto; images also cid: (inline mail parts). Never javascript:, data: or vbscript:.</summary>
-    private static bool IsSafeUrl(string value, bool image)
-    {
-        var compact = new string(value.Where(c => !char.IsWhiteSpace(c) && !char.IsControl(c)).ToArray());
-        var colon = compact.IndexOf(':', StringComparison.Ordinal);
-        var firstSeparator = compact.IndexOfAny(['/', '?', '#']);
-        if (colon < 0 || (firstSeparator >= 0 && firstSeparator < colon))
-        {
-            return !image && compact.Length > 0;
-        }
-
-        var scheme = compact[..colon].ToLowerInvariant();
-        return image ? scheme is "http" or "https" or "cid" : scheme is "http" or "https" or "mailto";
     }
 
     private static string TidyText(string text)

@@ -124,11 +124,7 @@ public static class DirectoryEndpoints
     public static IServiceCollection AddDirectory(this IServiceCollection services) =>
         services
             .AddSingleton(StoreSelection.Of<IDirectoryStore, SqliteDirectoryStore, CosmosDirectoryStore>())
-            .AddSingleton<IAgentLookup, DirectoryAgentLookup>()
-            .AddSingleton<IValidator<AccountRequest>, AccountRequestValidator>()
-            .AddSingleton<IValidator<ContactRequest>, ContactRequestValidator>()
-            .AddSingleton<IValidator<AgentRequest>, AgentRequestValidator>()
-            .AddSingleton<IValidator<TeamRequest>, TeamRequestValidator>();
+            .AddSingleton<IAgentLookup, DirectoryAgentLookup>();
 
     public static RouteGroupBuilder MapDirectoryEndpoints(this RouteGroupBuilder api)
     {

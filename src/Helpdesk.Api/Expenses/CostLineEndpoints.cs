@@ -33,8 +33,7 @@ public static class CostLineEndpoints
         services
             .AddSqliteMigration(SqliteCostLineStore.Schema.Name, SqliteCostLineStore.Schema.Sql)
             .AddTicketItemKind(SqliteCostLineStore.Table, CosmosCostLineStore.ItemKind)
-            .AddSingleton(StoreSelection.Of<ICostLineStore, SqliteCostLineStore, CosmosCostLineStore>())
-            .AddSingleton<IValidator<CostLineRequest>, CostLineValidator>();
+            .AddSingleton(StoreSelection.Of<ICostLineStore, SqliteCostLineStore, CosmosCostLineStore>());
 
     public static RouteGroupBuilder MapExpenseEndpoints(this RouteGroupBuilder api)
     {

@@ -14,6 +14,7 @@ public static class HttpSetup
     public static IServiceCollection AddHelpdeskHttp(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         ValidationExtensions.UseJsonPropertyNames();
+        services.AddRequestValidators();
         services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false));

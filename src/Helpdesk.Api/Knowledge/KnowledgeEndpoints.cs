@@ -45,9 +45,7 @@ public static class KnowledgeEndpoints
         services
             .AddSqliteMigration(SqliteKnowledgeStore.Schema.Name, SqliteKnowledgeStore.Schema.Sql)
             .AddTicketItemKind(SqliteKnowledgeStore.Resolutions, CosmosKnowledgeStore.Resolutions)
-            .AddSingleton(StoreSelection.Of<IKnowledgeStore, SqliteKnowledgeStore, CosmosKnowledgeStore>())
-            .AddSingleton<IValidator<ResolutionRequest>, ResolutionValidator>()
-            .AddSingleton<IValidator<ArticleRequest>, ArticleValidator>();
+            .AddSingleton(StoreSelection.Of<IKnowledgeStore, SqliteKnowledgeStore, CosmosKnowledgeStore>());
 
     public static RouteGroupBuilder MapKnowledgeEndpoints(this RouteGroupBuilder api)
     {

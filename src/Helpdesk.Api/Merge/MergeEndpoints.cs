@@ -24,10 +24,6 @@ internal sealed class MergeValidator : AbstractValidator<MergeRequest>
 /// </summary>
 public static class MergeEndpoints
 {
-    public static IServiceCollection AddMerge(this IServiceCollection services) =>
-        services
-            .AddSingleton<IValidator<MergeRequest>, MergeValidator>();
-
     public static RouteGroupBuilder MapMergeEndpoints(this RouteGroupBuilder api)
     {
         var tickets = api.MapGroup("/tickets/{id}").WithTags("tickets").RequireAuthorization(Policies.Staff);

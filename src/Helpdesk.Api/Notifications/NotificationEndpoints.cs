@@ -22,11 +22,8 @@ public static class NotificationEndpoints
             .AddSingleton(StoreSelection.Of<INotificationStore, SqliteNotificationStore, CosmosNotificationStore>())
             .AddSingleton<NotificationContent>()
             .AddSingleton<NotificationTemplateSource>()
-            .AddSingleton<IValidator<NotificationTemplateRequest>, NotificationTemplateValidator>()
             .AddSingleton<NotificationSettingsSource>()
             .AddScoped<NotificationPlanner>()
-            .AddSingleton<IValidator<NotificationSettingsRequest>, NotificationSettingsValidator>()
-            .AddSingleton<IValidator<NotificationPreferencesRequest>, NotificationPreferencesValidator>()
             .AddQueueConsumer<DeliverNotifications>(QueueNames.Notifications, DeliverNotifications.FunctionName, DeliverNotifications.Accepts)
             .AddScheduledJob<SendNotificationDigests>(SendNotificationDigests.FunctionName, TimeSpan.FromMinutes(15));
     }

@@ -73,8 +73,6 @@ public static class PortalEndpoints
     {
         services.Configure<PortalOptions>(configuration.GetSection(PortalOptions.Section));
         return services
-            .AddSingleton<IValidator<PortalTicketRequest>, PortalTicketValidator>()
-            .AddSingleton<IValidator<PortalMessageRequest>, PortalMessageValidator>()
             .AddScoped<PortalAccess>();
     }
 

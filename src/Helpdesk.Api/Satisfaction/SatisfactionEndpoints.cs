@@ -40,7 +40,6 @@ public static class SatisfactionEndpoints
             .AddSqliteMigration(SqliteSurveyStore.Schema.Name, SqliteSurveyStore.Schema.Sql)
             .AddTicketItemKind(SqliteSurveyStore.Table, CosmosSurveyStore.ItemKind)
             .AddSingleton(StoreSelection.Of<ISurveyStore, SqliteSurveyStore, CosmosSurveyStore>())
-            .AddSingleton<IValidator<SurveyAnswerRequest>, SurveyAnswerValidator>()
             .AddQueueConsumer<SendSatisfactionSurvey>(SendSatisfactionSurvey.Queue, SendSatisfactionSurvey.FunctionName, type => type == TicketEventTypes.Resolved);
     }
 

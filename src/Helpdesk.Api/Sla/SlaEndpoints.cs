@@ -1,4 +1,3 @@
-using FluentValidation;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Tickets;
@@ -10,8 +9,6 @@ public static class SlaEndpoints
 {
     public static IServiceCollection AddSla(this IServiceCollection services) =>
         services
-            .AddSingleton<IValidator<SlaPolicyRequest>, SlaPolicyValidator>()
-            .AddSingleton<IValidator<CalendarRequest>, CalendarValidator>()
             .AddSingleton<SlaCatalog>()
             .AddSingleton<SlaChanges>()
             .AddSingleton<IDirectoryChanges<SlaPolicy>>(sp => sp.GetRequiredService<SlaChanges>())

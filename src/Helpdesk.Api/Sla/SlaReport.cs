@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Tickets;
@@ -94,7 +93,7 @@ public static class SlaReportEndpoints
 
         var report = new SlaReport(start!.Value, end!.Value, grouping, [.. measured.GroupBy(m => m.Group).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Row(g.Key, [.. g.Select(m => m.Status)]))]);
         return format == "csv"
-            ? TypedResults.File(Csv(report), "text/csv; charset=utf-8", $"sla-{start:yyyyMMdd}-{end:yyyyMMdd}.csv")
+            ? ToCsv(report).ToResult($"sla-{start:yyyyMMdd}-{end:yyyyMMdd}.csv")
             : TypedResults.Ok(report);
     }
 
@@ -153,23 +152,18 @@ public static class SlaReportEndpoints
         return null;
     }
 
-    /// <summary>UTF-8 with a byte-order mark and invariant numbers, so Excel opens it right in any locale.</summary>
-    private static byte[] Csv(SlaReport report)
+    private static Csv ToCsv(SlaReport report)
     {
-        var csv = new StringBuilder();
-        csv.Append("group,tickets,firstResponseMeasured,firstResponseMetPercent,resolutionMeasured,resolutionMetPercent,firstResponseMedianSeconds,firstResponseP90Seconds,resolutionMedianSeconds,resolutionP90Seconds,breaches\r\n");
+        var csv = new Csv().Row(
+            "group", "tickets", "firstResponseMeasured", "firstResponseMetPercent", "resolutionMeasured", "resolutionMetPercent",
+            "firstResponseMedianSeconds", "firstResponseP90Seconds", "resolutionMedianSeconds", "resolutionP90Seconds", "breaches");
         foreach (var row in report.Rows)
         {
-            csv.Append(CultureInfo.InvariantCulture, $"{Quote(row.Group)},{row.Tickets},{row.FirstResponseMeasured},{row.FirstResponseMetPercent},{row.ResolutionMeasured},{row.ResolutionMetPercent},{row.FirstResponseMedianSeconds},{row.FirstResponseP90Seconds},{row.ResolutionMedianSeconds},{row.ResolutionP90Seconds},{row.Breaches}\r\n");
+            csv.Row(
+                row.Group, row.Tickets, row.FirstResponseMeasured, row.FirstResponseMetPercent, row.ResolutionMeasured, row.ResolutionMetPercent,
+                row.FirstResponseMedianSeconds, row.FirstResponseP90Seconds, row.ResolutionMedianSeconds, row.ResolutionP90Seconds, row.Breaches);
         }
 
-        return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(csv.ToString())];
-    }
-
-    /// <summary>Quotes what CSV needs quoted, and defuses text Excel would run as a formula.</summary>
-    private static string Quote(string value)
-    {
-        var text = value.Length > 0 && value[0] is '=' or '+' or '-' or '@' ? "'" + value : value;
-        return text.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+        return csv;
     }
 }

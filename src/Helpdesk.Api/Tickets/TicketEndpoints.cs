@@ -18,10 +18,6 @@ public static class TicketEndpoints
             .Validate(o => o.MergeUndoMinutes >= 0, "Tickets:MergeUndoMinutes is zero or more.")
             .ValidateOnStart();
         return services
-            .AddSingleton<IValidator<CreateTicketRequest>, CreateTicketValidator>()
-            .AddSingleton<IValidator<AssignRequest>, AssignValidator>()
-            .AddSingleton<IValidator<ResolveRequest>, ResolveValidator>()
-            .AddSingleton<IValidator<PortalVisibilityRequest>, PortalVisibilityValidator>()
             .AddScoped<TicketReferences>()
             .AddSqliteMigration(SqliteTicketStore.MergesMigration.Name, SqliteTicketStore.MergesMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.HistoryNotesMigration.Name, SqliteTicketStore.HistoryNotesMigration.Sql)

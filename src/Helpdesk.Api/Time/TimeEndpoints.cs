@@ -23,8 +23,6 @@ public static class TimeEndpoints
             .AddTicketItemKind(SqliteTimeStore.Presences, CosmosTimeStore.Presences)
             .AddTicketItemKind(SqliteTimeStore.Timers, CosmosTimeStore.Timers)
             .AddSingleton(StoreSelection.Of<ITimeStore, SqliteTimeStore, CosmosTimeStore>())
-            .AddSingleton<IValidator<TimeEntryRequest>, TimeEntryValidator>()
-            .AddSingleton<IValidator<HourBankRequest>, HourBankValidator>()
             .AddScoped<WorkDates>()
             .AddScoped<WorkPolicy>();
     }

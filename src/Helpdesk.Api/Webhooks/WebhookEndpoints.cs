@@ -50,7 +50,6 @@ public static class WebhookEndpoints
             .AddSingleton(SqliteWebhookStore.Migration)
             .AddSingleton(SqliteWebhookStore.RetentionIndex)
             .AddSingleton(StoreSelection.Of<IWebhookStore, SqliteWebhookStore, CosmosWebhookStore>())
-            .AddSingleton<IValidator<CreateHookRequest>, CreateHookValidator>()
             .AddQueueConsumer<DeliverWebhooks>(QueueNames.Webhooks, DeliverWebhooks.FunctionName, WebhookEvents.Accepts, DeliverWebhooks.Policy)
             .AddScheduledJob<PurgeWebhookDeliveries>(PurgeWebhookDeliveries.FunctionName, TimeSpan.FromHours(1));
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using Azure;
 using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +29,7 @@ public sealed class BlobAttachmentStoreTests(AzuriteServer azurite)
     {
         var http = azurite.CreateClient();
         var options = azurite.Options(sharedKey ? key ?? AzuriteServer.AccountKey : null);
-        return (new BlobAttachmentStore(http, options, sharedKey ? null : credential ?? new FakeEntraCredential(), TimeProvider.System), http);
+        return (BlobAttachmentStore.Create(options, http, sharedKey ? null : credential ?? new FakeEntraCredential()), http);
     }
 
     [Theory]
@@ -39,7 +40,6 @@ public sealed class BlobAttachmentStoreTests(AzuriteServer azurite)
         var credential = new FakeEntraCredential();
         var (store, http) = Store(sharedKey, credential);
         using var _ = http;
-        using var __ = store;
 
         var stored = await store.PutAsync(new MemoryStream(Bytes), 1024, CancellationToken.None);
         var again = await store.PutAsync(new MemoryStream(Bytes), 1024, CancellationToken.None);
@@ -65,7 +65,6 @@ public sealed class BlobAttachmentStoreTests(AzuriteServer azurite)
     {
         var (store, http) = Store(sharedKey: false);
         using var _ = http;
-        using var __ = store;
 
         await Should.ThrowAsync<AttachmentTooLargeException>(() => store.PutAsync(new MemoryStream(new byte[2048]), 1024, CancellationToken.None));
 
@@ -79,16 +78,14 @@ public sealed class BlobAttachmentStoreTests(AzuriteServer azurite)
         var (wrongKey, http2) = Store(sharedKey: true, key: Convert.ToBase64String(new byte[64]));
         using var _ = http1;
         using var __ = http2;
-        using var ___ = wrongAudience;
-        using var ____ = wrongKey;
 
-        var audience = await Should.ThrowAsync<HttpRequestException>(() => wrongAudience.PutAsync(new MemoryStream(Bytes), 1024, CancellationToken.None));
-        var key = await Should.ThrowAsync<HttpRequestException>(() => wrongKey.PutAsync(new MemoryStream(Bytes), 1024, CancellationToken.None));
+        var audience = await Should.ThrowAsync<RequestFailedException>(() => wrongAudience.PutAsync(new MemoryStream(Bytes), 1024, CancellationToken.None));
+        var key = await Should.ThrowAsync<RequestFailedException>(() => wrongKey.PutAsync(new MemoryStream(Bytes), 1024, CancellationToken.None));
 
-        audience.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        audience.Status.ShouldBe((int)HttpStatusCode.Forbidden);
 
         // With OAuth on, a signature that fails SharedKey falls through to the token check, which answers 400.
-        key.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        key.Message.ShouldContain("InvalidAuthenticationInfo");
+        key.Status.ShouldBe((int)HttpStatusCode.BadRequest);
+        key.ErrorCode.ShouldBe("InvalidAuthenticationInfo");
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using CsvHelper;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Tests.Infrastructure;
 using static Helpdesk.Api.Tests.Time.TimeEntryTests;
@@ -61,6 +62,37 @@ public sealed class TimeReportTests(HelpdeskApp app) : IClassFixture<HelpdeskApp
         contoso["overrun"].ShouldBe("true");
         rows.Where(r => r["section"] == "agent").Sum(r => long.Parse(r["minutes"], System.Globalization.CultureInfo.InvariantCulture)).ShouldBe(185);
         rows.Count(r => r["section"] == "ticket").ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Names_with_commas_quotes_and_line_breaks_come_back_whole_and_formulas_are_defused()
+    {
+        const string trickyName = "Dupont, \"Fils\" & Cie\r\nParis";
+        const string formulaName = "=HYPERLINK(\"https://evil.test\",\"Invoice\")";
+        var (_, ada) = await app.AgentAsync("ada.quoting@report.test");
+        var tricky = await app.AccountAsync(trickyName, "tricky-quoting.test");
+        var formula = await app.AccountAsync(formulaName, "formula-quoting.test");
+        await Log(ada, await TicketUrlAsync(ada, tricky), 30, true, "2026-04-10");
+        await Log(ada, await TicketUrlAsync(ada, formula), 15, false, "2026-04-11");
+
+        var bytes = await (await app.ClientFor(Roles.Supervisor, "sue@report.test").GetAsync("/api/reports/time?month=2026-04&format=csv")).Content.ReadAsByteArrayAsync();
+
+        var text = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
+        text.ShouldContain(",\"Dupont, \"\"Fils\"\" & Cie\r\nParis\",", Case.Sensitive);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        using (var reader = CsvReader.FromText(text))
+        {
+            while (reader.Read())
+            {
+                if (reader.GetString("section") == "account")
+                {
+                    names[reader.GetString("id")] = reader.GetString("name");
+                }
+            }
+        }
+
+        names[tricky].ShouldBe(trickyName);
+        names[formula].ShouldBe("'" + formulaName);
     }
 
     [Fact]
