@@ -12,6 +12,14 @@ namespace Helpdesk.Web.Api.Client.Models
     public partial class NotificationSettingsRequest : IParsable
     #pragma warning restore CS1591
     {
+        /// <summary>The customerStatusEmails property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<string>? CustomerStatusEmails { get; set; }
+#nullable restore
+#else
+        public List<string> CustomerStatusEmails { get; set; }
+#endif
         /// <summary>The footer property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -98,6 +106,7 @@ namespace Helpdesk.Web.Api.Client.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "customerStatusEmails", n => { CustomerStatusEmails = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "footer", n => { Footer = n.GetStringValue(); } },
                 { "header", n => { Header = n.GetStringValue(); } },
                 { "language", n => { Language = n.GetStringValue(); } },
@@ -117,6 +126,7 @@ namespace Helpdesk.Web.Api.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteCollectionOfPrimitiveValues<string>("customerStatusEmails", CustomerStatusEmails);
             writer.WriteStringValue("footer", Footer);
             writer.WriteStringValue("header", Header);
             writer.WriteStringValue("language", Language);

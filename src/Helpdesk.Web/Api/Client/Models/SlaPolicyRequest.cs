@@ -30,6 +30,8 @@ namespace Helpdesk.Web.Api.Client.Models
 #else
         public global::Helpdesk.Web.Api.Client.Models.SlaConditions Conditions { get; set; }
 #endif
+        /// <summary>The dueDateOverridesResolution property</summary>
+        public bool? DueDateOverridesResolution { get; set; }
         /// <summary>The escalations property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -87,6 +89,7 @@ namespace Helpdesk.Web.Api.Client.Models
                 { "active", n => { Active = n.GetBoolValue(); } },
                 { "calendarId", n => { CalendarId = n.GetStringValue(); } },
                 { "conditions", n => { Conditions = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.SlaConditions>(global::Helpdesk.Web.Api.Client.Models.SlaConditions.CreateFromDiscriminatorValue); } },
+                { "dueDateOverridesResolution", n => { DueDateOverridesResolution = n.GetBoolValue(); } },
                 { "escalations", n => { Escalations = n.GetCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.EscalationLevel>(global::Helpdesk.Web.Api.Client.Models.EscalationLevel.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "order", n => { Order = n.GetIntValue(); } },
@@ -105,6 +108,7 @@ namespace Helpdesk.Web.Api.Client.Models
             writer.WriteBoolValue("active", Active);
             writer.WriteStringValue("calendarId", CalendarId);
             writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.SlaConditions>("conditions", Conditions);
+            writer.WriteBoolValue("dueDateOverridesResolution", DueDateOverridesResolution);
             writer.WriteCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.EscalationLevel>("escalations", Escalations);
             writer.WriteStringValue("name", Name);
             writer.WriteIntValue("order", Order);

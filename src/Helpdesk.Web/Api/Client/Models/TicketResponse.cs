@@ -111,6 +111,8 @@ namespace Helpdesk.Web.Api.Client.Models
 #else
         public string PendingApprovalId { get; set; }
 #endif
+        /// <summary>Who sees a ticket in the customer portal (the seeds&apos; &quot;make the ticket visible to the customer&quot;).</summary>
+        public global::Helpdesk.Web.Api.Client.Models.PortalVisibility? PortalVisibility { get; set; }
         /// <summary>Ordered from the most to the least pressing; the numeric order is used to compare.</summary>
         public global::Helpdesk.Web.Api.Client.Models.Priority? Priority { get; set; }
         /// <summary>The progress property</summary>
@@ -219,6 +221,7 @@ namespace Helpdesk.Web.Api.Client.Models
                 { "number", n => { Number = n.GetStringValue(); } },
                 { "pendingApproval", n => { PendingApproval = n.GetBoolValue(); } },
                 { "pendingApprovalId", n => { PendingApprovalId = n.GetStringValue(); } },
+                { "portalVisibility", n => { PortalVisibility = n.GetEnumValue<global::Helpdesk.Web.Api.Client.Models.PortalVisibility>(); } },
                 { "priority", n => { Priority = n.GetEnumValue<global::Helpdesk.Web.Api.Client.Models.Priority>(); } },
                 { "progress", n => { Progress = n.GetIntValue(); } },
                 { "requester", n => { Requester = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.RequesterResponse>(global::Helpdesk.Web.Api.Client.Models.RequesterResponse.CreateFromDiscriminatorValue); } },
@@ -257,6 +260,7 @@ namespace Helpdesk.Web.Api.Client.Models
             writer.WriteStringValue("number", Number);
             writer.WriteBoolValue("pendingApproval", PendingApproval);
             writer.WriteStringValue("pendingApprovalId", PendingApprovalId);
+            writer.WriteEnumValue<global::Helpdesk.Web.Api.Client.Models.PortalVisibility>("portalVisibility", PortalVisibility);
             writer.WriteEnumValue<global::Helpdesk.Web.Api.Client.Models.Priority>("priority", Priority);
             writer.WriteIntValue("progress", Progress);
             writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.RequesterResponse>("requester", Requester);

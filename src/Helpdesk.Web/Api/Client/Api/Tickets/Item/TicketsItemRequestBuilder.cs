@@ -12,6 +12,7 @@ using Helpdesk.Web.Api.Client.Api.Tickets.Item.History;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Merge;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Messages;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Notifications;
+using Helpdesk.Web.Api.Client.Api.Tickets.Item.PortalVisibility;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Presence;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Purge;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Read;
@@ -101,6 +102,11 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item
         {
             get => new global::Helpdesk.Web.Api.Client.Api.Tickets.Item.Notifications.NotificationsRequestBuilder(PathParameters, RequestAdapter);
         }
+        /// <summary>The portalVisibility property</summary>
+        public global::Helpdesk.Web.Api.Client.Api.Tickets.Item.PortalVisibility.PortalVisibilityRequestBuilder PortalVisibility
+        {
+            get => new global::Helpdesk.Web.Api.Client.Api.Tickets.Item.PortalVisibility.PortalVisibilityRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The presence property</summary>
         public global::Helpdesk.Web.Api.Client.Api.Tickets.Item.Presence.PresenceRequestBuilder Presence
         {
@@ -180,6 +186,7 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item
         /// <returns>A <see cref="Stream"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<Stream?> DeleteAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -190,12 +197,17 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item
         {
 #endif
             var requestInfo = ToDeleteRequestInformation(requestConfiguration);
-            return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "429", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <returns>A <see cref="global::Helpdesk.Web.Api.Client.Models.TicketResponse"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Helpdesk.Web.Api.Client.Models.TicketResponse?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -209,6 +221,7 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
                 { "404", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "429", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Helpdesk.Web.Api.Client.Models.TicketResponse>(requestInfo, global::Helpdesk.Web.Api.Client.Models.TicketResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
@@ -221,6 +234,7 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item
         /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 428 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Helpdesk.Web.Api.Client.Models.TicketResponse?> PatchAsync(UntypedNode body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -239,6 +253,7 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item
                 { "409", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "412", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "428", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "429", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Helpdesk.Web.Api.Client.Models.TicketResponse>(requestInfo, global::Helpdesk.Web.Api.Client.Models.TicketResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
@@ -255,6 +270,7 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item
 #endif
             var requestInfo = new RequestInformation(Method.DELETE, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
+            requestInfo.Headers.TryAdd("Accept", "application/problem+json");
             return requestInfo;
         }
         /// <returns>A <see cref="RequestInformation"/></returns>

@@ -40,6 +40,8 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item.Close
         /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
         /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 412 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 422 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Helpdesk.Web.Api.Client.Models.TicketResponse?> PostAsync(global::Helpdesk.Web.Api.Client.Models.CloseRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -56,6 +58,8 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item.Close
                 { "404", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "409", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "412", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "422", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "429", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Helpdesk.Web.Api.Client.Models.TicketResponse>(requestInfo, global::Helpdesk.Web.Api.Client.Models.TicketResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
