@@ -7,7 +7,7 @@ using Helpdesk.Web.Api;
 namespace Helpdesk.Web.Auth;
 
 /// <summary>
-/// The API's Development-only sign-in (Helpdesk.Api/Auth/DevelopmentSignIn.cs): the people of the
+/// The API's Development-only sign-in (Helpdesk.Api/Hosting/DevelopmentSignIn.cs): the people of the
 /// directory, and a token for one of them. Not in the OpenAPI document, so not in the generated
 /// client: the endpoint exists only on a developer's machine.
 /// </summary>

@@ -1,8 +1,9 @@
+using Helpdesk.Api.Auth;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Storage;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Helpdesk.Api.Auth;
+namespace Helpdesk.Api.Hosting;
 
 /// <summary>
 /// The web console's development sign-in: lists the staff and customers of the directory and
