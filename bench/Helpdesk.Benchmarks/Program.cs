@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Helpdesk.Benchmarks;
 
@@ -33,9 +34,48 @@ internal static class BenchmarkCommand
                     int.Parse(Option("--mails") ?? "2000", CultureInfo.InvariantCulture),
                     int.Parse(Option("--warmup") ?? "200", CultureInfo.InvariantCulture));
                 return 0;
+            case "load":
+                return await UntilInterruptedAsync(stop => LoadBenchmark.RunAsync(
+                    (Option("--connections") ?? "32").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
+                    TimeSpan.FromSeconds(int.Parse(Option("--duration") ?? "10", CultureInfo.InvariantCulture)),
+                    TimeSpan.FromSeconds(int.Parse(Option("--warmup") ?? "2", CultureInfo.InvariantCulture)),
+                    Option("--app"),
+                    stop));
+            case BareKestrel.Command:
+                await BareKestrel.RunAsync(args[1..]);
+                return 0;
             default:
-                await Console.Error.WriteLineAsync("Usage: views [--store sqlite|cosmos] [--sizes 10000,1000000] [--open 2000] [--samples 200] | scan [--sizes 10000,1000000] [--samples 15] | mail [--mails 2000] [--warmup 200]");
+                await Console.Error.WriteLineAsync("Usage: views [--store sqlite|cosmos] [--sizes 10000,1000000] [--open 2000] [--samples 200] | scan [--sizes 10000,1000000] [--samples 15] | mail [--mails 2000] [--warmup 200]"
+                    + " | load [--connections 1,32] [--duration 10] [--warmup 2] [--app DIR]");
                 return 2;
+        }
+    }
+
+    /// <summary>
+    /// Runs a benchmark that starts servers; Ctrl+C, SIGTERM or SIGHUP cancels it, so the servers it
+    /// started are stopped on the way out (a second signal ends it at once).
+    /// </summary>
+    private static async Task<int> UntilInterruptedAsync(Func<CancellationToken, Task> benchmark)
+    {
+        using var interrupted = new CancellationTokenSource();
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = !interrupted.IsCancellationRequested;
+            interrupted.Cancel();
+        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
+        try
+        {
+            await benchmark(interrupted.Token);
+            return 0;
+        }
+        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("Interrupted: the servers it started are stopped.");
+            return 130;
         }
     }
 }
