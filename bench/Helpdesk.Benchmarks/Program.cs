@@ -41,12 +41,20 @@ internal static class BenchmarkCommand
                     TimeSpan.FromSeconds(int.Parse(Option("--warmup") ?? "2", CultureInfo.InvariantCulture)),
                     Option("--app"),
                     stop));
+            case "startup":
+                return await UntilInterruptedAsync(stop => StartupBenchmark.RunAsync(
+                    int.Parse(Option("--runs") ?? "8", CultureInfo.InvariantCulture),
+                    Option("--app"),
+                    Option("--data"),
+                    args.Contains("--skip-long"),
+                    int.Parse(Option("--connections") ?? "32", CultureInfo.InvariantCulture),
+                    stop));
             case BareKestrel.Command:
                 await BareKestrel.RunAsync(args[1..]);
                 return 0;
             default:
                 await Console.Error.WriteLineAsync("Usage: views [--store sqlite|cosmos] [--sizes 10000,1000000] [--open 2000] [--samples 200] | scan [--sizes 10000,1000000] [--samples 15] | mail [--mails 2000] [--warmup 200]"
-                    + " | load [--connections 1,32] [--duration 10] [--warmup 2] [--app DIR]");
+                    + " | load [--connections 1,32] [--duration 10] [--warmup 2] [--app DIR] | startup [--runs 8] [--app DIR] [--data DIR] [--connections 32] [--skip-long]");
                 return 2;
         }
     }
