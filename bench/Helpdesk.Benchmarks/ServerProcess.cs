@@ -68,7 +68,8 @@ internal sealed class ServerProcess : IAsyncDisposable
             before = now;
         }
 
-        return Stopwatch.GetElapsedTime(started) - window;
+        // Task.Delay may wake a hair early: an app idle from the start was busy for no time, not less.
+        return TimeSpan.FromTicks(Math.Max(0, (Stopwatch.GetElapsedTime(started) - window).Ticks));
     }
 
     public static ServerProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment)
