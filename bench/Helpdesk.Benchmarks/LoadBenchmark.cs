@@ -25,7 +25,7 @@ internal static class LoadBenchmark
         table.AppendLine(CultureInfo.InvariantCulture, $"App: {app.Folder} (Development settings, SQLite); {Environment.ProcessorCount} cores, shared by the server and the load generator.");
         table.AppendLine(CultureInfo.InvariantCulture, $"Each scenario: {warmup.TotalSeconds:0} s warm-up, then {duration.TotalSeconds:0} s measured; app and bare Kestrel in turn; latencies in ms.");
         table.AppendLine();
-        table.AppendLine("settle s: how long the app kept working after the run, on what the run set off (mails, outbox); every run starts on an idle app.");
+        table.AppendLine("settle s: how long after the run the app was last busy (> 5 % of a core) with what the run set off (outbox, mails); every run starts on an idle app.");
         table.AppendLine();
         table.AppendLine("| scenario | conns | app req/s | p50 | p95 | p99 | max | errors | settle s | Kestrel req/s | p50 | p95 | p99 | Kestrel/app |");
         table.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");

@@ -47,29 +47,43 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until the server has used less than 5 % of a core over half a second (background work
-    /// a run set off, such as the mails of the tickets it created, is done) and returns how long it
-    /// was busy, to the half second; gives up after two minutes.
+    /// Waits until the server has used less than 5 % of a core over the last 7 seconds (background
+    /// work a run set off, such as the mails of the tickets it created, is done; the app's event
+    /// pump works in batches up to 5 s apart, so a shorter quiet spell proves nothing) and returns
+    /// when, to the half second, it last used more than that; gives up after three minutes.
     /// </summary>
     public async Task<TimeSpan> WaitUntilIdleAsync(CancellationToken cancellationToken)
     {
+        const int windows = 14;
         var window = TimeSpan.FromMilliseconds(500);
         var started = Stopwatch.GetTimestamp();
+        var lastBusy = TimeSpan.Zero;
+        var recent = new Queue<long>();
         var before = CpuTicks();
-        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromMinutes(2))
+        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromMinutes(3))
         {
             await Task.Delay(window, cancellationToken);
             var now = CpuTicks();
-            if (now - before <= TicksPerSecond / 40)
+            var used = now - before;
+            before = now;
+            if (used * 20 > TicksPerSecond * window.TotalSeconds)
+            {
+                lastBusy = Stopwatch.GetElapsedTime(started);
+            }
+
+            recent.Enqueue(used);
+            if (recent.Count > windows)
+            {
+                recent.Dequeue();
+            }
+
+            if (recent.Count == windows && recent.Sum() * 20 <= TicksPerSecond * windows * window.TotalSeconds)
             {
                 break;
             }
-
-            before = now;
         }
 
-        // Task.Delay may wake a hair early: an app idle from the start was busy for no time, not less.
-        return TimeSpan.FromTicks(Math.Max(0, (Stopwatch.GetElapsedTime(started) - window).Ticks));
+        return lastBusy;
     }
 
     public static ServerProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment)
