@@ -25,20 +25,43 @@ public static class Paging
         limit is < 1 or > MaxLimit ? Problems.Validation("limit", $"The limit is from 1 to {MaxLimit}.") : null;
 
     /// <summary>The cursor of a store that pages by an increasing integer key, made opaque.</summary>
-    public static string EncodeKey(long key) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"k:{key}")))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string EncodeKey(long key) => Encode(string.Create(CultureInfo.InvariantCulture, $"k:{key}"));
 
     public static long DecodeKey(string cursor)
+    {
+        var text = Decode(cursor);
+        return text.StartsWith("k:", StringComparison.Ordinal) && long.TryParse(text.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var key)
+            ? key
+            : throw new InvalidCursorException();
+    }
+
+    /// <summary>
+    /// The cursor of a store that pages by a text sort key (an instant as fixed-width text), ties
+    /// broken by an increasing integer key, made opaque: the late view, most overdue first.
+    /// </summary>
+    public static string EncodeKey(string order, long key) =>
+        Encode(string.Create(CultureInfo.InvariantCulture, $"o:{key}:{order}"));
+
+    public static (string Order, long Key) DecodeOrderedKey(string cursor)
+    {
+        var text = Decode(cursor);
+        var separator = text.IndexOf(':', 2);
+        return text.StartsWith("o:", StringComparison.Ordinal) && separator > 2
+            && long.TryParse(text.AsSpan(2, separator - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var key)
+            ? (text[(separator + 1)..], key)
+            : throw new InvalidCursorException();
+    }
+
+    private static string Encode(string text) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static string Decode(string cursor)
     {
         try
         {
             var padded = cursor.Replace('-', '+').Replace('_', '/');
             padded = padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '=');
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
-            return text.StartsWith("k:", StringComparison.Ordinal) && long.TryParse(text.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var key)
-                ? key
-                : throw new InvalidCursorException();
+            return Encoding.UTF8.GetString(Convert.FromBase64String(padded));
         }
         catch (FormatException)
         {

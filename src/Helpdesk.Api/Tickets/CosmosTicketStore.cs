@@ -225,7 +225,7 @@ public sealed partial class CosmosTicketStore(
     public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var sql = new StringBuilder("SELECT TOP @top c.seq, c.version, c.snapshot FROM c WHERE c.type = 'ticket'");
+        var sql = new StringBuilder("SELECT TOP @top c.seq, c.version, c.snapshot, c.lateAt FROM c WHERE c.type = 'ticket'");
         var parameters = new Dictionary<string, object?>(StringComparer.Ordinal) { ["@top"] = query.Limit + 1 };
 
         void Where(string clause, string name, object? value)
@@ -340,12 +340,22 @@ public sealed partial class CosmosTicketStore(
             Where("CONTAINS(c.search, @q)", "@q", query.Text.Trim().ToLowerInvariant());
         }
 
-        if (query.Cursor is not null)
+        // The late view reads its composite index (type, isOpen, lateAt, seq) in order, most overdue
+        // first, so a page costs a page however many tickets are late; the others, newest first.
+        var late = query.View == TicketView.Late;
+        if (query.Cursor is not null && late)
+        {
+            var (lateAt, seq) = Paging.DecodeOrderedKey(query.Cursor);
+            sql.Append(" AND (c.lateAt > @afterLate OR (c.lateAt = @afterLate AND c.seq > @after))");
+            parameters["@afterLate"] = lateAt;
+            parameters["@after"] = seq;
+        }
+        else if (query.Cursor is not null)
         {
             Where("c.seq < @after", "@after", Paging.DecodeKey(query.Cursor));
         }
 
-        sql.Append(" ORDER BY ").AppendJoin(", ", index.Select(path => $"c.{path}")).Append(", c.seq DESC");
+        sql.Append(" ORDER BY ").AppendJoin(", ", index.Select(path => $"c.{path}")).Append(late ? ", c.lateAt, c.seq" : ", c.seq DESC");
         var definition = new QueryDefinition(sql.ToString());
         foreach (var (name, value) in parameters)
         {
@@ -355,7 +365,13 @@ public sealed partial class CosmosTicketStore(
         var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
         var rows = await CosmosQueries.TakeAsync<TicketRow>(container, definition, query.Limit + 1, partitionKey: null, retry, cancellationToken);
         var items = rows.Take(query.Limit).Select(r => Ticket.Rehydrate(r.Snapshot, r.Version)).ToArray();
-        return new Page<Ticket>(items, rows.Count > query.Limit ? Paging.EncodeKey(rows[query.Limit - 1].Seq) : null);
+        if (rows.Count <= query.Limit)
+        {
+            return new Page<Ticket>(items, null);
+        }
+
+        var last = rows[query.Limit - 1];
+        return new Page<Ticket>(items, late ? Paging.EncodeKey(last.LateAt!, last.Seq) : Paging.EncodeKey(last.Seq));
     }
 
     public async Task<IReadOnlyList<string>> DueForSlaAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
@@ -447,7 +463,7 @@ public sealed partial class CosmosTicketStore(
 
     private sealed record Loaded(TicketDocument Document, string ETag);
 
-    private sealed record TicketRow(long Seq, long Version, TicketSnapshot Snapshot);
+    private sealed record TicketRow(long Seq, long Version, TicketSnapshot Snapshot, string? LateAt);
 
     private sealed record IdRow(string Id);
 }

@@ -252,7 +252,7 @@ internal sealed partial class SqliteTicketStore(
 
     public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
     {
-        var sql = new StringBuilder("SELECT seq, version, doc FROM tickets WHERE deleted = 0");
+        var sql = new StringBuilder("SELECT seq, version, doc, late_at FROM tickets WHERE deleted = 0");
         var parameters = new List<(string, object?)>();
 
         void Where(string clause, string name, object? value)
@@ -335,12 +335,23 @@ internal sealed partial class SqliteTicketStore(
             AppendTextFilter(sql, parameters, query.Text.Trim());
         }
 
-        if (query.Cursor is not null)
+        // The late view reads ix_tickets_late in its order (most overdue first; the index ends with
+        // the rowid, seq), so a page costs a page however many tickets are late. The others read
+        // their partial index newest first.
+        var late = query.View == TicketView.Late;
+        if (query.Cursor is not null && late)
+        {
+            var (lateAt, seq) = Paging.DecodeOrderedKey(query.Cursor);
+            sql.Append(" AND (late_at, seq) > ($afterLate, $after)");
+            parameters.Add(("$afterLate", lateAt));
+            parameters.Add(("$after", seq));
+        }
+        else if (query.Cursor is not null)
         {
             Where("seq < $after", "$after", Paging.DecodeKey(query.Cursor));
         }
 
-        sql.Append(" ORDER BY seq DESC LIMIT $limit");
+        sql.Append(late ? " ORDER BY late_at, seq LIMIT $limit" : " ORDER BY seq DESC LIMIT $limit");
         parameters.Add(("$limit", query.Limit + 1));
 
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -348,14 +359,16 @@ internal sealed partial class SqliteTicketStore(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var items = new List<Ticket>();
         long lastSeq = 0;
+        string? lastLateAt = null;
         while (items.Count < query.Limit && await reader.ReadAsync(cancellationToken))
         {
             lastSeq = reader.GetInt64(0);
+            lastLateAt = late ? reader.GetString(3) : null;
             items.Add(Ticket.Rehydrate(StoreJson.Deserialize<TicketSnapshot>(reader.GetString(2)), reader.GetInt64(1)));
         }
 
         var hasMore = items.Count == query.Limit && await reader.ReadAsync(cancellationToken);
-        return new Page<Ticket>(items, hasMore ? Paging.EncodeKey(lastSeq) : null);
+        return new Page<Ticket>(items, !hasMore ? null : lastLateAt is not null ? Paging.EncodeKey(lastLateAt, lastSeq) : Paging.EncodeKey(lastSeq));
     }
 
     public async Task<Page<HistoryEntry>> HistoryAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken)

@@ -102,6 +102,53 @@ public sealed class ListTicketsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_late_view_lists_the_most_overdue_first_and_pages_through_every_late_ticket()
+    {
+        var agent = _app.ClientFor(Roles.Agent);
+        var dueAtTen = await Open(agent, "due at ten", dueAt: "2026-03-02T10:00:00Z");
+        var dueAtHalfPastNine = await Open(agent, "due at half past nine", dueAt: "2026-03-02T09:30:00Z");
+        await Open(agent, "not yet due", dueAt: "2026-03-02T12:00:00Z");
+        var alsoDueAtTen = await Open(agent, "also due at ten", dueAt: "2026-03-02T10:00:00Z");
+        var dueAtQuarterToTen = await Open(agent, "due at a quarter to ten", dueAt: "2026-03-02T09:45:00Z");
+        _app.Clock.Advance(TimeSpan.FromHours(2));
+
+        (await Ids(agent, "view=late")).ShouldBe([dueAtHalfPastNine, dueAtQuarterToTen, dueAtTen, alsoDueAtTen]);
+
+        var paged = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await (await agent.GetAsync($"/api/tickets?view=late&limit=1{(cursor is null ? "" : $"&cursor={cursor}")}")).Json();
+            paged.AddRange(page["items"]!.AsArray().Select(t => t!["id"]!.GetValue<string>()));
+            cursor = page["nextCursor"]?.GetValue<string>();
+            if (paged.Count == 1)
+            {
+                (await agent.PostAsync($"/api/tickets/{dueAtQuarterToTen}/resolve", null)).EnsureSuccessStatusCode();
+            }
+        }
+        while (cursor is not null && paged.Count < 10);
+
+        paged.ShouldBe([dueAtHalfPastNine, dueAtTen, alsoDueAtTen], "a ticket resolved while paging leaves the view; nothing is repeated or lost");
+    }
+
+    [Fact]
+    public async Task A_cursor_of_another_view_is_refused_by_the_late_view()
+    {
+        var agent = _app.ClientFor(Roles.Agent);
+        for (var i = 0; i < 3; i++)
+        {
+            await Open(agent, $"T{i}", dueAt: "2026-03-02T10:00:00Z");
+        }
+
+        _app.Clock.Advance(TimeSpan.FromHours(2));
+        var open = await (await agent.GetAsync("/api/tickets?view=open&limit=1")).Json();
+        var late = await (await agent.GetAsync("/api/tickets?view=late&limit=1")).Json();
+
+        await (await agent.GetAsync($"/api/tickets?view=late&cursor={open["nextCursor"]}")).ShouldBeProblem(400, "cursor");
+        await (await agent.GetAsync($"/api/tickets?view=open&cursor={late["nextCursor"]}")).ShouldBeProblem(400, "cursor");
+    }
+
+    [Fact]
     public async Task The_last_page_has_no_cursor()
     {
         var agent = _app.ClientFor(Roles.Agent);

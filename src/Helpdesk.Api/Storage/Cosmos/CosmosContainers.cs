@@ -163,6 +163,14 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
             policy.CompositeIndexes.Add(composite);
         }
 
+        // The late view: open tickets by the instant they became late (most overdue first), then seq.
+        policy.CompositeIndexes.Add(
+        [
+            new CompositePath { Path = "/type", Order = CompositePathSortOrder.Ascending },
+            new CompositePath { Path = "/isOpen", Order = CompositePathSortOrder.Ascending },
+            new CompositePath { Path = "/lateAt", Order = CompositePathSortOrder.Ascending },
+            new CompositePath { Path = "/seq", Order = CompositePathSortOrder.Ascending },
+        ]);
         return container;
     }
 
