@@ -28,7 +28,7 @@ internal sealed class SqliteCalendarLinks(SqliteDatabase database) : ICalendarLi
 
     public async Task SaveAsync(CalendarLink link, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command(
             """
             INSERT INTO calendar_links (activity_id, user_id, event_id, activity_version) VALUES ($id, $user, $event, $version)
@@ -44,7 +44,7 @@ internal sealed class SqliteCalendarLinks(SqliteDatabase database) : ICalendarLi
 
     public async Task RemoveAsync(string activityId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command("DELETE FROM calendar_links WHERE activity_id = $id", null, ("$id", activityId));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

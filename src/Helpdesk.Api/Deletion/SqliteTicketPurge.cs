@@ -68,7 +68,7 @@ internal sealed class SqliteTicketPurge(SqliteDatabase database) : ITicketPurge
     {
         ArgumentNullException.ThrowIfNull(tickets);
         ArgumentNullException.ThrowIfNull(by);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         var hashes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var ticket in tickets)
@@ -103,7 +103,7 @@ internal sealed class SqliteTicketPurge(SqliteDatabase database) : ITicketPurge
     /// </summary>
     internal async Task EraseRowsAsync(string ticketId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         await EraseRowsAsync(connection, transaction, ticketId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);

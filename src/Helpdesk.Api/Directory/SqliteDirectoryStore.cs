@@ -58,7 +58,7 @@ internal sealed class SqliteDirectoryStore(SqliteDatabase database) : IDirectory
 
     public async Task CreateAsync<T>(DirectoryKind<T> kind, T entry, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         await using (var insert = connection.Command(
             "INSERT INTO directory (kind, id, version, search, doc) VALUES ($kind, $id, 1, $search, $doc)",
@@ -84,7 +84,7 @@ internal sealed class SqliteDirectoryStore(SqliteDatabase database) : IDirectory
 
     public async Task<long> ReplaceAsync<T>(DirectoryKind<T> kind, T entry, long expectedVersion, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         await using (var update = connection.Command(
             "UPDATE directory SET version = version + 1, search = $search, doc = $doc WHERE kind = $kind AND id = $id AND version = $expected",

@@ -23,7 +23,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock)
 
     public async Task EnqueueAsync(string queue, EventMessage message, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await EnqueueAsync(connection, null, queue, message, clock.GetUtcNow(), cancellationToken);
     }
 
@@ -51,7 +51,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock)
     /// </summary>
     public async Task<QueueLease?> LeaseNextAsync(IReadOnlyDictionary<string, QueuePolicy> queues, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         while (true)
         {
             var now = clock.GetUtcNow();
@@ -104,7 +104,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock)
     /// <summary>Removes a delivered message; false when this lease no longer holds it.</summary>
     public async Task<bool> CompleteAsync(QueueLease lease, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var delete = connection.Command("DELETE FROM queue_messages WHERE seq = $seq AND lease = $lease", null, ("$seq", lease.Seq), ("$lease", lease.Token));
         return await delete.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
@@ -117,7 +117,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         var exhausted = lease.Attempts >= policy.MaxAttempts || (policy.RetryFor is { } window && now - lease.EnqueuedAt >= window);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         if (exhausted)
         {
             await MarkDeadAsync(connection, null, lease.Seq, lease.Token, error, now, cancellationToken);
@@ -138,7 +138,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock)
     /// <summary>Gives up on a message at once (its body can never be delivered).</summary>
     public async Task DeadLetterAsync(QueueLease lease, string error, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await MarkDeadAsync(connection, null, lease.Seq, lease.Token, error, clock.GetUtcNow(), cancellationToken);
     }
 
@@ -178,7 +178,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock)
     public async Task<bool> RedriveAsync(long seq, CancellationToken cancellationToken)
     {
         var now = SqliteTime.Format(clock.GetUtcNow());
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var update = connection.Command(
             """
             UPDATE queue_messages SET state = 'ready', attempts = 0, lease = NULL, dead_at = NULL, enqueued_at = $now, visible_at = $now
@@ -193,7 +193,7 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock)
     /// <summary>Deletes a queue's dead letters that died before <paramref name="before"/>; returns how many.</summary>
     public async Task<int> PurgeDeadAsync(string queue, DateTimeOffset before, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var delete = connection.Command(
             "DELETE FROM queue_messages WHERE queue = $queue AND state = 'dead' AND dead_at < $before",
             null,

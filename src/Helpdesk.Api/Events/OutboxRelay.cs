@@ -45,7 +45,7 @@ public sealed class OutboxRelay(SqliteDatabase database, IEnumerable<QueueConsum
     public async Task<int> PublishAsync(IReadOnlyList<DomainEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         var now = clock.GetUtcNow();
         var published = 0;
@@ -80,7 +80,7 @@ public sealed class OutboxRelay(SqliteDatabase database, IEnumerable<QueueConsum
 
     private async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         var pending = new List<(long Seq, string Doc)>();
         await using (var select = connection.Command("SELECT seq, doc FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $limit", transaction, ("$limit", BatchSize)))

@@ -38,7 +38,7 @@ public sealed class ProcessedEvents(SqliteDatabase database, TimeProvider clock,
 
     public async Task<bool> TryMarkAsync(string consumer, string eventId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         return await TryMarkAsync(connection, null, consumer, eventId, cancellationToken);
     }
 
@@ -63,7 +63,7 @@ public sealed class ProcessedEvents(SqliteDatabase database, TimeProvider clock,
 
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var delete = connection.Command(
             "DELETE FROM processed_events WHERE expires_at <= $now", null, ("$now", SqliteTime.Format(clock.GetUtcNow())));
         return await delete.ExecuteNonQueryAsync(cancellationToken);

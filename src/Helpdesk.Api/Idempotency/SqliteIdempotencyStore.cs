@@ -13,7 +13,7 @@ internal sealed class SqliteIdempotencyStore(SqliteDatabase database) : IIdempot
 
     public async Task<IdempotencyBegin> BeginAsync(string scope, string key, string requestHash, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         await using (var purge = connection.Command("DELETE FROM idempotency WHERE created_at < $expired", transaction, ("$expired", SqliteTime.Format(now - Retention))))
         {
@@ -66,7 +66,7 @@ internal sealed class SqliteIdempotencyStore(SqliteDatabase database) : IIdempot
 
     public async Task CompleteAsync(string scope, string key, StoredResponse response, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command(
             "UPDATE idempotency SET completed = 1, response = $response WHERE scope = $scope AND key = $key",
             null,
@@ -78,7 +78,7 @@ internal sealed class SqliteIdempotencyStore(SqliteDatabase database) : IIdempot
 
     public async Task AbandonAsync(string scope, string key, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command(
             "DELETE FROM idempotency WHERE scope = $scope AND key = $key AND completed = 0",
             null,

@@ -101,7 +101,7 @@ internal sealed class SqliteKnowledgeStore(SqliteDatabase database) : IKnowledge
     {
         ArgumentNullException.ThrowIfNull(article);
         var previous = article.Version == 0 ? null : await FindArticleAsync(article.Value.Id, cancellationToken);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         var a = article.Value;
         await ExpectOneAsync(
             connection,
@@ -116,7 +116,7 @@ internal sealed class SqliteKnowledgeStore(SqliteDatabase database) : IKnowledge
     public async Task TakeBackAsync(ArticleWrite write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = write.Previous is { } previous
             ? connection.Command(
                 "UPDATE kb_articles SET published = $published, search = $search, version = $previousVersion, doc = $doc WHERE id = $id AND version = $written",

@@ -116,7 +116,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
 
     public async Task SaveSubscriptionAsync(MailSubscription subscription, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command(
             """
             INSERT INTO mail_subscriptions (mailbox, subscription_id, client_state, expires_at, reauthorize) VALUES ($mailbox, $id, $state, $expires, $reauthorize)
@@ -133,7 +133,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
 
     public async Task RemoveSubscriptionAsync(string subscriptionId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command("DELETE FROM mail_subscriptions WHERE subscription_id = $id", null, ("$id", subscriptionId));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -141,7 +141,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
     /// <summary>Asks the next renewal run to reauthorize the subscription (a <c>reauthorizationRequired</c> lifecycle event).</summary>
     public async Task RequestReauthorizationAsync(string subscriptionId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command("UPDATE mail_subscriptions SET reauthorize = 1 WHERE subscription_id = $id", null, ("$id", subscriptionId));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -159,7 +159,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
     /// </summary>
     public async Task<int> RecordDeltaAsync(string mailbox, IReadOnlyList<string> graphIds, string deltaLink, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         var added = await InsertInboundAsync(connection, transaction, mailbox, graphIds, "delta", now, cancellationToken);
         await using (var command = connection.Command(
@@ -179,7 +179,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
     /// <summary>Records notified mail for ingestion; a mail already recorded (a repeated notification, or seen by delta) is not added again.</summary>
     public async Task<int> RecordNotifiedAsync(IReadOnlyList<(string Mailbox, string GraphId)> mails, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         var added = 0;
         foreach (var group in mails.GroupBy(m => m.Mailbox, StringComparer.Ordinal))
@@ -220,7 +220,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
     /// </summary>
     public async Task<IReadOnlyList<InboundMail>> ClaimAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command(
             """
             UPDATE mail_inbound SET attempts = attempts + 1, next_attempt_at = $lease
@@ -244,7 +244,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
     /// <summary>A failed attempt: due again at <paramref name="retryAt"/>, or dead-lettered with the reason when <paramref name="retryAt"/> is null.</summary>
     public async Task FailAsync(long seq, string reason, DateTimeOffset? retryAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command(
             "UPDATE mail_inbound SET state = $state, reason = $reason, next_attempt_at = $next, processed_at = $processed WHERE seq = $seq AND state = 'pending'",
             null,
@@ -259,7 +259,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
     /// <summary>Ends a mail's ingestion without a ticket write (filtered, duplicate, gone, quarantined).</summary>
     public async Task SettleAsync(long seq, InboundOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = SettleCommand(connection, null, seq, outcome, now);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -402,7 +402,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
     /// <summary>Ends a mail's ingestion and remembers its Message-ID for the ticket, in one transaction.</summary>
     public async Task CompleteAsync(long seq, InboundOutcome outcome, MessageIdRecord? record, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         if (record is not null)
         {
@@ -420,7 +420,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
     /// <summary>Remembers the Message-ID of a mail the helpdesk sent for a ticket, so a reply to it threads.</summary>
     public async Task RecordSentAsync(MessageIdRecord record, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await InsertMessageIdAsync(connection, null, record, now, cancellationToken);
     }
 
@@ -450,7 +450,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
     /// </summary>
     public async Task<int> TakeInFromSenderAsync(long seq, string from, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
         await using (var mark = connection.Command(
             "UPDATE mail_inbound SET from_address = $from, processed_at = $now WHERE seq = $seq", transaction, ("$seq", seq), ("$from", from), ("$now", SqliteTime.Format(now))))
@@ -511,7 +511,7 @@ public sealed class SqliteMailStore(SqliteDatabase database) : IMailSubscription
     /// </summary>
     public async Task<bool> MoveAsync(long id, string from, string to, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command(
             """
             UPDATE mail_inbound SET state = $to, next_attempt_at = $now, processed_at = $processed,

@@ -35,7 +35,7 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
     public async Task EnqueueAsync(EmailMessage message, string mailbox, string? coalesceKey, DateTimeOffset dueAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var insert = connection.Command(
             """
             INSERT INTO mail_outbound (message_id, mailbox, coalesce_key, state, due_at, email, created_at)
@@ -58,7 +58,7 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
     /// </summary>
     public async Task<IReadOnlyList<QueuedMail>> ClaimAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
         await using var claim = connection.Command(
             """
@@ -102,7 +102,7 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
     /// <summary>The first mail of a coalesced group is the one sent (as <paramref name="sentAs"/>); the others are merged into it.</summary>
     public async Task MarkSentAsync(IReadOnlyList<QueuedMail> group, string sentAs, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         for (var i = 0; i < group.Count; i++)
         {
@@ -126,7 +126,7 @@ public sealed class SqliteOutboundMailStore(SqliteDatabase database) : IOutbound
     /// </summary>
     public async Task ReleaseAsync(IReadOnlyList<QueuedMail> group, DateTimeOffset? retryAt, string? reason, bool refund, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         foreach (var mail in group)
         {

@@ -47,7 +47,7 @@ public sealed class SqliteNotificationStore(SqliteDatabase database, TimeProvide
         }
 
         var now = SqliteTime.Format(clock.GetUtcNow());
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         foreach (var n in planned)
         {
@@ -90,7 +90,7 @@ public sealed class SqliteNotificationStore(SqliteDatabase database, TimeProvide
 
     public async Task MarkSentAsync(string id, string? ticketId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var update = connection.Command(
             "UPDATE notifications SET state = 'sent', sent_at = $now WHERE id = $id AND state = 'pending'",
             null,
@@ -172,7 +172,7 @@ public sealed class SqliteNotificationStore(SqliteDatabase database, TimeProvide
     {
         ArgumentNullException.ThrowIfNull(items);
         var now = clock.GetUtcNow();
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         foreach (var (id, _, _) in items)
         {

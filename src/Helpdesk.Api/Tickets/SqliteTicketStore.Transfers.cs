@@ -42,7 +42,7 @@ internal sealed partial class SqliteTicketStore
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         await WriteAsync(connection, transaction, source, cancellationToken);
         await WriteAsync(connection, transaction, target, cancellationToken);
@@ -76,7 +76,7 @@ internal sealed partial class SqliteTicketStore
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         await WriteAsync(connection, transaction, source, cancellationToken);
         await WriteAsync(connection, transaction, target, cancellationToken);
@@ -119,7 +119,7 @@ internal sealed partial class SqliteTicketStore
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         await WriteAsync(connection, transaction, source, cancellationToken);
         await WriteAsync(connection, transaction, target, cancellationToken);

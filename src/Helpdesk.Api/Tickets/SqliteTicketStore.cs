@@ -47,18 +47,21 @@ internal sealed partial class SqliteTicketStore(
             return;
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        foreach (var write in writes)
-        {
-            await WriteAsync(connection, transaction, write.Ticket, cancellationToken);
-            foreach (var item in write.Items)
+        // Queued to the one writer: saves that wait together commit together, and a started one
+        // runs to its end (SqliteDatabase.WriteAsync).
+        await database.WriteAsync(
+            async (connection, transaction) =>
             {
-                await WriteItemAsync(connection, transaction, write.Ticket.Id, item, cancellationToken);
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+                foreach (var write in writes)
+                {
+                    await WriteAsync(connection, transaction, write.Ticket, CancellationToken.None);
+                    foreach (var item in write.Items)
+                    {
+                        await WriteItemAsync(connection, transaction, write.Ticket.Id, item, CancellationToken.None);
+                    }
+                }
+            },
+            cancellationToken);
         MarkSaved(writes.Select(w => w.Ticket));
     }
 
@@ -68,7 +71,7 @@ internal sealed partial class SqliteTicketStore(
     /// </summary>
     internal async Task CreateManyAsync(IReadOnlyCollection<Ticket> tickets, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
         foreach (var ticket in tickets)
         {
@@ -232,7 +235,7 @@ internal sealed partial class SqliteTicketStore(
     public async Task<bool> RescheduleAsync(Ticket ticket, CancellationToken cancellationToken)
     {
         var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command(
             "UPDATE tickets SET late_at = $late, sla_next_at = $slaNext WHERE id = $id AND version = $version",
             null,
@@ -245,7 +248,7 @@ internal sealed partial class SqliteTicketStore(
 
     public async Task RequestSlaReviewAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var command = connection.Command("UPDATE tickets SET sla_next_at = $now WHERE is_open = 1", null, ("$now", SqliteTime.Format(now)));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -398,13 +401,18 @@ internal sealed partial class SqliteTicketStore(
     public async Task<long> ReserveAsync(string key, int count, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.Command(
-            "INSERT INTO sequences (key, value) VALUES ($key, $count) ON CONFLICT (key) DO UPDATE SET value = value + $count RETURNING value",
-            null,
-            ("$key", key),
-            ("$count", count));
-        var last = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        long last = 0;
+        await database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using var command = connection.Command(
+                    "INSERT INTO sequences (key, value) VALUES ($key, $count) ON CONFLICT (key) DO UPDATE SET value = value + $count RETURNING value",
+                    transaction,
+                    ("$key", key),
+                    ("$count", count));
+                last = (long)(await command.ExecuteScalarAsync(CancellationToken.None))!;
+            },
+            cancellationToken);
         return last - count + 1;
     }
 

@@ -33,7 +33,7 @@ public sealed class SqliteWebhookStore(SqliteDatabase database) : IWebhookStore
 
     public async Task CreateAsync(WebhookSubscription subscription, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var insert = connection.Command(
             "INSERT INTO webhook_subscriptions (id, event, doc) VALUES ($id, $event, $doc)",
             null,
@@ -66,7 +66,7 @@ public sealed class SqliteWebhookStore(SqliteDatabase database) : IWebhookStore
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var delete = connection.Command("DELETE FROM webhook_subscriptions WHERE id = $id", null, ("$id", id));
         return await delete.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
@@ -80,7 +80,7 @@ public sealed class SqliteWebhookStore(SqliteDatabase database) : IWebhookStore
 
     public async Task<int> PurgeServedAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var delete = connection.Command(
             """
             DELETE FROM webhook_deliveries
@@ -95,7 +95,7 @@ public sealed class SqliteWebhookStore(SqliteDatabase database) : IWebhookStore
 
     public async Task RecordAsync(string eventId, string hookId, string outcome, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var insert = connection.Command(
             "INSERT INTO webhook_deliveries (event_id, hook_id, outcome, at) VALUES ($event, $hook, $outcome, $at) ON CONFLICT DO NOTHING",
             null,

@@ -158,6 +158,31 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refused_write_among_concurrent_ones_is_refused_alone()
+    {
+        await CreateAsync("First", number: "HD-1");
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+        {
+            try
+            {
+                return (Ticket: await CreateAsync($"Burst {i}", number: i == 6 ? "HD-1" : null), Error: (UniqueConstraintException?)null);
+            }
+            catch (UniqueConstraintException e)
+            {
+                return (Ticket: (Ticket?)null, Error: e);
+            }
+        }));
+
+        outcomes.Count(o => o.Error is not null).ShouldBe(1);
+        foreach (var stored in outcomes.Select(o => o.Ticket).OfType<Ticket>())
+        {
+            (await Store.Tickets.FindAsync(stored.Id, default)).ShouldNotBeNull();
+            (await PendingEventsAsync(stored.Id)).Select(e => e.Type).ShouldBe([TicketEventTypes.Created]);
+        }
+    }
+
+    [Fact]
     public async Task Events_are_stored_with_the_write_and_survive_a_crash_before_the_relay()
     {
         var ticket = await CreateAsync("Printer jams");
