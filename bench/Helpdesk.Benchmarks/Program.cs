@@ -40,6 +40,8 @@ internal static class BenchmarkCommand
                     TimeSpan.FromSeconds(int.Parse(Option("--duration") ?? "10", CultureInfo.InvariantCulture)),
                     TimeSpan.FromSeconds(int.Parse(Option("--warmup") ?? "2", CultureInfo.InvariantCulture)),
                     Option("--app"),
+                    Option("--baseline"),
+                    Option("--scenarios")?.Split(',') ?? AgentWorkload.Scenarios,
                     stop));
             case "startup":
                 return await UntilInterruptedAsync(stop => StartupBenchmark.RunAsync(
@@ -54,7 +56,7 @@ internal static class BenchmarkCommand
                 return 0;
             default:
                 await Console.Error.WriteLineAsync("Usage: views [--store sqlite|cosmos] [--sizes 10000,1000000] [--open 2000] [--samples 200] | scan [--sizes 10000,1000000] [--samples 15] | mail [--mails 2000] [--warmup 200]"
-                    + " | load [--connections 1,32] [--duration 10] [--warmup 2] [--app DIR] | startup [--runs 8] [--app DIR] [--data DIR] [--connections 32] [--skip-long]");
+                    + " | load [--connections 1,32] [--duration 10] [--warmup 2] [--app DIR] [--baseline DIR] [--scenarios view=open,view=late,create,reply,mixed] | startup [--runs 8] [--app DIR] [--data DIR] [--connections 32] [--skip-long]");
                 return 2;
         }
     }
