@@ -124,11 +124,11 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>
     /// Asks <paramref name="path"/> every 5 ms until it answers 200 and returns the time since the
-    /// process was started; fails with the server's last output lines if it exits or takes over a minute.
+    /// process was started; fails with the server's last output lines if it exits or takes over three minutes (a start takes a minute on a 2-core machine shared by several builds).
     /// </summary>
     public async Task<TimeSpan> WaitForOkAsync(HttpClient client, string path, CancellationToken cancellationToken)
     {
-        var giveUp = Stopwatch.GetTimestamp() + (60 * Stopwatch.Frequency);
+        var giveUp = Stopwatch.GetTimestamp() + (180 * Stopwatch.Frequency);
         while (true)
         {
             if (_process.HasExited)
@@ -151,7 +151,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
             if (Stopwatch.GetTimestamp() > giveUp)
             {
-                throw new TimeoutException($"{Name} did not answer 200 on {path} within a minute.{Output()}");
+                throw new TimeoutException($"{Name} did not answer 200 on {path} within three minutes.{Output()}");
             }
 
             await Task.Delay(5, cancellationToken);
