@@ -24,6 +24,8 @@ internal static class StoreEngines
         .. SqliteSchema.All,
         SqliteTicketStore.MergesMigration,
         SqliteTicketStore.HistoryNotesMigration,
+        SqliteTicketStore.PortalMigration,
+        SqliteTicketStore.ReceiptsMigration,
         SqliteConversationStore.Migration,
         SqliteConversationStore.Versions,
         SqliteAttachmentIndex.Migration,
