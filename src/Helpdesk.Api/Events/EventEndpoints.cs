@@ -18,10 +18,12 @@ public static class EventEndpoints
             .AddStaleClaims<LocalQueue>()
             .AddSingleton<ProcessedEvents>()
             .AddSingleton(StoreSelection.Of<IProcessedEvents, ProcessedEvents, CosmosProcessedEvents>())
+            .AddSingleton<EventTelemetry>()
             .AddSingleton<OutboxRelay>()
             .AddCosmosSingleton<CosmosEventRelay>()
             .AddSingleton(StoreSelection.Registered<IStoredEventSource, OutboxRelay, CosmosEventRelay>())
             .AddSingleton<QueueDelivery>()
+            .AddSingleton<ITelemetrySample, QueueGauges>()
             .AddScoped<EventPump>()
             .AddHostedService<EventPumpRunner>();
     }

@@ -46,6 +46,7 @@ public static class MailEndpoints
             .AddSingleton<ISqliteMessageFollower, SqliteMailFollower>()
             .AddSingleton<ICosmosMessageFollower>(sp => ActivatorUtilities.CreateInstance<CosmosMailFollower>(sp))
             .AddSingleton<ReplyTokens>()
+            .AddSingleton<ITelemetrySample, SubscriptionGauge>()
             .AddSqliteMigration(SqliteOutboundMailStore.Schema.Name, SqliteOutboundMailStore.Schema.Sql)
             .AddSqliteMigration(SqliteOutboundMailStore.HandoffSchema.Name, SqliteOutboundMailStore.HandoffSchema.Sql)
             .AddSqliteMigration(SqliteMailStore.ClaimsSchema.Name, SqliteMailStore.ClaimsSchema.Sql)
