@@ -90,6 +90,7 @@ api.MapWebhookEndpoints();
 api.MapApprovalEndpoints();
 app.MapDescriptionAndProbe();
 app.MapApiReference();
+app.MapHealthProbes();
 app.MapTimerTriggers();
 app.MapQueueTriggers();
 

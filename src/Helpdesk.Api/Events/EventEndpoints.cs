@@ -10,6 +10,7 @@ public static class EventEndpoints
     public static IServiceCollection AddEvents(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<EventsOptions>(configuration.GetSection(EventsOptions.Section));
+        services.AddHealthChecks().AddCheck<QueueHealthCheck>("queue", tags: [HealthTags.Ready]);
         return services
             .AddSingleton(EventsSchema.Queue)
             .AddSingleton(EventsSchema.QueueLeaseHolder)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Mail;
 using Helpdesk.Api.Tests.Infrastructure;
@@ -9,7 +10,8 @@ namespace Helpdesk.Api.Tests.Mail;
 
 /// <summary>
 /// What the mail alerts read (docs/telemetry.md): <c>helpdesk.mail.dead_lettered</c> and
-/// <c>helpdesk.graph.subscription.seconds_to_expiry</c>, by <c>mailbox</c>.
+/// <c>helpdesk.graph.subscription.seconds_to_expiry</c>, by <c>mailbox</c>; and ready, which
+/// fails once a mailbox's Graph subscription has expired.
 /// </summary>
 [Collection(TelemetryCollection.Name)]
 public sealed class MailTelemetryTests
@@ -46,6 +48,28 @@ public sealed class MailTelemetryTests
     }
 
     [Fact]
+    public async Task Ready_is_degraded_before_the_first_subscription_and_fails_once_it_expired_until_renewed()
+    {
+        await using var mail = await MailApp.StartAsync();
+
+        var unsubscribed = await ReadyAsync(mail);
+        await mail.RenewAsync();
+        var subscribed = await ReadyAsync(mail);
+        mail.App.Clock.Set(mail.Graph.Subscriptions.Single().ExpirationDateTime.AddSeconds(1));
+        var expired = await mail.App.Admin.GetAsync("/api/health/ready");
+        var expiredForAnyone = await mail.App.CreateClient().GetAsync("/api/health/ready");
+        await mail.RenewAsync();
+        var renewed = await ReadyAsync(mail);
+
+        unsubscribed.ShouldBe((HttpStatusCode.OK, "degraded"));
+        subscribed.ShouldBe((HttpStatusCode.OK, "healthy"));
+        await expired.ShouldBeProblem(503);
+        (await expired.Json())["detail"]!.GetValue<string>().ShouldBe($"graph-subscriptions: The Graph subscription of mailbox {MailApp.Mailbox} has expired.");
+        expiredForAnyone.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        renewed.ShouldBe((HttpStatusCode.OK, "healthy"));
+    }
+
+    [Fact]
     public async Task A_mail_dead_lettered_inbound_or_outbound_is_counted_by_mailbox_and_direction()
     {
         var capture = new TelemetryCapture();
@@ -66,5 +90,11 @@ public sealed class MailTelemetryTests
         points.Select(p => (Tags: string.Join(",", TelemetryCapture.Tags(p.Point).OrderBy(t => t.Key).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key}={t.Value}"))), Sum: p.Point.GetSumLong()))
             .ShouldBe([($"direction=in,mailbox={MailApp.Mailbox}", 1L), ($"direction=out,mailbox={MailApp.Mailbox}", 1L)], ignoreOrder: true);
         points[0].Metric.Unit.ShouldBe("{mail}");
+    }
+
+    private static async Task<(HttpStatusCode Status, string Health)> ReadyAsync(MailApp mail)
+    {
+        var response = await mail.App.Admin.GetAsync("/api/health/ready");
+        return (response.StatusCode, (await response.Json())["status"]!.GetValue<string>());
     }
 }
