@@ -42,7 +42,8 @@ public static class TelemetrySetup
 
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(ServiceName, serviceVersion: typeof(TelemetrySetup).Assembly.GetName().Version?.ToString()))
-            .WithTracing(t => t.AddSource(Telemetry.Name))
+            // First, so that every exporter added after it (Azure Monitor's, OTLP's) gets redacted spans.
+            .WithTracing(t => t.AddSource(Telemetry.Name).AddProcessor(new SpanRedaction()))
             .WithMetrics(m => m.AddMeter(Telemetry.Name));
 
         // Probes ask every few seconds; their spans would drown the work.

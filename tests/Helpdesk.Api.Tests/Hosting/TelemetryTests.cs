@@ -42,7 +42,8 @@ public sealed class TelemetryTests
         publish.DisplayName.ShouldBe("event.publish");
         publish.Kind.ShouldBe(ActivityKind.Producer);
         Ancestors(trace, publish).ShouldContain(create);
-        trace.SelectMany(s => s.TagObjects).Select(t => Convert.ToString(t.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty).ShouldNotContain(v => v.Contains(Customer, StringComparison.OrdinalIgnoreCase), "no customer address in a span");
+        trace.SelectMany(Texts).ShouldNotContain(v => v.Contains(Customer, StringComparison.OrdinalIgnoreCase) || v.Contains(Uri.EscapeDataString(Customer), StringComparison.OrdinalIgnoreCase), "no customer address in a span");
+        trace.Select(s => s.GetTagItem("url.full")).OfType<string>().ShouldAllBe(url => new Uri(url).AbsolutePath == "/", "an outgoing call's URL (a Cosmos DB document's is its id) keeps its host only");
     }
 
     [Fact]
@@ -59,7 +60,7 @@ public sealed class TelemetryTests
         delivery.Status.ShouldBe(ActivityStatusCode.Error);
         delivery.StatusDescription.ShouldBe(nameof(InvalidOperationException));
         delivery.GetTagItem("error.type").ShouldBe(typeof(InvalidOperationException).FullName);
-        delivery.TagObjects.Select(t => Convert.ToString(t.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty).ShouldNotContain(v => v.Contains(Customer, StringComparison.OrdinalIgnoreCase));
+        Texts(delivery).ShouldNotContain(v => v.Contains(Customer, StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -98,6 +99,12 @@ public sealed class TelemetryTests
         age.Point.GetGaugeLastValueDouble().ShouldBe(90, tolerance: 1);
         age.Metric.Unit.ShouldBe("s");
     }
+
+    /// <summary>Everything of a span an exporter sends: its name, status, attributes and events.</summary>
+    private static IEnumerable<string> Texts(Activity span) =>
+        new[] { span.DisplayName, span.StatusDescription ?? string.Empty }
+            .Concat(span.TagObjects.Concat(span.Events.SelectMany(e => e.Tags)).Select(t => Convert.ToString(t.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty))
+            .Concat(span.Events.Select(e => e.Name));
 
     private static IEnumerable<Activity> Ancestors(IReadOnlyList<Activity> trace, Activity span)
     {
