@@ -30,6 +30,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.ListenForFunctionsHost();
 
 builder.Services.AddHelpdeskHttp(builder.Configuration, builder.Environment);
+builder.Services.AddHelpdeskTelemetry(builder.Configuration);
 builder.Services.AddHelpdeskAuth(builder.Configuration);
 builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddDirectory();
@@ -89,6 +90,7 @@ api.MapWebhookEndpoints();
 api.MapApprovalEndpoints();
 app.MapDescriptionAndProbe();
 app.MapApiReference();
+app.MapHealthProbes();
 app.MapTimerTriggers();
 app.MapQueueTriggers();
 

@@ -37,6 +37,6 @@ public static class CalendarSetup
                 var graph = sp.GetRequiredService<IOptions<MailOptions>>().Value.Graph;
                 return new GraphCalendar(GraphMailbox.CreateClient(graph, GraphClientFactory.Create(GraphClientFactory.CreateDefaultHandlers())));
             })
-            .AddQueueConsumer<PushVisitToCalendar>(Queue, PushVisitToCalendar.FunctionName, Accepts);
+            .AddQueueConsumer<PushVisitToCalendar>(Queue, PushVisitToCalendar.FunctionName, "calendar.push", Accepts);
     }
 }

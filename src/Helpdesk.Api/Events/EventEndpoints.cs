@@ -10,6 +10,7 @@ public static class EventEndpoints
     public static IServiceCollection AddEvents(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<EventsOptions>(configuration.GetSection(EventsOptions.Section));
+        services.AddHealthChecks().AddCheck<QueueHealthCheck>("queue", tags: [HealthTags.Ready]);
         return services
             .AddSingleton(EventsSchema.Queue)
             .AddSingleton(EventsSchema.QueueLeaseHolder)
@@ -18,10 +19,12 @@ public static class EventEndpoints
             .AddStaleClaims<LocalQueue>()
             .AddSingleton<ProcessedEvents>()
             .AddSingleton(StoreSelection.Of<IProcessedEvents, ProcessedEvents, CosmosProcessedEvents>())
+            .AddSingleton<EventTelemetry>()
             .AddSingleton<OutboxRelay>()
             .AddCosmosSingleton<CosmosEventRelay>()
             .AddSingleton(StoreSelection.Registered<IStoredEventSource, OutboxRelay, CosmosEventRelay>())
             .AddSingleton<QueueDelivery>()
+            .AddSingleton<ITelemetrySample, QueueGauges>()
             .AddScoped<EventPump>()
             .AddHostedService<EventPumpRunner>();
     }

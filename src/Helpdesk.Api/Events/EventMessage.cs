@@ -9,7 +9,8 @@ namespace Helpdesk.Api.Events;
 /// <summary>
 /// The body of every queue message, in Service Bus and in the local queue alike. The Service Bus
 /// output binding of a custom handler sets only the body, so the event id (what consumers dedupe
-/// by) and the correlation id travel here, not in message properties.
+/// by), the correlation id and the W3C <c>traceparent</c> of the span that published it (the
+/// consumer's span continues that trace) travel here, not in message properties.
 /// </summary>
 public sealed record EventMessage(
     string EventId,
@@ -18,13 +19,14 @@ public sealed record EventMessage(
     string CorrelationId,
     DateTimeOffset OccurredAt,
     Actor Actor,
-    IReadOnlyDictionary<string, string?> Data)
+    IReadOnlyDictionary<string, string?> Data,
+    string? TraceParent = null)
 {
     /// <summary>A stored event as a message; the event starts its own correlation chain.</summary>
     public static EventMessage From(DomainEvent domainEvent)
     {
         var id = domainEvent.Id.ToString("D", CultureInfo.InvariantCulture);
-        return new EventMessage(id, domainEvent.Type, domainEvent.TicketId, id, domainEvent.OccurredAt, domainEvent.Actor, domainEvent.Data);
+        return new EventMessage(id, domainEvent.Type, domainEvent.TicketId, id, domainEvent.OccurredAt, domainEvent.Actor, domainEvent.Data, domainEvent.TraceParent);
     }
 
     public string? Value(string key) => Data.TryGetValue(key, out var value) ? value : null;

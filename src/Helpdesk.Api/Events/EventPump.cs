@@ -14,6 +14,7 @@ public sealed partial class EventPump(
     QueueDelivery delivery,
     IProcessedEvents processed,
     IEnumerable<QueueConsumerRegistration> consumers,
+    Common.HelpdeskMetrics metrics,
     ILogger<EventPump> logger)
 {
     private const int MaxDeliveriesPerRun = 500;
@@ -49,13 +50,14 @@ public sealed partial class EventPump(
         catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException)
         {
             LogPoison(logger, e, lease.Queue, lease.MessageId);
+            metrics.EventsDeadLettered.Add(1, new KeyValuePair<string, object?>(Common.TelemetryTags.Queue, lease.Queue));
             await queue.DeadLetterAsync(lease, e.Message, cancellationToken);
             return;
         }
 
         try
         {
-            await delivery.DeliverAsync(consumer, message, cancellationToken);
+            await delivery.DeliverAsync(consumer, message, lease.Attempts, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -67,6 +69,7 @@ public sealed partial class EventPump(
             var dead = await queue.FailAsync(lease, consumer.Policy, $"{e.GetType().Name}: {e.Message}", cancellationToken);
             if (dead)
             {
+                metrics.EventsDeadLettered.Add(1, new KeyValuePair<string, object?>(Common.TelemetryTags.Queue, lease.Queue));
                 LogDeadLettered(logger, e, lease.Queue, message.EventId, message.Type, lease.Attempts);
             }
             else

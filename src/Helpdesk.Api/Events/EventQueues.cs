@@ -40,14 +40,15 @@ public sealed record QueuePolicy(int MaxAttempts, TimeSpan BaseDelay, TimeSpan M
 /// <summary>
 /// One queue and its consumer. <see cref="FunctionName"/> is the Service Bus triggered function
 /// (its route is <c>POST /{FunctionName}</c>); <see cref="Accepts"/> says which event types the
-/// relay puts on this queue (none for a queue fed by another producer, like inbound mail).
+/// relay puts on this queue (none for a queue fed by another producer, like inbound mail);
+/// <see cref="SpanName"/> names the span of each delivery for what it does (<c>notification.deliver</c>).
 /// </summary>
-public sealed record QueueConsumerRegistration(string Queue, string FunctionName, Type ConsumerType, Func<string, bool> Accepts, QueuePolicy Policy);
+public sealed record QueueConsumerRegistration(string Queue, string FunctionName, Type ConsumerType, Func<string, bool> Accepts, QueuePolicy Policy, string SpanName);
 
 public static class QueueConsumerRegistrations
 {
-    /// <summary>Registers the consumer of a queue (scoped) and the events the relay routes to it.</summary>
-    public static IServiceCollection AddQueueConsumer<TConsumer>(this IServiceCollection services, string queue, string functionName, Func<string, bool> accepts, QueuePolicy? policy = null)
+    /// <summary>Registers the consumer of a queue (scoped), the events the relay routes to it and the name of its deliveries' span.</summary>
+    public static IServiceCollection AddQueueConsumer<TConsumer>(this IServiceCollection services, string queue, string functionName, string spanName, Func<string, bool> accepts, QueuePolicy? policy = null)
         where TConsumer : class, IEventConsumer =>
-        services.AddScoped<TConsumer>().AddSingleton(new QueueConsumerRegistration(queue, functionName, typeof(TConsumer), accepts, policy ?? QueuePolicy.Default));
+        services.AddScoped<TConsumer>().AddSingleton(new QueueConsumerRegistration(queue, functionName, typeof(TConsumer), accepts, policy ?? QueuePolicy.Default, spanName));
 }

@@ -8,6 +8,9 @@ namespace Helpdesk.Api.Events;
 /// <summary>A message held by one delivery until it is completed, failed or its visibility timeout passes.</summary>
 public sealed record QueueLease(long Seq, string Queue, string MessageId, string Body, int Attempts, string Token, DateTimeOffset EnqueuedAt);
 
+/// <summary>The messages waiting on one queue, the oldest one's enqueue time, and the earliest time one of them is due.</summary>
+public sealed record QueueDepth(string Queue, long Count, DateTimeOffset OldestEnqueuedAt, DateTimeOffset EarliestDueAt);
+
 /// <summary>A message the queue gave up on, as the admin routes show it.</summary>
 public sealed record DeadLetter(string Id, string Queue, string MessageId, string? Type, string? TicketId, int Attempts, DateTimeOffset EnqueuedAt, DateTimeOffset? DeadLetteredAt, string? LastError, string Body);
 
@@ -233,6 +236,23 @@ public sealed class LocalQueue(SqliteDatabase database, TimeProvider clock, Clai
             ("$before", SqliteTime.Format(before)),
             ("$queue", queue));
         return await delete.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>For each queue: the messages waiting (due or backing off) and when the oldest of them was enqueued.</summary>
+    public async Task<IReadOnlyList<QueueDepth>> DepthAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var select = connection.Command(
+            "SELECT queue, COUNT(*), MIN(enqueued_at), MIN(visible_at) FROM queue_messages WHERE state = 'ready' GROUP BY queue",
+            null);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var depths = new List<QueueDepth>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            depths.Add(new QueueDepth(reader.GetString(0), reader.GetInt64(1), ParseTime(reader.GetString(2)), ParseTime(reader.GetString(3))));
+        }
+
+        return depths;
     }
 
     /// <summary>Whether the message is still on the queue: waiting, being delivered, or dead-lettered.</summary>

@@ -12,7 +12,7 @@ namespace Helpdesk.Api.Events;
 /// so a process killed at any point either did both or neither. In Azure the same routing turns
 /// change-feed documents into Service Bus output-binding messages (<see cref="QueueTriggers"/>).
 /// </summary>
-public sealed class OutboxRelay(SqliteDatabase database, IEnumerable<QueueConsumerRegistration> consumers, TimeProvider clock) : IStoredEventSource
+public sealed class OutboxRelay(SqliteDatabase database, IEnumerable<QueueConsumerRegistration> consumers, EventTelemetry telemetry, TimeProvider clock) : IStoredEventSource
 {
     private const int BatchSize = 200;
     private readonly QueueConsumerRegistration[] _consumers = [.. consumers];
@@ -65,8 +65,9 @@ public sealed class OutboxRelay(SqliteDatabase database, IEnumerable<QueueConsum
                 continue;
             }
 
-            var message = EventMessage.From(stored);
-            foreach (var queue in QueuesFor(message.Type))
+            var queues = QueuesFor(stored.Type);
+            var message = telemetry.Publish(EventMessage.From(stored), queues);
+            foreach (var queue in queues)
             {
                 await LocalQueue.EnqueueAsync(connection, transaction, queue, message, now, cancellationToken);
             }
@@ -95,8 +96,10 @@ public sealed class OutboxRelay(SqliteDatabase database, IEnumerable<QueueConsum
         var now = clock.GetUtcNow();
         foreach (var (seq, doc) in pending)
         {
-            var message = EventMessage.From(StoreJson.Deserialize<DomainEvent>(doc));
-            foreach (var queue in QueuesFor(message.Type))
+            var stored = StoreJson.Deserialize<DomainEvent>(doc);
+            var queues = QueuesFor(stored.Type);
+            var message = telemetry.Publish(EventMessage.From(stored), queues);
+            foreach (var queue in queues)
             {
                 await LocalQueue.EnqueueAsync(connection, transaction, queue, message, now, cancellationToken);
             }

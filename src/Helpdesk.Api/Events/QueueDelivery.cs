@@ -1,3 +1,5 @@
+using Helpdesk.Api.Common;
+
 namespace Helpdesk.Api.Events;
 
 public enum DeliveryOutcome
@@ -13,20 +15,34 @@ public enum DeliveryOutcome
 /// </summary>
 public sealed class QueueDelivery(IServiceScopeFactory scopes, IProcessedEvents processed)
 {
-    public async Task<DeliveryOutcome> DeliverAsync(QueueConsumerRegistration consumer, EventMessage message, CancellationToken cancellationToken)
+    /// <summary>Delivers <paramref name="message"/> for the <paramref name="deliveryCount"/>th time, in a span that continues the message's trace.</summary>
+    public async Task<DeliveryOutcome> DeliverAsync(QueueConsumerRegistration consumer, EventMessage message, int deliveryCount, CancellationToken cancellationToken)
     {
-        if (await processed.IsProcessedAsync(consumer.FunctionName, message.EventId, cancellationToken))
+        ArgumentNullException.ThrowIfNull(consumer);
+        ArgumentNullException.ThrowIfNull(message);
+        using var span = EventTelemetry.Deliver(consumer, message, deliveryCount);
+        try
         {
-            return DeliveryOutcome.Duplicate;
-        }
+            if (await processed.IsProcessedAsync(consumer.FunctionName, message.EventId, cancellationToken))
+            {
+                span?.SetTag("helpdesk.delivery.outcome", nameof(DeliveryOutcome.Duplicate));
+                return DeliveryOutcome.Duplicate;
+            }
 
-        await using (var scope = scopes.CreateAsyncScope())
+            await using (var scope = scopes.CreateAsyncScope())
+            {
+                var handler = (IEventConsumer)scope.ServiceProvider.GetRequiredService(consumer.ConsumerType);
+                await handler.HandleAsync(message, cancellationToken);
+            }
+
+            await processed.TryMarkAsync(consumer.FunctionName, message.EventId, cancellationToken);
+            span?.SetTag("helpdesk.delivery.outcome", nameof(DeliveryOutcome.Processed));
+            return DeliveryOutcome.Processed;
+        }
+        catch (Exception e)
         {
-            var handler = (IEventConsumer)scope.ServiceProvider.GetRequiredService(consumer.ConsumerType);
-            await handler.HandleAsync(message, cancellationToken);
+            span.Failed(e);
+            throw;
         }
-
-        await processed.TryMarkAsync(consumer.FunctionName, message.EventId, cancellationToken);
-        return DeliveryOutcome.Processed;
     }
 }

@@ -42,7 +42,7 @@ public static partial class QueueTriggers
         return app;
     }
 
-    private static IResult Relay(InvocationRequest envelope, OutboxRelay relay)
+    private static IResult Relay(InvocationRequest envelope, OutboxRelay relay, EventTelemetry telemetry)
     {
         if (envelope.Binding(DocumentsBinding) is not { } documents)
         {
@@ -51,10 +51,12 @@ public static partial class QueueTriggers
 
         var outputs = new Dictionary<string, List<EventMessage>>(StringComparer.Ordinal);
         var count = 0;
-        foreach (var message in OutboxRelay.EventsIn(documents))
+        foreach (var stored in OutboxRelay.EventsIn(documents))
         {
             count++;
-            foreach (var queue in relay.QueuesFor(message.Type))
+            var queues = relay.QueuesFor(stored.Type);
+            var message = telemetry.Publish(stored, queues);
+            foreach (var queue in queues)
             {
                 var binding = OutputBinding(queue);
                 if (!outputs.TryGetValue(binding, out var list))
@@ -86,7 +88,7 @@ public static partial class QueueTriggers
 
         try
         {
-            var outcome = await delivery.DeliverAsync(consumer, message, cancellationToken);
+            var outcome = await delivery.DeliverAsync(consumer, message, deliveryCount, cancellationToken);
             return Results.Json(InvocationResult.Empty($"Event {message.EventId} ({message.Type}): {outcome}."));
         }
         catch (Exception e) when (e is not OperationCanceledException)

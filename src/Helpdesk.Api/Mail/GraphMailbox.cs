@@ -1,5 +1,6 @@
 using Azure.Core;
 using Azure.Identity;
+using Helpdesk.Api.Common;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
@@ -411,9 +412,28 @@ internal static class GraphClientSetup
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<MailOptions>>().Value;
-            var http = GraphClientFactory.Create(GraphClientFactory.CreateDefaultHandlers());
+            var handlers = GraphClientFactory.CreateDefaultHandlers();
+
+            // Innermost, after the SDK's retry handler: every 429 counts, the retried ones too.
+            handlers.Add(new GraphThrottleCounter(sp.GetRequiredService<HelpdeskMetrics>()));
+            var http = GraphClientFactory.Create(handlers);
             return new GraphMailbox(GraphMailbox.CreateClient(options.Graph, http));
         });
         return services;
+    }
+}
+
+/// <summary>Counts Graph's 429 answers (<c>helpdesk.graph.throttled</c>): how close the mailbox runs to its limits.</summary>
+internal sealed class GraphThrottleCounter(HelpdeskMetrics metrics) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+        {
+            metrics.GraphThrottled.Add(1);
+        }
+
+        return response;
     }
 }

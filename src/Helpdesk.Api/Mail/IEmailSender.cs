@@ -16,6 +16,7 @@ public sealed record EmailAddress(string Address, string? Name = null);
 /// <see cref="ConversationMessageId"/>: the email channel sends it as an answer to the customer's
 /// mail and adds the files of that message as <see cref="Attachments"/>. <see cref="Frame"/> is
 /// the header and footer the bodies are framed with, so mails merged into one show them once.
+/// <see cref="TraceParent"/> is the trace of the work that queued it (never rendered in the mail).
 /// </summary>
 public sealed record EmailMessage(
     string MessageId,
@@ -31,7 +32,8 @@ public sealed record EmailMessage(
     IReadOnlyDictionary<string, string>? Headers = null,
     string? ConversationMessageId = null,
     IReadOnlyList<EmailAttachment>? Attachments = null,
-    EmailFrame? Frame = null);
+    EmailFrame? Frame = null,
+    string? TraceParent = null);
 
 /// <summary>
 /// The exact text put before and after the content of each body: the settings' header and footer

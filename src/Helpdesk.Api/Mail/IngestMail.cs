@@ -1,4 +1,5 @@
 using System.Globalization;
+using Helpdesk.Api.Common;
 using Helpdesk.Api.Triggers;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ namespace Helpdesk.Api.Mail;
 /// runs each through <see cref="MailIntake"/>; a failing mail is retried with backoff and
 /// dead-lettered after <see cref="MailOptions.MaxAttempts"/>, and never holds up the others.
 /// </summary>
-public sealed partial class IngestMail(IMailJournal journal, MailIntake intake, IOptions<MailOptions> options, TimeProvider clock, ILogger<IngestMail> logger) : IScheduledJob
+public sealed partial class IngestMail(IMailJournal journal, MailIntake intake, IOptions<MailOptions> options, HelpdeskMetrics metrics, TimeProvider clock, ILogger<IngestMail> logger) : IScheduledJob
 {
     public const string FunctionName = "IngestMail";
 
@@ -61,6 +62,7 @@ public sealed partial class IngestMail(IMailJournal journal, MailIntake intake, 
             : now + TimeSpan.FromSeconds(Math.Min(30 * Math.Pow(2, mail.Attempts - 1), 1800));
         if (retryAt is null)
         {
+            HelpdeskMetrics.Add(metrics.MailDeadLettered, mail.Mailbox, "in");
             LogDeadLettered(logger, error, mail.Seq, mail.Attempts);
         }
         else

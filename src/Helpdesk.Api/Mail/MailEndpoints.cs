@@ -22,6 +22,7 @@ public static class MailEndpoints
             .Validate(o => o.Smtp.Port is > 0 and < 65536, "Mail:Smtp:Port is a TCP port.")
             .Validate(o => o.Outbound.CoalesceSeconds >= 0 && o.Outbound.MessagesPerMinute >= 1 && o.Outbound.ConcurrentSends is >= 1 and <= 4 && o.Outbound.MaxAttempts >= 1, "Mail:Outbound: CoalesceSeconds ≥ 0, MessagesPerMinute ≥ 1, ConcurrentSends 1 to 4 (Graph's limit), MaxAttempts ≥ 1.")
             .ValidateOnStart();
+        services.AddHealthChecks().AddCheck<SubscriptionHealthCheck>("graph-subscriptions", tags: [HealthTags.Ready]);
         var settings = options.Get<MailOptions>() ?? new MailOptions();
         if (settings.Mailboxes.Count > 0)
         {
@@ -46,6 +47,7 @@ public static class MailEndpoints
             .AddSingleton<ISqliteMessageFollower, SqliteMailFollower>()
             .AddSingleton<ICosmosMessageFollower>(sp => ActivatorUtilities.CreateInstance<CosmosMailFollower>(sp))
             .AddSingleton<ReplyTokens>()
+            .AddSingleton<ITelemetrySample, SubscriptionGauge>()
             .AddSqliteMigration(SqliteOutboundMailStore.Schema.Name, SqliteOutboundMailStore.Schema.Sql)
             .AddSqliteMigration(SqliteOutboundMailStore.HandoffSchema.Name, SqliteOutboundMailStore.HandoffSchema.Sql)
             .AddSqliteMigration(SqliteMailStore.ClaimsSchema.Name, SqliteMailStore.ClaimsSchema.Sql)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Helpdesk.Api.Common;
 using Helpdesk.Domain.Directory;
 using Microsoft.Extensions.Options;
 
@@ -25,12 +26,43 @@ public sealed partial class MailIntake(
     MailThreading threading,
     MailTicketWriter writer,
     IOptions<MailOptions> options,
+    HelpdeskMetrics metrics,
     TimeProvider clock,
     ILogger<MailIntake> logger)
 {
+    /// <summary>Takes one mail in, in a <c>mail.ingest</c> span (mailbox, journal seq, outcome, ticket id; never the sender or the subject).</summary>
     public async Task IngestAsync(InboundMail mail, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(mail);
+        using var span = Telemetry.Start("mail.ingest");
+        span?.SetTag(TelemetryTags.Mailbox, mail.Mailbox);
+        span?.SetTag(TelemetryTags.MailSeq, mail.Seq);
+        try
+        {
+            var (state, ticketId) = await TakeInAsync(mail, cancellationToken);
+            span?.SetTag(TelemetryTags.MailOutcome, state);
+            span?.SetTag(TelemetryTags.TicketId, ticketId);
+            var counter = state switch
+            {
+                InboundStates.Done => metrics.MailIngested,
+                InboundStates.Filtered => metrics.MailFiltered,
+                InboundStates.Quarantined => metrics.MailQuarantined,
+                _ => null,
+            };
+            if (counter is not null)
+            {
+                HelpdeskMetrics.Add(counter, mail.Mailbox, "in");
+            }
+        }
+        catch (Exception e)
+        {
+            span.Failed(e);
+            throw;
+        }
+    }
+
+    private async Task<(string State, string? TicketId)> TakeInAsync(InboundMail mail, CancellationToken cancellationToken)
+    {
         var settings = options.Value;
         var mailbox = settings.Find(mail.Mailbox) ?? throw new InvalidOperationException($"Mailbox {mail.Mailbox} is no longer configured.");
 
@@ -39,7 +71,7 @@ public sealed partial class MailIntake(
         if (message is null)
         {
             await SettleAsync(mail, new InboundOutcome(InboundStates.Gone, "The message no longer exists in the mailbox."), cancellationToken);
-            return;
+            return (InboundStates.Gone, null);
         }
 
         var from = message.From?.EmailAddress?.Address ?? message.Sender?.EmailAddress?.Address ?? string.Empty;
@@ -51,14 +83,14 @@ public sealed partial class MailIntake(
         {
             LogFiltered(logger, mail.Seq, noise);
             await SettleAsync(mail, outcome with { State = InboundStates.Filtered, Reason = noise }, cancellationToken);
-            return;
+            return (InboundStates.Filtered, null);
         }
 
         // Deduplicate, and finish an attempt that stopped after its ticket write.
         if (await threadIds.SeenAsync(mailbox.Id, internetMessageId, mail.Seq, cancellationToken))
         {
             await SettleAsync(mail, outcome with { State = InboundStates.Duplicate, Reason = "Already taken in under this Message-ID." }, cancellationToken);
-            return;
+            return (InboundStates.Duplicate, null);
         }
 
         var messageId = MessageIdFor(mailbox.Id, internetMessageId);
@@ -67,15 +99,15 @@ public sealed partial class MailIntake(
         {
             var files = await writer.RecoverAsync(mailbox, mail.GraphId, message, storedOn, messageId, cancellationToken);
             await journal.CompleteAsync(mail.Seq, outcome with { TicketId = storedOn, Reason = string.Join(' ', ["Recovered after an interrupted attempt.", .. files]) }, record with { TicketId = storedOn }, clock.GetUtcNow(), cancellationToken);
-            return;
+            return (InboundStates.Done, storedOn);
         }
 
         // Hold back a burst.
         if (!mail.Released && await IsBurstAsync(mail.Seq, outcome.From!, cancellationToken) is { } burst)
         {
-            LogQuarantined(logger, mail.Seq, outcome.From!);
+            LogQuarantined(logger, mail.Seq);
             await SettleAsync(mail, outcome with { State = InboundStates.Quarantined, Reason = burst }, cancellationToken);
-            return;
+            return (InboundStates.Quarantined, null);
         }
 
         // Thread, write, settle.
@@ -90,6 +122,7 @@ public sealed partial class MailIntake(
             cancellationToken);
         LogIngested(logger, mail.Seq, written.TicketId, signal);
         await TidyAsync(mailbox, mail, cancellationToken);
+        return (InboundStates.Done, written.TicketId);
     }
 
     /// <summary>The conversation message id of an inbound mail: the same mail always gets the same id.</summary>
@@ -131,8 +164,9 @@ public sealed partial class MailIntake(
     [LoggerMessage(Level = LogLevel.Information, Message = "Inbound mail {Seq} filtered: {Reason}")]
     private static partial void LogFiltered(ILogger logger, long seq, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound mail {Seq} quarantined: burst from {Sender}")]
-    private static partial void LogQuarantined(ILogger logger, long seq, string sender);
+    /// <summary>The sender is a customer's address: it is in the journal for a supervisor, never in the logs.</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound mail {Seq} quarantined: a burst from one sender")]
+    private static partial void LogQuarantined(ILogger logger, long seq);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Marking read / moving inbound mail {Seq} failed")]
     private static partial void LogTidyFailed(ILogger logger, Exception exception, long seq);

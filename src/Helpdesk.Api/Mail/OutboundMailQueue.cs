@@ -34,6 +34,9 @@ public sealed class OutboundMailQueue(IOutboundMailStore store, OutboundMail out
         var now = clock.GetUtcNow();
         var mailbox = await outbound.MailboxForAsync(message, cancellationToken);
         var key = CoalesceKey(message);
+
+        // The send, minutes later in another run, continues the trace of the work that queued the mail.
+        message = message with { TraceParent = message.TraceParent ?? Common.Telemetry.CurrentTraceParent() };
         await store.EnqueueAsync(message, mailbox, key, key is null ? now : now.AddSeconds(options.Value.Outbound.CoalesceSeconds), now, cancellationToken);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Helpdesk.Api.Common;
 using Helpdesk.Api.Triggers;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +15,7 @@ namespace Helpdesk.Api.Mail;
 /// whose last attempt handed a complete draft to Graph is finished by asking Graph whether that
 /// draft went out (<see cref="GraphEmailSender.ResumeAsync"/>), never sent a second time.
 /// </summary>
-public sealed partial class SendMail(IOutboundMailStore queue, OutboundMail outbound, GraphEmailSender sender, IOptions<MailOptions> options, TimeProvider clock, ILogger<SendMail> logger) : IScheduledJob
+public sealed partial class SendMail(IOutboundMailStore queue, OutboundMail outbound, GraphEmailSender sender, IOptions<MailOptions> options, HelpdeskMetrics metrics, TimeProvider clock, ILogger<SendMail> logger) : IScheduledJob
 {
     public const string FunctionName = "SendMail";
 
@@ -63,16 +64,25 @@ public sealed partial class SendMail(IOutboundMailStore queue, OutboundMail outb
                         return;
                     }
 
+                    // One send continues the trace of the work that queued the mail; a coalesced group links to each.
+                    using var span = group.Count == 1
+                        ? Telemetry.Continue("mail.send", group[0].Email.TraceParent, System.Diagnostics.ActivityKind.Internal)
+                        : Telemetry.FanIn("mail.send", group.Select(m => m.Email.TraceParent));
+                    span?.SetTag(TelemetryTags.Mailbox, mailbox.Key);
+                    span?.SetTag(TelemetryTags.TicketId, group[0].Email.TicketId);
+                    span?.SetTag("helpdesk.mail.coalesced", group.Count);
                     try
                     {
                         var sentAs = group[0].Handoff is { Ready: true } ready
                             ? await sender.ResumeAsync(ready, group[0].Email, ct)
                             : await sender.SendAsync(await CoalesceAsync(group, ct), group[0].Handoff, (handoff, c) => queue.RecordHandoffAsync(group, handoff, c), ct);
                         await queue.MarkSentAsync(group, sentAs, clock.GetUtcNow(), CancellationToken.None);
+                        HelpdeskMetrics.Add(metrics.MailSent, mailbox.Key, "out");
                         Interlocked.Increment(ref sent);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
+                        span.Failed(e);
                         var at = clock.GetUtcNow();
                         if (GraphMailbox.ThrottledFor(e) is { } wait)
                         {
@@ -81,6 +91,7 @@ public sealed partial class SendMail(IOutboundMailStore queue, OutboundMail outb
                                 throttledUntil = at + wait;
                             }
 
+                            HelpdeskMetrics.Add(metrics.MailThrottled, mailbox.Key, "out");
                             LogThrottled(logger, mailbox.Key, wait.TotalSeconds);
                             await queue.ReleaseAsync(group, at + wait, string.Create(CultureInfo.InvariantCulture, $"Throttled by Graph: retry after {wait.TotalSeconds} s."), refund: true, at, CancellationToken.None);
                             Interlocked.Increment(ref held);
@@ -90,6 +101,12 @@ public sealed partial class SendMail(IOutboundMailStore queue, OutboundMail outb
                         var attempts = group.Max(m => m.Attempts);
                         DateTimeOffset? retryAt = attempts >= settings.MaxAttempts ? null : at + TimeSpan.FromSeconds(Math.Min(30 * Math.Pow(2, attempts - 1), 3600));
                         LogFailed(logger, e, group[0].Email.MessageId, attempts, retryAt);
+                        HelpdeskMetrics.Add(metrics.MailSendFailed, mailbox.Key, "out");
+                        if (retryAt is null)
+                        {
+                            HelpdeskMetrics.Add(metrics.MailDeadLettered, mailbox.Key, "out");
+                        }
+
                         await queue.ReleaseAsync(group, retryAt, $"{e.GetType().Name}: {e.Message}", refund: false, at, CancellationToken.None);
                         Interlocked.Increment(ref failed);
                     }

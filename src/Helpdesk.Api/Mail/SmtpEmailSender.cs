@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using System.Net.Mime;
 using System.Text;
+using Helpdesk.Api.Common;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Mail;
@@ -64,8 +65,21 @@ public sealed class SmtpEmailSender(OutboundMail outbound, IOptions<MailOptions>
         }
 
         var smtp = options.Value.Smtp;
+        using var span = Telemetry.Start("smtp.send", System.Diagnostics.ActivityKind.Client);
+        span?.SetTag("server.address", smtp.Host);
+        span?.SetTag("server.port", smtp.Port);
+        span?.SetTag(TelemetryTags.TicketId, email.TicketId);
         using var client = new SmtpClient(smtp.Host, smtp.Port) { EnableSsl = smtp.EnableSsl, DeliveryMethod = SmtpDeliveryMethod.Network };
-        await client.SendMailAsync(mail, cancellationToken);
+        try
+        {
+            await client.SendMailAsync(mail, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            span.Failed(e);
+            throw;
+        }
+
         await outbound.RecordSentAsync(email, prepared.Mailbox?.Id ?? email.From.Address, email.MessageId, clock.GetUtcNow(), cancellationToken);
     }
 

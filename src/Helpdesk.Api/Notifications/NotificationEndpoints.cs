@@ -24,7 +24,7 @@ public static class NotificationEndpoints
             .AddSingleton<NotificationTemplateSource>()
             .AddSingleton<NotificationSettingsSource>()
             .AddScoped<NotificationPlanner>()
-            .AddQueueConsumer<DeliverNotifications>(QueueNames.Notifications, DeliverNotifications.FunctionName, DeliverNotifications.Accepts)
+            .AddQueueConsumer<DeliverNotifications>(QueueNames.Notifications, DeliverNotifications.FunctionName, "notification.deliver", DeliverNotifications.Accepts)
             .AddScheduledJob<SendNotificationDigests>(SendNotificationDigests.FunctionName, TimeSpan.FromMinutes(15));
     }
 

@@ -40,7 +40,7 @@ public static class SatisfactionEndpoints
             .AddSqliteMigration(SqliteSurveyStore.Schema.Name, SqliteSurveyStore.Schema.Sql)
             .AddTicketItemKind(SqliteSurveyStore.Table, CosmosSurveyStore.ItemKind)
             .AddSingleton(StoreSelection.Of<ISurveyStore, SqliteSurveyStore, CosmosSurveyStore>())
-            .AddQueueConsumer<SendSatisfactionSurvey>(SendSatisfactionSurvey.Queue, SendSatisfactionSurvey.FunctionName, type => type == TicketEventTypes.Resolved);
+            .AddQueueConsumer<SendSatisfactionSurvey>(SendSatisfactionSurvey.Queue, SendSatisfactionSurvey.FunctionName, "survey.request", type => type == TicketEventTypes.Resolved);
     }
 
     public static RouteGroupBuilder MapSatisfactionEndpoints(this RouteGroupBuilder api)

@@ -30,6 +30,8 @@ internal sealed partial class ScanSlaBreaches(
 
     public async Task<IReadOnlyList<string>> RunAsync(TimerInfo timer, CancellationToken cancellationToken)
     {
+        // The milestones' events carry this span: their notifications and webhooks join the scan's trace.
+        using var span = Telemetry.Start("sla.scan");
         var now = clock.GetUtcNow();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var recorded = 0;
@@ -58,6 +60,10 @@ internal sealed partial class ScanSlaBreaches(
 
         var summary = string.Create(CultureInfo.InvariantCulture, $"SLA scan at {now:O}{(timer.IsPastDue ? " (past due)" : string.Empty)}: {seen.Count} tickets due, {recorded} milestones recorded, {failed} failed.");
         LogScanned(logger, seen.Count, recorded, failed);
+        span?.SetTag("helpdesk.sla.due", seen.Count);
+        span?.SetTag("helpdesk.sla.recorded", recorded);
+        span?.SetTag("helpdesk.sla.failed", failed);
+        span?.SetTag("helpdesk.timer.past_due", timer.IsPastDue);
         return [summary];
     }
 

@@ -1,5 +1,6 @@
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Storage;
@@ -28,11 +29,20 @@ public static class StorageSetup
             services.AddSingleton(migration);
         }
 
+        services.AddHealthChecks()
+            .AddCheck<StoreReachableCheck>("store", tags: [HealthTags.Ready])
+            .AddCheck<SchemaCurrentCheck>("schema", tags: [HealthTags.Ready]);
         var selected = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         return selected.IsCosmos
             ? services.AddCosmosStorage(configuration)
             : services.AddSingleton<IStoreHealth, SqliteStoreHealth>();
     }
+}
+
+/// <summary>The tags of the health checks: those tagged <see cref="Ready"/> decide <c>/api/health/ready</c>.</summary>
+public static class HealthTags
+{
+    public const string Ready = "ready";
 }
 
 /// <summary>Picks a capability's store for the configured <c>Storage:Provider</c>.</summary>
@@ -67,13 +77,16 @@ public static class StoreSelection
     private static bool IsCosmos(IServiceProvider services) => services.GetRequiredService<IOptions<StorageOptions>>().Value.IsCosmos;
 }
 
-/// <summary>Answers whether the store can serve requests, for the health route.</summary>
+/// <summary>Answers whether the store can serve requests, for the health routes.</summary>
 public interface IStoreHealth
 {
     Task<bool> IsHealthyAsync(CancellationToken cancellationToken);
+
+    /// <summary>What the running code needs of the store and does not find there: migrations not applied, containers missing.</summary>
+    Task<IReadOnlyList<string>> MissingSchemaAsync(CancellationToken cancellationToken);
 }
 
-internal sealed class SqliteStoreHealth(SqliteDatabase database) : IStoreHealth
+internal sealed class SqliteStoreHealth(SqliteDatabase database, IEnumerable<SqliteMigration> migrations) : IStoreHealth
 {
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
     {
@@ -81,4 +94,36 @@ internal sealed class SqliteStoreHealth(SqliteDatabase database) : IStoreHealth
         await using var command = connection.Command("SELECT 1");
         return await command.ExecuteScalarAsync(cancellationToken) is 1L;
     }
+
+    public async Task<IReadOnlyList<string>> MissingSchemaAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT name FROM schema_migrations");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            applied.Add(reader.GetString(0));
+        }
+
+        return [.. migrations.Select(m => m.Name).Where(name => !applied.Contains(name)).Select(name => $"migration {name}")];
+    }
+}
+
+/// <summary>Ready needs the store to answer.</summary>
+internal sealed class StoreReachableCheck(IStoreHealth store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await store.IsHealthyAsync(cancellationToken)
+            ? HealthCheckResult.Healthy("The store answers.")
+            : HealthCheckResult.Unhealthy("The store answered, but not as expected.");
+}
+
+/// <summary>Ready needs the schema the code expects: every SQLite migration applied, every Cosmos DB container there.</summary>
+internal sealed class SchemaCurrentCheck(IStoreHealth store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await store.MissingSchemaAsync(cancellationToken) is { Count: > 0 } missing
+            ? HealthCheckResult.Unhealthy($"Missing: {string.Join(", ", missing)}.")
+            : HealthCheckResult.Healthy("The schema is current.");
 }

@@ -239,7 +239,7 @@ public sealed partial class CosmosTicketStore
                 arrival.Actor,
                 arrival.OccurredAt,
                 moves,
-                split ? new NewTicketState(target.ToSnapshot(), [.. target.PendingHistory], [.. target.PendingEvents]) : null);
+                split ? new NewTicketState(target.ToSnapshot(), [.. target.PendingHistory], target.PendingEvents.Traced()) : null);
             writes.Add(new ItemWrite(MoveKind, messageId, null, record));
             await WriteItemsAsync(source, source.Id, writes, cancellationToken);
         }

@@ -92,7 +92,7 @@ public sealed partial class CosmosTicketStore(
         var seq = await sequence.NextAsync(OrderSequence, cancellationToken);
         var schedule = await scheduler.ScheduleAsync(ticket, cancellationToken);
         var writeId = Guid.NewGuid().ToString("N");
-        var document = change(TicketDocument.Of(ticket.ToSnapshot(), schedule, seq, 1, [.. ticket.PendingHistory], [.. ticket.PendingEvents])).Marked(writeId);
+        var document = change(TicketDocument.Of(ticket.ToSnapshot(), schedule, seq, 1, [.. ticket.PendingHistory], ticket.PendingEvents.Traced())).Marked(writeId);
         for (var attempt = 1; ; attempt++)
         {
             Loaded? stored;
@@ -168,8 +168,8 @@ public sealed partial class CosmosTicketStore(
 
             var before = loaded.Document;
             var next = changed is null
-                ? before.WithEvents(ticket?.PendingEvents ?? [])
-                : TicketDocument.Of(changed.ToSnapshot(), schedule!, before.Seq, before.Version + 1, [.. before.History, .. changed.PendingHistory], [.. before.Events, .. changed.PendingEvents])
+                ? before.WithEvents(ticket?.PendingEvents.Traced() ?? [])
+                : TicketDocument.Of(changed.ToSnapshot(), schedule!, before.Seq, before.Version + 1, [.. before.History, .. changed.PendingHistory], [.. before.Events, .. changed.PendingEvents.Traced()])
                     with { Items = before.Items, ItemSeq = before.ItemSeq, Notified = before.Notified, Writes = before.Writes, Receipts = before.Receipts };
             next = next.WithNotes(ticket?.PendingNotes ?? []);
             TicketDocument document;

@@ -125,7 +125,7 @@ internal sealed partial class SqliteTicketStore(
             await history.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        foreach (var domainEvent in ticket.PendingEvents)
+        foreach (var domainEvent in ticket.PendingEvents.Traced())
         {
             await using var outbox = connection.Command(
                 "INSERT INTO outbox (id, type, ticket_id, occurred_at, doc) VALUES ($id, $type, $ticket, $at, $doc)",

@@ -42,23 +42,42 @@ public sealed class TicketOpening(ITicketStore store, ITicketNumberSequence sequ
     public Task<Ticket> OpenAsync(TicketDraft draft, Actor by, Func<Ticket, IReadOnlyList<TicketItemWrite>> firstItems, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(firstItems);
-        var request = requests.Current;
-        return TicketRunner.RetryAsync(
-            async ct =>
-            {
-                if (request is { Recovering: true }
-                    && await store.FindReceiptAsync(request.ReceiptId, request.At - IdempotentRequest.Retention, ct) is { } openedId
-                    && await store.FindAsync(openedId, ct) is { } opened)
-                {
-                    return opened;
-                }
+        return OpenTracedAsync(draft, by, firstItems, cancellationToken);
+    }
 
-                var ticket = await NewAsync(draft, by, ct);
-                await store.SaveAsync([new TicketWrite(ticket, firstItems(ticket), request is null ? null : new TicketReceipt(request.ReceiptId, request.At))], ct);
-                request?.MarkCommitted();
-                return ticket;
-            },
-            cancellationToken);
+    /// <summary>The opening in a <c>ticket.create</c> span: its events (ticket.created first) carry it to their consumers.</summary>
+    private async Task<Ticket> OpenTracedAsync(TicketDraft draft, Actor by, Func<Ticket, IReadOnlyList<TicketItemWrite>> firstItems, CancellationToken cancellationToken)
+    {
+        using var span = Telemetry.Start("ticket.create");
+        span?.SetTag("helpdesk.actor.type", Names.Of(by.Type));
+        var request = requests.Current;
+        try
+        {
+            var opened = await TicketRunner.RetryAsync(
+                async ct =>
+                {
+                    if (request is { Recovering: true }
+                        && await store.FindReceiptAsync(request.ReceiptId, request.At - IdempotentRequest.Retention, ct) is { } openedId
+                        && await store.FindAsync(openedId, ct) is { } found)
+                    {
+                        return found;
+                    }
+
+                    var ticket = await NewAsync(draft, by, ct);
+                    await store.SaveAsync([new TicketWrite(ticket, firstItems(ticket), request is null ? null : new TicketReceipt(request.ReceiptId, request.At))], ct);
+                    request?.MarkCommitted();
+                    return ticket;
+                },
+                cancellationToken);
+            span?.SetTag(TelemetryTags.TicketId, opened.Id);
+            span?.SetTag(TelemetryTags.TicketNumber, opened.Number);
+            return opened;
+        }
+        catch (Exception e)
+        {
+            span.Failed(e);
+            throw;
+        }
     }
 
     public Task<Ticket> OpenAsync(TicketDraft draft, Actor by, CancellationToken cancellationToken) =>

@@ -51,6 +51,9 @@ internal sealed partial class ScheduledJobRunner(
         using var timer = new PeriodicTimer(registration.Interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            // Each run is a trace of its own, as a timer invocation of the Functions host is.
+            using var span = Common.Telemetry.Source.StartActivity(registration.FunctionName, System.Diagnostics.ActivityKind.Internal, parentContext: default);
+            span?.SetTag(Common.TelemetryTags.Job, registration.FunctionName);
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
@@ -59,6 +62,7 @@ internal sealed partial class ScheduledJobRunner(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                Common.Telemetry.Failed(span, e);
                 LogFailed(logger, e, registration.FunctionName);
             }
         }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Helpdesk.Api.Common;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
@@ -47,7 +48,7 @@ public sealed record WebhookPayload(string Id, string Event, string Type, DateTi
 /// redelivery (with the queue's backoff, for 24 hours, then the dead letters) retries only the
 /// hooks still owed. Each delivery carries the event id for the receiver to drop repeats.
 /// </summary>
-public sealed partial class DeliverWebhooks(IWebhookStore store, ITicketStore tickets, TicketPresenter presenter, IHttpClientFactory http, TimeProvider clock, ILogger<DeliverWebhooks> logger) : IEventConsumer
+public sealed partial class DeliverWebhooks(IWebhookStore store, ITicketStore tickets, TicketPresenter presenter, IHttpClientFactory http, HelpdeskMetrics metrics, TimeProvider clock, ILogger<DeliverWebhooks> logger) : IEventConsumer
 {
     public const string FunctionName = "DeliverWebhooks";
     public const string HttpClientName = "webhooks";
@@ -84,6 +85,7 @@ public sealed partial class DeliverWebhooks(IWebhookStore store, ITicketStore ti
                 var outcome = await PostAsync(hook, eventName, message, ticket, cancellationToken);
                 if (outcome is null)
                 {
+                    metrics.WebhooksFailed.Add(1);
                     failures.Add(hook.Id);
                     continue;
                 }

@@ -50,7 +50,7 @@ public static class WebhookEndpoints
             .AddSingleton(SqliteWebhookStore.Migration)
             .AddSingleton(SqliteWebhookStore.RetentionIndex)
             .AddSingleton(StoreSelection.Of<IWebhookStore, SqliteWebhookStore, CosmosWebhookStore>())
-            .AddQueueConsumer<DeliverWebhooks>(QueueNames.Webhooks, DeliverWebhooks.FunctionName, WebhookEvents.Accepts, DeliverWebhooks.Policy)
+            .AddQueueConsumer<DeliverWebhooks>(QueueNames.Webhooks, DeliverWebhooks.FunctionName, "webhook.deliver", WebhookEvents.Accepts, DeliverWebhooks.Policy)
             .AddScheduledJob<PurgeWebhookDeliveries>(PurgeWebhookDeliveries.FunctionName, TimeSpan.FromHours(1));
     }
 

@@ -5,6 +5,8 @@ namespace Helpdesk.Domain.Tickets;
 /// <summary>
 /// Something that happened to a ticket, stored with the write that produced it and published
 /// afterwards (at least once). <see cref="Id"/> lets every consumer drop a redelivery.
+/// <see cref="TraceParent"/> is the W3C trace context of the work that stored it, set by the
+/// store so the consumers' work joins the same trace; the domain never sets or reads it.
 /// </summary>
 public sealed record DomainEvent(
     Guid Id,
@@ -12,7 +14,8 @@ public sealed record DomainEvent(
     string TicketId,
     DateTimeOffset OccurredAt,
     Actor Actor,
-    IReadOnlyDictionary<string, string?> Data);
+    IReadOnlyDictionary<string, string?> Data,
+    string? TraceParent = null);
 
 /// <summary>The event types a ticket emits; webhooks and notification rules subscribe to these names.</summary>
 public static class TicketEventTypes

@@ -1,3 +1,4 @@
+using Helpdesk.Api.Common;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Storage.Sqlite;
@@ -7,6 +8,7 @@ using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Tests.Cosmos;
@@ -32,7 +34,7 @@ public sealed class CosmosEventRelayTests(CosmosTestServer server) : IAsyncLifet
         _tickets = StoreEngines.Cosmos(containers, new CosmosSequence(containers, retry), new CosmosUniqueKeys(containers, retry), retry, new CosmosTicketItems(containers, retry));
         _sqlite = new SqliteDatabase(_folder);
         _sqlite.Migrate([SqliteSchema.Foundation, EventsSchema.Queue]);
-        _outbox = new OutboxRelay(_sqlite, [new QueueConsumerRegistration(QueueNames.Notifications, "Notify", typeof(object), _ => true, QueuePolicy.Default)], TimeProvider.System);
+        _outbox = new OutboxRelay(_sqlite, [new QueueConsumerRegistration(QueueNames.Notifications, "Notify", typeof(object), _ => true, QueuePolicy.Default, "notify")], new EventTelemetry(new HelpdeskMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>())), TimeProvider.System);
         _relay = new CosmosEventRelay(containers, _outbox, retry);
         return Task.CompletedTask;
     }

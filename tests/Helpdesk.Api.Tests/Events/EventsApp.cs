@@ -31,7 +31,7 @@ internal sealed class EventsApp(AuditBehaviour behaviour, string? sharedDataFold
         builder.ConfigureServices(services => services
             .AddSingleton(behaviour)
             .AddSqliteMigration("9900-test-audit", "CREATE TABLE audit_effects (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, type TEXT NOT NULL);")
-            .AddQueueConsumer<AuditConsumer>(Queue, Function, type => type is TicketEventTypes.Created or TicketEventTypes.Resolved, Policy));
+            .AddQueueConsumer<AuditConsumer>(Queue, Function, "audit.record", type => type is TicketEventTypes.Created or TicketEventTypes.Resolved, Policy));
     }
 
     /// <summary>One sweep of the standalone runner: relay, then deliver what is due.</summary>

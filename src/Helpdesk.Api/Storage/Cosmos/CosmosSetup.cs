@@ -47,4 +47,21 @@ internal sealed class CosmosStoreHealth(CosmosContainers containers) : IStoreHea
         var read = await tickets.ReadContainerAsync(cancellationToken: cancellationToken);
         return read.StatusCode == System.Net.HttpStatusCode.OK;
     }
+
+    /// <summary>The containers the stores use that the database lacks (one listing, not a read per container).</summary>
+    public async Task<IReadOnlyList<string>> MissingSchemaAsync(CancellationToken cancellationToken)
+    {
+        var database = (await containers.GetAsync(CosmosContainers.Tickets, cancellationToken)).Database;
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        using var iterator = database.GetContainerQueryIterator<ContainerProperties>();
+        while (iterator.HasMoreResults)
+        {
+            foreach (var container in await iterator.ReadNextAsync(cancellationToken))
+            {
+                present.Add(container.Id);
+            }
+        }
+
+        return [.. CosmosContainers.Definitions().Select(d => d.Id).Where(id => !present.Contains(id)).Select(id => $"container {id}")];
+    }
 }
