@@ -1,145 +1,116 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using MimeKit;
 
 namespace Helpdesk.Api.Mail;
 
 /// <summary>
-/// Writes an <see cref="EmailMessage"/> as an RFC 5322 / MIME message: text and HTML as
+/// An <see cref="EmailMessage"/> as a MIME message, built with MimeKit: text and HTML as
 /// multipart/alternative; with inline images, the HTML and its images as multipart/related; with
-/// attachments, everything inside multipart/mixed. Bodies and files are base64 (lines of 76),
-/// non-ASCII header text is an RFC 2047 encoded word, boundaries derive from the Message-ID so the
-/// same message always renders the same bytes.
+/// attachments, everything inside multipart/mixed. Bodies are base64 so line folding never splits
+/// the reply token; header text and file names are encoded by MimeKit (RFC 2047 words, RFC 2231
+/// parameters). Boundaries derive from the Message-ID, so the same message renders the same bytes.
 /// </summary>
 public static class MimeWriter
 {
-    public static string Render(EmailMessage message, DateTimeOffset now)
+    /// <summary>CRLF line ends whatever the platform; file names as RFC 2047 words, which Outlook reads (it ignores RFC 2231 in some versions).</summary>
+    public static FormatOptions Format { get; } = CreateFormat();
+
+    /// <summary>The message as MimeKit's <see cref="MimeMessage"/>, for the SMTP client.</summary>
+    public static MimeMessage Build(EmailMessage message, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var mail = new StringBuilder();
-        void Header(string name, string value) => mail.Append(name).Append(": ").Append(value).Append("\r\n");
-
-        Header("Message-ID", Angle(message.MessageId));
-        Header("Date", now.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture));
-        Header("From", Encode(message.From));
-        Header("To", string.Join(", ", message.To.Select(Encode)));
-        if (message.Cc.Count > 0)
+        var mime = new MimeMessage
         {
-            Header("Cc", string.Join(", ", message.Cc.Select(Encode)));
-        }
-
-        Header("Subject", EncodeWord(message.Subject));
+            MessageId = Bare(message.MessageId),
+            Date = now.ToUniversalTime(),
+            Subject = message.Subject,
+        };
+        mime.From.Add(Address(message.From));
+        mime.To.AddRange(message.To.Select(Address));
+        mime.Cc.AddRange(message.Cc.Select(Address));
         if (message.InReplyTo is not null)
         {
-            Header("In-Reply-To", Angle(message.InReplyTo));
+            mime.InReplyTo = Bare(message.InReplyTo);
         }
 
-        if (message.References is { Count: > 0 } references)
+        foreach (var reference in message.References ?? [])
         {
-            Header("References", string.Join(' ', references.Select(Angle)));
+            mime.References.Add(Bare(reference));
         }
 
         foreach (var (name, value) in message.Headers ?? new Dictionary<string, string>())
         {
-            Header(name, EncodeWord(value));
+            mime.Headers.Add(name, value);
         }
 
-        Header("MIME-Version", "1.0");
         var boundary = Boundary(message.MessageId);
         var files = message.Attachments ?? [];
+        var html = Text("html", message.HtmlBody);
         var inline = files.Where(f => f.ContentId is not null).ToList();
+        MimeEntity htmlWithImages = inline.Count == 0
+            ? html
+            : Multipart("related", boundary + "-r", [html, .. inline.Select(f => File(f, ContentDisposition.Inline))]);
+        var alternative = Multipart("alternative", boundary + "-a", [Text("plain", message.TextBody), htmlWithImages]);
         var attached = files.Where(f => f.ContentId is null).ToList();
-
-        if (attached.Count == 0)
-        {
-            Alternative(mail, message, inline, boundary);
-            return mail.ToString();
-        }
-
-        mail.Append("Content-Type: multipart/mixed; boundary=\"").Append(boundary).Append("-m\"\r\n\r\n");
-        mail.Append("--").Append(boundary).Append("-m\r\n");
-        Alternative(mail, message, inline, boundary);
-        foreach (var file in attached)
-        {
-            mail.Append("--").Append(boundary).Append("-m\r\n");
-            File(mail, file, "attachment");
-        }
-
-        mail.Append("--").Append(boundary).Append("-m--\r\n");
-        return mail.ToString();
+        mime.Body = attached.Count == 0
+            ? alternative
+            : Multipart("mixed", boundary + "-m", [alternative, .. attached.Select(f => File(f, ContentDisposition.Attachment))]);
+        return mime;
     }
 
-    /// <summary>The text and HTML bodies (the HTML with its inline images), starting with this part's own Content-Type.</summary>
-    private static void Alternative(StringBuilder mail, EmailMessage message, List<EmailAttachment> inline, string boundary)
+    /// <summary>The message as RFC 5322 text (an .eml file, a Graph MIME draft).</summary>
+    public static string Render(EmailMessage message, DateTimeOffset now)
     {
-        mail.Append("Content-Type: multipart/alternative; boundary=\"").Append(boundary).Append("-a\"\r\n\r\n");
-        mail.Append("--").Append(boundary).Append("-a\r\n");
-        Text(mail, "text/plain", message.TextBody);
-        mail.Append("--").Append(boundary).Append("-a\r\n");
-        if (inline.Count == 0)
-        {
-            Text(mail, "text/html", message.HtmlBody);
-        }
-        else
-        {
-            mail.Append("Content-Type: multipart/related; type=\"text/html\"; boundary=\"").Append(boundary).Append("-r\"\r\n\r\n");
-            mail.Append("--").Append(boundary).Append("-r\r\n");
-            Text(mail, "text/html", message.HtmlBody);
-            foreach (var image in inline)
-            {
-                mail.Append("--").Append(boundary).Append("-r\r\n");
-                File(mail, image, "inline");
-            }
-
-            mail.Append("--").Append(boundary).Append("-r--\r\n");
-        }
-
-        mail.Append("--").Append(boundary).Append("-a--\r\n");
+        using var buffer = new MemoryStream();
+        Build(message, now).WriteTo(Format, buffer);
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static void Text(StringBuilder mail, string type, string body)
+    private static FormatOptions CreateFormat()
     {
-        mail.Append("Content-Type: ").Append(type).Append("; charset=utf-8\r\n")
-            .Append("Content-Transfer-Encoding: base64\r\n\r\n");
-        Base64(mail, Encoding.UTF8.GetBytes(body));
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        format.ParameterEncodingMethod = ParameterEncodingMethod.Rfc2047;
+        return format;
     }
 
-    private static void File(StringBuilder mail, EmailAttachment file, string disposition)
+    private static TextPart Text(string subtype, string body)
     {
-        var name = Quoted(EncodeWord(file.FileName));
-        mail.Append("Content-Type: ").Append(file.ContentType).Append("; name=").Append(name).Append("\r\n")
-            .Append("Content-Disposition: ").Append(disposition).Append("; filename=").Append(name).Append("\r\n");
-        if (file.ContentId is { } contentId)
+        var part = new TextPart(subtype) { ContentTransferEncoding = ContentEncoding.Base64 };
+        part.SetText(Encoding.UTF8, body);
+        return part;
+    }
+
+    private static MimePart File(EmailAttachment file, string disposition) => new(ContentType.TryParse(file.ContentType, out var type) ? type : new ContentType("application", "octet-stream"))
+    {
+        Content = new MimeContent(new MemoryStream(file.Content)),
+        ContentDisposition = new ContentDisposition(disposition),
+        ContentTransferEncoding = ContentEncoding.Base64,
+        FileName = file.FileName,
+        ContentId = file.ContentId is { } id ? Bare(id) : null,
+    };
+
+    private static Multipart Multipart(string subtype, string boundary, IEnumerable<MimeEntity> parts)
+    {
+        var multipart = new Multipart(subtype) { Boundary = boundary };
+        if (subtype == "related")
         {
-            mail.Append("Content-ID: ").Append(Angle(contentId)).Append("\r\n");
+            multipart.ContentType.Parameters.Add("type", "text/html");
         }
 
-        mail.Append("Content-Transfer-Encoding: base64\r\n\r\n");
-        Base64(mail, file.Content);
+        foreach (var part in parts)
+        {
+            multipart.Add(part);
+        }
+
+        return multipart;
     }
 
-    private static void Base64(StringBuilder mail, byte[] content)
-    {
-        var encoded = Convert.ToBase64String(content);
-        for (var i = 0; i < encoded.Length; i += 76)
-        {
-            mail.Append(encoded, i, Math.Min(76, encoded.Length - i)).Append("\r\n");
-        }
-    }
+    private static MailboxAddress Address(EmailAddress address) => new(address.Name ?? string.Empty, address.Address);
 
     private static string Boundary(string messageId) =>
         "=_helpdesk_" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(messageId)))[..24];
 
-    private static string Angle(string id) => id.StartsWith('<') ? id : $"<{id}>";
-
-    private static string Quoted(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
-
-    private static string Encode(EmailAddress address) =>
-        string.IsNullOrWhiteSpace(address.Name) ? address.Address : $"{EncodeWord(address.Name)} <{address.Address}>";
-
-    /// <summary>RFC 2047 encoded-word for anything that is not plain printable ASCII.</summary>
-    private static string EncodeWord(string text) =>
-        text.All(c => c is >= ' ' and <= '~')
-            ? text
-            : "=?utf-8?B?" + Convert.ToBase64String(Encoding.UTF8.GetBytes(text.ReplaceLineEndings(" "))) + "?=";
+    private static string Bare(string id) => id.Trim().TrimStart('<').TrimEnd('>');
 }

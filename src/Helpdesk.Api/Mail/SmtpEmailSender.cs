@@ -1,7 +1,6 @@
-using System.Net.Mail;
-using System.Net.Mime;
-using System.Text;
 using Helpdesk.Api.Common;
+using MailKit.Net.Smtp;
+using MailKit.Security;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Mail;
@@ -14,14 +13,20 @@ public sealed class SmtpOptions
 
     public int Port { get; set; } = 25;
 
+    /// <summary>TLS required: implicit TLS on port 465, STARTTLS on any other port. Off: STARTTLS when the server offers it.</summary>
     public bool EnableSsl { get; set; }
+
+    /// <summary>Set: log in with it and <see cref="Password"/> (SASL, the strongest mechanism both sides know). Empty: no login.</summary>
+    public string? UserName { get; set; }
+
+    public string? Password { get; set; }
 }
 
 /// <summary>
-/// Sends through an SMTP server with System.Net.Mail: a local development server such as maildev
-/// shows the mails in a browser without any mailbox. The mail carries what Graph mail carries
-/// (Message-ID, threading headers, the signed reply token, X-Loop, the files of a public reply);
-/// bodies and files are base64 so the reply token is never split by line folding.
+/// Sends through an SMTP server with MailKit: a local development server such as maildev shows
+/// the mails in a browser without any mailbox. The mail is the one every other path sends
+/// (<see cref="MimeWriter"/>): Message-ID, threading headers, the signed reply token, X-Loop, the
+/// files of a public reply.
 /// </summary>
 public sealed class SmtpEmailSender(OutboundMail outbound, IOptions<MailOptions> options, TimeProvider clock) : IEmailSender
 {
@@ -29,50 +34,25 @@ public sealed class SmtpEmailSender(OutboundMail outbound, IOptions<MailOptions>
     {
         var prepared = await outbound.PrepareAsync(message, cancellationToken);
         var email = prepared.Email;
-        using var mail = new MailMessage { From = Address(email.From), Subject = email.Subject, SubjectEncoding = Encoding.UTF8, HeadersEncoding = Encoding.UTF8 };
-        email.To.ToList().ForEach(a => mail.To.Add(Address(a)));
-        email.Cc.ToList().ForEach(a => mail.CC.Add(Address(a)));
-        mail.Headers.Add("Message-ID", Angle(email.MessageId));
-        if (email.InReplyTo is { } inReplyTo)
-        {
-            mail.Headers.Add("In-Reply-To", Angle(inReplyTo));
-        }
-
-        if (email.References is { Count: > 0 } references)
-        {
-            mail.Headers.Add("References", string.Join(' ', references.Select(Angle)));
-        }
-
-        foreach (var (name, value) in email.Headers ?? new Dictionary<string, string>())
-        {
-            mail.Headers.Add(name, value);
-        }
-
-        var text = AlternateView.CreateAlternateViewFromString(email.TextBody, Encoding.UTF8, MediaTypeNames.Text.Plain);
-        text.TransferEncoding = TransferEncoding.Base64;
-        var html = AlternateView.CreateAlternateViewFromString(email.HtmlBody, Encoding.UTF8, MediaTypeNames.Text.Html);
-        html.TransferEncoding = TransferEncoding.Base64;
-        foreach (var file in (email.Attachments ?? []).Where(f => f.ContentId is not null))
-        {
-            html.LinkedResources.Add(new LinkedResource(new MemoryStream(file.Content), file.ContentType) { ContentId = file.ContentId, TransferEncoding = TransferEncoding.Base64 });
-        }
-
-        mail.AlternateViews.Add(text);
-        mail.AlternateViews.Add(html);
-        foreach (var file in (email.Attachments ?? []).Where(f => f.ContentId is null))
-        {
-            mail.Attachments.Add(new System.Net.Mail.Attachment(new MemoryStream(file.Content), file.FileName, file.ContentType));
-        }
-
         var smtp = options.Value.Smtp;
         using var span = Telemetry.Start("smtp.send", System.Diagnostics.ActivityKind.Client);
         span?.SetTag("server.address", smtp.Host);
         span?.SetTag("server.port", smtp.Port);
         span?.SetTag(TelemetryTags.TicketId, email.TicketId);
-        using var client = new SmtpClient(smtp.Host, smtp.Port) { EnableSsl = smtp.EnableSsl, DeliveryMethod = SmtpDeliveryMethod.Network };
+        using var client = new SmtpClient();
+        var security = smtp.EnableSsl
+            ? smtp.Port == 465 ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTls
+            : SecureSocketOptions.StartTlsWhenAvailable;
         try
         {
-            await client.SendMailAsync(mail, cancellationToken);
+            await client.ConnectAsync(smtp.Host ?? throw new InvalidOperationException("Mail:Smtp:Host is not set."), smtp.Port, security, cancellationToken);
+            if (!string.IsNullOrEmpty(smtp.UserName))
+            {
+                await client.AuthenticateAsync(smtp.UserName, smtp.Password ?? string.Empty, cancellationToken);
+            }
+
+            await client.SendAsync(MimeWriter.Format, MimeWriter.Build(email, clock.GetUtcNow()), cancellationToken);
+            await client.DisconnectAsync(quit: true, cancellationToken);
         }
         catch (Exception e)
         {
@@ -82,8 +62,4 @@ public sealed class SmtpEmailSender(OutboundMail outbound, IOptions<MailOptions>
 
         await outbound.RecordSentAsync(email, prepared.Mailbox?.Id ?? email.From.Address, email.MessageId, clock.GetUtcNow(), cancellationToken);
     }
-
-    private static MailAddress Address(EmailAddress address) => new(address.Address, address.Name, Encoding.UTF8);
-
-    private static string Angle(string id) => id.StartsWith('<') ? id : $"<{id}>";
 }

@@ -35,10 +35,30 @@ public sealed class SmtpEmailSenderTests
     }
 
     [Fact]
-    public async Task An_smtp_server_that_refuses_the_mail_fails_the_send_so_the_notification_is_retried()
+    public async Task With_a_user_name_the_sender_logs_in_before_it_sends()
     {
-        await using var smtp = SmtpListener.Start(refuseData: true);
-        using var app = new HelpdeskApp().With("Mail:Smtp:Host", "127.0.0.1").With("Mail:Smtp:Port", smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var smtp = SmtpListener.Start();
+        using var app = new HelpdeskApp().With("Mail:Smtp:Host", "127.0.0.1").With("Mail:Smtp:Port", smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .With("Mail:Smtp:UserName", "helpdesk").With("Mail:Smtp:Password", "s3cret é");
+        await app.ClientFor(Roles.Agent, "lead@helpdesk.test").OpenTicketAsync(new { subject = "Printer jams", requester = new { email = "alice@contoso.com" } });
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<EventPump>().RunOnceAsync(CancellationToken.None);
+        }
+
+        smtp.Logins.ShouldBe([("helpdesk", "s3cret é")]);
+        smtp.Received.ShouldHaveSingleItem();
+    }
+
+    [Theory]
+    [InlineData("login")]
+    [InlineData("data")]
+    public async Task An_smtp_server_that_refuses_the_login_or_the_mail_fails_the_send_so_the_notification_is_retried(string refused)
+    {
+        await using var smtp = SmtpListener.Start(refuseLogin: refused == "login", refuseData: refused == "data");
+        using var app = new HelpdeskApp().With("Mail:Smtp:Host", "127.0.0.1").With("Mail:Smtp:Port", smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .With("Mail:Smtp:UserName", "helpdesk").With("Mail:Smtp:Password", "s3cret");
         var id = (await app.ClientFor(Roles.Agent, "lead@helpdesk.test").OpenTicketAsync(new { subject = "Printer jams", requester = new { email = "alice@contoso.com" } }))["id"]!.GetValue<string>();
 
         await using (var scope = app.Services.CreateAsyncScope())
@@ -54,26 +74,31 @@ public sealed class SmtpEmailSenderTests
     }
 
     /// <summary>
-    /// A minimal SMTP server on 127.0.0.1 (any free port): enough of RFC 5321 for System.Net.Mail
-    /// (EHLO, MAIL, RCPT, DATA, QUIT), keeping each message's recipients and data.
+    /// A minimal SMTP server on 127.0.0.1 (any free port): enough of RFC 5321 and RFC 4954 for
+    /// MailKit (EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT), keeping each login and each message's
+    /// recipients and data.
     /// </summary>
     private sealed class SmtpListener : IAsyncDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private readonly CancellationTokenSource _stop = new();
         private readonly ConcurrentQueue<(List<string>, string)> _received = new();
+        private readonly ConcurrentQueue<(string, string)> _logins = new();
+        private readonly bool _refuseLogin;
         private readonly bool _refuseData;
         private Task _loop = Task.CompletedTask;
 
-        private SmtpListener(bool refuseData) => _refuseData = refuseData;
+        private SmtpListener(bool refuseLogin, bool refuseData) => (_refuseLogin, _refuseData) = (refuseLogin, refuseData);
 
         public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
         public IReadOnlyList<(List<string> Recipients, string Data)> Received => [.. _received];
 
-        public static SmtpListener Start(bool refuseData = false)
+        public IReadOnlyList<(string UserName, string Password)> Logins => [.. _logins];
+
+        public static SmtpListener Start(bool refuseLogin = false, bool refuseData = false)
         {
-            var listener = new SmtpListener(refuseData);
+            var listener = new SmtpListener(refuseLogin, refuseData);
             listener._listener.Start();
             listener._loop = listener.AcceptAsync();
             return listener;
@@ -108,8 +133,23 @@ public sealed class SmtpEmailSenderTests
                 switch (verb)
                 {
                     case "EHLO":
+                        await writer.WriteLineAsync("250-localhost");
+                        await writer.WriteLineAsync("250 AUTH PLAIN");
+                        break;
                     case "HELO":
                         await writer.WriteLineAsync("250 localhost");
+                        break;
+                    case "AUTH":
+                        var initial = line.Split(' ');
+                        if (initial.Length < 3)
+                        {
+                            await writer.WriteLineAsync("334 ");
+                        }
+
+                        var plain = initial.Length < 3 ? await reader.ReadLineAsync(_stop.Token) ?? string.Empty : initial[2];
+                        var credentials = Encoding.UTF8.GetString(Convert.FromBase64String(plain)).Split('\0');
+                        _logins.Enqueue((credentials[1], credentials[2]));
+                        await writer.WriteLineAsync(_refuseLogin ? "535 5.7.8 Authentication credentials invalid" : "235 2.7.0 Authentication successful");
                         break;
                     case "RCPT":
                         recipients.Add(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim());

@@ -36,13 +36,17 @@ public sealed class PickupFolderEmailSenderTests : IDisposable
 
         var eml = MimeWriter.Render(message, new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
 
-        eml.ShouldContain("Message-ID: <ntf-3@helpdesk>\r\n");
-        eml.ShouldContain("Subject: =?utf-8?B?" + Convert.ToBase64String(Encoding.UTF8.GetBytes("Réponse à votre demande")) + "?=\r\n");
-        eml.ShouldContain("In-Reply-To: <m-0@contoso.com>\r\n");
-        eml.ShouldContain("Cc: Bob <bob@contoso.com>\r\n");
-        eml.ShouldContain("Auto-Submitted: auto-generated\r\n");
-        eml.ShouldContain("Content-Type: multipart/alternative;");
-        eml.ShouldContain("Date: Mon, 02 Mar 2026 09:00:00 +0000\r\n");
+        var mime = MimeKit.MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(eml)));
+        eml.ShouldContain("Subject: =?utf-8?");
+        mime.MessageId.ShouldBe("ntf-3@helpdesk");
+        mime.Subject.ShouldBe("Réponse à votre demande");
+        mime.InReplyTo.ShouldBe("m-0@contoso.com");
+        mime.References.ShouldBe(["m-0@contoso.com"]);
+        mime.Cc.Mailboxes.Select(m => (m.Name, m.Address)).ShouldBe([("Bob", "bob@contoso.com")]);
+        mime.Headers["Auto-Submitted"].ShouldBe("auto-generated");
+        mime.Body.ShouldNotBeNull().ContentType.MimeType.ShouldBe("multipart/alternative");
+        mime.Date.ShouldBe(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        eml.Split("\r\n").ShouldAllBe(line => !line.Contains('\n'));
     }
 
     private static EmailMessage Message(string id, string subject) => new(

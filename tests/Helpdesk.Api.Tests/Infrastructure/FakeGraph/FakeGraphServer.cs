@@ -637,9 +637,9 @@ public sealed record SentMail(string Mailbox, string Kind, string? ReplyTo, Json
 
 /// <summary>
 /// Just enough of a MIME reader for tests: top-level headers (unfolded), and every leaf part of
-/// the multipart tree with its Content-Type, file name, Content-ID and decoded base64 content.
+/// the multipart tree with its Content-Type, file name and decoded base64 content.
 /// </summary>
-public sealed record FakeMime(string Raw, IReadOnlyList<(string Name, string Value)> Headers, IReadOnlyList<FakeMimePart> Parts)
+public sealed record FakeMime(IReadOnlyList<(string Name, string Value)> Headers, IReadOnlyList<FakeMimePart> Parts)
 {
     public string? Header(string name) => Headers.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase)).Value;
 
@@ -648,7 +648,7 @@ public sealed record FakeMime(string Raw, IReadOnlyList<(string Name, string Val
         var (headers, body) = Split(raw);
         var parts = new List<FakeMimePart>();
         Collect(headers, body, parts);
-        return new FakeMime(raw, headers, parts);
+        return new FakeMime(headers, parts);
     }
 
     public static IReadOnlyList<string> Addresses(string? header) =>
@@ -699,7 +699,7 @@ public sealed record FakeMime(string Raw, IReadOnlyList<(string Name, string Val
         var bytes = string.Equals(Get("Content-Transfer-Encoding"), "base64", StringComparison.OrdinalIgnoreCase)
             ? Convert.FromBase64String(body.Replace("\r\n", string.Empty, StringComparison.Ordinal).Trim())
             : System.Text.Encoding.UTF8.GetBytes(body);
-        parts.Add(new FakeMimePart(type, Parameter(Get("Content-Disposition") ?? string.Empty, "filename"), Get("Content-ID"), bytes));
+        parts.Add(new FakeMimePart(type, Parameter(Get("Content-Disposition") ?? string.Empty, "filename"), bytes));
     }
 
     private static string? Parameter(string header, string name)
@@ -715,7 +715,7 @@ public sealed record FakeMime(string Raw, IReadOnlyList<(string Name, string Val
     }
 }
 
-public sealed record FakeMimePart(string ContentType, string? FileName, string? ContentId, byte[] Content)
+public sealed record FakeMimePart(string ContentType, string? FileName, byte[] Content)
 {
     public string Text => System.Text.Encoding.UTF8.GetString(Content);
 }
