@@ -27,7 +27,7 @@ public sealed class MailTelemetryTests
         var expiresAt = mail.Graph.Subscriptions.ShouldHaveSingleItem().ExpirationDateTime;
         var liveAt = mail.App.Clock.GetUtcNow();
         var live = (await capture.MetricAsync("helpdesk.graph.subscription.seconds_to_expiry")).ShouldHaveSingleItem();
-        mail.App.Clock.Set(expiresAt.AddMinutes(1));
+        mail.App.Clock.SetUtcNow(expiresAt.AddMinutes(1));
         var expired = (await capture.MetricAsync("helpdesk.graph.subscription.seconds_to_expiry")).ShouldHaveSingleItem();
 
         TelemetryCapture.Tags(before.Point).ShouldBe(new Dictionary<string, object?> { [TelemetryTags.Mailbox] = MailApp.Mailbox });
@@ -55,7 +55,7 @@ public sealed class MailTelemetryTests
         var unsubscribed = await ReadyAsync(mail);
         await mail.RenewAsync();
         var subscribed = await ReadyAsync(mail);
-        mail.App.Clock.Set(mail.Graph.Subscriptions.Single().ExpirationDateTime.AddSeconds(1));
+        mail.App.Clock.SetUtcNow(mail.Graph.Subscriptions.Single().ExpirationDateTime.AddSeconds(1));
         var expired = await mail.App.Admin.GetAsync("/api/health/ready");
         var expiredForAnyone = await mail.App.CreateClient().GetAsync("/api/health/ready");
         await mail.RenewAsync();
