@@ -76,6 +76,14 @@ internal sealed class ProblemResponses : IOpenApiDocumentTransformer, IOpenApiOp
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var responses = operation.Responses ??= [];
+
+        // The framework documents a handler returning IResult with a bare 200 only while the route
+        // declares no answer at all; the 429 and 409/422 conventions declare some, so say it here.
+        if (!responses.Keys.Any(key => key.Length == 3 && key[0] is '1' or '2' or '3'))
+        {
+            responses["200"] = new OpenApiResponse { Description = "OK" };
+        }
+
         var declared = responses.Keys
             .Select(key => int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var status) ? status : 0)
             .Where(status => status >= 400);
