@@ -37,8 +37,10 @@ public static class Rethreading
     public static void Map(RouteGroupBuilder staffMessages)
     {
         ArgumentNullException.ThrowIfNull(staffMessages);
-        staffMessages.MapPost("/{messageId}/move", MoveAsync).Validate<MoveMessageRequest>().WithName("MoveMessage");
-        staffMessages.MapPost("/{messageId}/split", SplitAsync).Validate<SplitMessageRequest>().WithName("SplitMessage");
+        staffMessages.MapPost("/{messageId}/move", MoveAsync).Validate<MoveMessageRequest>().WithName("MoveMessage")
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed);
+        staffMessages.MapPost("/{messageId}/split", SplitAsync).Validate<SplitMessageRequest>().WithName("SplitMessage")
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed);
     }
 
     private static async Task<Results<Ok<TicketResponse>, ApiProblem>> MoveAsync(

@@ -42,9 +42,12 @@ internal abstract class DirectoryResource<TEntity, TRequest>
         Delegate create = (TRequest request, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, TimeProvider clock, HttpResponse response, CancellationToken ct) => CreateAsync(request, store, changes, clock, response, ct);
         Delegate replace = (string id, TRequest request, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, HttpRequest http, HttpResponse response, CancellationToken ct) => ReplaceAsync(id, request, store, changes, http, response, ct);
         Delegate delete = (string id, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, HttpRequest http, CancellationToken ct) => DeleteAsync(id, store, changes, http, ct);
-        group.MapPost("/", create).RequireAuthorization(WritePolicy).Validate<TRequest>();
-        group.MapPut("/{id}", replace).RequireAuthorization(WritePolicy).Validate<TRequest>();
-        group.MapDelete("/{id}", delete).RequireAuthorization(WritePolicy);
+        group.MapPost("/", create).RequireAuthorization(WritePolicy).Validate<TRequest>()
+            .ProducesProblems(StatusCodes.Status409Conflict);
+        group.MapPut("/{id}", replace).RequireAuthorization(WritePolicy).Validate<TRequest>()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed, StatusCodes.Status428PreconditionRequired);
+        group.MapDelete("/{id}", delete).RequireAuthorization(WritePolicy)
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status428PreconditionRequired);
     }
 
     private static async Task ChangedAsync(IEnumerable<IDirectoryChanges<TEntity>> changes, CancellationToken cancellationToken)

@@ -36,7 +36,7 @@ public static class HttpSetup
         return services;
     }
 
-    /// <summary>Both documents: the version, OAuth 2.0 security and required fields as the validators define them.</summary>
+    /// <summary>Both documents: the version, OAuth 2.0 security, operation names, the problem answers and required fields as the validators define them.</summary>
     private static OpenApiOptions UseHelpdeskConventions(this OpenApiOptions options, OpenApiSpecVersion version)
     {
         options.OpenApiVersion = version;
@@ -44,6 +44,9 @@ public static class HttpSetup
             .AddDocumentTransformer<ApiSecurity>()
             .AddOperationTransformer<ApiSecurity>()
             .AddOperationTransformer<IdempotencyKeyParameter>()
+            .AddOperationTransformer<OperationNames>()
+            .AddOperationTransformer<ProblemResponses>()
+            .AddDocumentTransformer<ProblemResponses>()
             .AddSchemaTransformer<ValidatedRequiredFields>();
     }
 

@@ -38,9 +38,9 @@ internal sealed class PowerAutomateDocument : IOpenApiDocumentTransformer
 
         foreach (var (path, item) in document.Paths)
         {
-            foreach (var (method, operation) in item.Operations ?? [])
+            foreach (var operation in (item.Operations ?? new Dictionary<HttpMethod, OpenApiOperation>()).Values)
             {
-                Describe(path, method, operation);
+                Describe(path, operation);
             }
         }
 
@@ -69,16 +69,19 @@ internal sealed class PowerAutomateDocument : IOpenApiDocumentTransformer
         }
     }
 
-    private static void Describe(string path, HttpMethod method, OpenApiOperation operation)
+    private static void Describe(string path, OpenApiOperation operation)
     {
-        operation.OperationId ??= OperationId(method, path);
         if (operation.Summary is { } summary && (summary.Length > MaxSummaryLength || summary.EndsWith('.')))
         {
             operation.Description ??= summary;
             operation.Summary = null;
         }
 
-        operation.Summary ??= Words(operation.OperationId);
+        if (operation.OperationId is { } operationId)
+        {
+            operation.Summary ??= Words(operationId);
+        }
+
         if (InternalRoutes.Any(path.StartsWith))
         {
             Extend(operation.Extensions ??= new Dictionary<string, IOpenApiExtension>(), "x-ms-visibility", "internal");

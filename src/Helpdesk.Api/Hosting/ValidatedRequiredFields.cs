@@ -12,7 +12,7 @@ namespace Helpdesk.Api.Hosting;
 /// validator and gets a 400 naming it; the schema generator would call all of them required.
 /// The validator is the one source of truth: a field is required when it has an unconditional
 /// NotNull or NotEmpty rule (rules are named by JSON name, see ValidationExtensions.UseJsonPropertyNames,
-/// or by member name).
+/// or by member name). A required member is also not nullable: null is refused like absence.
 /// </summary>
 internal sealed class ValidatedRequiredFields : IOpenApiSchemaTransformer
 {
@@ -39,7 +39,36 @@ internal sealed class ValidatedRequiredFields : IOpenApiSchemaTransformer
             .Select(p => p.Name)
             .Where(properties.ContainsKey);
         schema.Required = new HashSet<string>(jsonNames, StringComparer.Ordinal);
+        foreach (var name in schema.Required)
+        {
+            properties[name] = NotNullable(properties[name]);
+        }
+
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A required member is refused when null (NotNull/NotEmpty), so its schema does not allow
+    /// null: <c>["null", "string"]</c> becomes <c>"string"</c>, <c>oneOf [null, $ref]</c> the reference.
+    /// </summary>
+    private static IOpenApiSchema NotNullable(IOpenApiSchema property)
+    {
+        if (property is not OpenApiSchema schema)
+        {
+            return property;
+        }
+
+        if (schema.OneOf is { Count: 2 } alternatives && alternatives.Count(a => a is OpenApiSchema { Type: JsonSchemaType.Null }) == 1)
+        {
+            return alternatives.Single(a => a is not OpenApiSchema { Type: JsonSchemaType.Null });
+        }
+
+        if (schema.Type is { } type && type.HasFlag(JsonSchemaType.Null))
+        {
+            schema.Type = type & ~JsonSchemaType.Null;
+        }
+
+        return schema;
     }
 
     /// <summary>RuleForEach checks the elements of a collection, not whether the collection is there.</summary>

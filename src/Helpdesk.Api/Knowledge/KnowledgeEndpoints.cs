@@ -51,7 +51,8 @@ public static class KnowledgeEndpoints
     {
         var resolution = api.MapGroup("/tickets/{id}/resolution").WithTags("knowledge").RequireAuthorization(Policies.Staff);
         resolution.MapGet("/", GetResolutionAsync).WithName("GetResolution");
-        resolution.MapPut("/", PutResolutionAsync).Validate<ResolutionRequest>().WithName("PutResolution");
+        resolution.MapPut("/", PutResolutionAsync).Validate<ResolutionRequest>().WithName("PutResolution")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
 
         var articles = api.MapGroup("/kb/articles").WithTags("knowledge");
         articles.MapGet("/", SearchAsync).RequireAuthorization(p => p.RequireRole(Roles.All)).WithName("SearchArticles");

@@ -69,8 +69,12 @@ public static class MailEndpoints
     public static RouteGroupBuilder MapMailEndpoints(this RouteGroupBuilder api)
     {
         var graph = api.MapGroup("/graph").WithTags("mail").AllowAnonymous().RequireRateLimiting(RateLimitPolicies.AnonymousLinks);
-        graph.MapPost("/notifications", GraphWebhooks.NotificationsAsync).WithName("ReceiveGraphNotifications");
-        graph.MapPost("/lifecycle", GraphWebhooks.LifecycleAsync).WithName("ReceiveGraphLifecycleEvents");
+        graph.MapPost("/notifications", GraphWebhooks.NotificationsAsync).WithName("ReceiveGraphNotifications")
+            .Produces(StatusCodes.Status202Accepted).Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized);
+        graph.MapPost("/lifecycle", GraphWebhooks.LifecycleAsync).WithName("ReceiveGraphLifecycleEvents")
+            .Produces(StatusCodes.Status202Accepted).Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized);
 
         var mail = api.MapGroup("/mail").WithTags("mail");
         mail.MapGet("/quarantine", (IMailJournal store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Quarantined, limit, cursor, ct))

@@ -37,8 +37,10 @@ public static class NotificationEndpoints
         group.MapGet("/templates/{event}/{language}", GetTemplateAsync).RequireAuthorization(Policies.Admin).WithName("GetNotificationTemplate");
         group.MapPut("/templates/{event}/{language}", PutTemplateAsync).RequireAuthorization(Policies.Admin).Validate<NotificationTemplateRequest>().WithName("UpdateNotificationTemplate");
         group.MapDelete("/templates/{event}/{language}", ResetTemplateAsync).RequireAuthorization(Policies.Admin).WithName("RestoreDefaultNotificationTemplate");
-        group.MapGet("/preferences", GetPreferencesAsync).RequireAuthorization(Policies.Staff).WithName("GetMyNotificationPreferences");
-        group.MapPut("/preferences", PutPreferencesAsync).RequireAuthorization(Policies.Staff).Validate<NotificationPreferencesRequest>().WithName("UpdateMyNotificationPreferences");
+        group.MapGet("/preferences", GetPreferencesAsync).RequireAuthorization(Policies.Staff).WithName("GetMyNotificationPreferences")
+            .ProducesProblems(StatusCodes.Status409Conflict);
+        group.MapPut("/preferences", PutPreferencesAsync).RequireAuthorization(Policies.Staff).Validate<NotificationPreferencesRequest>().WithName("UpdateMyNotificationPreferences")
+            .ProducesProblems(StatusCodes.Status409Conflict);
         api.MapGet("/tickets/{id}/notifications", ListForTicketAsync).RequireAuthorization(Policies.Staff).WithTags("notifications").WithName("ListTicketNotifications");
         return api;
     }

@@ -36,10 +36,14 @@ public static class TimeEndpoints
         ticket.MapPut("/time-entries/{entryId}", TimeEntryEndpoints.UpdateAsync).Validate<TimeEntryRequest>().WithName("UpdateTimeEntry");
         ticket.MapDelete("/time-entries/{entryId}", TimeEntryEndpoints.DeleteAsync).WithName("DeleteTimeEntry");
         ticket.MapPost("/time-entries/{entryId}/confirm", TimeEntryEndpoints.ConfirmAsync).OptionalBody<ConfirmDraftRequest>().WithName("ConfirmTimeEntry");
-        ticket.MapPost("/timer/start", TimerEndpoints.StartAsync).WithName("StartTimer");
-        ticket.MapPost("/timer/stop", TimerEndpoints.StopAsync).WithName("StopTimer");
-        ticket.MapDelete("/timer", TimerEndpoints.DiscardAsync).WithName("DiscardTimer");
-        ticket.MapPost("/presence", TimerEndpoints.HeartbeatAsync).WithName("RecordPresence");
+        ticket.MapPost("/timer/start", TimerEndpoints.StartAsync).WithName("StartTimer")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        ticket.MapPost("/timer/stop", TimerEndpoints.StopAsync).WithName("StopTimer")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        ticket.MapDelete("/timer", TimerEndpoints.DiscardAsync).WithName("DiscardTimer")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        ticket.MapPost("/presence", TimerEndpoints.HeartbeatAsync).WithName("RecordPresence")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
 
         var bank = api.MapGroup("/accounts/{accountId}/hour-bank").WithTags("time");
         bank.MapGet("/", HourBankEndpoints.GetAsync).RequireAuthorization(Policies.Staff).WithName("GetHourBank");

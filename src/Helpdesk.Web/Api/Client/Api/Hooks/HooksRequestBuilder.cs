@@ -46,14 +46,21 @@ namespace Helpdesk.Web.Api.Client.Api.Hooks
         public HooksRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/hooks", rawUrl)
         {
         }
+        /// <summary>
+        /// Subscribe webhook
+        /// </summary>
         /// <returns>A <see cref="global::Helpdesk.Web.Api.Client.Models.HookResponse"/></returns>
         /// <param name="body">The request body</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 422 status code</exception>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 400 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 401 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 403 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 409 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 413 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 415 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 422 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Helpdesk.Web.Api.Client.Models.HookResponse?> PostAsync(global::Helpdesk.Web.Api.Client.Models.CreateHookRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -67,13 +74,20 @@ namespace Helpdesk.Web.Api.Client.Api.Hooks
             var requestInfo = ToPostRequestInformation(body, requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
-                { "400", global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
-                { "409", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "422", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "429", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "400", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "401", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "403", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "409", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "413", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "415", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "422", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "429", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Helpdesk.Web.Api.Client.Models.HookResponse>(requestInfo, global::Helpdesk.Web.Api.Client.Models.HookResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
+        /// <summary>
+        /// Subscribe webhook
+        /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

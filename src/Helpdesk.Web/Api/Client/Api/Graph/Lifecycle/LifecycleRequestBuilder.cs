@@ -33,30 +33,40 @@ namespace Helpdesk.Web.Api.Client.Api.Graph.Lifecycle
         public LifecycleRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/graph/lifecycle", rawUrl)
         {
         }
-        /// <returns>A <see cref="Stream"/></returns>
+        /// <summary>
+        /// Receive graph lifecycle events
+        /// </summary>
+        /// <returns>A <see cref="string"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 422 status code</exception>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 400 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 401 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 409 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 422 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<Stream?> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<string?> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<Stream> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<string> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             var requestInfo = ToPostRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
-                { "409", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "422", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "429", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "400", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "401", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "409", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "422", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "429", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
-            return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
+            return await RequestAdapter.SendPrimitiveAsync<string>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
+        /// <summary>
+        /// Receive graph lifecycle events
+        /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -70,7 +80,7 @@ namespace Helpdesk.Web.Api.Client.Api.Graph.Lifecycle
 #endif
             var requestInfo = new RequestInformation(Method.POST, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
-            requestInfo.Headers.TryAdd("Accept", "application/problem+json");
+            requestInfo.Headers.TryAdd("Accept", "text/plain;q=0.9");
             return requestInfo;
         }
         /// <summary>

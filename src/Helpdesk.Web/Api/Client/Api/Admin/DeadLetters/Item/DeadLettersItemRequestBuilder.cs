@@ -39,10 +39,17 @@ namespace Helpdesk.Web.Api.Client.Api.Admin.DeadLetters.Item
         public DeadLettersItemRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/admin/dead-letters/{id}", rawUrl)
         {
         }
+        /// <summary>
+        /// Get dead letter
+        /// </summary>
         /// <returns>A <see cref="Stream"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 400 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 401 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 403 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 404 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<Stream?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -55,10 +62,17 @@ namespace Helpdesk.Web.Api.Client.Api.Admin.DeadLetters.Item
             var requestInfo = ToGetRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
-                { "429", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "400", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "401", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "403", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "404", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "429", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
+        /// <summary>
+        /// Get dead letter
+        /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER

@@ -33,10 +33,17 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item.Context
         public ContextRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tickets/{id}/context{?cursor*,limit*}", rawUrl)
         {
         }
+        /// <summary>
+        /// Get customer context
+        /// </summary>
         /// <returns>A <see cref="Stream"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 400 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 401 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 403 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 404 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<Stream?> GetAsync(Action<RequestConfiguration<global::Helpdesk.Web.Api.Client.Api.Tickets.Item.Context.ContextRequestBuilder.ContextRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -49,10 +56,17 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item.Context
             var requestInfo = ToGetRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
-                { "429", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "400", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "401", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "403", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "404", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "429", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
+        /// <summary>
+        /// Get customer context
+        /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -78,10 +92,11 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item.Context
         {
             return new global::Helpdesk.Web.Api.Client.Api.Tickets.Item.Context.ContextRequestBuilder(rawUrl, RequestAdapter);
         }
+        /// <summary>
+        /// Get customer context
+        /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-        #pragma warning disable CS1591
         public partial class ContextRequestBuilderGetQueryParameters 
-        #pragma warning restore CS1591
         {
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

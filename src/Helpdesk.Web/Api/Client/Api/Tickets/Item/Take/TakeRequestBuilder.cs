@@ -33,14 +33,20 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item.Take
         public TakeRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tickets/{id}/take", rawUrl)
         {
         }
+        /// <summary>
+        /// Take ticket
+        /// </summary>
         /// <returns>A <see cref="global::Helpdesk.Web.Api.Client.Models.TicketResponse"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 412 status code</exception>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 422 status code</exception>
-        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 400 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 401 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 403 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 404 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 409 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 412 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 422 status code</exception>
+        /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Helpdesk.Web.Api.Client.Models.TicketResponse?> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -53,14 +59,20 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item.Take
             var requestInfo = ToPostRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
-                { "404", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "409", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "412", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "422", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "429", global::Helpdesk.Web.Api.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "400", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "401", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "403", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "404", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "409", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "412", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "422", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "429", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Helpdesk.Web.Api.Client.Models.TicketResponse>(requestInfo, global::Helpdesk.Web.Api.Client.Models.TicketResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
+        /// <summary>
+        /// Take ticket
+        /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER

@@ -8,12 +8,15 @@ using System.IO;
 using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
+    /// <summary>
+    /// An error (RFC 9457). Problem types: urn:helpdesk:problem:conflict; urn:helpdesk:problem:forbidden; urn:helpdesk:problem:idempotency-key-applied; urn:helpdesk:problem:idempotency-key-in-progress; urn:helpdesk:problem:idempotency-key-reused; urn:helpdesk:problem:method-not-allowed; urn:helpdesk:problem:not-found; urn:helpdesk:problem:payload-too-large; urn:helpdesk:problem:precondition-required; urn:helpdesk:problem:rate-limited; urn:helpdesk:problem:stale-version; urn:helpdesk:problem:unauthorized; urn:helpdesk:problem:unsupported-media-type; urn:helpdesk:problem:validation; urn:helpdesk:problem:{rule} (409: the named rule of the resource); about:blank (500: an unexpected error).
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
-    public partial class HttpValidationProblemDetails : ApiException, IParsable
-    #pragma warning restore CS1591
+    public partial class Problem : ApiException, IAdditionalDataHolder, IParsable
     {
-        /// <summary>The detail property</summary>
+        /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
+        public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>What to do about it, when there is more to say.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Detail { get; set; }
@@ -21,13 +24,13 @@ namespace Helpdesk.Web.Api.Client.Models
 #else
         public string Detail { get; set; }
 #endif
-        /// <summary>The errors property</summary>
+        /// <summary>Each invalid field, parameter or header (JSON member path, e.g. requester.email or tags[2]) with the reasons it was refused.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails_errors? Errors { get; set; }
+        public global::Helpdesk.Web.Api.Client.Models.Problem_errors? Errors { get; set; }
 #nullable restore
 #else
-        public global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails_errors Errors { get; set; }
+        public global::Helpdesk.Web.Api.Client.Models.Problem_errors Errors { get; set; }
 #endif
         /// <summary>The instance property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -39,9 +42,9 @@ namespace Helpdesk.Web.Api.Client.Models
 #endif
         /// <summary>The primary error message.</summary>
         public override string Message { get => base.Message; }
-        /// <summary>The status property</summary>
+        /// <summary>The HTTP status.</summary>
         public int? Status { get; set; }
-        /// <summary>The title property</summary>
+        /// <summary>A short sentence for a person.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Title { get; set; }
@@ -49,7 +52,15 @@ namespace Helpdesk.Web.Api.Client.Models
 #else
         public string Title { get; set; }
 #endif
-        /// <summary>The type property</summary>
+        /// <summary>The W3C trace id of the request, to find it in the logs.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? TraceId { get; set; }
+#nullable restore
+#else
+        public string TraceId { get; set; }
+#endif
+        /// <summary>What kind of problem this is: one of the problem types listed on this schema.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Type { get; set; }
@@ -58,14 +69,21 @@ namespace Helpdesk.Web.Api.Client.Models
         public string Type { get; set; }
 #endif
         /// <summary>
+        /// Instantiates a new <see cref="global::Helpdesk.Web.Api.Client.Models.Problem"/> and sets the default values.
+        /// </summary>
+        public Problem()
+        {
+            AdditionalData = new Dictionary<string, object>();
+        }
+        /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
-        /// <returns>A <see cref="global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails"/></returns>
+        /// <returns>A <see cref="global::Helpdesk.Web.Api.Client.Models.Problem"/></returns>
         /// <param name="parseNode">The parse node to use to read the discriminator value and create the object</param>
-        public static global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails CreateFromDiscriminatorValue(IParseNode parseNode)
+        public static global::Helpdesk.Web.Api.Client.Models.Problem CreateFromDiscriminatorValue(IParseNode parseNode)
         {
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
-            return new global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails();
+            return new global::Helpdesk.Web.Api.Client.Models.Problem();
         }
         /// <summary>
         /// The deserialization information for the current model
@@ -76,10 +94,11 @@ namespace Helpdesk.Web.Api.Client.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "detail", n => { Detail = n.GetStringValue(); } },
-                { "errors", n => { Errors = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails_errors>(global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails_errors.CreateFromDiscriminatorValue); } },
+                { "errors", n => { Errors = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.Problem_errors>(global::Helpdesk.Web.Api.Client.Models.Problem_errors.CreateFromDiscriminatorValue); } },
                 { "instance", n => { Instance = n.GetStringValue(); } },
                 { "status", n => { Status = n.GetIntValue(); } },
                 { "title", n => { Title = n.GetStringValue(); } },
+                { "traceId", n => { TraceId = n.GetStringValue(); } },
                 { "type", n => { Type = n.GetStringValue(); } },
             };
         }
@@ -91,11 +110,13 @@ namespace Helpdesk.Web.Api.Client.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("detail", Detail);
-            writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.HttpValidationProblemDetails_errors>("errors", Errors);
+            writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.Problem_errors>("errors", Errors);
             writer.WriteStringValue("instance", Instance);
             writer.WriteIntValue("status", Status);
             writer.WriteStringValue("title", Title);
+            writer.WriteStringValue("traceId", TraceId);
             writer.WriteStringValue("type", Type);
+            writer.WriteAdditionalData(AdditionalData);
         }
     }
 }

@@ -1,0 +1,114 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Tests.Infrastructure;
+
+namespace Helpdesk.Api.Tests.Hosting;
+
+/// <summary>
+/// The OpenAPI 3.1 document tells the truth about errors and names: every operation is named and
+/// summarised, every error is the one Problem schema the API really sends (trace id, errors, its
+/// type URIs listed once) behind a shared response per status, and required request members are
+/// not nullable.
+/// </summary>
+public sealed class OpenApiDocumentTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
+{
+    private static readonly string[] Methods = ["get", "post", "put", "patch", "delete"];
+
+    [Fact]
+    public async Task Every_operation_has_a_unique_operation_id_and_a_summary()
+    {
+        var operations = Operations(await DocumentAsync()).ToList();
+
+        operations.Count.ShouldBeGreaterThan(100);
+        foreach (var (method, path, operation) in operations)
+        {
+            operation["operationId"]?.GetValue<string>().ShouldNotBeNullOrWhiteSpace($"{method} {path} has no operationId");
+            operation["summary"]?.GetValue<string>().ShouldNotBeNullOrWhiteSpace($"{method} {path} has no summary");
+        }
+
+        operations.Select(o => o.Operation["operationId"]!.GetValue<string>()).ShouldBeUnique();
+    }
+
+    [Fact]
+    public async Task Every_error_answer_is_a_shared_response_with_the_problem_schema()
+    {
+        var document = await DocumentAsync();
+        var responses = document["components"]!["responses"]!.AsObject();
+
+        foreach (var (method, path, operation) in Operations(document))
+        {
+            foreach (var (status, response) in operation["responses"]!.AsObject().Where(r => int.Parse(r.Key, System.Globalization.CultureInfo.InvariantCulture) >= 400))
+            {
+                var reference = response!["$ref"]?.GetValue<string>();
+                reference.ShouldNotBeNull($"{method} {path} {status} is not a shared problem response");
+                responses.ContainsKey(reference.Split('/')[^1]).ShouldBeTrue(reference);
+            }
+        }
+
+        foreach (var (name, response) in responses)
+        {
+            response!["content"]!["application/problem+json"]!["schema"]!["$ref"]!.GetValue<string>().ShouldBe("#/components/schemas/Problem", name);
+        }
+
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        schemas.ContainsKey("ProblemDetails").ShouldBeFalse();
+        schemas.ContainsKey("HttpValidationProblemDetails").ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task The_problem_schema_has_the_members_every_error_carries_and_lists_each_problem_type_once()
+    {
+        var problem = (await DocumentAsync())["components"]!["schemas"]!["Problem"]!;
+        var description = problem["description"]!.GetValue<string>();
+
+        problem["properties"]!.AsObject().Select(p => p.Key).ShouldBe(["type", "title", "status", "detail", "instance", "traceId", "errors"], ignoreOrder: true);
+        problem["required"]!.AsArray().Select(r => r!.GetValue<string>()).ShouldBe(["type", "title", "status", "traceId"], ignoreOrder: true);
+        foreach (var type in typeof(ProblemTypes).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!))
+        {
+            (description.Split(type).Length - 1).ShouldBe(1, type);
+        }
+
+        var answer = await (await app.ClientFor("agent").GetAsync("/api/tickets/tkt_missing")).Json();
+        foreach (var member in problem["required"]!.AsArray())
+        {
+            answer[member!.GetValue<string>()].ShouldNotBeNull(member.GetValue<string>());
+        }
+    }
+
+    [Theory]
+    [InlineData("/api/tickets/{id}", "get", new[] { "401", "403", "400", "404", "429" })]
+    [InlineData("/api/tickets", "post", new[] { "401", "403", "400", "409", "413", "415", "422", "429" })]
+    [InlineData("/api/tickets/{id}", "patch", new[] { "400", "401", "403", "404", "409", "412", "413", "415", "428", "429" })]
+    [InlineData("/api/accounts/{id}", "put", new[] { "400", "401", "403", "404", "409", "412", "413", "415", "428", "429" })]
+    [InlineData("/api/tickets/{id}/timer", "delete", new[] { "400", "401", "403", "404", "409", "429" })]
+    [InlineData("/api/graph/notifications", "post", new[] { "400", "401", "409", "422", "429" })]
+    [InlineData("/api/health", "get", new[] { "429" })]
+    public async Task Each_operation_lists_the_statuses_a_route_of_its_shape_can_answer(string path, string method, string[] statuses)
+    {
+        var responses = (await DocumentAsync())["paths"]![path]![method]!["responses"]!.AsObject();
+
+        responses.Select(r => r.Key).Where(k => k[0] is '4' or '5').ShouldBe(statuses, ignoreOrder: true);
+    }
+
+    [Theory]
+    [InlineData("CreateTicketRequest", "subject")]
+    [InlineData("AccountRequest", "name")]
+    [InlineData("TimeEntryRequest", "minutes")]
+    public async Task A_required_request_member_is_not_nullable(string schema, string member)
+    {
+        var request = (await DocumentAsync())["components"]!["schemas"]![schema]!;
+
+        request["required"]!.AsArray().Select(r => r!.GetValue<string>()).ShouldContain(member);
+        var property = request["properties"]![member]!;
+        property["oneOf"].ShouldBeNull();
+        (property["type"] is JsonArray types ? types.Select(t => t!.GetValue<string>()) : [property["type"]!.GetValue<string>()]).ShouldNotContain("null");
+    }
+
+    private async Task<JsonNode> DocumentAsync() => await (await app.CreateClient().GetAsync("/api/openapi/v1.json")).Json();
+
+    private static IEnumerable<(string Method, string Path, JsonNode Operation)> Operations(JsonNode document) =>
+        document["paths"]!.AsObject().SelectMany(path => path.Value!.AsObject()
+            .Where(o => Methods.Contains(o.Key))
+            .Select(o => (o.Key, path.Key, o.Value!)));
+}
