@@ -8,6 +8,7 @@ using Helpdesk.Api.Auth;
 using Helpdesk.Api.Tests.Infrastructure;
 using Helpdesk.Api.Tests.Notifications;
 using Helpdesk.Api.Triggers;
+using MimeKit;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Helpdesk.Api.Tests.Approvals;
@@ -43,12 +44,12 @@ public sealed partial class ApprovalTests
     private static string TokenMailedTo(NotificationsApp app, string address)
     {
         var folder = Path.Combine(app.DataFolder, "mail", "pickup");
-        var text = System.IO.Directory.GetFiles(folder, "*.eml")
-            .Select(f => (File.GetLastWriteTimeUtc(f), File.ReadAllText(f, Encoding.UTF8)))
-            .Where(m => m.Item2.Contains($"To: {address}", StringComparison.OrdinalIgnoreCase) || m.Item2.Contains($"<{address}>", StringComparison.OrdinalIgnoreCase))
-            .Where(m => m.Item2.Contains("X-Helpdesk-Trigger: approval.requested", StringComparison.Ordinal))
-            .OrderBy(m => m.Item1).Last().Item2;
-        var bodies = string.Concat(Base64Part().Matches(text).Select(p => Encoding.UTF8.GetString(Convert.FromBase64String(p.Groups["body"].Value.Replace("\r\n", string.Empty, StringComparison.Ordinal)))));
+        var mail = System.IO.Directory.GetFiles(folder, "*.eml")
+            .Select(f => (At: File.GetLastWriteTimeUtc(f), Message: MimeMessage.Load(f)))
+            .Where(m => m.Message.To.Mailboxes.Any(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase)))
+            .Where(m => m.Message.Headers["X-Helpdesk-Trigger"] == "approval.requested")
+            .OrderBy(m => m.At).Last().Message;
+        var bodies = mail.TextBody + mail.HtmlBody;
         var token = ApproveLink().Match(bodies).Groups["token"].Value;
         token.ShouldNotBeEmpty(bodies);
         return token;
@@ -276,9 +277,6 @@ public sealed partial class ApprovalTests
         await using var scope = app.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<ProcessApprovalDeadlines>().RunAsync(new TimerInfo(false, null, null), CancellationToken.None);
     }
-
-    [GeneratedRegex(@"Content-Transfer-Encoding: base64\r\n\r\n(?<body>[A-Za-z0-9+/=\r\n]+)")]
-    private static partial Regex Base64Part();
 
     [GeneratedRegex(@"/api/approval-links/(?<token>[A-Za-z0-9_\-\.]+)\?decision=approve")]
     private static partial Regex ApproveLink();

@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Mail;
@@ -7,6 +6,7 @@ using Helpdesk.Api.Notifications;
 using Helpdesk.Api.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
 
 namespace Helpdesk.Api.Tests.Notifications;
 
@@ -54,11 +54,12 @@ internal sealed class NotificationsApp : HelpdeskApp
 
         return System.IO.Directory.GetFiles(folder, "*.eml").Select(file =>
         {
-            var headers = File.ReadAllLines(file, Encoding.UTF8).TakeWhile(l => l.Length > 0)
-                .Select(l => l.Split(": ", 2)).ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase);
-            var to = headers["To"].Split(", ").Select(Address).ToList();
-            var cc = headers.TryGetValue("Cc", out var copies) ? copies.Split(", ").Select(Address).ToList() : [];
-            return new Mail(to, cc, headers["Subject"], headers.GetValueOrDefault("X-Helpdesk-Trigger"));
+            using var message = MimeMessage.Load(file);
+            return new Mail(
+                [.. message.To.Mailboxes.Select(m => m.Address)],
+                [.. message.Cc.Mailboxes.Select(m => m.Address)],
+                message.Subject ?? string.Empty,
+                message.Headers["X-Helpdesk-Trigger"]);
         }).ToList();
     }
 
@@ -76,12 +77,6 @@ internal sealed class NotificationsApp : HelpdeskApp
         var created = await Admin.PostAsJsonAsync("/api/teams", new { name, leadAgentId });
         created.EnsureSuccessStatusCode();
         return (await created.Json())["id"]!.GetValue<string>();
-    }
-
-    private static string Address(string value)
-    {
-        var start = value.IndexOf('<', StringComparison.Ordinal);
-        return start < 0 ? value.Trim() : value[(start + 1)..value.IndexOf('>', StringComparison.Ordinal)];
     }
 }
 
