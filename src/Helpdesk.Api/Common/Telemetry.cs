@@ -64,9 +64,18 @@ public static class Telemetry
     public static IReadOnlyList<Helpdesk.Domain.Tickets.DomainEvent> Traced(this IReadOnlyList<Helpdesk.Domain.Tickets.DomainEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        return CurrentTraceParent() is { } current
-            ? [.. events.Select(e => e.TraceParent is null ? e with { TraceParent = current } : e)]
-            : events;
+        return events.TracedBy(CurrentTraceParent());
+    }
+
+    /// <summary>
+    /// The events stamped with <paramref name="traceParent"/>, the trace of the request that made
+    /// them, read before the write was handed to another flow (SQLite's one writer may commit it
+    /// in the flow of another caller's write, where <see cref="Activity.Current"/> is theirs).
+    /// </summary>
+    public static IReadOnlyList<Helpdesk.Domain.Tickets.DomainEvent> TracedBy(this IReadOnlyList<Helpdesk.Domain.Tickets.DomainEvent> events, string? traceParent)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        return traceParent is null ? events : [.. events.Select(e => e.TraceParent is null ? e with { TraceParent = traceParent } : e)];
     }
 
     /// <summary>Marks the span failed with the exception's type (its message may carry customer data).</summary>

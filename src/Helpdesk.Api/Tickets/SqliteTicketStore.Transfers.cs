@@ -67,8 +67,8 @@ internal sealed partial class SqliteTicketStore
         ArgumentNullException.ThrowIfNull(target);
         await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
-        await WriteAsync(connection, transaction, source, cancellationToken);
-        await WriteAsync(connection, transaction, target, cancellationToken);
+        await WriteAsync(connection, transaction, source, Telemetry.CurrentTraceParent(), cancellationToken);
+        await WriteAsync(connection, transaction, target, Telemetry.CurrentTraceParent(), cancellationToken);
         var moved = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var table in MergedTables)
         {
@@ -101,8 +101,8 @@ internal sealed partial class SqliteTicketStore
         ArgumentNullException.ThrowIfNull(target);
         await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
-        await WriteAsync(connection, transaction, source, cancellationToken);
-        await WriteAsync(connection, transaction, target, cancellationToken);
+        await WriteAsync(connection, transaction, source, Telemetry.CurrentTraceParent(), cancellationToken);
+        await WriteAsync(connection, transaction, target, Telemetry.CurrentTraceParent(), cancellationToken);
         string mergedAt;
         Dictionary<string, List<string>> moved;
         await using (var read = connection.Command(
@@ -144,8 +144,8 @@ internal sealed partial class SqliteTicketStore
         ArgumentNullException.ThrowIfNull(target);
         await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction();
-        await WriteAsync(connection, transaction, source, cancellationToken);
-        await WriteAsync(connection, transaction, target, cancellationToken);
+        await WriteAsync(connection, transaction, source, Telemetry.CurrentTraceParent(), cancellationToken);
+        await WriteAsync(connection, transaction, target, Telemetry.CurrentTraceParent(), cancellationToken);
         var messages = Table(TicketItemKinds.Message);
         await using (var message = connection.Command(
             $"UPDATE {messages.Table} SET ticket_id = $to, doc = json_set(doc, '$.ticketId', $to) WHERE id = $id AND ticket_id = $from",

@@ -49,13 +49,15 @@ internal sealed partial class SqliteTicketStore(
         }
 
         // Queued to the one writer: saves that wait together commit together, and a started one
-        // runs to its end (SqliteDatabase.WriteAsync).
+        // runs to its end (SqliteDatabase.WriteAsync). The events' trace is this caller's, read
+        // before the write may run in another caller's flow.
+        var traceParent = Telemetry.CurrentTraceParent();
         await database.WriteAsync(
             async (connection, transaction) =>
             {
                 foreach (var write in writes)
                 {
-                    await WriteAsync(connection, transaction, write.Ticket, CancellationToken.None);
+                    await WriteAsync(connection, transaction, write.Ticket, traceParent, CancellationToken.None);
                     foreach (var item in write.Items)
                     {
                         await WriteItemAsync(connection, transaction, write.Ticket.Id, item, CancellationToken.None);
@@ -81,7 +83,7 @@ internal sealed partial class SqliteTicketStore(
         await using var transaction = connection.BeginTransaction();
         foreach (var ticket in tickets)
         {
-            await WriteAsync(connection, transaction, ticket, cancellationToken);
+            await WriteAsync(connection, transaction, ticket, Telemetry.CurrentTraceParent(), cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -93,7 +95,7 @@ internal sealed partial class SqliteTicketStore(
     /// version it was read at, then its history, its notes (once per key) and its events. A ticket
     /// without changes is not touched: its items and notes are written without a new version.
     /// </summary>
-    private async Task WriteAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, CancellationToken cancellationToken)
+    private async Task WriteAsync(SqliteConnection connection, SqliteTransaction transaction, Ticket ticket, string? traceParent, CancellationToken cancellationToken)
     {
         if (ticket.Version == 0)
         {
@@ -125,7 +127,7 @@ internal sealed partial class SqliteTicketStore(
             await history.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        foreach (var domainEvent in ticket.PendingEvents.Traced())
+        foreach (var domainEvent in ticket.PendingEvents.TracedBy(traceParent))
         {
             await using var outbox = connection.Command(
                 "INSERT INTO outbox (id, type, ticket_id, occurred_at, doc) VALUES ($id, $type, $ticket, $at, $doc)",

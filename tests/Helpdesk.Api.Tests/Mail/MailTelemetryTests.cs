@@ -79,7 +79,7 @@ public sealed class MailTelemetryTests
         mail.Graph.Break($"/messages/{poison}");
         await mail.Graph.NotifyAsync(MailApp.Mailbox, poison);
         await mail.IngestAsync();
-        mail.Graph.Break("sendMail");
+        mail.Graph.Break("/send");
         await mail.App.Services.GetRequiredService<IEmailSender>().SendAsync(
             new EmailMessage("dead-1@helpdesk", new EmailAddress(MailApp.Mailbox, "Support"), [new EmailAddress("bob@contoso.com")], [], "Digest", "Hello", "<p>Hello</p>"),
             CancellationToken.None);
