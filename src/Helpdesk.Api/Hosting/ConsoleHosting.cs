@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Diagnostics;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
@@ -17,6 +19,9 @@ namespace Helpdesk.Api.Hosting;
 public static partial class ConsoleHosting
 {
     public const string RootSetting = "Console:Root";
+
+    /// <summary>Set by the <c>dotnet run</c> launch profile only: the console opens in the default browser once the server listens.</summary>
+    public const string OpenBrowserSetting = "Console:OpenBrowser";
 
     public static WebApplication UseHelpdeskConsole(this WebApplication app)
     {
@@ -47,16 +52,44 @@ public static partial class ConsoleHosting
     private static void Announce(WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConsoleHosting).FullName!);
+        string? first = null;
         foreach (var url in app.Urls)
         {
             var console = url.TrimEnd('/') + "/";
             LogConsole(logger, console);
             if (app.Environment.IsDevelopment())
             {
-                LogSignIn(logger, console + "sign-in");
+                console += "sign-in";
+                LogSignIn(logger, console);
             }
+
+            first ??= console;
+        }
+
+        if (first is not null && app.Configuration.GetValue<bool>(OpenBrowserSetting))
+        {
+            OpenBrowser(first, logger);
         }
     }
+
+    /// <summary>
+    /// Opens <paramref name="url"/> in the default browser (the desktop's handler: xdg-open, open,
+    /// the Windows shell). A machine without one (a container, SSH) only gets the line above.
+    /// </summary>
+    private static void OpenBrowser(string url, ILogger logger)
+    {
+        try
+        {
+            using var browser = Process.Start(new ProcessStartInfo(url) { UseShellExecute = true });
+        }
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException or PlatformNotSupportedException)
+        {
+            LogNoBrowser(logger, url, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No browser could be opened here ({Reason}); open {Url} yourself.")]
+    private static partial void LogNoBrowser(ILogger logger, string url, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The web console: {Url}")]
     private static partial void LogConsole(ILogger logger, string url);
