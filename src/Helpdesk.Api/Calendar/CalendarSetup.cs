@@ -3,8 +3,6 @@ using Helpdesk.Api.Mail;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Domain.Tickets;
-using Microsoft.Extensions.Options;
-using Microsoft.Graph;
 
 namespace Helpdesk.Api.Calendar;
 
@@ -32,11 +30,7 @@ public static class CalendarSetup
             .AddSqliteMigration(SqliteCalendarLinks.Schema.Name, SqliteCalendarLinks.Schema.Sql)
             .AddSingleton(StoreSelection.Of<ICalendarLinks, SqliteCalendarLinks, CosmosCalendarLinks>())
             .AddSingleton<CalendarCleanup>()
-            .AddSingleton<IOutlookCalendar>(sp =>
-            {
-                var graph = sp.GetRequiredService<IOptions<MailOptions>>().Value.Graph;
-                return new GraphCalendar(GraphMailbox.CreateClient(graph, GraphClientFactory.Create(GraphClientFactory.CreateDefaultHandlers())));
-            })
+            .AddSingleton<IOutlookCalendar>(sp => new GraphCalendar(GraphClientSetup.Client(sp)))
             .AddQueueConsumer<PushVisitToCalendar>(Queue, PushVisitToCalendar.FunctionName, "calendar.push", Accepts);
     }
 }

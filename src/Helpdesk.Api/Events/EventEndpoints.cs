@@ -1,4 +1,6 @@
-using System.Globalization;
+using Azure.Core;
+using Azure.Identity;
+using Azure.Messaging.ServiceBus;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage;
@@ -26,11 +28,35 @@ public static class EventEndpoints
             .AddSingleton<QueueDelivery>()
             .AddSingleton<ITelemetrySample, QueueGauges>()
             .AddScoped<EventPump>()
-            .AddHostedService<EventPumpRunner>();
+            .AddHostedService<EventPumpRunner>()
+            .AddDeadLetters(configuration);
     }
 
     /// <summary>
-    /// The admin routes over the local queue's dead letters, and the wake-up of the standalone
+    /// The dead letters the admin routes show: Service Bus's when the app runs under the Functions
+    /// host with a Service Bus namespace (<c>ServiceBus__fullyQualifiedNamespace</c>, the trigger
+    /// bindings' identity-based connection, signed in as <c>ServiceBus__clientId</c> when set), the
+    /// local queue's otherwise.
+    /// </summary>
+    private static IServiceCollection AddDeadLetters(this IServiceCollection services, IConfiguration configuration)
+    {
+        var ns = configuration["ServiceBus:fullyQualifiedNamespace"];
+        if (string.IsNullOrWhiteSpace(ns))
+        {
+            return services.AddSingleton<IDeadLetters, LocalDeadLetters>();
+        }
+
+        var clientId = configuration["ServiceBus:clientId"];
+        return services
+            .AddSingleton(sp => new ServiceBusClient(
+                ns,
+                sp.GetService<TokenCredential>() ?? (string.IsNullOrWhiteSpace(clientId) ? new DefaultAzureCredential() : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))),
+                new ServiceBusClientOptions { RetryOptions = { MaxRetries = 2, TryTimeout = TimeSpan.FromSeconds(20) } }))
+            .AddSingleton<IDeadLetters, ServiceBusDeadLetters>();
+    }
+
+    /// <summary>
+    /// The admin routes over the queues' dead letters (<see cref="IDeadLetters"/>), and the wake-up of the standalone
     /// runner after every API write (the events of that write are in the outbox by then).
     /// </summary>
     public static RouteGroupBuilder MapEventEndpoints(this RouteGroupBuilder api)
@@ -53,33 +79,24 @@ public static class EventEndpoints
         return api;
     }
 
-    private static async Task<IResult> ListDeadLettersAsync(LocalQueue store, string? queue, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> ListDeadLettersAsync(IDeadLetters store, string? queue, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         if (Paging.RefuseLimit(limit) is { } refused)
         {
             return refused;
         }
 
-        return TypedResults.Ok(await store.ListDeadAsync(queue, limit ?? Paging.DefaultLimit, cursor, cancellationToken));
+        return TypedResults.Ok(await store.ListAsync(queue, limit ?? Paging.DefaultLimit, cursor, cancellationToken));
     }
 
-    private static async Task<IResult> GetDeadLetterAsync(string id, LocalQueue queue, CancellationToken cancellationToken) =>
-        ParseId(id) is { } seq && await queue.FindDeadAsync(seq, cancellationToken) is { } letter
+    private static async Task<IResult> GetDeadLetterAsync(string id, IDeadLetters store, CancellationToken cancellationToken) =>
+        await store.FindAsync(id, cancellationToken) is { } letter
             ? TypedResults.Ok(letter)
             : Problems.NotFound("dead letter");
 
-    /// <summary>Puts the message back on its queue with fresh attempts; the runner delivers it on its next sweep.</summary>
-    private static async Task<IResult> RedriveAsync(string id, LocalQueue queue, EventSignal signal, CancellationToken cancellationToken)
-    {
-        if (ParseId(id) is not { } seq || await queue.FindDeadAsync(seq, cancellationToken) is not { } letter || !await queue.RedriveAsync(seq, cancellationToken))
-        {
-            return Problems.NotFound("dead letter");
-        }
-
-        signal.Pulse();
-        return TypedResults.Ok(new { letter.Id, letter.Queue, letter.MessageId, state = "ready" });
-    }
-
-    private static long? ParseId(string id) =>
-        long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : null;
+    /// <summary>Puts the message back on its queue with fresh attempts.</summary>
+    private static async Task<IResult> RedriveAsync(string id, IDeadLetters store, CancellationToken cancellationToken) =>
+        await store.RedriveAsync(id, cancellationToken) is { } letter
+            ? TypedResults.Ok(new { letter.Id, letter.Queue, letter.MessageId, state = "ready" })
+            : Problems.NotFound("dead letter");
 }

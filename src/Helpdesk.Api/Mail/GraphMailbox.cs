@@ -6,14 +6,16 @@ using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
 using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
 using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Mail;
 
 /// <summary>
-/// The support mailboxes as Microsoft Graph shows them, through the Graph SDK. The SDK's default
-/// middleware retries 429/503 answers after the Retry-After delay Graph asks for. Messages are
+/// The support mailboxes as Microsoft Graph shows them, through the Graph SDK. Throttled and
+/// transient answers are retried by the app's Graph pipeline (<see cref="Retries.AddGraphResilience"/>)
+/// after the Retry-After delay Graph asks for. Messages are
 /// always addressed by immutable id, so an id recorded from a notification still finds the mail
 /// after a user moved it.
 /// </summary>
@@ -367,8 +369,9 @@ public sealed class GraphMailbox(GraphServiceClient graph)
     }
 
     /// <summary>
-    /// Sends are not retried inside the request: a throttled send goes back to the outbound queue
-    /// with Graph's Retry-After, instead of holding one of the mailbox's four concurrent slots.
+    /// Sends are not retried inside the request (the Graph pipeline, <see cref="Retries.AddGraphResilience"/>,
+    /// reads this option): a throttled send goes back to the outbound queue with Graph's
+    /// Retry-After, instead of holding one of the mailbox's four concurrent slots.
     /// </summary>
     private static RetryHandlerOption NoRetry() => new() { MaxRetry = 0, ShouldRetry = (_, _, _) => false };
 
@@ -404,23 +407,45 @@ public sealed class GraphMailbox(GraphServiceClient graph)
 /// <summary>A draft in a support mailbox: its immutable id and the Message-ID it leaves with.</summary>
 public sealed record GraphDraft(string Id, string InternetMessageId);
 
-/// <summary>Builds the Graph client once from <see cref="MailOptions"/>.</summary>
+/// <summary>
+/// Builds the Graph client once from <see cref="MailOptions"/>, on the named HTTP client
+/// <see cref="HttpClientName"/> that every Graph caller (mail and calendar) shares: the Graph SDK's
+/// middleware without its retry handler, then the app's Graph resilience pipeline
+/// (<see cref="Retries.AddGraphResilience"/>), then the throttle counter.
+/// </summary>
 internal static class GraphClientSetup
 {
+    public const string HttpClientName = "graph";
+
     public static IServiceCollection AddGraphMailbox(this IServiceCollection services)
     {
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<MailOptions>>().Value;
-            var handlers = GraphClientFactory.CreateDefaultHandlers();
+        services.AddHttpClient(HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.All,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            })
+            .ConfigureAdditionalHttpMessageHandlers((handlers, _) =>
+            {
+                foreach (var handler in GraphClientFactory.CreateDefaultHandlers().Where(h => h is not RetryHandler))
+                {
+                    handlers.Add(handler);
+                }
+            })
+            .AddGraphResilience()
 
-            // Innermost, after the SDK's retry handler: every 429 counts, the retried ones too.
-            handlers.Add(new GraphThrottleCounter(sp.GetRequiredService<HelpdeskMetrics>()));
-            var http = GraphClientFactory.Create(handlers);
-            return new GraphMailbox(GraphMailbox.CreateClient(options.Graph, http));
-        });
+            // Innermost, after the retries: every 429 counts, the retried ones too.
+            .AddHttpMessageHandler(sp => new GraphThrottleCounter(sp.GetRequiredService<HelpdeskMetrics>()));
+        services.AddSingleton(sp => new GraphMailbox(Client(sp)));
         return services;
     }
+
+    /// <summary>A Graph client on the shared, resilient HTTP client.</summary>
+    public static GraphServiceClient Client(IServiceProvider services) =>
+        GraphMailbox.CreateClient(
+            services.GetRequiredService<IOptions<MailOptions>>().Value.Graph,
+            services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName));
 }
 
 /// <summary>Counts Graph's 429 answers (<c>helpdesk.graph.throttled</c>): how close the mailbox runs to its limits.</summary>

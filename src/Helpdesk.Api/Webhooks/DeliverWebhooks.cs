@@ -120,7 +120,7 @@ public sealed partial class DeliverWebhooks(IWebhookStore store, ITicketStore ti
         {
             response = await http.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or Polly.Timeout.TimeoutRejectedException)
         {
             LogFailed(logger, e, hook.Id, message.EventId, 0);
             return null;

@@ -42,7 +42,7 @@ public static class WebhookEndpoints
 {
     public static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
-        services.AddHttpClient(DeliverWebhooks.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient(DeliverWebhooks.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).AddWebhookResilience();
         services.AddOptions<WebhookRetentionOptions>().BindConfiguration(WebhookRetentionOptions.Section)
             .Validate(o => o.KeepDeliveredDays is >= 1 and <= 365 && o.KeepDeadDays is >= 1 and <= 365, "Webhooks:KeepDeliveredDays and Webhooks:KeepDeadDays are from 1 to 365.")
             .ValidateOnStart();

@@ -21,6 +21,7 @@ public sealed class CalendarPushTests : IAsyncLifetime
         _app = new HelpdeskApp()
             .With("Mail:Graph:BaseUrl", _graph.BaseUrl)
             .With("Mail:Graph:Authentication", "none")
+            .With("Resilience:GraphRetryDelay", "00:00:00.010")
             .With("Calendar:PushOnSiteVisits", "true");
     }
 

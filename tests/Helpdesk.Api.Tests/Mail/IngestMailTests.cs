@@ -356,4 +356,20 @@ public sealed class IngestMailTests
         (await mail.TicketsAsync()).Count.ShouldBe(1);
         mail.Graph.Requests.Count(r => r == $"GET /users/{MailApp.Mailbox}/messages/{id}").ShouldBe(2);
     }
+
+    [Fact]
+    public async Task A_message_read_whose_answer_is_lost_is_read_again_at_once()
+    {
+        await using var mail = await MailApp.StartAsync();
+        await mail.RenewAsync();
+        var id = mail.Graph.Deliver(MailApp.Mailbox, new FakeMessage("alice@contoso.com", "Printer jams", "<p>It jams.</p>"));
+        mail.Graph.LoseAnswer($"/messages/{id}");
+        await mail.Graph.NotifyAsync(MailApp.Mailbox, id);
+
+        await mail.IngestAsync();
+
+        (await mail.TicketsAsync()).Count.ShouldBe(1);
+        (await mail.InboundOfAsync(id)).State.ShouldBe(InboundStates.Done);
+        mail.Graph.Requests.Count(r => r == $"GET /users/{MailApp.Mailbox}/messages/{id}").ShouldBe(2, "a read may be repeated: the broken connection is retried in the same attempt");
+    }
 }

@@ -31,6 +31,7 @@ public sealed class MailApp : IAsyncDisposable
         var app = new HelpdeskApp()
             .With("Mail:Graph:BaseUrl", graph.BaseUrl)
             .With("Mail:Graph:Authentication", "none")
+            .With("Resilience:GraphRetryDelay", "00:00:00.010")
             .With("Mail:Mailboxes:0:Id", Mailbox)
             .With("Mail:Mailboxes:0:Address", Mailbox)
             .With("Mail:NotificationUrl", subscribe ? "https://helpdesk.test/api/graph/notifications" : null)

@@ -131,6 +131,25 @@ public sealed class OutboundQueueTests
     }
 
     [Fact]
+    public async Task A_draft_creation_graph_fails_is_not_repeated_by_the_http_retries_but_by_the_queue()
+    {
+        await using var mail = await MailApp.StartAsync(app => app.With("Mail:Outbound:MaxAttempts", "3"));
+        mail.Graph.Break("/messages");
+        await QueueAsync(mail, 1);
+
+        await mail.SendQueuedAsync();
+        var draftsAsked = mail.Graph.Requests.Count(r => r == "POST /users/" + MailApp.Mailbox + "/messages");
+        mail.Graph.Repair("/messages");
+        mail.App.Clock.Advance(TimeSpan.FromSeconds(30));
+        await mail.SendQueuedAsync();
+
+        draftsAsked.ShouldBe(1, "a POST that failed with a 500 may have been done: it is never repeated blindly");
+        mail.Graph.Sent.ShouldHaveSingleItem();
+        mail.Graph.Drafts.ShouldBeEmpty();
+        (await StatesAsync(mail)).ShouldBe([OutboundMailQueue.Sent]);
+    }
+
+    [Fact]
     public async Task A_complete_draft_whose_send_never_reached_graph_is_sent_by_the_next_attempt_without_a_second_draft()
     {
         await using var mail = await MailApp.StartAsync(app => app.With("Mail:Outbound:MaxAttempts", "3"));

@@ -89,22 +89,39 @@ public sealed class WebhookTests
     }
 
     [Fact]
-    public async Task A_failing_hook_is_retried_with_backoff_without_resending_to_the_hooks_that_took_it()
+    public async Task A_hook_that_fails_once_is_tried_again_within_the_same_delivery()
     {
         using var app = new HooksApp();
-        await SubscribeAsync(app, "ticket.created");
         await SubscribeAsync(app, "ticket.created", url: "https://flows.example.test/hooks/flaky");
         app.Receiver.Answer("https://flows.example.test/hooks/flaky", HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK);
         await app.ClientFor("agent").OpenTicketAsync();
 
         await app.PumpAsync();
+        app.Clock.Advance(DeliverWebhooks.Policy.BaseDelay);
         await app.PumpAsync();
-        app.Receiver.Requests.Count.ShouldBe(2);
+
+        var requests = app.Receiver.Requests;
+        requests.Count.ShouldBe(2, "the 503 is retried at once, and the delivery then recorded");
+        requests[1].Headers["X-Helpdesk-Event-Id"].ShouldBe(requests[0].Headers["X-Helpdesk-Event-Id"]);
+    }
+
+    [Fact]
+    public async Task A_hook_still_failing_after_the_quick_retries_is_retried_with_backoff_without_resending_to_the_hooks_that_took_it()
+    {
+        using var app = new HooksApp();
+        await SubscribeAsync(app, "ticket.created");
+        await SubscribeAsync(app, "ticket.created", url: "https://flows.example.test/hooks/flaky");
+        app.Receiver.Answer("https://flows.example.test/hooks/flaky", HttpStatusCode.ServiceUnavailable, HttpStatusCode.BadGateway, HttpStatusCode.GatewayTimeout, HttpStatusCode.OK);
+        await app.ClientFor("agent").OpenTicketAsync();
+
+        await app.PumpAsync();
+        await app.PumpAsync();
+        app.Receiver.Requests.Count.ShouldBe(4, "one to the healthy hook, three tries to the failing one");
 
         app.Clock.Advance(DeliverWebhooks.Policy.BaseDelay);
         await app.PumpAsync();
 
-        app.Receiver.Requests.Select(r => r.Url).ShouldBe([FlowUrl, "https://flows.example.test/hooks/flaky", "https://flows.example.test/hooks/flaky"]);
+        app.Receiver.Requests.Select(r => r.Url).ShouldBe([FlowUrl, .. Enumerable.Repeat("https://flows.example.test/hooks/flaky", 4)]);
     }
 
     [Fact]
@@ -171,6 +188,7 @@ internal sealed class HooksApp : HelpdeskApp
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
+        builder.UseSetting("Resilience:WebhookRetryDelay", "00:00:00.001");
         builder.ConfigureServices(services => services.AddHttpClient(DeliverWebhooks.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => Receiver));
     }
 
