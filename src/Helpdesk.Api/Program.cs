@@ -70,6 +70,7 @@ api.MapSystemEndpoints();
 api.MapDevelopmentSignIn(app);
 api.MapDirectoryEndpoints();
 api.MapTicketEndpoints();
+api.MapListEndpoints();
 api.MapSlaEndpoints();
 api.MapEventEndpoints();
 api.MapTimeEndpoints();

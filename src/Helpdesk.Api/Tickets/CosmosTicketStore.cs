@@ -391,6 +391,16 @@ public sealed partial class CosmosTicketStore(
         return new Page<Ticket>(items, late ? Paging.EncodeKey(last.LateAt!, last.Seq) : Paging.EncodeKey(last.Seq));
     }
 
+    public async Task<bool> UsesListValueAsync(TicketListField field, string value, CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var path = $"c.snapshot.{TicketLists.FieldName(field)}";
+        var query = new QueryDefinition($"SELECT TOP 1 c.id FROM c WHERE c.type = 'ticket' AND IS_STRING({path}) AND LOWER({path}) = @value")
+            .WithParameter("@value", value.ToLowerInvariant());
+        var rows = await CosmosQueries.TakeAsync<IdRow>(container, query, 1, partitionKey: null, retry, cancellationToken);
+        return rows.Count > 0;
+    }
+
     public async Task<IReadOnlyList<string>> DueForSlaAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);

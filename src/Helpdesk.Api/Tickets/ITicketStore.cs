@@ -106,6 +106,12 @@ public interface ITicketStore
     Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Whether any ticket, closed or deleted (a deleted one can be restored) included, holds
+    /// <paramref name="value"/> (in any letter case) in <paramref name="field"/>: a list value in use is retired, never removed.
+    /// </summary>
+    Task<bool> UsesListValueAsync(TicketListField field, string value, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Ids of open tickets whose next SLA change (<see cref="TicketSchedule.NextSlaChangeAt"/>) is
     /// at or before <paramref name="now"/>, earliest first: the breach scan's only read.
     /// </summary>

@@ -24,6 +24,7 @@ internal static class PatchTicket
         Caller caller,
         TicketPresenter presenter,
         IDirectoryStore directory,
+        TicketLists lists,
         IOptions<TicketOptions> options,
         CancellationToken cancellationToken)
     {
@@ -33,16 +34,15 @@ internal static class PatchTicket
         }
 
         var reader = new PatchReader(patch);
-        var lists = options.Value;
         var changes = new TicketChanges
         {
             Subject = reader.RequiredString("subject", Ticket.MaxSubjectLength),
             Description = reader.NullableString("description", Ticket.MaxDescriptionLength),
             Priority = reader.Enum<Priority>("priority", "The priority is urgent, high, normal or low."),
-            Type = reader.Listed("type", lists.Types),
-            Group = reader.Listed("group", lists.Groups),
-            Severity = reader.Listed("severity", lists.Severities),
-            Impact = reader.Listed("impact", lists.Impacts),
+            Type = reader.NullableString("type", TicketList.MaxValueLength),
+            Group = reader.NullableString("group", TicketList.MaxValueLength),
+            Severity = reader.NullableString("severity", TicketList.MaxValueLength),
+            Impact = reader.NullableString("impact", TicketList.MaxValueLength),
             StartAt = reader.Instant("startAt"),
             DueAt = reader.NullableInstant("dueAt"),
             Progress = reader.Integer("progress", 0, 100),
@@ -77,14 +77,84 @@ internal static class PatchTicket
             return new ApiProblem(Problems.Validation(reader.Errors));
         }
 
-        var outcome = await runner.RunAsync(
+        var listed = await ListedAsync(changes, lists, cancellationToken);
+        var outcome = await runner.RunAsync<Ticket>(
             id,
             await caller.ActorAsync(cancellationToken),
             TicketPrecondition.Require(http.Request),
-            c => c.Ticket.Update(changes, options.Value.Settings, c.Actor, c.Now),
+            c =>
+            {
+                var errors = new Dictionary<string, string[]>();
+                var checkedChanges = Checked(changes, c.Ticket, listed, errors);
+                if (errors.Count > 0)
+                {
+                    return Problems.Validation(errors);
+                }
+
+                c.Ticket.Update(checkedChanges, options.Value.Settings, c.Actor, c.Now);
+                return c.Ticket;
+            },
             cancellationToken);
         return await presenter.AnswerAsync(outcome, http.Response, cancellationToken);
     }
+
+    /// <summary>The list of each listed field the patch sets to a value.</summary>
+    private static async Task<Dictionary<TicketListField, TicketList>> ListedAsync(TicketChanges changes, TicketLists lists, CancellationToken cancellationToken)
+    {
+        var listed = new Dictionary<TicketListField, TicketList>();
+        foreach (var (field, value) in Listed(changes))
+        {
+            if (value is { HasValue: true, Value: not null })
+            {
+                listed[field] = (await lists.GetAsync(TicketLists.NameOf(field), cancellationToken)).Value;
+            }
+        }
+
+        return listed;
+    }
+
+    /// <summary>
+    /// The changes with each listed value spelt as its list spells it. A value the ticket already
+    /// has is kept even when retired or no longer listed (a form sends back what it shows); any
+    /// other must be offered by its list.
+    /// </summary>
+    private static TicketChanges Checked(TicketChanges changes, Ticket ticket, Dictionary<TicketListField, TicketList> listed, Dictionary<string, string[]> errors)
+    {
+        string? Check(TicketListField field, string? value, string? current)
+        {
+            if (value is null || string.Equals(value, current, StringComparison.OrdinalIgnoreCase))
+            {
+                return value is null ? null : current;
+            }
+
+            var list = listed[field];
+            if (list.Refusal(value) is { } refusal)
+            {
+                errors[TicketLists.FieldName(field)] = [refusal];
+            }
+
+            return list.Spelling(value);
+        }
+
+        Optional<string?> Spelt(Optional<string?> given, TicketListField field, string? current) =>
+            given.HasValue ? Optional.Of(Check(field, given.Value, current)) : given;
+
+        return changes with
+        {
+            Type = Spelt(changes.Type, TicketListField.Type, ticket.Type),
+            Group = Spelt(changes.Group, TicketListField.Group, ticket.Group),
+            Severity = Spelt(changes.Severity, TicketListField.Severity, ticket.Severity),
+            Impact = Spelt(changes.Impact, TicketListField.Impact, ticket.Impact),
+        };
+    }
+
+    private static IEnumerable<(TicketListField Field, Optional<string?> Value)> Listed(TicketChanges changes) =>
+    [
+        (TicketListField.Type, changes.Type),
+        (TicketListField.Group, changes.Group),
+        (TicketListField.Severity, changes.Severity),
+        (TicketListField.Impact, changes.Impact),
+    ];
 
     private static readonly HashSet<string> Known =
     [
@@ -138,17 +208,6 @@ internal static class PatchTicket
             }
 
             return text.Length > maxLength ? Fail<string?>(name, $"At most {maxLength} characters.") : Optional.Of<string?>(text);
-        }
-
-        public Optional<string?> Listed(string name, List<string> allowed)
-        {
-            var value = NullableString(name, 100);
-            if (value is { HasValue: true, Value: { } text } && TicketOptions.CheckListed(text, allowed) is { } message)
-            {
-                return Fail<string?>(name, message);
-            }
-
-            return value;
         }
 
         public Optional<TEnum> Enum<TEnum>(string name, string message)

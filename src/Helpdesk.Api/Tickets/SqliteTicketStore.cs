@@ -252,6 +252,16 @@ internal sealed partial class SqliteTicketStore(
         }
     }
 
+    public async Task<bool> UsesListValueAsync(TicketListField field, string value, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            $"SELECT EXISTS (SELECT 1 FROM tickets WHERE lower(json_extract(doc, '$.{TicketLists.FieldName(field)}')) = lower($value))",
+            null,
+            ("$value", value));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))! == 1;
+    }
+
     public async Task<IReadOnlyList<string>> DueForSlaAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

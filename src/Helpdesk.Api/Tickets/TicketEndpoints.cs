@@ -19,6 +19,7 @@ public static class TicketEndpoints
             .ValidateOnStart();
         return services
             .AddScoped<TicketReferences>()
+            .AddSingleton<TicketLists>()
             .AddSqliteMigration(SqliteTicketStore.MergesMigration.Name, SqliteTicketStore.MergesMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.HistoryNotesMigration.Name, SqliteTicketStore.HistoryNotesMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.PortalMigration.Name, SqliteTicketStore.PortalMigration.Sql)

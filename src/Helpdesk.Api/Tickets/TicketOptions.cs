@@ -18,11 +18,15 @@ public sealed class TicketOptions
     /// <summary>How long after a merge it can be undone.</summary>
     public int MergeUndoMinutes { get; set; } = 30;
 
-    /// <summary>The configurable lists of FEATURES.md §1; an empty list accepts any value.</summary>
+    /// <summary>
+    /// The first values of the admin-owned lists of FEATURES.md §1 (<see cref="TicketLists"/>): once an
+    /// admin saves a list through <c>PUT /api/lists/{name}</c>, the saved one applies. An empty list accepts any value.
+    /// </summary>
     public List<string> Types { get; set; } = [];
     public List<string> Groups { get; set; } = [];
     public List<string> Severities { get; set; } = [];
     public List<string> Impacts { get; set; } = [];
+    public List<string> Channels { get; set; } = [];
 
     public TicketNumberFormat NumberFormat => new(NumberPrefix, NumberPadding, NumberYearlyReset);
 
@@ -32,10 +36,4 @@ public sealed class TicketOptions
         AutoAssignToCreator = AutoAssignToCreator,
         AllowReclassifyClosed = AllowReclassifyClosed,
     };
-
-    /// <summary>Null when the value is allowed, else the message naming the allowed values.</summary>
-    public static string? CheckListed(string? value, List<string> allowed) =>
-        value is null || allowed.Count == 0 || allowed.Contains(value, StringComparer.OrdinalIgnoreCase)
-            ? null
-            : $"'{value}' is not one of: {string.Join(", ", allowed)}.";
 }

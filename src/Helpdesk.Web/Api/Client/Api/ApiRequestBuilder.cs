@@ -13,6 +13,7 @@ using Helpdesk.Web.Api.Client.Api.Graph;
 using Helpdesk.Web.Api.Client.Api.Health;
 using Helpdesk.Web.Api.Client.Api.Hooks;
 using Helpdesk.Web.Api.Client.Api.Kb;
+using Helpdesk.Web.Api.Client.Api.Lists;
 using Helpdesk.Web.Api.Client.Api.Mail;
 using Helpdesk.Web.Api.Client.Api.Notifications;
 using Helpdesk.Web.Api.Client.Api.Portal;
@@ -98,6 +99,11 @@ namespace Helpdesk.Web.Api.Client.Api
         public global::Helpdesk.Web.Api.Client.Api.Kb.KbRequestBuilder Kb
         {
             get => new global::Helpdesk.Web.Api.Client.Api.Kb.KbRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The lists property</summary>
+        public global::Helpdesk.Web.Api.Client.Api.Lists.ListsRequestBuilder Lists
+        {
+            get => new global::Helpdesk.Web.Api.Client.Api.Lists.ListsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The mail property</summary>
         public global::Helpdesk.Web.Api.Client.Api.Mail.MailRequestBuilder Mail
