@@ -61,7 +61,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
     public async Task<IReadOnlyList<ThreadMail>> ThreadOfAsync(string ticketId, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync<MessageIdDocument>(CosmosContainers.MailMessageIds, new QueryDefinition("SELECT * FROM c WHERE c.ticketId = @ticket").WithParameter("@ticket", ticketId), cancellationToken);
-        return [.. rows.OrderBy(r => r.At, StringComparer.Ordinal).ThenBy(r => r.MessageId, StringComparer.Ordinal).Select(r => new ThreadMail(r.MessageId, r.Mailbox, r.Direction, r.GraphId))];
+        return [.. rows.Where(r => r.Direction != MessageIdRecord.Cited).OrderBy(r => r.At, StringComparer.Ordinal).ThenBy(r => r.MessageId, StringComparer.Ordinal).Select(r => new ThreadMail(r.MessageId, r.Mailbox, r.Direction, r.GraphId))];
     }
 
     public async Task<IReadOnlyList<MailSubscription>> SubscriptionsAsync(CancellationToken cancellationToken)
@@ -218,7 +218,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
     {
         var container = await containers.GetAsync(CosmosContainers.MailMessageIds, cancellationToken);
         var found = await ReadAsync<MessageIdDocument>(container, MessageIdKey(internetMessageId, mailbox), cancellationToken);
-        return found is { Document.Direction: "in" } && found.Document.Seq != seq;
+        return found is { Document.Direction: MessageIdRecord.In } && found.Document.Seq != seq;
     }
 
     public async Task<string?> TicketOfMessageIdsAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken)
@@ -234,6 +234,13 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
             new QueryDefinition("SELECT * FROM c WHERE ARRAY_CONTAINS(@ids, c.messageId)").WithParameter("@ids", messageIds.ToArray()),
             cancellationToken);
         return messageIds.Select(id => rows.FirstOrDefault(r => r.MessageId == id)?.TicketId).FirstOrDefault(t => t is not null);
+    }
+
+    public async Task<string?> TicketCitingAsync(string mailbox, string internetMessageId, CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(CosmosContainers.MailMessageIds, cancellationToken);
+        var found = await ReadAsync<MessageIdDocument>(container, MessageIdKey(internetMessageId, mailbox), cancellationToken);
+        return found is { Document.Direction: MessageIdRecord.Cited } ? found.Document.TicketId : null;
     }
 
     public async Task<string?> TicketOfConversationAsync(string conversationId, CancellationToken cancellationToken)
@@ -281,7 +288,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         var ids = await containers.GetAsync(CosmosContainers.MailMessageIds, cancellationToken);
         var journal = await containers.GetAsync(CosmosContainers.MailInbound, cancellationToken);
         var records = await ReadAllAsync<MessageIdDocument>(ids, new QueryDefinition("SELECT * FROM c WHERE c.ticketId = @from").WithParameter("@from", fromTicket), retry, cancellationToken);
-        foreach (var record in records.Where(r => r.Direction == "in" && MailIntake.MessageIdFor(r.Mailbox, r.MessageId) == messageId))
+        foreach (var record in records.Where(r => r.Direction == MessageIdRecord.In && MailIntake.MessageIdFor(r.Mailbox, r.MessageId) == messageId))
         {
             var moved = record with { TicketId = toTicket };
             await retry.RunAsync(ct => ids.ReplaceItemAsync(moved, moved.Id, new PartitionKey(moved.Id), new ItemRequestOptions { EnableContentResponseOnWrite = false }, ct), cancellationToken);
@@ -431,7 +438,35 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         }
         catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
-            // Recorded already: the first record stands.
+            // Recorded already: the first record stands, unless it is only cited and this is the mail itself.
+            await ReplaceCitedAsync(container, document, cancellationToken);
+        }
+
+        foreach (var cited in record.Cites ?? [])
+        {
+            await InsertMessageIdAsync(new MessageIdRecord(cited, record.Mailbox, record.TicketId, MessageIdRecord.Cited, null, null), null, now, cancellationToken);
+        }
+    }
+
+    /// <summary>A <c>cited</c> record gives way to the mail it names, guarded by its ETag (412: read it again).</summary>
+    private async Task ReplaceCitedAsync(Container container, MessageIdDocument document, CancellationToken cancellationToken)
+    {
+        if (document.Direction == MessageIdRecord.Cited)
+        {
+            return;
+        }
+
+        while (await ReadWithETagAsync<MessageIdDocument>(container, document.Id, cancellationToken) is { Document.Direction: MessageIdRecord.Cited } stored)
+        {
+            try
+            {
+                await retry.RunAsync(ct => container.ReplaceItemAsync(document, document.Id, new PartitionKey(document.Id), new ItemRequestOptions { IfMatchEtag = stored.ETag, EnableContentResponseOnWrite = false }, ct), cancellationToken);
+                return;
+            }
+            catch (CosmosException e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
+            {
+                // Another write came first: look again.
+            }
         }
     }
 

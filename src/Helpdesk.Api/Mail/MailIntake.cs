@@ -94,7 +94,7 @@ public sealed partial class MailIntake(
         }
 
         var messageId = MessageIdFor(mailbox.Id, internetMessageId);
-        var record = new MessageIdRecord(internetMessageId, mailbox.Id, string.Empty, "in", mail.GraphId, message.ConversationId);
+        var record = new MessageIdRecord(internetMessageId, mailbox.Id, string.Empty, MessageIdRecord.In, mail.GraphId, message.ConversationId, MailThreading.Cites(message, internetMessageId));
         if (await threadIds.TicketOfStoredMessageAsync(messageId, cancellationToken) is { } storedOn)
         {
             var files = await writer.RecoverAsync(mailbox, mail.GraphId, message, storedOn, messageId, cancellationToken);
@@ -111,12 +111,13 @@ public sealed partial class MailIntake(
         }
 
         // Thread, write, settle.
-        var threaded = await threading.ResolveAsync(message, from, cancellationToken);
+        var threaded = await threading.ResolveAsync(mailbox.Id, internetMessageId, message, from, cancellationToken);
         var written = await writer.WriteAsync(mailbox, mail.GraphId, message, from, messageId, threaded?.Ticket, cancellationToken);
         var signal = threaded?.Signal ?? ThreadSignals.NewTicket;
+        var why = written.Notes.Prepend(threaded?.Why).OfType<string>().ToList();
         await journal.CompleteAsync(
             mail.Seq,
-            outcome with { TicketId = written.TicketId, ThreadedBy = signal, Reason = written.Notes.Count == 0 ? null : string.Join(' ', written.Notes) },
+            outcome with { TicketId = written.TicketId, ThreadedBy = signal, Reason = why.Count == 0 ? null : string.Join(' ', why) },
             record with { TicketId = written.TicketId },
             clock.GetUtcNow(),
             cancellationToken);

@@ -131,6 +131,13 @@ public interface IMailThreadIds : IMessageSubjects
     /// <summary>The ticket of the first of these Message-IDs (in the order given) that the helpdesk sent or received.</summary>
     Task<string?> TicketOfMessageIdsAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The ticket of a mail taken in earlier that names this Message-ID in its In-Reply-To or
+    /// References (<see cref="MessageIdRecord.Cites"/>): the mail with this Message-ID is the
+    /// original of a reply that arrived first, and joins that reply's ticket.
+    /// </summary>
+    Task<string?> TicketCitingAsync(string mailbox, string internetMessageId, CancellationToken cancellationToken);
+
     /// <summary>The ticket the latest mail of this Graph conversation went to (a weak hint only).</summary>
     Task<string?> TicketOfConversationAsync(string conversationId, CancellationToken cancellationToken);
 
@@ -154,8 +161,18 @@ public sealed record InboundOutcome(
     string? TicketId = null,
     string? ThreadedBy = null);
 
-/// <summary>A Message-ID the helpdesk received (<c>in</c>) or sent (<c>out</c>) for a ticket.</summary>
-public sealed record MessageIdRecord(string MessageId, string Mailbox, string TicketId, string Direction, string? GraphId, string? ConversationId);
+/// <summary>
+/// A Message-ID the helpdesk received (<c>in</c>) or sent (<c>out</c>) for a ticket. A received
+/// mail <see cref="Cites"/> the Message-IDs of its In-Reply-To and References: each not known yet
+/// is remembered as <c>cited</c> by the ticket, so its original, arriving late, joins that ticket
+/// (and a second reply to it too); a <c>cited</c> record becomes <c>in</c> when that original is taken in.
+/// </summary>
+public sealed record MessageIdRecord(string MessageId, string Mailbox, string TicketId, string Direction, string? GraphId, string? ConversationId, IReadOnlyList<string>? Cites = null)
+{
+    public const string In = "in";
+    public const string Out = "out";
+    public const string Cited = "cited";
+}
 
-/// <summary>One mail of a ticket's thread: its Message-ID, the mailbox, <c>in</c> or <c>out</c>, and the Graph id of a received one.</summary>
+/// <summary>One mail of a ticket's thread: its Message-ID, the mailbox, <c>in</c> or <c>out</c>, and the Graph id of a received one (never a <c>cited</c> id no mail of the thread had).</summary>
 public sealed record ThreadMail(string MessageId, string Mailbox, string Direction, string? GraphId);

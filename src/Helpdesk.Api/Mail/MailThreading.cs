@@ -14,6 +14,9 @@ public static class ThreadSignals
 {
     public const string InReplyTo = "inReplyTo";
     public const string References = "references";
+
+    /// <summary>A reply that arrived first names this mail in its In-Reply-To or References: the late original joins the reply's ticket.</summary>
+    public const string CitedBy = "citedBy";
     public const string Token = "token";
     public const string SubjectNumber = "subjectNumber";
     public const string Conversation = "conversationId";
@@ -22,9 +25,13 @@ public static class ThreadSignals
     public const string NewTicket = "newTicket";
 }
 
+/// <summary>An inbound mail's ticket, the signal that found it, and why, when the signal alone does not say.</summary>
+public sealed record Threaded(Ticket Ticket, string Signal, string? Why = null);
+
 /// <summary>
 /// Finds the ticket an inbound mail answers. Ranked signals: the Message-IDs the helpdesk sent or
-/// received (In-Reply-To, then References), the signed reply token put in outbound mail, then — only
+/// received (In-Reply-To, then References), a reply taken in earlier that cites this mail (the
+/// original arriving after its reply joins the reply's ticket), the signed reply token put in outbound mail, then — only
 /// when the sender is the requester, a cc or an agent of that ticket — the ticket number in the
 /// subject, and Graph's conversationId as a weak hint. A stranger quoting a ticket number gets a
 /// new ticket, never a seat in someone else's conversation.
@@ -37,41 +44,45 @@ public sealed partial class MailThreading(
     ReplyTokens tokens,
     IOptions<TicketOptions> ticketOptions)
 {
-    public async Task<(Ticket Ticket, string Signal)?> ResolveAsync(Message message, string from, CancellationToken cancellationToken)
+    public async Task<Threaded?> ResolveAsync(string mailbox, string internetMessageId, Message message, string from, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var headers = message.InternetMessageHeaders ?? [];
-        var inReplyTo = MessageIds(headers.Where(h => string.Equals(h.Name, "In-Reply-To", StringComparison.OrdinalIgnoreCase)).Select(h => h.Value));
+        var inReplyTo = InReplyTo(message);
         if (await FindAsync(await store.TicketOfMessageIdsAsync(inReplyTo, cancellationToken), cancellationToken) is { } byReply)
         {
-            return (byReply, ThreadSignals.InReplyTo);
+            return new Threaded(byReply, ThreadSignals.InReplyTo);
         }
 
-        var references = MessageIds(headers.Where(h => string.Equals(h.Name, "References", StringComparison.OrdinalIgnoreCase)).Select(h => h.Value));
+        var references = References(message);
         references.Reverse();
         if (await FindAsync(await store.TicketOfMessageIdsAsync(references, cancellationToken), cancellationToken) is { } byReference)
         {
-            return (byReference, ThreadSignals.References);
+            return new Threaded(byReference, ThreadSignals.References);
+        }
+
+        if (await FindAsync(await store.TicketCitingAsync(mailbox, internetMessageId, cancellationToken), cancellationToken) is { } byCiting)
+        {
+            return new Threaded(byCiting, ThreadSignals.CitedBy, $"Late original: a reply naming {internetMessageId} in its In-Reply-To or References arrived first and opened this ticket.");
         }
 
         var body = message.Body?.Content ?? string.Empty;
         if (await FindAsync(await tokens.TicketOfAsync(body, cancellationToken), cancellationToken) is { } byToken)
         {
-            return (byToken, ThreadSignals.Token);
+            return new Threaded(byToken, ThreadSignals.Token);
         }
 
         if (SubjectNumber(message.Subject) is { } number
             && await FindByNumberAsync(number, cancellationToken) is { } byNumber
             && await IsParticipantAsync(byNumber, from, cancellationToken))
         {
-            return (byNumber, ThreadSignals.SubjectNumber);
+            return new Threaded(byNumber, ThreadSignals.SubjectNumber);
         }
 
         if (message.ConversationId is { Length: > 0 } conversationId
             && await FindAsync(await store.TicketOfConversationAsync(conversationId, cancellationToken), cancellationToken) is { } byConversation
             && await IsParticipantAsync(byConversation, from, cancellationToken))
         {
-            return (byConversation, ThreadSignals.Conversation);
+            return new Threaded(byConversation, ThreadSignals.Conversation, "Same Graph conversation as a mail taken in earlier for this ticket (whichever was written first), from a participant of the ticket.");
         }
 
         return null;
@@ -116,6 +127,23 @@ public sealed partial class MailThreading(
         var messages = await conversation.ListAsync(ticket.Id, includeInternal: false, 200, null, cancellationToken);
         return messages.Items.Any(m => m.Cc.Contains(email, StringComparer.OrdinalIgnoreCase));
     }
+
+    /// <summary>
+    /// The Message-IDs a mail answers (In-Reply-To, then References), without its own: recorded as
+    /// cited by its ticket, so an original arriving after this reply joins it.
+    /// </summary>
+    public static IReadOnlyList<string> Cites(Message message, string internetMessageId)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return [.. InReplyTo(message).Concat(References(message)).Where(id => id != internetMessageId).Distinct(StringComparer.Ordinal)];
+    }
+
+    private static List<string> InReplyTo(Message message) => Header(message, "In-Reply-To");
+
+    private static List<string> References(Message message) => Header(message, "References");
+
+    private static List<string> Header(Message message, string name) =>
+        MessageIds((message.InternetMessageHeaders ?? []).Where(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value));
 
     /// <summary>Every <c>&lt;id@host&gt;</c> in header values, in order.</summary>
     public static List<string> MessageIds(IEnumerable<string?> values) =>

@@ -76,7 +76,7 @@ public sealed class OutboundMail(IMailThreadIds store, ReplyTokens tokens, IAtta
 
         var replyTo = email.ConversationMessageId is null || mailbox is null
             ? null
-            : thread.LastOrDefault(m => m.Direction == "in" && m.GraphId is not null && string.Equals(m.Mailbox, mailbox.Id, StringComparison.OrdinalIgnoreCase))?.GraphId;
+            : thread.LastOrDefault(m => m.Direction == MessageIdRecord.In && m.GraphId is not null && string.Equals(m.Mailbox, mailbox.Id, StringComparison.OrdinalIgnoreCase))?.GraphId;
         return new PreparedMail(prepared, mailbox, replyTo);
     }
 
@@ -88,7 +88,7 @@ public sealed class OutboundMail(IMailThreadIds store, ReplyTokens tokens, IAtta
     {
         ArgumentNullException.ThrowIfNull(email);
         return email.TicketId is { } ticketId
-            ? store.RecordSentAsync(new MessageIdRecord(Angle(sentAs), mailbox, ticketId, "out", null, null), now, cancellationToken)
+            ? store.RecordSentAsync(new MessageIdRecord(Angle(sentAs), mailbox, ticketId, MessageIdRecord.Out, null, null), now, cancellationToken)
             : Task.CompletedTask;
     }
 

@@ -96,7 +96,7 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
-            "SELECT message_id, mailbox, direction, graph_id FROM mail_message_ids WHERE ticket_id = $ticket ORDER BY at, message_id", null, ("$ticket", ticketId));
+            "SELECT message_id, mailbox, direction, graph_id FROM mail_message_ids WHERE ticket_id = $ticket AND direction <> 'cited' ORDER BY at, message_id", null, ("$ticket", ticketId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var thread = new List<ThreadMail>();
         while (await reader.ReadAsync(cancellationToken))
@@ -336,6 +336,14 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
         return null;
     }
 
+    public async Task<string?> TicketCitingAsync(string mailbox, string internetMessageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT ticket_id FROM mail_message_ids WHERE message_id = $id AND mailbox = $mailbox AND direction = 'cited'", null, ("$id", internetMessageId), ("$mailbox", mailbox));
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
     /// <summary>The ticket the latest mail of this Graph conversation went to (a weak hint only).</summary>
     public async Task<string?> TicketOfConversationAsync(string conversationId, CancellationToken cancellationToken)
     {
@@ -442,13 +450,20 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
         await InsertMessageIdAsync(connection, null, record, now, cancellationToken);
     }
 
+    /// <summary>
+    /// The first record of a Message-ID stands, except a <c>cited</c> one, which the mail itself
+    /// replaces when it arrives; the ids the mail cites are recorded where none is yet.
+    /// </summary>
     private static async Task InsertMessageIdAsync(SqliteConnection connection, SqliteTransaction? transaction, MessageIdRecord record, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var insert = connection.Command(
+        await using (var insert = connection.Command(
             """
             INSERT INTO mail_message_ids (message_id, mailbox, ticket_id, direction, graph_id, conversation_id, at)
             VALUES ($id, $mailbox, $ticket, $direction, $graphId, $conversation, $now)
-            ON CONFLICT (message_id, mailbox) DO NOTHING
+            ON CONFLICT (message_id, mailbox) DO UPDATE SET
+                ticket_id = excluded.ticket_id, direction = excluded.direction, graph_id = excluded.graph_id,
+                conversation_id = excluded.conversation_id, at = excluded.at
+            WHERE mail_message_ids.direction = 'cited' AND excluded.direction <> 'cited'
             """,
             transaction,
             ("$id", record.MessageId),
@@ -457,8 +472,15 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
             ("$direction", record.Direction),
             ("$graphId", record.GraphId),
             ("$conversation", record.ConversationId),
-            ("$now", SqliteTime.Format(now)));
-        await insert.ExecuteNonQueryAsync(cancellationToken);
+            ("$now", SqliteTime.Format(now))))
+        {
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var cited in record.Cites ?? [])
+        {
+            await InsertMessageIdAsync(connection, transaction, new MessageIdRecord(cited, record.Mailbox, record.TicketId, MessageIdRecord.Cited, null, null), now, cancellationToken);
+        }
     }
 
     /// <summary>
