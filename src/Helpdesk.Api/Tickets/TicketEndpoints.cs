@@ -23,6 +23,7 @@ public static class TicketEndpoints
             .AddSqliteMigration(SqliteTicketStore.HistoryNotesMigration.Name, SqliteTicketStore.HistoryNotesMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.PortalMigration.Name, SqliteTicketStore.PortalMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.ReceiptsMigration.Name, SqliteTicketStore.ReceiptsMigration.Sql)
+            .AddSqliteMigration(SqliteTicketStore.LinksMigration.Name, SqliteTicketStore.LinksMigration.Sql)
             .AddSingleton<SqliteTicketStore>()
             .AddCosmosSingleton<CosmosTicketItems>()
             .AddCosmosSingleton<CosmosTicketStore>()
@@ -88,6 +89,8 @@ public static class TicketEndpoints
         string? assigneeId,
         string? teamId,
         string? accountId,
+        string? projectId,
+        string? contractId,
         string? q,
         int? limit,
         string? cursor,
@@ -144,6 +147,8 @@ public static class TicketEndpoints
                 AssigneeId: assigneeId,
                 TeamId: teamId,
                 AccountId: accountId,
+                ProjectId: projectId,
+                ContractId: contractId,
                 Text: q),
             cancellationToken);
         return TypedResults.Ok(await presenter.PresentAsync(page, cancellationToken));
@@ -177,4 +182,6 @@ public sealed record TicketPatchDocument(
     IReadOnlyList<string>? Tags,
     string? AccountId,
     string? ContactId,
-    bool? NotifyCustomer);
+    bool? NotifyCustomer,
+    TicketLink? Project,
+    TicketLink? Contract);
