@@ -6,7 +6,10 @@ using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Tickets;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
 
 namespace Helpdesk.Api.CustomerContext;
 
@@ -21,7 +24,8 @@ public sealed record PreviousTicket(string Id, string Number, string Subject, Ti
 /// <summary>
 /// GET /api/tickets/{id}/context: what an agent wants to know about the customer while working
 /// the ticket. <c>previousTickets</c> are the requester's other tickets, latest first, paged with
-/// <c>limit</c> and <c>cursor</c>; <c>extensions</c> is whatever the configured provider adds.
+/// <c>limit</c> and <c>cursor</c>; <c>extensions</c> is what the configured provider (the
+/// customer's CRM/ERP) answered, and <c>extensionsStatus</c> whether it answered.
 /// </summary>
 public sealed record CustomerContextResponse(
     string TicketId,
@@ -29,7 +33,8 @@ public sealed record CustomerContextResponse(
     AccountSummary? Account,
     PolicyInForce? SlaPolicy,
     Page<PreviousTicket> PreviousTickets,
-    IReadOnlyDictionary<string, object?> Extensions);
+    IReadOnlyDictionary<string, System.Text.Json.JsonElement> Extensions,
+    ExtensionsStatus ExtensionsStatus);
 
 public static class CustomerContextEndpoints
 {
@@ -37,7 +42,20 @@ public static class CustomerContextEndpoints
 
     public static IServiceCollection AddCustomerContext(this IServiceCollection services)
     {
-        services.TryAddSingleton<ICustomerContextProvider, NoCustomerContext>();
+        services.AddOptions<CustomerContextOptions>().BindConfiguration(CustomerContextOptions.Section)
+            .Validate(o => CustomerContextOptions.IsAllowedUrl(o.Url), "CustomerContext:Url is an absolute https URL (http only to this machine), without credentials, or empty.")
+            .Validate(o => !o.IsConfigured || o.Secret.Length >= 16, "CustomerContext:Secret (at least 16 characters) signs the requests to CustomerContext:Url.")
+            .Validate(o => o.TimeoutSeconds is >= 0.1 and <= 30, "CustomerContext:TimeoutSeconds is from 0.1 to 30.")
+            .Validate(o => o.CacheSeconds is >= 0 and <= 86400 && o.UnavailableSeconds is >= 0 and <= 3600, "CustomerContext:CacheSeconds is from 0 to 86400, CustomerContext:UnavailableSeconds from 0 to 3600.")
+            .ValidateOnStart();
+        services.AddHttpClient(HttpCustomerContext.HttpClientName, c => c.MaxResponseContentBufferSize = HttpCustomerContext.MaxAnswerBytes)
+            .AddResilienceHandler(HttpCustomerContext.HttpClientName, (pipeline, context) => pipeline
+                .AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<CustomerContextOptions>>().Value.Timeout)
+                .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = 1, Delay = TimeSpan.Zero, UseJitter = false, ShouldRetryAfterHeader = false }));
+        services.AddSingleton<HttpCustomerContext>();
+        services.AddSingleton<ICustomerContextProvider>(sp => sp.GetRequiredService<IOptions<CustomerContextOptions>>().Value.IsConfigured
+            ? sp.GetRequiredService<HttpCustomerContext>()
+            : new NoCustomerContext());
         return services
             .AddSqliteMigration(SqliteAccountSummaries.ContactAccountIndex.Name, SqliteAccountSummaries.ContactAccountIndex.Sql)
             .AddSingleton(StoreSelection.Of<IAccountSummaries, SqliteAccountSummaries, CosmosAccountSummaries>());
@@ -45,11 +63,12 @@ public static class CustomerContextEndpoints
 
     public static RouteGroupBuilder MapCustomerContextEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/tickets/{id}/context", GetAsync).WithTags("tickets").RequireAuthorization(Policies.Staff).WithName("GetCustomerContext");
+        api.MapGet("/tickets/{id}/context", GetAsync).WithTags("tickets").RequireAuthorization(Policies.Staff).WithName("GetCustomerContext")
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
         return api;
     }
 
-    private static async Task<IResult> GetAsync(
+    private static async Task<Results<Ok<CustomerContextResponse>, ApiProblem>> GetAsync(
         string id,
         int? limit,
         string? cursor,
@@ -61,15 +80,15 @@ public static class CustomerContextEndpoints
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        if (Paging.RefuseLimit(limit) is { } refused)
+        if (Paging.LimitProblem(limit) is { } refused)
         {
-            return refused;
+            return new ApiProblem(refused);
         }
 
         var ticket = await tickets.FindAsync(id, cancellationToken);
         if (ticket is null)
         {
-            return Problems.NotFound("ticket");
+            return new ApiProblem(Problems.Missing("ticket"));
         }
 
         AccountSummary? account = null;
@@ -86,8 +105,8 @@ public static class CustomerContextEndpoints
             ? new Page<Ticket>([], null)
             : await tickets.QueryAsync(new TicketQuery(TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, ContactId: requester.ContactId, ExcludeId: ticket.Id), cancellationToken);
         var extensions = ticket.Requester is { } asked
-            ? await provider.GetAsync(new CustomerContextQuery(ticket.AccountId, asked.ContactId, asked.Email), cancellationToken)
-            : new Dictionary<string, object?>();
+            ? await provider.GetAsync(new CustomerContextQuery(ticket.AccountId, account?.Name, asked.ContactId, asked.Email, asked.Name), cancellationToken)
+            : ProviderAnswer.NotAsked;
 
         return TypedResults.Ok(new CustomerContextResponse(
             ticket.Id,
@@ -97,6 +116,7 @@ public static class CustomerContextEndpoints
             new Page<PreviousTicket>(
                 previous.Items.Select(t => new PreviousTicket(t.Id, t.Number, t.Subject, t.Status, t.CreatedAt, t.EndAt)).ToArray(),
                 previous.NextCursor),
-            extensions));
+            extensions.Data,
+            extensions.Status));
     }
 }

@@ -10,6 +10,9 @@ public sealed record NamedAgentTime(string AgentId, string? Name, TimeTotals Tim
 
 public sealed record NamedAccountTime(string? AccountId, string? Name, TimeTotals Time, HourBankUse? HourBank);
 
+/// <summary>The month's time on the tickets linked to a contract, and its hour bank's use up to the month's end.</summary>
+public sealed record ContractTime(string ContractId, string? Label, TimeTotals Time, HourBankUse? HourBank);
+
 public sealed record AccountExpenses(string? AccountId, string? Name, IReadOnlyList<MoneyTotal> Totals);
 
 public sealed record TimeReportResponse(
@@ -21,7 +24,8 @@ public sealed record TimeReportResponse(
     IReadOnlyList<NamedAccountTime> ByAccount,
     IReadOnlyList<TicketTime> ByTicket,
     IReadOnlyList<MoneyTotal> Expenses,
-    IReadOnlyList<AccountExpenses> ExpensesByAccount);
+    IReadOnlyList<AccountExpenses> ExpensesByAccount,
+    IReadOnlyList<ContractTime> ByContract);
 
 /// <summary>
 /// GET /api/reports/time?month=YYYY-MM[&amp;format=csv]: the monthly time report, with the month's
@@ -50,7 +54,7 @@ internal static class TimeReportEndpoint
         }
 
         var (name, from, to) = period!.Value;
-        var rows = await store.RowsAsync(from, to, accountId: null, ct);
+        var rows = await store.RowsAsync(from, to, accountId: null, contractId: null, ct);
         var banks = new Dictionary<string, HourBank>(StringComparer.Ordinal);
         foreach (var accountId in rows.Select(r => r.AccountId).OfType<string>().Distinct(StringComparer.Ordinal))
         {
@@ -83,8 +87,16 @@ internal static class TimeReportEndpoint
             expensesByAccount.Add(new AccountExpenses(accountId, found?.Value.Name, CostLine.Totals(account.Select(c => c.Line))));
         }
 
+        var byContract = new List<ContractTime>();
+        foreach (var contract in rows.Where(r => r.ContractId is not null).GroupBy(r => r.ContractId!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var bank = (await directory.FindAsync(HourBankKinds.ContractHourBank, contract.Key, ct))?.Value;
+            var use = bank is null ? null : (await ContractHourBankEndpoints.SummaryAsync(bank, store, to, ct)).Use;
+            byContract.Add(new ContractTime(contract.Key, bank?.Label ?? contract.Last().ContractLabel, TimeTotals.Of(contract), use));
+        }
+
         var response = new TimeReportResponse(
-            name, from, to, report.Totals, byAgent, byAccount, report.ByTicket, CostLine.Totals(costs.Select(c => c.Line)), expensesByAccount);
+            name, from, to, report.Totals, byAgent, byAccount, report.ByTicket, CostLine.Totals(costs.Select(c => c.Line)), expensesByAccount, byContract);
         return format == "csv" ? ToCsv(response).ToResult($"time-{name}.csv") : TypedResults.Ok(response);
     }
 
@@ -102,6 +114,11 @@ internal static class TimeReportEndpoint
         foreach (var account in report.ByAccount)
         {
             csv.Row(Time("account", account.AccountId, account.Name, account.Time, account.HourBank));
+        }
+
+        foreach (var contract in report.ByContract)
+        {
+            csv.Row(Time("contract", contract.ContractId, contract.Label, contract.Time, contract.HourBank));
         }
 
         foreach (var ticket in report.ByTicket)

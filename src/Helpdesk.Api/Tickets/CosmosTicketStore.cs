@@ -321,6 +321,16 @@ public sealed partial class CosmosTicketStore(
             Where("c.contactId = @contact", "@contact", query.ContactId);
         }
 
+        if (query.ProjectId is not null)
+        {
+            Where("c.snapshot.project.id = @project", "@project", query.ProjectId);
+        }
+
+        if (query.ContractId is not null)
+        {
+            Where("c.snapshot.contract.id = @contract", "@contract", query.ContractId);
+        }
+
         if (query.ExcludeId is not null)
         {
             Where("c.id != @exclude", "@exclude", query.ExcludeId);

@@ -33,7 +33,9 @@ public sealed record TicketQuery(
     DateTimeOffset? CreatedFrom = null,
     DateTimeOffset? CreatedBefore = null,
     string? ExcludeId = null,
-    PortalViewer? Portal = null);
+    PortalViewer? Portal = null,
+    string? ProjectId = null,
+    string? ContractId = null);
 
 /// <summary>
 /// A customer reading the portal: the tickets they asked for unless hidden, and their account's

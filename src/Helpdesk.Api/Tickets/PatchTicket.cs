@@ -49,6 +49,8 @@ internal static class PatchTicket
             Tags = reader.Strings("tags", Ticket.MaxTags, Ticket.MaxTagLength),
             AccountId = reader.NullableString("accountId", 100),
             NotifyCustomer = reader.Boolean("notifyCustomer"),
+            Project = reader.Link("project"),
+            Contract = reader.Link("contract"),
         };
         var contactId = reader.RequiredString("contactId", 100);
         reader.RejectUnknown();
@@ -160,6 +162,7 @@ internal static class PatchTicket
     [
         "subject", "description", "priority", "type", "group", "severity", "impact",
         "startAt", "dueAt", "progress", "tags", "accountId", "contactId", "notifyCustomer",
+        "project", "contract",
     ];
 
     /// <summary>Reads merge-patch members, collecting one error per bad field.</summary>
@@ -208,6 +211,39 @@ internal static class PatchTicket
             }
 
             return text.Length > maxLength ? Fail<string?>(name, $"At most {maxLength} characters.") : Optional.Of<string?>(text);
+        }
+
+        /// <summary>A project or contract: <c>{ "id", "label" }</c> (the label defaults to the id), or null to unlink.</summary>
+        public Optional<TicketLink?> Link(string name)
+        {
+            if (!patch.TryGetProperty(name, out var value))
+            {
+                return default;
+            }
+
+            if (value.ValueKind == JsonValueKind.Null)
+            {
+                return Optional.Of<TicketLink?>(null);
+            }
+
+            if (value.ValueKind != JsonValueKind.Object || value.EnumerateObject().Any(p => p.Name is not "id" and not "label"))
+            {
+                return Fail<TicketLink?>(name, "An object { id, label } or null is required.");
+            }
+
+            if (!value.TryGetProperty("id", out var idValue) || !IsText(idValue, out var linkId) || string.IsNullOrWhiteSpace(linkId) || linkId.Length > TicketLink.MaxIdLength)
+            {
+                return Fail<TicketLink?>($"{name}.id", $"The id is required: a non-empty string of at most {TicketLink.MaxIdLength} characters.");
+            }
+
+            var label = linkId;
+            if (value.TryGetProperty("label", out var labelValue) && labelValue.ValueKind != JsonValueKind.Null
+                && (!IsText(labelValue, out label) || string.IsNullOrWhiteSpace(label) || label.Length > TicketLink.MaxLabelLength))
+            {
+                return Fail<TicketLink?>($"{name}.label", $"The label is a non-empty string of at most {TicketLink.MaxLabelLength} characters, or absent.");
+            }
+
+            return Optional.Of<TicketLink?>(new TicketLink(linkId.Trim(), label.Trim()));
         }
 
         public Optional<TEnum> Enum<TEnum>(string name, string message)

@@ -44,6 +44,18 @@ internal sealed partial class SqliteTicketStore
         "ALTER TABLE tickets ADD COLUMN portal TEXT NOT NULL DEFAULT 'default';");
 
     /// <summary>
+    /// The list filters by project and contract (issue 23): expression indexes on the links in
+    /// the ticket document, in seq order like the other list indexes (the query uses the very
+    /// same expressions for SQLite to pick them).
+    /// </summary>
+    public static SqliteMigration LinksMigration { get; } = new(
+        "2300-2-ticket-links",
+        """
+        CREATE INDEX ix_tickets_project ON tickets (json_extract(doc, '$.project.id'), seq);
+        CREATE INDEX ix_tickets_contract ON tickets (json_extract(doc, '$.contract.id'), seq);
+        """);
+
+    /// <summary>
     /// The receipts of requests with an Idempotency-Key, each stored with the first ticket write
     /// the request made (<see cref="TicketReceipt"/>), kept a day.
     /// </summary>

@@ -366,6 +366,16 @@ internal sealed partial class SqliteTicketStore(
             Where("contact_id = $contact", "$contact", query.ContactId);
         }
 
+        if (query.ProjectId is not null)
+        {
+            Where("json_extract(doc, '$.project.id') = $project", "$project", query.ProjectId);
+        }
+
+        if (query.ContractId is not null)
+        {
+            Where("json_extract(doc, '$.contract.id') = $contract", "$contract", query.ContractId);
+        }
+
         if (query.ExcludeId is not null)
         {
             Where("id <> $exclude", "$exclude", query.ExcludeId);

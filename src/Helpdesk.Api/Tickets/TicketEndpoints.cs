@@ -24,6 +24,7 @@ public static class TicketEndpoints
             .AddSqliteMigration(SqliteTicketStore.HistoryNotesMigration.Name, SqliteTicketStore.HistoryNotesMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.PortalMigration.Name, SqliteTicketStore.PortalMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.ReceiptsMigration.Name, SqliteTicketStore.ReceiptsMigration.Sql)
+            .AddSqliteMigration(SqliteTicketStore.LinksMigration.Name, SqliteTicketStore.LinksMigration.Sql)
             .AddSingleton<SqliteTicketStore>()
             .AddCosmosSingleton<CosmosTicketItems>()
             .AddCosmosSingleton<CosmosTicketStore>()
@@ -89,6 +90,8 @@ public static class TicketEndpoints
         string? assigneeId,
         string? teamId,
         string? accountId,
+        string? projectId,
+        string? contractId,
         string? q,
         int? limit,
         string? cursor,
@@ -145,6 +148,8 @@ public static class TicketEndpoints
                 AssigneeId: assigneeId,
                 TeamId: teamId,
                 AccountId: accountId,
+                ProjectId: projectId,
+                ContractId: contractId,
                 Text: q),
             cancellationToken);
         return TypedResults.Ok(await presenter.PresentAsync(page, cancellationToken));
@@ -178,4 +183,6 @@ public sealed record TicketPatchDocument(
     IReadOnlyList<string>? Tags,
     string? AccountId,
     string? ContactId,
-    bool? NotifyCustomer);
+    bool? NotifyCustomer,
+    TicketLink? Project,
+    TicketLink? Contract);

@@ -40,7 +40,9 @@ public sealed record TicketResponse(
     string? PendingApprovalId,
     string? MergedIntoId,
     IReadOnlyList<string> MergedFromIds,
-    PortalVisibility PortalVisibility)
+    PortalVisibility PortalVisibility,
+    TicketLink? Project,
+    TicketLink? Contract)
 {
     public static TicketResponse From(Ticket t, TicketSlaResponse? sla) => new(
         t.Id,
@@ -72,5 +74,7 @@ public sealed record TicketResponse(
         t.PendingApprovalId,
         t.MergedIntoId,
         t.MergedFromIds,
-        t.Portal);
+        t.Portal,
+        t.Project,
+        t.Contract);
 }

@@ -51,7 +51,7 @@ internal sealed class CosmosTimeStore(CosmosTicketItems items, CosmosUniqueKeys 
     public Task<Versioned<Presence>?> FindPresenceAsync(string agentId, string ticketId, CancellationToken cancellationToken) =>
         items.FindAsync<Presence>(ticketId, PresenceKind, agentId, cancellationToken);
 
-    public async Task<IReadOnlyList<TimeRow>> RowsAsync(DateOnly from, DateOnly to, string? accountId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TimeRow>> RowsAsync(DateOnly from, DateOnly to, string? accountId, string? contractId, CancellationToken cancellationToken)
     {
         var query = new QueryDefinition($"SELECT * FROM c WHERE c.type = '{CosmosTicketItems.ItemType}' AND c.kind = '{EntryKind}' AND c.key >= @from AND c.key < @to")
             .WithParameter("@from", StoreDays.Format(from))
@@ -60,9 +60,10 @@ internal sealed class CosmosTimeStore(CosmosTicketItems items, CosmosUniqueKeys 
         await foreach (var (entry, ticket) in items.QueryAsync<TimeEntry>(query, cancellationToken))
         {
             var e = entry.Value;
-            if (!e.Draft && ticket.Snapshot.DeletedAt is null && (accountId is null || ticket.AccountId == accountId))
+            var contract = ticket.Snapshot.Contract;
+            if (!e.Draft && ticket.Snapshot.DeletedAt is null && (accountId is null || ticket.AccountId == accountId) && (contractId is null || contract?.Id == contractId))
             {
-                rows.Add(new TimeRow(e.AgentId, e.TicketId, ticket.Number, ticket.AccountId, e.Minutes, e.Billable));
+                rows.Add(new TimeRow(e.AgentId, e.TicketId, ticket.Number, ticket.AccountId, e.Minutes, e.Billable, contract?.Id, contract?.Label));
             }
         }
 

@@ -42,7 +42,7 @@ internal static class HourBankEndpoints
             return Problems.Result(Problems.Validation("month", "The month is YYYY-MM."));
         }
 
-        var rows = await store.RowsAsync(period.Value.From, period.Value.To, accountId, ct);
+        var rows = await store.RowsAsync(period.Value.From, period.Value.To, accountId, contractId: null, ct);
         ETags.Set(response, bank.Version);
         return TypedResults.Ok(new HourBankSummary(accountId, bank.Value.HoursPerMonth, bank.Value.TimeZone, period.Value.Name, bank.Value.Use(TimeTotals.Of(rows).BillableMinutes)));
     }

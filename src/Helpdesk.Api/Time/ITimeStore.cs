@@ -27,7 +27,8 @@ public interface ITimeStore
 
     /// <summary>
     /// Confirmed entries with a work date from <paramref name="from"/> (inclusive) to <paramref name="to"/>
-    /// (exclusive), of one account's tickets when <paramref name="accountId"/> is given.
+    /// (exclusive), of one account's tickets when <paramref name="accountId"/> is given, of the
+    /// tickets linked to one contract when <paramref name="contractId"/> is.
     /// </summary>
-    Task<IReadOnlyList<TimeRow>> RowsAsync(DateOnly from, DateOnly to, string? accountId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<TimeRow>> RowsAsync(DateOnly from, DateOnly to, string? accountId, string? contractId, CancellationToken cancellationToken);
 }

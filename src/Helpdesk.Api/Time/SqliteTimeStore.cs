@@ -141,24 +141,34 @@ internal sealed class SqliteTimeStore(SqliteDatabase database) : ITimeStore
             : null;
     }
 
-    public async Task<IReadOnlyList<TimeRow>> RowsAsync(DateOnly from, DateOnly to, string? accountId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TimeRow>> RowsAsync(DateOnly from, DateOnly to, string? accountId, string? contractId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
             """
-            SELECT e.agent_id, e.ticket_id, t.number, t.account_id, e.minutes, e.billable
+            SELECT e.agent_id, e.ticket_id, t.number, t.account_id, e.minutes, e.billable, json_extract(t.doc, '$.contract.id'), json_extract(t.doc, '$.contract.label')
             FROM time_entries e JOIN tickets t ON t.id = e.ticket_id
             WHERE e.draft = 0 AND t.deleted = 0 AND e.work_date >= $from AND e.work_date < $to AND ($account IS NULL OR t.account_id = $account)
+              AND ($contract IS NULL OR json_extract(t.doc, '$.contract.id') = $contract)
             """,
             null,
             ("$account", accountId),
+            ("$contract", contractId),
             ("$from", StoreDays.Format(from)),
             ("$to", StoreDays.Format(to)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<TimeRow>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new TimeRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4), reader.GetInt64(5) == 1));
+            rows.Add(new TimeRow(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetInt32(4),
+                reader.GetInt64(5) == 1,
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7)));
         }
 
         return rows;

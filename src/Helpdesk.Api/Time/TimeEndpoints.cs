@@ -48,6 +48,12 @@ public static class TimeEndpoints
         var bank = api.MapGroup("/accounts/{accountId}/hour-bank").WithTags("time");
         bank.MapGet("/", HourBankEndpoints.GetAsync).RequireAuthorization(Policies.Staff).WithName("GetHourBank");
         bank.MapPut("/", HourBankEndpoints.PutAsync).RequireAuthorization(Policies.Admin).Validate<HourBankRequest>().WithName("PutHourBank");
+
+        var contractBank = api.MapGroup("/contracts/{contractId}/hour-bank").WithTags("time");
+        contractBank.MapGet("/", ContractHourBankEndpoints.GetAsync).RequireAuthorization(Policies.Staff).WithName("GetContractHourBank")
+            .ProducesProblems(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+        contractBank.MapPut("/", ContractHourBankEndpoints.PutAsync).RequireAuthorization(Policies.Admin).Validate<ContractHourBankRequest>().WithName("PutContractHourBank")
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status412PreconditionFailed, StatusCodes.Status428PreconditionRequired);
         return api;
     }
 }

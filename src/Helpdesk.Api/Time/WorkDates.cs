@@ -10,6 +10,9 @@ public static class HourBankKinds
 {
     /// <summary>Hour banks live in the directory store, one per account, keyed by the account id.</summary>
     public static readonly DirectoryKind<HourBank> HourBank = new("hourBank", b => b.AccountId, b => b.AccountId, "accountId", _ => []);
+
+    /// <summary>Contract hour banks, one per contract, keyed by the contract's id in the customer's systems.</summary>
+    public static readonly DirectoryKind<ContractHourBank> ContractHourBank = new("contractHourBank", b => b.ContractId, b => $"{b.ContractId} {b.Label}", "contractId", _ => []);
 }
 
 /// <summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Helpdesk.Api.Common;
@@ -52,7 +51,6 @@ public sealed partial class DeliverWebhooks(IWebhookStore store, ITicketStore ti
 {
     public const string FunctionName = "DeliverWebhooks";
     public const string HttpClientName = "webhooks";
-    public const string SignatureHeader = "X-Helpdesk-Signature";
 
     /// <summary>Retried with backoff for 24 hours, then dead-lettered.</summary>
     public static QueuePolicy Policy { get; } = new(MaxAttempts: 200, BaseDelay: TimeSpan.FromSeconds(30), MaxDelay: TimeSpan.FromHours(1), VisibilityTimeout: TimeSpan.FromMinutes(5), RetryFor: TimeSpan.FromHours(24));
@@ -111,7 +109,7 @@ public sealed partial class DeliverWebhooks(IWebhookStore store, ITicketStore ti
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };
-        request.Headers.Add(SignatureHeader, Sign(hook.Secret, timestamp, body));
+        request.Headers.Add(HmacSignature.Header, HmacSignature.Sign(hook.Secret, timestamp, body));
         request.Headers.Add("X-Helpdesk-Event", eventName);
         request.Headers.Add("X-Helpdesk-Event-Id", message.EventId);
 
@@ -143,13 +141,6 @@ public sealed partial class DeliverWebhooks(IWebhookStore store, ITicketStore ti
             LogFailed(logger, null, hook.Id, message.EventId, (int)response.StatusCode);
             return null;
         }
-    }
-
-    /// <summary><c>t={unix seconds},v1={hex HMAC-SHA256 of "{t}.{body}"}</c>: the receiver recomputes it and checks the age of t.</summary>
-    public static string Sign(string secret, string timestamp, string body)
-    {
-        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}"));
-        return $"t={timestamp},v1={Convert.ToHexStringLower(mac)}";
     }
 
     private static bool Matches(WebhookFilters filters, Ticket? ticket) =>

@@ -44,6 +44,8 @@ public sealed record TicketChanges
     public Optional<string?> AccountId { get; init; }
     public Optional<Requester?> Requester { get; init; }
     public Optional<bool> NotifyCustomer { get; init; }
+    public Optional<TicketLink?> Project { get; init; }
+    public Optional<TicketLink?> Contract { get; init; }
 }
 
 /// <summary>Every persisted field of a ticket; stores save and load exactly this.</summary>
@@ -79,7 +81,9 @@ public sealed record TicketSnapshot(
     TicketMerge? MergedInto = null,
     IReadOnlyList<string>? MergedFromIds = null,
     DateTimeOffset? DeletedAt = null,
-    PortalVisibility Portal = PortalVisibility.Default);
+    PortalVisibility Portal = PortalVisibility.Default,
+    TicketLink? Project = null,
+    TicketLink? Contract = null);
 
 /// <summary>
 /// The ticket aggregate. Every change goes through a method here, which checks the lifecycle
@@ -132,6 +136,8 @@ public sealed partial class Ticket
     public string? AccountId => _state.AccountId;
     public string? AssigneeId => _state.AssigneeId;
     public string? TeamId => _state.TeamId;
+    public TicketLink? Project => _state.Project;
+    public TicketLink? Contract => _state.Contract;
     public IReadOnlyList<string> Tags => _state.Tags;
     public int Progress => _state.Progress;
     public bool NotifyCustomer => _state.NotifyCustomer;
@@ -599,6 +605,18 @@ public sealed partial class Ticket
         {
             after = after with { NotifyCustomer = changes.NotifyCustomer.Value };
             Track("notifyCustomer", Format(before.NotifyCustomer), Format(after.NotifyCustomer));
+        }
+
+        if (changes.Project.HasValue)
+        {
+            after = after with { Project = changes.Project.Value };
+            Track("project", TicketLink.Describe(before.Project), TicketLink.Describe(after.Project));
+        }
+
+        if (changes.Contract.HasValue)
+        {
+            after = after with { Contract = changes.Contract.Value };
+            Track("contract", TicketLink.Describe(before.Contract), TicketLink.Describe(after.Contract));
         }
 
         if (diff.Count == 0)

@@ -22,8 +22,8 @@ public sealed record HourBank(string AccountId, decimal HoursPerMonth, string Ti
 
 public sealed record HourBankUse(decimal HoursIncluded, decimal HoursUsed, decimal HoursLeft, decimal OverrunHours, bool Overrun);
 
-/// <summary>One confirmed time entry as the monthly report sees it.</summary>
-public sealed record TimeRow(string AgentId, string TicketId, string TicketNumber, string? AccountId, int Minutes, bool Billable);
+/// <summary>One confirmed time entry as the monthly report sees it, with the contract its ticket is linked to.</summary>
+public sealed record TimeRow(string AgentId, string TicketId, string TicketNumber, string? AccountId, int Minutes, bool Billable, string? ContractId = null, string? ContractLabel = null);
 
 public sealed record TimeTotals(long Minutes, long BillableMinutes, long NonBillableMinutes)
 {

@@ -1,10 +1,7 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Helpdesk.Api.Auth;
-using Helpdesk.Api.CustomerContext;
 using Helpdesk.Api.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Helpdesk.Api.Tests.CustomerContext;
 
@@ -33,6 +30,7 @@ public sealed class CustomerContextTests(HelpdeskApp app) : IClassFixture<Helpde
         context["slaPolicy"]!["id"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
         context["requester"]!["email"]!.GetValue<string>().ShouldBe("nina@northwind-ctx.test");
         context["extensions"]!.AsObject().ShouldBeEmpty();
+        context["extensionsStatus"]!.GetValue<string>().ShouldBe("notAsked");
 
         var previous = context["previousTickets"]!;
         var cursor = previous["nextCursor"]!.GetValue<string>();
@@ -78,20 +76,6 @@ public sealed class CustomerContextTests(HelpdeskApp app) : IClassFixture<Helpde
     }
 
     [Fact]
-    public async Task A_configured_provider_adds_data_from_other_systems()
-    {
-        using var withProvider = app.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<ICustomerContextProvider, BillingProvider>()));
-        var agent = withProvider.CreateClient();
-        agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", HelpdeskApp.Token(Roles.Agent, "agent@ctx.test"));
-        var ticket = await agent.OpenTicketAsync(new { subject = "Billing", requester = new { email = "pay@ctx.test" } });
-
-        var context = await (await agent.GetAsync($"/api/tickets/{ticket["id"]}/context")).Json();
-
-        context["extensions"]!["recentInvoices"]!.AsArray().Select(i => i!.GetValue<string>()).ShouldBe(["INV-1 for pay@ctx.test"]);
-        context["account"].ShouldBeNull();
-    }
-
-    [Fact]
     public async Task The_context_is_for_staff_and_of_existing_tickets()
     {
         var agent = app.ClientFor(Roles.Agent, "agent@ctx.test");
@@ -102,11 +86,5 @@ public sealed class CustomerContextTests(HelpdeskApp app) : IClassFixture<Helpde
         (await app.ClientFor(Roles.Customer, "alice@contoso.com", ticket["requester"]!["contactId"]!.GetValue<string>()).GetAsync($"/api/tickets/{ticket["id"]}/context"))
             .StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await app.CreateClient().GetAsync($"/api/tickets/{ticket["id"]}/context")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-    }
-
-    private sealed class BillingProvider : ICustomerContextProvider
-    {
-        public Task<IReadOnlyDictionary<string, object?>> GetAsync(CustomerContextQuery query, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyDictionary<string, object?>>(new Dictionary<string, object?> { ["recentInvoices"] = new[] { $"INV-1 for {query.Email}" } });
     }
 }

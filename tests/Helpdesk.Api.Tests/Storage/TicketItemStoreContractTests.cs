@@ -280,10 +280,10 @@ public abstract partial class StoreContractTests
 
         (await Store.Time.TotalsAsync(ticket.Id, default)).ShouldBe(new TimeTotals(45, 30, 15));
         (await Store.Time.ListAsync(ticket.Id, 10, null, default)).Items.Select(e => e.Value.Id).ShouldBe(["tim_1", "tim_2", "tim_4"]);
-        (await Store.Time.RowsAsync(Day0, Day0.AddDays(2), null, default)).OrderBy(r => r.Minutes).ShouldBe(
+        (await Store.Time.RowsAsync(Day0, Day0.AddDays(2), null, null, default)).OrderBy(r => r.Minutes).ShouldBe(
             [new TimeRow("agt_ada", ticket.Id, ticket.Number, "acc_a", 15, false), new TimeRow("agt_ada", ticket.Id, ticket.Number, "acc_a", 30, true), new TimeRow("agt_bob", other.Id, other.Number, "acc_b", 60, true)]);
-        (await Store.Time.RowsAsync(Day0, Day0.AddDays(2), "acc_b", default)).Select(r => r.Minutes).ShouldBe([60]);
-        (await Store.Time.RowsAsync(Day0, Day0.AddDays(1), null, default)).Count.ShouldBe(2);
+        (await Store.Time.RowsAsync(Day0, Day0.AddDays(2), "acc_b", null, default)).Select(r => r.Minutes).ShouldBe([60]);
+        (await Store.Time.RowsAsync(Day0, Day0.AddDays(1), null, null, default)).Count.ShouldBe(2);
 
         var entry = (await Store.Time.FindAsync(ticket.Id, "tim_1", default))!;
         var edited = entry.Value.Edit(45, true, null, Day0, T0.AddMinutes(1));

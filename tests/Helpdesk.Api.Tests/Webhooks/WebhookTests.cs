@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Helpdesk.Api.Common;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Tests.Infrastructure;
 using Helpdesk.Api.Webhooks;
@@ -61,7 +62,7 @@ public sealed class WebhookTests
 
         var delivery = app.Receiver.Requests.ShouldHaveSingleItem();
         delivery.Url.ShouldBe(FlowUrl);
-        var signature = delivery.Headers[DeliverWebhooks.SignatureHeader];
+        var signature = delivery.Headers[HmacSignature.Header];
         var timestamp = signature.Split(',')[0]["t=".Length..];
         var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{delivery.Body}")));
         signature.ShouldBe($"t={timestamp},v1={expected}");

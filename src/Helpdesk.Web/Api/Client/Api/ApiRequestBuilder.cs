@@ -8,6 +8,7 @@ using Helpdesk.Web.Api.Client.Api.Approvals;
 using Helpdesk.Web.Api.Client.Api.Calendars;
 using Helpdesk.Web.Api.Client.Api.CannedResponses;
 using Helpdesk.Web.Api.Client.Api.Contacts;
+using Helpdesk.Web.Api.Client.Api.Contracts;
 using Helpdesk.Web.Api.Client.Api.Csat;
 using Helpdesk.Web.Api.Client.Api.Graph;
 using Helpdesk.Web.Api.Client.Api.Health;
@@ -74,6 +75,11 @@ namespace Helpdesk.Web.Api.Client.Api
         public global::Helpdesk.Web.Api.Client.Api.Contacts.ContactsRequestBuilder Contacts
         {
             get => new global::Helpdesk.Web.Api.Client.Api.Contacts.ContactsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The contracts property</summary>
+        public global::Helpdesk.Web.Api.Client.Api.Contracts.ContractsRequestBuilder Contracts
+        {
+            get => new global::Helpdesk.Web.Api.Client.Api.Contracts.ContractsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The csat property</summary>
         public global::Helpdesk.Web.Api.Client.Api.Csat.CsatRequestBuilder Csat

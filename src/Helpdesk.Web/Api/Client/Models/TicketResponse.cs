@@ -29,6 +29,14 @@ namespace Helpdesk.Web.Api.Client.Models
 #else
         public string AssigneeId { get; set; }
 #endif
+        /// <summary>The contract property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Helpdesk.Web.Api.Client.Models.TicketLink? Contract { get; set; }
+#nullable restore
+#else
+        public global::Helpdesk.Web.Api.Client.Models.TicketLink Contract { get; set; }
+#endif
         /// <summary>The createdAt property</summary>
         public DateTimeOffset? CreatedAt { get; set; }
         /// <summary>The description property</summary>
@@ -117,6 +125,14 @@ namespace Helpdesk.Web.Api.Client.Models
         public global::Helpdesk.Web.Api.Client.Models.Priority? Priority { get; set; }
         /// <summary>The progress property</summary>
         public int? Progress { get; set; }
+        /// <summary>The project property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Helpdesk.Web.Api.Client.Models.TicketLink? Project { get; set; }
+#nullable restore
+#else
+        public global::Helpdesk.Web.Api.Client.Models.TicketLink Project { get; set; }
+#endif
         /// <summary>The requester property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -207,6 +223,7 @@ namespace Helpdesk.Web.Api.Client.Models
             {
                 { "accountId", n => { AccountId = n.GetStringValue(); } },
                 { "assigneeId", n => { AssigneeId = n.GetStringValue(); } },
+                { "contract", n => { Contract = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.TicketLink>(global::Helpdesk.Web.Api.Client.Models.TicketLink.CreateFromDiscriminatorValue); } },
                 { "createdAt", n => { CreatedAt = n.GetDateTimeOffsetValue(); } },
                 { "description", n => { Description = n.GetStringValue(); } },
                 { "dueAt", n => { DueAt = n.GetDateTimeOffsetValue(); } },
@@ -224,6 +241,7 @@ namespace Helpdesk.Web.Api.Client.Models
                 { "portalVisibility", n => { PortalVisibility = n.GetEnumValue<global::Helpdesk.Web.Api.Client.Models.PortalVisibility>(); } },
                 { "priority", n => { Priority = n.GetEnumValue<global::Helpdesk.Web.Api.Client.Models.Priority>(); } },
                 { "progress", n => { Progress = n.GetIntValue(); } },
+                { "project", n => { Project = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.TicketLink>(global::Helpdesk.Web.Api.Client.Models.TicketLink.CreateFromDiscriminatorValue); } },
                 { "requester", n => { Requester = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.RequesterResponse>(global::Helpdesk.Web.Api.Client.Models.RequesterResponse.CreateFromDiscriminatorValue); } },
                 { "resolutionSummary", n => { ResolutionSummary = n.GetStringValue(); } },
                 { "severity", n => { Severity = n.GetStringValue(); } },
@@ -246,6 +264,7 @@ namespace Helpdesk.Web.Api.Client.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("accountId", AccountId);
             writer.WriteStringValue("assigneeId", AssigneeId);
+            writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.TicketLink>("contract", Contract);
             writer.WriteDateTimeOffsetValue("createdAt", CreatedAt);
             writer.WriteStringValue("description", Description);
             writer.WriteDateTimeOffsetValue("dueAt", DueAt);
@@ -263,6 +282,7 @@ namespace Helpdesk.Web.Api.Client.Models
             writer.WriteEnumValue<global::Helpdesk.Web.Api.Client.Models.PortalVisibility>("portalVisibility", PortalVisibility);
             writer.WriteEnumValue<global::Helpdesk.Web.Api.Client.Models.Priority>("priority", Priority);
             writer.WriteIntValue("progress", Progress);
+            writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.TicketLink>("project", Project);
             writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.RequesterResponse>("requester", Requester);
             writer.WriteStringValue("resolutionSummary", ResolutionSummary);
             writer.WriteStringValue("severity", Severity);
