@@ -60,7 +60,9 @@ public sealed class TicketScenarios(ConsoleServer server)
             await Expect(page.GetByTestId("status")).ToHaveTextAsync("Resolved");
             await Expect(page.Locator(".history")).ToContainTextAsync("Resolved", new() { IgnoreCase = true });
             (await console.AccessibilityViolationsAsync()).ShouldBeEmpty();
-            console.Errors.ShouldBeEmpty();
+            // The one refusal the browser may log: a take or resolve sent while the SLA scan recorded a
+            // breach on the ticket (a new version that changes no field), which the page sends again.
+            console.Errors.Where(e => !e.Contains("status of 412", StringComparison.Ordinal)).ShouldBeEmpty();
         });
     }
 
