@@ -51,8 +51,12 @@ public sealed class ConversationService(TicketRunner runner, TicketOpening openi
         return AddAsync(ticketId, draft, cancellationToken);
     }
 
-    /// <summary>Adds the draft to the ticket (or to the one it was merged into), or says why it was not added (no such ticket).</summary>
-    public async Task<Outcome<PostedMessage>> AddAsync(string ticketId, MessageDraft draft, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds the draft to the ticket (or to the one it was merged into), or says why it was not
+    /// added (no such ticket). <paramref name="alongside"/> records more on the ticket before the
+    /// message and names the items written with it (a chat session and its last activity).
+    /// </summary>
+    public async Task<Outcome<PostedMessage>> AddAsync(string ticketId, MessageDraft draft, CancellationToken cancellationToken, Func<Ticket, DateTimeOffset, IEnumerable<TicketItemWrite>>? alongside = null)
     {
         ArgumentNullException.ThrowIfNull(draft);
         if (draft.Body.IsEmpty)
@@ -73,9 +77,15 @@ public sealed class ConversationService(TicketRunner runner, TicketOpening openi
                     return Task.FromResult<Outcome<PostedMessage?>>((PostedMessage?)null);
                 }
 
-                var message = Build(c.Ticket.Id, draft, c.Now);
+                foreach (var item in alongside?.Invoke(c.Ticket, c.Now) ?? [])
+                {
+                    c.Write(item);
+                }
+
+                var message = Build(c.Ticket.Id, InChat(c.Ticket, draft), c.Now);
                 Record(c.Ticket, message, c.Now);
                 c.Write(TicketItemWrite.Add(TicketItemKinds.Message, message.Id, message));
+
                 return Task.FromResult<Outcome<PostedMessage?>>(new PostedMessage(c.Ticket, message));
             },
             cancellationToken,
@@ -85,7 +95,7 @@ public sealed class ConversationService(TicketRunner runner, TicketOpening openi
             return outcome.Problem;
         }
 
-        return closed is null ? outcome.Value! : await FollowUpAsync(closed, draft, cancellationToken);
+        return closed is null ? outcome.Value! : await FollowUpAsync(closed, draft, alongside, cancellationToken);
     }
 
     /// <summary>The internal message that carries an escalation's note, recorded on the ticket by the caller's change.</summary>
@@ -128,10 +138,12 @@ public sealed class ConversationService(TicketRunner runner, TicketOpening openi
     }
 
     /// <summary>
-    /// A new ticket whose first message is <paramref name="first"/> (a customer's, from the portal
-    /// or a mail): the message's text is its description unless the ticket has one.
+    /// A new ticket whose first message is <paramref name="first"/> (a customer's, from the portal,
+    /// a mail or a chat): the message's text is its description unless the ticket has one.
+    /// <paramref name="alongside"/> records more on the new ticket before its first message and
+    /// names the items written with it (the chat session the ticket is opened from).
     /// </summary>
-    public async Task<PostedMessage> OpenAsync(TicketDraft ticket, MessageDraft first, CancellationToken cancellationToken)
+    public async Task<PostedMessage> OpenAsync(TicketDraft ticket, MessageDraft first, CancellationToken cancellationToken, Func<Ticket, DateTimeOffset, IEnumerable<TicketItemWrite>>? alongside = null)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         ArgumentNullException.ThrowIfNull(first);
@@ -146,9 +158,10 @@ public sealed class ConversationService(TicketRunner runner, TicketOpening openi
             first.Author,
             created =>
             {
-                message = Build(created.Id, first, created.CreatedAt);
+                var others = alongside?.Invoke(created, created.CreatedAt).ToArray() ?? [];
+                message = Build(created.Id, InChat(created, first), created.CreatedAt);
                 Record(created, message, created.CreatedAt);
-                return [TicketItemWrite.Add(TicketItemKinds.Message, message.Id, message)];
+                return [TicketItemWrite.Add(TicketItemKinds.Message, message.Id, message), .. others];
             },
             cancellationToken);
         // A retry of a request whose answer was lost gets the ticket it opened, with that first message.
@@ -157,7 +170,7 @@ public sealed class ConversationService(TicketRunner runner, TicketOpening openi
     }
 
     /// <summary>A customer wrote to a closed ticket: a new ticket continues it, with their message as the first one.</summary>
-    private Task<PostedMessage> FollowUpAsync(Ticket closed, MessageDraft draft, CancellationToken cancellationToken) =>
+    private Task<PostedMessage> FollowUpAsync(Ticket closed, MessageDraft draft, Func<Ticket, DateTimeOffset, IEnumerable<TicketItemWrite>>? alongside, CancellationToken cancellationToken) =>
         OpenAsync(
             new TicketDraft(
                 Subject: closed.Subject,
@@ -174,7 +187,14 @@ public sealed class ConversationService(TicketRunner runner, TicketOpening openi
                 NotifyCustomer: closed.NotifyCustomer,
                 FollowUpOfId: closed.Id),
             draft,
-            cancellationToken);
+            cancellationToken,
+            alongside);
+
+    /// <summary>A public message written while a chat session is open on the ticket is a chat message: the open chat delivers it.</summary>
+    private static MessageDraft InChat(Ticket ticket, MessageDraft draft) =>
+        ticket.Chat is not null && draft.Visibility == MessageVisibility.Public && draft.Source != MessageSources.Email && draft.Author.Type is ActorType.Agent or ActorType.Customer
+            ? draft with { Source = MessageSources.Chat }
+            : draft;
 
     private TicketMessage Build(string ticketId, MessageDraft draft, DateTimeOffset now) =>
         new(

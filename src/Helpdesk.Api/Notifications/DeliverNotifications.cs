@@ -7,6 +7,7 @@ using Helpdesk.Api.Mail;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Api.Triggers;
+using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Notifications;
 
@@ -20,7 +21,7 @@ public sealed class DeliverNotifications(NotificationPlanner planner, INotificat
     public const string FunctionName = "DeliverNotification";
 
     public static bool Accepts(string eventType) =>
-        eventType == NotificationTriggers.MessageAddedEvent || NotificationTriggers.All.Contains(eventType) || NotificationTriggers.StatusEvents.Contains(eventType);
+        eventType is NotificationTriggers.MessageAddedEvent or ChatEventTypes.ReplyByEmail || NotificationTriggers.All.Contains(eventType) || NotificationTriggers.StatusEvents.Contains(eventType);
 
     public async Task HandleAsync(EventMessage message, CancellationToken cancellationToken)
     {

@@ -44,6 +44,7 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
         NotificationTriggers.MessageAddedEvent when message.Value("visibility") == "public" && message.Value("authorType") == "agent" => NotificationTriggers.PublicReply,
         NotificationTriggers.MessageAddedEvent when message.Value("authorType") == "customer" => NotificationTriggers.CustomerMessage,
         NotificationTriggers.MessageAddedEvent => null,
+        ChatEventTypes.ReplyByEmail => NotificationTriggers.PublicReply,
         NotificationTriggers.ResolutionRecorded when message.Value("emailContact") != "true" => null,
         NotificationTriggers.ActivityReminder when !Split(message.Value("channels")).Contains("email", StringComparer.Ordinal) => null,
         _ => NotificationTriggers.All.Contains(message.Type) ? message.Type : null,
@@ -226,7 +227,9 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
             return false;
         }
 
-        var notify = (message.Value("notifyCustomer") ?? (ticket.NotifyCustomer ? "true" : "false")) == "true";
+        // A reply written while the customer chats is delivered in the chat; the ones they never answered are emailed when it ends (chat.replyByEmail).
+        var notify = (message.Value("notifyCustomer") ?? (ticket.NotifyCustomer ? "true" : "false")) == "true"
+            && !(message.Type == NotificationTriggers.MessageAddedEvent && message.Value("chatId") is not null);
         return trigger switch
         {
             NotificationTriggers.ResolutionRecorded => true,

@@ -83,7 +83,8 @@ public sealed record TicketSnapshot(
     DateTimeOffset? DeletedAt = null,
     PortalVisibility Portal = PortalVisibility.Default,
     TicketLink? Project = null,
-    TicketLink? Contract = null);
+    TicketLink? Contract = null,
+    TicketChat? Chat = null);
 
 /// <summary>
 /// The ticket aggregate. Every change goes through a method here, which checks the lifecycle
@@ -367,6 +368,7 @@ public sealed partial class Ticket
         }
 
         RecordMessage(MessageActions.AgentReplied, messageId, MessageVisibility.Public, cc, by, now, changes);
+        AnsweredInChat(messageId, cc, by);
     }
 
     /// <summary>A note for the team only. It is not a reply: no SLA clock sees it.</summary>
@@ -384,6 +386,7 @@ public sealed partial class Ticket
     {
         EnsureNotClosed();
         RecordMessage(MessageActions.CustomerMessage, messageId, MessageVisibility.Public, cc, by, now, []);
+        CustomerWroteInChat(by, now);
         CustomerResponded(by, now);
     }
 
@@ -639,18 +642,17 @@ public sealed partial class Ticket
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(messageId);
         ArgumentNullException.ThrowIfNull(cc);
-        Record(
-            action,
-            TicketEventTypes.MessageAdded,
-            by,
-            now,
-            changes,
-            note: null,
+        (string, string?)[] data =
+        [
             ("messageId", messageId),
             ("visibility", Names.Of(visibility)),
             ("authorType", Names.Of(by.Type)),
             ("cc", string.Join(',', cc)),
-            ("notifyCustomer", Format(NotifyCustomer)));
+            ("notifyCustomer", Format(NotifyCustomer)),
+        ];
+
+        // A public message written while a chat is open is delivered in it (the chat's id says so).
+        Record(action, TicketEventTypes.MessageAdded, by, now, changes, note: null, visibility == MessageVisibility.Public && _state.Chat is { } chat ? [.. data, ("chatId", chat.Id)] : data);
     }
 
     private TicketStatus ActiveStatus() => AssigneeId is null ? TicketStatus.Open : TicketStatus.Assigned;

@@ -18,6 +18,9 @@ public static class MessageSources
     public const string Portal = "portal";
     public const string Email = "email";
     public const string Escalation = "escalation";
+
+    /// <summary>Written in, or delivered to, the customer's open chat session.</summary>
+    public const string Chat = "chat";
 }
 
 /// <summary>
