@@ -60,6 +60,7 @@ public static class MailEndpoints
             .AddGraphMailbox()
             .AddScoped<MailThreading>()
             .AddScheduledJob<RenewMailSubscriptions>(RenewMailSubscriptions.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.CatchUpIntervalSeconds)))
+            .AddScoped<MailRules>()
             .AddScoped<MailIntake>()
             .AddScoped<MailTicketWriter>()
             .AddScheduledJob<IngestMail>(IngestMail.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.IngestIntervalSeconds)))
@@ -90,6 +91,12 @@ public static class MailEndpoints
         mail.MapGet("/inbound/{id:long}", async (long id, IMailJournal store, CancellationToken ct) =>
                 await store.FindAsync(id, ct) is { } found ? TypedResults.Ok(found) : Problems.NotFound("inbound mail"))
             .RequireAuthorization(Policies.Staff).WithName("GetInboundMail");
+        mail.MapGet("/mailboxes/{mailbox}/rules", MailRuleEndpoints.GetAsync).RequireAuthorization(Policies.Admin).WithName("GetMailCollectorRules")
+            .WithSummary("A support mailbox's collector rules, in the order they are tried, with their ETag")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        mail.MapPut("/mailboxes/{mailbox}/rules", MailRuleEndpoints.PutAsync).RequireAuthorization(Policies.Admin).Validate<MailRuleSetRequest>().WithName("UpdateMailCollectorRules")
+            .WithSummary("Replaces a support mailbox's collector rules (If-Match required)")
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status428PreconditionRequired);
         return api;
     }
 

@@ -24,6 +24,7 @@ public sealed partial class MailIntake(
     IMailThreadIds threadIds,
     GraphMailbox graph,
     MailThreading threading,
+    MailRules rules,
     MailTicketWriter writer,
     IOptions<MailOptions> options,
     HelpdeskMetrics metrics,
@@ -110,9 +111,18 @@ public sealed partial class MailIntake(
             return (InboundStates.Quarantined, null);
         }
 
+        // The mailbox's collector rules: a quarantine holds the mail (a supervisor's release lets it through).
+        var routing = await rules.ApplyAsync(mailbox, message, outcome.From!, cancellationToken);
+        if (routing.Quarantine is { } held && !mail.Released)
+        {
+            LogQuarantined(logger, mail.Seq);
+            await SettleAsync(mail, outcome with { State = InboundStates.Quarantined, Reason = held }, cancellationToken);
+            return (InboundStates.Quarantined, null);
+        }
+
         // Thread, write, settle.
         var threaded = await threading.ResolveAsync(mailbox.Id, internetMessageId, message, from, cancellationToken);
-        var written = await writer.WriteAsync(mailbox, mail.GraphId, message, from, messageId, threaded?.Ticket, cancellationToken);
+        var written = await writer.WriteAsync(mailbox, mail.GraphId, message, from, messageId, threaded?.Ticket, routing, cancellationToken);
         var signal = threaded?.Signal ?? ThreadSignals.NewTicket;
         var why = written.Notes.Prepend(threaded?.Why).OfType<string>().ToList();
         await journal.CompleteAsync(
@@ -166,7 +176,7 @@ public sealed partial class MailIntake(
     private static partial void LogFiltered(ILogger logger, long seq, string reason);
 
     /// <summary>The sender is a customer's address: it is in the journal for a supervisor, never in the logs.</summary>
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound mail {Seq} quarantined: a burst from one sender")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound mail {Seq} quarantined (a burst from one sender, or a collector rule)")]
     private static partial void LogQuarantined(ILogger logger, long seq);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Marking read / moving inbound mail {Seq} failed")]

@@ -29,8 +29,14 @@ public sealed class MailTicketWriter(
     IOptions<MailOptions> options,
     TimeProvider clock)
 {
-    public async Task<MailWritten> WriteAsync(SupportMailbox mailbox, string graphId, Message message, string from, string messageId, Ticket? threadedTo, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the mail; a new ticket takes the fields <paramref name="routing"/> (the collector
+    /// rules) set over the mailbox's defaults, and the rules applied head the journal notes. A mail
+    /// threading onto a ticket leaves its fields as they are.
+    /// </summary>
+    public async Task<MailWritten> WriteAsync(SupportMailbox mailbox, string graphId, Message message, string from, string messageId, Ticket? threadedTo, MailRouting routing, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(routing);
         ArgumentNullException.ThrowIfNull(mailbox);
         ArgumentNullException.ThrowIfNull(message);
         var contact = await references.FindOrCreateContactAsync(from, message.From?.EmailAddress?.Name, clock.GetUtcNow(), cancellationToken);
@@ -50,11 +56,12 @@ public sealed class MailTicketWriter(
         }
         else
         {
-            ticketId = await OpenTicketAsync(message, mailbox, contact, body, cc, messageId, original, cancellationToken);
+            ticketId = await OpenTicketAsync(message, mailbox, contact, body, cc, messageId, original, routing, cancellationToken);
             writer = Actor.Customer(contact.Id);
         }
 
-        return new MailWritten(ticketId, await ImportAttachmentsAsync(mailbox, graphId, message, ticketId, messageId, writer, cancellationToken));
+        var files = await ImportAttachmentsAsync(mailbox, graphId, message, ticketId, messageId, writer, cancellationToken);
+        return new MailWritten(ticketId, threadedTo is null ? [.. routing.Notes, .. files] : files);
     }
 
     /// <summary>An attempt stopped after storing the mail's message: its files are finished, as its writer.</summary>
@@ -117,7 +124,7 @@ public sealed class MailTicketWriter(
     }
 
     /// <summary>A new ticket for the mail, with the mail as the first message of its conversation.</summary>
-    private async Task<string> OpenTicketAsync(Message message, SupportMailbox mailbox, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, string? original, CancellationToken cancellationToken)
+    private async Task<string> OpenTicketAsync(Message message, SupportMailbox mailbox, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, string? original, MailRouting routing, CancellationToken cancellationToken)
     {
         var opened = await conversation.OpenAsync(
             new TicketDraft(
@@ -125,8 +132,11 @@ public sealed class MailTicketWriter(
                 Description: Ticket.FitDescription(body.Text),
                 Requester: new Requester(contact.Id, contact.Email, contact.Name),
                 AccountId: contact.AccountId,
-                Type: mailbox.DefaultType,
-                TeamId: mailbox.DefaultTeamId),
+                Priority: routing.Priority ?? Priority.Normal,
+                Type: routing.Type ?? mailbox.DefaultType,
+                TeamId: routing.TeamId ?? mailbox.DefaultTeamId,
+                AssigneeId: routing.AssigneeId,
+                Tags: routing.Tags),
             new MessageDraft(Actor.Customer(contact.Id), contact.Name ?? contact.Email, MessageVisibility.Public, body, cc, MessageSources.Email, messageId, original),
             cancellationToken);
         return opened.Ticket.Id;

@@ -2,6 +2,7 @@
 #pragma warning disable CS0618
 using Helpdesk.Web.Api.Client.Api.Mail.DeadLetters;
 using Helpdesk.Web.Api.Client.Api.Mail.Inbound;
+using Helpdesk.Web.Api.Client.Api.Mail.Mailboxes;
 using Helpdesk.Web.Api.Client.Api.Mail.Quarantine;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
@@ -26,6 +27,11 @@ namespace Helpdesk.Web.Api.Client.Api.Mail
         public global::Helpdesk.Web.Api.Client.Api.Mail.Inbound.InboundRequestBuilder Inbound
         {
             get => new global::Helpdesk.Web.Api.Client.Api.Mail.Inbound.InboundRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The mailboxes property</summary>
+        public global::Helpdesk.Web.Api.Client.Api.Mail.Mailboxes.MailboxesRequestBuilder Mailboxes
+        {
+            get => new global::Helpdesk.Web.Api.Client.Api.Mail.Mailboxes.MailboxesRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The quarantine property</summary>
         public global::Helpdesk.Web.Api.Client.Api.Mail.Quarantine.QuarantineRequestBuilder Quarantine
