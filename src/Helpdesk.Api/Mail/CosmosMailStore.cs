@@ -61,7 +61,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
     public async Task<IReadOnlyList<ThreadMail>> ThreadOfAsync(string ticketId, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync<MessageIdDocument>(CosmosContainers.MailMessageIds, new QueryDefinition("SELECT * FROM c WHERE c.ticketId = @ticket").WithParameter("@ticket", ticketId), cancellationToken);
-        return [.. rows.Where(r => r.Direction != MessageIdRecord.Cited).OrderBy(r => r.At, StringComparer.Ordinal).ThenBy(r => r.MessageId, StringComparer.Ordinal).Select(r => new ThreadMail(r.MessageId, r.Mailbox, r.Direction, r.GraphId))];
+        return [.. rows.Where(r => r.Direction is MessageIdRecord.In or MessageIdRecord.Out).OrderBy(r => r.At, StringComparer.Ordinal).ThenBy(r => r.MessageId, StringComparer.Ordinal).Select(r => new ThreadMail(r.MessageId, r.Mailbox, r.Direction, r.GraphId))];
     }
 
     public async Task<IReadOnlyList<MailSubscription>> SubscriptionsAsync(CancellationToken cancellationToken)
@@ -214,11 +214,52 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
             cancellationToken);
     }
 
-    public async Task<bool> SeenAsync(string mailbox, string internetMessageId, long seq, CancellationToken cancellationToken)
+    /// <summary>
+    /// A create (409: another record exists) and, over a <c>cited</c> record, an ETag-guarded
+    /// replace: of two copies taken in parallel on any instances, exactly one holds the Message-ID.
+    /// </summary>
+    public async Task<string?> TakeAsync(MessageIdRecord record, long seq, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(record);
         var container = await containers.GetAsync(CosmosContainers.MailMessageIds, cancellationToken);
-        var found = await ReadAsync<MessageIdDocument>(container, MessageIdKey(internetMessageId, mailbox), cancellationToken);
-        return found is { Document.Direction: MessageIdRecord.In } && found.Document.Seq != seq;
+        var taking = new MessageIdDocument(
+            MessageIdKey(record.MessageId, record.Mailbox), record.MessageId, record.Mailbox, string.Empty, MessageIdRecord.Taking, record.GraphId, null, TicketDocument.Time(now), seq);
+        while (true)
+        {
+            try
+            {
+                await retry.RunAsync(ct => container.CreateItemAsync(taking, new PartitionKey(taking.Id), new ItemRequestOptions { EnableContentResponseOnWrite = false }, ct), cancellationToken);
+                return null;
+            }
+            catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Conflict)
+            {
+                // Recorded already: whose it is decides below.
+            }
+
+            if (await ReadWithETagAsync<MessageIdDocument>(container, taking.Id, cancellationToken) is not { } stored)
+            {
+                continue;
+            }
+
+            switch (stored.Document.Direction)
+            {
+                case MessageIdRecord.In or MessageIdRecord.Taking:
+                    return stored.Document.GraphId == record.GraphId ? null : stored.Document.GraphId ?? string.Empty;
+                case MessageIdRecord.Out:
+                    return null;
+            }
+
+            try
+            {
+                var held = stored.Document with { Direction = MessageIdRecord.Taking, GraphId = record.GraphId, Seq = seq };
+                await retry.RunAsync(ct => container.ReplaceItemAsync(held, held.Id, new PartitionKey(held.Id), new ItemRequestOptions { IfMatchEtag = stored.ETag, EnableContentResponseOnWrite = false }, ct), cancellationToken);
+                return null;
+            }
+            catch (CosmosException e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
+            {
+                // Another copy took it first: look again.
+            }
+        }
     }
 
     public async Task<string?> TicketOfMessageIdsAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken)
@@ -233,14 +274,14 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
             CosmosContainers.MailMessageIds,
             new QueryDefinition("SELECT * FROM c WHERE ARRAY_CONTAINS(@ids, c.messageId)").WithParameter("@ids", messageIds.ToArray()),
             cancellationToken);
-        return messageIds.Select(id => rows.FirstOrDefault(r => r.MessageId == id)?.TicketId).FirstOrDefault(t => t is not null);
+        return messageIds.Select(id => rows.FirstOrDefault(r => r.MessageId == id && r.TicketId.Length > 0)?.TicketId).FirstOrDefault(t => t is not null);
     }
 
     public async Task<string?> TicketCitingAsync(string mailbox, string internetMessageId, CancellationToken cancellationToken)
     {
         var container = await containers.GetAsync(CosmosContainers.MailMessageIds, cancellationToken);
         var found = await ReadAsync<MessageIdDocument>(container, MessageIdKey(internetMessageId, mailbox), cancellationToken);
-        return found is { Document.Direction: MessageIdRecord.Cited } ? found.Document.TicketId : null;
+        return found is { Document.Direction: MessageIdRecord.Cited or MessageIdRecord.Taking, Document.TicketId.Length: > 0 } ? found.Document.TicketId : null;
     }
 
     public async Task<string?> TicketOfConversationAsync(string conversationId, CancellationToken cancellationToken)
@@ -249,7 +290,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
             CosmosContainers.MailMessageIds,
             new QueryDefinition("SELECT * FROM c WHERE c.conversationId = @id").WithParameter("@id", conversationId),
             cancellationToken);
-        return rows.OrderByDescending(r => r.At, StringComparer.Ordinal).FirstOrDefault()?.TicketId;
+        return rows.Where(r => r.TicketId.Length > 0).OrderByDescending(r => r.At, StringComparer.Ordinal).FirstOrDefault()?.TicketId;
     }
 
     /// <summary>An index query on the item id across ticket partitions, kept only where the ticket's index names it (committed).</summary>
@@ -438,8 +479,8 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         }
         catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
-            // Recorded already: the first record stands, unless it is only cited and this is the mail itself.
-            await ReplaceCitedAsync(container, document, cancellationToken);
+            // Recorded already: the first record stands, unless it is only cited or held while the mail is taken in.
+            await ReplaceProvisionalAsync(container, document, cancellationToken);
         }
 
         foreach (var cited in record.Cites ?? [])
@@ -448,15 +489,15 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         }
     }
 
-    /// <summary>A <c>cited</c> record gives way to the mail it names, guarded by its ETag (412: read it again).</summary>
-    private async Task ReplaceCitedAsync(Container container, MessageIdDocument document, CancellationToken cancellationToken)
+    /// <summary>A <c>cited</c> or <c>taking</c> record gives way to the mail taken in, guarded by its ETag (412: read it again).</summary>
+    private async Task ReplaceProvisionalAsync(Container container, MessageIdDocument document, CancellationToken cancellationToken)
     {
-        if (document.Direction == MessageIdRecord.Cited)
+        if (document.Direction is MessageIdRecord.Cited or MessageIdRecord.Taking)
         {
             return;
         }
 
-        while (await ReadWithETagAsync<MessageIdDocument>(container, document.Id, cancellationToken) is { Document.Direction: MessageIdRecord.Cited } stored)
+        while (await ReadWithETagAsync<MessageIdDocument>(container, document.Id, cancellationToken) is { Document.Direction: MessageIdRecord.Cited or MessageIdRecord.Taking } stored)
         {
             try
             {

@@ -9,8 +9,8 @@ namespace Helpdesk.Api.Mail;
 
 /// <summary>
 /// One inbound mail through the steps of its ingestion: fetch it through Graph, filter it
-/// (firewall), deduplicate it by Message-ID per mailbox (and recover an attempt that stopped
-/// after its ticket write), hold back a burst, thread it onto a ticket (<see cref="MailThreading"/>),
+/// (firewall), deduplicate it by Message-ID per mailbox (the first mail to take it holds it, and
+/// only the holder recovers an attempt of its own that stopped after its ticket write), hold back a burst, thread it onto a ticket (<see cref="MailThreading"/>),
 /// write it there (<see cref="MailTicketWriter"/>), settle its journal row, tidy the mailbox.
 /// </summary>
 /// <remarks>
@@ -87,15 +87,17 @@ public sealed partial class MailIntake(
             return (InboundStates.Filtered, null);
         }
 
-        // Deduplicate, and finish an attempt that stopped after its ticket write.
-        if (await threadIds.SeenAsync(mailbox.Id, internetMessageId, mail.Seq, cancellationToken))
+        // Deduplicate: the first mail to take the Message-ID holds it; only the holder may finish
+        // an attempt of its own that stopped after its ticket write.
+        var record = new MessageIdRecord(internetMessageId, mailbox.Id, string.Empty, MessageIdRecord.In, mail.GraphId, message.ConversationId, MailThreading.Cites(message, internetMessageId));
+        if (await threadIds.TakeAsync(record, mail.Seq, clock.GetUtcNow(), cancellationToken) is { } first)
         {
-            await SettleAsync(mail, outcome with { State = InboundStates.Duplicate, Reason = "Already taken in under this Message-ID." }, cancellationToken);
+            var reason = $"Duplicate: the mail with Graph id {first} was taken in first under this Message-ID.";
+            await SettleAsync(mail, outcome with { State = InboundStates.Duplicate, Reason = reason }, cancellationToken);
             return (InboundStates.Duplicate, null);
         }
 
         var messageId = MessageIdFor(mailbox.Id, internetMessageId);
-        var record = new MessageIdRecord(internetMessageId, mailbox.Id, string.Empty, MessageIdRecord.In, mail.GraphId, message.ConversationId, MailThreading.Cites(message, internetMessageId));
         if (await threadIds.TicketOfStoredMessageAsync(messageId, cancellationToken) is { } storedOn)
         {
             var files = await writer.RecoverAsync(mailbox, mail.GraphId, message, storedOn, messageId, cancellationToken);

@@ -122,11 +122,13 @@ public interface IMailThreadIds : IMessageSubjects
     Task<IReadOnlyList<ThreadMail>> ThreadOfAsync(string ticketId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Whether this mailbox already took in a mail other than journal row <paramref name="seq"/>
-    /// with this Message-ID (the per-mailbox deduplication key): a row whose own earlier attempt
-    /// recorded the Message-ID and stopped before settling is not a duplicate of itself.
+    /// Takes this mailbox's Message-ID (the per-mailbox deduplication key) for the mail of
+    /// <paramref name="record"/> before anything of it is written: null when the mail holds it (now,
+    /// or since an earlier attempt of its own), else the Graph id of the mail that took it first,
+    /// which makes this one its duplicate. Of two copies ingested in parallel exactly one holds
+    /// it, and only the holder may finish an interrupted attempt's ticket write.
     /// </summary>
-    Task<bool> SeenAsync(string mailbox, string internetMessageId, long seq, CancellationToken cancellationToken);
+    Task<string?> TakeAsync(MessageIdRecord record, long seq, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>The ticket of the first of these Message-IDs (in the order given) that the helpdesk sent or received.</summary>
     Task<string?> TicketOfMessageIdsAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken);
@@ -165,13 +167,17 @@ public sealed record InboundOutcome(
 /// A Message-ID the helpdesk received (<c>in</c>) or sent (<c>out</c>) for a ticket. A received
 /// mail <see cref="Cites"/> the Message-IDs of its In-Reply-To and References: each not known yet
 /// is remembered as <c>cited</c> by the ticket, so its original, arriving late, joins that ticket
-/// (and a second reply to it too); a <c>cited</c> record becomes <c>in</c> when that original is taken in.
+/// (and a second reply to it too); a <c>cited</c> record becomes <c>taking</c>, then <c>in</c>,
+/// when that original is taken in, and keeps the citing ticket meanwhile.
 /// </summary>
 public sealed record MessageIdRecord(string MessageId, string Mailbox, string TicketId, string Direction, string? GraphId, string? ConversationId, IReadOnlyList<string>? Cites = null)
 {
     public const string In = "in";
     public const string Out = "out";
     public const string Cited = "cited";
+
+    /// <summary>Held by a mail being taken in (<see cref="IMailThreadIds.TakeAsync"/>); <c>in</c> once its ticket write is settled.</summary>
+    public const string Taking = "taking";
 }
 
 /// <summary>One mail of a ticket's thread: its Message-ID, the mailbox, <c>in</c> or <c>out</c>, and the Graph id of a received one (never a <c>cited</c> id no mail of the thread had).</summary>

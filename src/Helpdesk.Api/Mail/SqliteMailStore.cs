@@ -96,7 +96,7 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
-            "SELECT message_id, mailbox, direction, graph_id FROM mail_message_ids WHERE ticket_id = $ticket AND direction <> 'cited' ORDER BY at, message_id", null, ("$ticket", ticketId));
+            "SELECT message_id, mailbox, direction, graph_id FROM mail_message_ids WHERE ticket_id = $ticket AND direction IN ('in', 'out') ORDER BY at, message_id", null, ("$ticket", ticketId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var thread = new List<ThreadMail>();
         while (await reader.ReadAsync(cancellationToken))
@@ -301,17 +301,47 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
             ("$signal", outcome.ThreadedBy),
             ("$now", SqliteTime.Format(now)));
 
-    /// <summary>
-    /// Whether this mailbox already took in a mail with this Message-ID (the per-mailbox
-    /// deduplication key). <paramref name="seq"/> is not needed here: a mail's Message-ID is
-    /// recorded in the transaction that settles its journal row, so its own is never seen.
-    /// </summary>
-    public async Task<bool> SeenAsync(string mailbox, string internetMessageId, long seq, CancellationToken cancellationToken)
+    /// <summary>Read and taken in one write transaction: of two copies taken in parallel, the second finds the first's record.</summary>
+    public async Task<string?> TakeAsync(MessageIdRecord record, long seq, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.Command(
-            "SELECT 1 FROM mail_message_ids WHERE message_id = $id AND mailbox = $mailbox AND direction = 'in'", null, ("$id", internetMessageId), ("$mailbox", mailbox));
-        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+        ArgumentNullException.ThrowIfNull(record);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        string? direction = null, holder = null;
+        await using (var read = connection.Command(
+            "SELECT direction, graph_id FROM mail_message_ids WHERE message_id = $id AND mailbox = $mailbox", transaction, ("$id", record.MessageId), ("$mailbox", record.Mailbox)))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                direction = reader.GetString(0);
+                holder = reader.IsDBNull(1) ? null : reader.GetString(1);
+            }
+        }
+
+        if (direction is MessageIdRecord.In or MessageIdRecord.Taking)
+        {
+            return holder == record.GraphId ? null : holder ?? string.Empty;
+        }
+
+        if (direction != MessageIdRecord.Out)
+        {
+            await using var take = connection.Command(
+                """
+                INSERT INTO mail_message_ids (message_id, mailbox, ticket_id, direction, graph_id, at)
+                VALUES ($id, $mailbox, '', 'taking', $graphId, $now)
+                ON CONFLICT (message_id, mailbox) DO UPDATE SET direction = 'taking', graph_id = excluded.graph_id
+                """,
+                transaction,
+                ("$id", record.MessageId),
+                ("$mailbox", record.Mailbox),
+                ("$graphId", record.GraphId),
+                ("$now", SqliteTime.Format(now)));
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return null;
     }
 
     /// <summary>The ticket of the first of these Message-IDs (in the order given) that the helpdesk sent or received.</summary>
@@ -323,7 +353,7 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.Command("SELECT ticket_id FROM mail_message_ids WHERE message_id = $id LIMIT 1", null, ("$id", string.Empty));
+        await using var command = connection.Command("SELECT ticket_id FROM mail_message_ids WHERE message_id = $id AND ticket_id <> '' LIMIT 1", null, ("$id", string.Empty));
         foreach (var id in messageIds)
         {
             command.Parameters["$id"].Value = id;
@@ -340,7 +370,7 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
-            "SELECT ticket_id FROM mail_message_ids WHERE message_id = $id AND mailbox = $mailbox AND direction = 'cited'", null, ("$id", internetMessageId), ("$mailbox", mailbox));
+            "SELECT ticket_id FROM mail_message_ids WHERE message_id = $id AND mailbox = $mailbox AND direction IN ('cited', 'taking') AND ticket_id <> ''", null, ("$id", internetMessageId), ("$mailbox", mailbox));
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
@@ -349,7 +379,7 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
-            "SELECT ticket_id FROM mail_message_ids WHERE conversation_id = $id ORDER BY at DESC LIMIT 1", null, ("$id", conversationId));
+            "SELECT ticket_id FROM mail_message_ids WHERE conversation_id = $id AND ticket_id <> '' ORDER BY at DESC LIMIT 1", null, ("$id", conversationId));
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
@@ -451,8 +481,8 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
     }
 
     /// <summary>
-    /// The first record of a Message-ID stands, except a <c>cited</c> one, which the mail itself
-    /// replaces when it arrives; the ids the mail cites are recorded where none is yet.
+    /// The first record of a Message-ID stands, except a <c>cited</c> or <c>taking</c> one, which
+    /// the mail itself replaces when it is taken in; the ids the mail cites are recorded where none is yet.
     /// </summary>
     private static async Task InsertMessageIdAsync(SqliteConnection connection, SqliteTransaction? transaction, MessageIdRecord record, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -463,7 +493,7 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
             ON CONFLICT (message_id, mailbox) DO UPDATE SET
                 ticket_id = excluded.ticket_id, direction = excluded.direction, graph_id = excluded.graph_id,
                 conversation_id = excluded.conversation_id, at = excluded.at
-            WHERE mail_message_ids.direction = 'cited' AND excluded.direction <> 'cited'
+            WHERE mail_message_ids.direction IN ('cited', 'taking') AND excluded.direction NOT IN ('cited', 'taking')
             """,
             transaction,
             ("$id", record.MessageId),
