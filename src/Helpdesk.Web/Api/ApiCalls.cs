@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Helpdesk.Web.Api;
@@ -196,4 +197,5 @@ internal sealed record ProblemBody(string? Title, string? Detail, Dictionary<str
 [JsonSerializable(typeof(NewPortalTicket))]
 [JsonSerializable(typeof(NewPortalMessage))]
 [JsonSerializable(typeof(ProblemBody))]
+[JsonSerializable(typeof(JsonObject))]
 internal sealed partial class ApiJson : JsonSerializerContext;

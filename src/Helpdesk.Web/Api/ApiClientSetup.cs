@@ -43,6 +43,7 @@ public static class ApiClientSetup
         });
         services.AddScoped<ApiCalls>();
         services.AddScoped<StaffDirectory>();
+        services.AddScoped<AdminResources>();
         return services;
     }
 }

@@ -16,6 +16,9 @@ public sealed class StaffDirectory(ApiCalls api)
     public async Task<IReadOnlyList<TeamItem>> ActiveTeamsAsync() =>
         [.. (await LoadTeamsAsync()).Where(t => t.Active).OrderBy(t => t.Name, StringComparer.CurrentCulture)];
 
+    /// <summary>After an admin changed the teams: the next reader asks the API again.</summary>
+    public void ForgetTeams() => _teams = null;
+
     /// <summary>The agent's name, else the id itself (a removed agent, or an id from another directory).</summary>
     public async Task<string> NameOfAsync(string? agentId) =>
         agentId is null ? string.Empty

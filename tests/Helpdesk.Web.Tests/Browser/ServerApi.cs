@@ -36,6 +36,12 @@ internal sealed class ServerApi : IDisposable
         return await SendAsync(request, ifMatch);
     }
 
+    public async Task<JsonObject> PutAsync(string path, object body, string ifMatch)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = JsonContent.Create(body) };
+        return await SendAsync(request, ifMatch);
+    }
+
     public async Task<JsonObject> PatchAsync(string path, object body, string ifMatch)
     {
         using var request = new HttpRequestMessage(HttpMethod.Patch, path) { Content = JsonContent.Create(body) };
