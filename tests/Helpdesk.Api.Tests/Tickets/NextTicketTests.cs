@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Tests.Infrastructure;
 
