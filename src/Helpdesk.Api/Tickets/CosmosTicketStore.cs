@@ -223,6 +223,31 @@ public sealed partial class CosmosTicketStore(
     internal Task<TicketDocument?> ReadDocumentAsync(string ticketId, CancellationToken cancellationToken) =>
         items.ReadDocumentAsync(ticketId, cancellationToken);
 
+    public async Task<IReadOnlyList<QueuedTicket>> UnassignedQueueAsync(IReadOnlyList<string> teamIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(teamIds);
+
+        // The (type, isOpen, assigneeId) range of the unassigned view's composite index; four small
+        // fields a ticket, so the whole queue costs about one RU per hundred tickets read.
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var query = new QueryDefinition(
+            """
+            SELECT c.id, c.lateAt, c.priority, c.seq FROM c
+            WHERE c.type = 'ticket' AND c.isOpen = true AND c.assigneeId = null AND c.status != @waiting
+              AND (NOT IS_DEFINED(c.teamId) OR IS_NULL(c.teamId) OR ARRAY_CONTAINS(@teams, c.teamId))
+            """)
+            .WithParameter("@waiting", Names.Of(TicketStatus.WaitingOnCustomer))
+            .WithParameter("@teams", teamIds.ToArray());
+        using var iterator = container.GetItemQueryIterator<QueuedTicket>(query);
+        var queue = new List<QueuedTicket>();
+        while (iterator.HasMoreResults)
+        {
+            queue.AddRange(await retry.RunAsync(iterator.ReadNextAsync, cancellationToken));
+        }
+
+        return queue;
+    }
+
     public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -65,6 +65,30 @@ public sealed record PortalViewer(string ContactId, string? AccountId, bool Acco
 }
 
 /// <summary>
+/// A ticket waiting in the unassigned queue: when it is late (its earliest SLA target, fixed-width
+/// UTC text, null without one), its priority and its creation order.
+/// </summary>
+public sealed record QueuedTicket(string Id, string? LateAt, string Priority, long Seq)
+{
+    /// <summary>SLA due first (soonest first, tickets without one after), then priority, then the oldest.</summary>
+    public static IComparer<QueuedTicket> MostUrgentFirst { get; } = Comparer<QueuedTicket>.Create((a, b) =>
+    {
+        var due = (a.LateAt, b.LateAt) switch
+        {
+            (null, null) => 0,
+            (null, _) => 1,
+            (_, null) => -1,
+            var (x, y) => string.CompareOrdinal(x, y),
+        };
+        return due != 0 ? due
+            : Rank(a.Priority) != Rank(b.Priority) ? Rank(a.Priority).CompareTo(Rank(b.Priority))
+            : a.Seq.CompareTo(b.Seq);
+    });
+
+    private static int Rank(string priority) => Names.TryParse<Priority>(priority, out var p) ? (int)p : int.MaxValue;
+}
+
+/// <summary>
 /// Where tickets live, and the one way a ticket and its items are written
 /// (docs/adr/0008-one-write-path.md). Capability stores (messages, time, activities, ...) only
 /// read; every change of a ticket's items goes through <see cref="SaveAsync"/> with the ticket
@@ -103,6 +127,13 @@ public interface ITicketStore
     /// tickets, the message and its files moved, and the records that follow the message.
     /// </summary>
     Task MoveMessageAsync(Ticket source, Ticket target, string messageId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The queue "next ticket" picks from: every open, unassigned ticket not waiting on its
+    /// customer, of one of <paramref name="teamIds"/> or of no team, as small rows in no order
+    /// (<see cref="QueuedTicket.MostUrgentFirst"/> orders them).
+    /// </summary>
+    Task<IReadOnlyList<QueuedTicket>> UnassignedQueueAsync(IReadOnlyList<string> teamIds, CancellationToken cancellationToken);
 
     /// <summary>Newest first, deleted tickets left out; the cursor is stable while tickets are being created.</summary>
     Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken);

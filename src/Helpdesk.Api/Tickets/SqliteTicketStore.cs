@@ -301,6 +301,29 @@ internal sealed partial class SqliteTicketStore(
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<IReadOnlyList<QueuedTicket>> UnassignedQueueAsync(IReadOnlyList<string> teamIds, CancellationToken cancellationToken)
+    {
+        // ix_tickets_unassigned holds exactly the open, unassigned tickets.
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            """
+            SELECT id, late_at, priority, seq FROM tickets
+            WHERE is_open = 1 AND assignee_id IS NULL AND deleted = 0 AND status <> $waiting
+              AND (team_id IS NULL OR team_id IN (SELECT value FROM json_each($teams)))
+            """,
+            null,
+            ("$waiting", Names.Of(TicketStatus.WaitingOnCustomer)),
+            ("$teams", StoreJson.Serialize(teamIds)));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var queue = new List<QueuedTicket>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            queue.Add(new QueuedTicket(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
+        }
+
+        return queue;
+    }
+
     public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
     {
         var sql = new StringBuilder("SELECT seq, version, doc, late_at FROM tickets WHERE deleted = 0");

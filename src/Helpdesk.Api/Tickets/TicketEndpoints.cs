@@ -42,6 +42,7 @@ public static class TicketEndpoints
 
         tickets.MapPost("/", CreateTicket.HandleAsync).Validate<CreateTicketRequest>().WithName("CreateTicket")
             .ProducesProblems(StatusCodes.Status400BadRequest);
+        tickets.MapPost("/next", NextTicket.HandleAsync).WithName("TakeNextTicket").ProducesProblems(StatusCodes.Status409Conflict);
         tickets.MapGet("/", ListAsync).WithName("ListTickets").ProducesProblems(StatusCodes.Status400BadRequest);
         tickets.MapGet("/{id}", GetAsync).WithName("GetTicket").ProducesProblems(StatusCodes.Status404NotFound);
         tickets.MapPatch("/{id}", PatchTicket.HandleAsync).Accepts<TicketPatchDocument>("application/merge-patch+json", "application/json").WithName("UpdateTicket")
