@@ -3,16 +3,6 @@ using Helpdesk.Api.Tests.Infrastructure.FakeGraph;
 
 namespace Helpdesk.Api.Tests.Mail;
 
-/// <summary>One helpdesk and fake Graph shared by the tests of a class; each test writes its own conversation.</summary>
-public sealed class SharedMailApp : IAsyncLifetime
-{
-    public MailApp Mail { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Mail = await MailApp.StartAsync();
-
-    public async Task DisposeAsync() => await Mail.DisposeAsync();
-}
-
 /// <summary>
 /// Threading does not depend on arrival order: a reply ingested before its original opens the
 /// ticket, the original joins it when it comes (by the reply's In-Reply-To/References, or by Graph's

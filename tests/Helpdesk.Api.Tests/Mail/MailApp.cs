@@ -123,3 +123,13 @@ public sealed class MailApp : IAsyncDisposable
         await Graph.DisposeAsync();
     }
 }
+
+/// <summary>One helpdesk and fake Graph shared by the tests of a class; each test writes its own mail.</summary>
+public sealed class SharedMailApp : IAsyncLifetime
+{
+    public MailApp Mail { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Mail = await MailApp.StartAsync();
+
+    public async Task DisposeAsync() => await Mail.DisposeAsync();
+}

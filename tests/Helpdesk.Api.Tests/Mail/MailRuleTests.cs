@@ -8,16 +8,6 @@ using Helpdesk.Api.Tests.Infrastructure.FakeGraph;
 
 namespace Helpdesk.Api.Tests.Mail;
 
-/// <summary>One mail app shared by the tests of a class.</summary>
-public sealed class SharedMailApp : IAsyncLifetime
-{
-    public MailApp Mail { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Mail = await MailApp.StartAsync();
-
-    public async Task DisposeAsync() => await Mail.DisposeAsync();
-}
-
 /// <summary>
 /// A mailbox's collector rules (GET|PUT /api/mail/mailboxes/{mailbox}/rules) and what they do to
 /// inbound mail. The tests share one app, so none relies on another's rules being there or not.
