@@ -95,9 +95,9 @@ trx() {
   fi
 }
 
-# The two passes run side by side: each spends much of its time waiting on its store (SQLite's
-# file, the node test server) and on the processes its tests start, so neither keeps the two
-# cores busy alone (README, "Tests").
+# The two passes run side by side, so the second can use what the first leaves idle of the cores
+# while its tests wait on their store (SQLite's file, the node test server) or on the processes
+# they start (README, "How long the tests take").
 # shellcheck disable=SC2046 # trx's words are split on purpose (none holds a space unless DIR does)
 start_step sqlite env HELPDESK_TEST_ERROR_LOG="$logs/sqlite.errors" \
   dotnet test Helpdesk.Functions.sln --no-build --nologo $(trx sqlite)
