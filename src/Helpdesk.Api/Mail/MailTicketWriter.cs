@@ -74,8 +74,9 @@ public sealed class MailTicketWriter(
     /// <summary>
     /// Imports the mail's files onto its conversation message through the attachment service (its
     /// size limits apply: a file over them is left out and named in the outcome). A winmail.dat
-    /// (Outlook's TNEF wrapping) is kept as it is and flagged, since its contents are not unpacked.
-    /// A file already on the message (an earlier, interrupted attempt) is not imported twice.
+    /// (Outlook's TNEF wrapping) is unpacked with MimeKit's TNEF reader: its files are imported, not
+    /// the opaque wrapping; one that cannot be read is kept as it is and flagged. A file already on
+    /// the message (an earlier, interrupted attempt) is not imported twice.
     /// </summary>
     private async Task<List<string>> ImportAttachmentsAsync(SupportMailbox mailbox, string graphId, Message message, string ticketId, string messageId, Actor author, CancellationToken cancellationToken)
     {
@@ -89,21 +90,28 @@ public sealed class MailTicketWriter(
         foreach (var file in await graph.GetAttachmentsAsync(mailbox, graphId, cancellationToken))
         {
             var name = string.IsNullOrWhiteSpace(file.Name) ? "attachment" : file.Name;
-            if (present.Contains(FileNames.Sanitize(name)))
-            {
-                continue;
-            }
-
             var bytes = file.ContentBytes ?? [];
             var contentId = file.IsInline == true ? MailOriginals.NormalizeContentId(file.ContentId) : null;
-            var added = await attachments.AddAsync(ticketId, messageId, name, () => new MemoryStream(bytes, writable: false), author, cancellationToken, contentId, MessageAttachments.MessageIsOn(messages, messageId));
-            if (!added.Succeeded)
+            IReadOnlyList<(string Name, byte[] Bytes, string? ContentId)> files = [(name, bytes, contentId)];
+            if (Tnef.IsTnef(name, file.ContentType))
             {
-                notes.Add($"Attachment \"{name}\" ({bytes.Length} bytes) not imported: over the attachment size limits.");
+                if (Tnef.Unpack(bytes) is { } inner)
+                {
+                    files = [.. inner.Select(f => (f.Name, f.Bytes, (string?)null))];
+                }
+                else
+                {
+                    notes.Add($"{name} (Outlook TNEF) could not be unpacked and is kept as an attachment.");
+                }
             }
-            else if (string.Equals(name, "winmail.dat", StringComparison.OrdinalIgnoreCase))
+
+            foreach (var (fileName, content, id) in files.Where(f => !present.Contains(FileNames.Sanitize(f.Name))))
             {
-                notes.Add("winmail.dat (Outlook TNEF) kept as an attachment; its contents are not unpacked.");
+                var added = await attachments.AddAsync(ticketId, messageId, fileName, () => new MemoryStream(content, writable: false), author, cancellationToken, id, MessageAttachments.MessageIsOn(messages, messageId));
+                if (!added.Succeeded)
+                {
+                    notes.Add($"Attachment \"{fileName}\" ({content.Length} bytes) not imported: over the attachment size limits.");
+                }
             }
         }
 
