@@ -211,15 +211,19 @@ public sealed class FakeGraphServer : IAsyncDisposable
                 return;
             }
 
-            await next(context);
-            foreach (var (part, remaining) in _lostAnswers)
+            if (!_lostAnswers.Any(lost => lost.Value > 0 && path.Contains(lost.Key, StringComparison.OrdinalIgnoreCase) && _lostAnswers.TryUpdate(lost.Key, lost.Value - 1, lost.Value)))
             {
-                if (remaining > 0 && path.Contains(part, StringComparison.OrdinalIgnoreCase) && _lostAnswers.TryUpdate(part, remaining - 1, remaining))
-                {
-                    context.Abort();
-                    return;
-                }
+                await next(context);
+                return;
             }
+
+            // The request is carried out with its answer held back, then the connection drops:
+            // had the answer been written to the wire first, the caller could receive its status
+            // line before the reset, and whether it saw an answer would depend on timing.
+            await using var heldBack = new MemoryStream();
+            context.Response.Body = heldBack;
+            await next(context);
+            context.Abort();
         });
 
         var v = app.MapGroup("/v1.0");
