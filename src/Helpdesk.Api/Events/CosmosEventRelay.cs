@@ -1,6 +1,7 @@
 using System.Net;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
 
 namespace Helpdesk.Api.Events;
@@ -37,6 +38,25 @@ public sealed class CosmosEventRelay(CosmosContainers containers, OutboxRelay ou
         }
 
         return published;
+    }
+
+    public async Task<DateTimeOffset?> OldestPendingAsync(CancellationToken cancellationToken)
+    {
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        DateTimeOffset? oldest = null;
+        using var iterator = container.GetItemQueryIterator<EventsRow>(new QueryDefinition("SELECT c.events FROM c WHERE c.type = 'ticket' AND c.hasEvents = true"));
+        while (iterator.HasMoreResults)
+        {
+            foreach (var row in await retry.RunAsync(iterator.ReadNextAsync, cancellationToken))
+            {
+                foreach (var pending in row.Events)
+                {
+                    oldest = oldest is null || pending.OccurredAt < oldest ? pending.OccurredAt : oldest;
+                }
+            }
+        }
+
+        return oldest;
     }
 
     private async Task<int> DrainAsync(Container container, string id, CancellationToken cancellationToken)
@@ -76,4 +96,6 @@ public sealed class CosmosEventRelay(CosmosContainers containers, OutboxRelay ou
     }
 
     private sealed record IdRow(string Id);
+
+    private sealed record EventsRow(IReadOnlyList<DomainEvent> Events);
 }

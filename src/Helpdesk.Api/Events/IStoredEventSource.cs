@@ -5,4 +5,7 @@ public interface IStoredEventSource
 {
     /// <summary>Publishes every stored event not published yet; returns how many were.</summary>
     Task<int> RelayPendingAsync(CancellationToken cancellationToken);
+
+    /// <summary>When the oldest event not published yet occurred; null when every event is published.</summary>
+    Task<DateTimeOffset?> OldestPendingAsync(CancellationToken cancellationToken);
 }

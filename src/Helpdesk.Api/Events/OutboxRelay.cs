@@ -36,6 +36,15 @@ public sealed class OutboxRelay(SqliteDatabase database, IEnumerable<QueueConsum
         }
     }
 
+    public async Task<DateTimeOffset?> OldestPendingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var oldest = connection.Command("SELECT occurred_at FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT 1");
+        return await oldest.ExecuteScalarAsync(cancellationToken) is string at
+            ? DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal)
+            : null;
+    }
+
     /// <summary>
     /// Publishes events stored outside this database (a Cosmos DB ticket document) once per
     /// event id: each is recorded in the outbox as published in the same transaction as its

@@ -4,6 +4,7 @@ using Azure.Monitor.OpenTelemetry.AspNetCore;
 using Helpdesk.Api.Common;
 using OpenTelemetry;
 using OpenTelemetry.Instrumentation.AspNetCore;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -42,8 +43,9 @@ public static class TelemetrySetup
 
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(ServiceName, serviceVersion: typeof(TelemetrySetup).Assembly.GetName().Version?.ToString()))
-            // First, so that every exporter added after it (Azure Monitor's, OTLP's) gets redacted spans.
+            // First, so that every exporter added after them (Azure Monitor's, OTLP's) gets redacted spans and logs.
             .WithTracing(t => t.AddSource(Telemetry.Name).AddProcessor(new SpanRedaction()))
+            .WithLogging(l => l.AddProcessor(new LogRedaction()))
             .WithMetrics(m => m.AddMeter(Telemetry.Name));
 
         // Probes ask every few seconds; their spans would drown the work.
