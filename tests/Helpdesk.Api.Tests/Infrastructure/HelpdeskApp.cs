@@ -101,6 +101,7 @@ public class HelpdeskApp : WebApplicationFactory<Program>
             builder.ConfigureLogging(logging => logging.AddProvider(new ServerErrorLog(errorLog)));
         }
 
+        builder.ConfigureTestServices(SqliteSchemaTemplate.Use);
         builder.ConfigureTestServices(services => _testServices.ForEach(configure => configure(services)));
     }
 

@@ -61,6 +61,12 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         WithPointReadsOnly(new ContainerProperties(ProcessedEvents, "/id") { DefaultTimeToLive = -1 }),
     ];
 
+    /// <summary>
+    /// Creates the database and brings every container to its definition, all containers at
+    /// once (each is independent; a first start waits for one round of requests, not one per
+    /// container). In a database this call just created, the containers are created without
+    /// asking first; one another instance created meanwhile (409) is checked like an existing one.
+    /// </summary>
     private static async Task<Database> EnsureAsync(CosmosClient client, CosmosOptions options)
     {
         if (!options.CreateIfMissing)
@@ -68,21 +74,37 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
             return client.GetDatabase(options.Database);
         }
 
-        Database database = await client.CreateDatabaseIfNotExistsAsync(options.Database);
-        foreach (var definition in Definitions())
+        var created = await client.CreateDatabaseIfNotExistsAsync(options.Database);
+        var database = created.Database;
+        var isNew = created.StatusCode == HttpStatusCode.Created;
+        await Task.WhenAll(Definitions().Select(definition => EnsureAsync(database, definition, isNew)));
+        return database;
+    }
+
+    private static async Task EnsureAsync(Database database, ContainerProperties definition, bool databaseIsNew)
+    {
+        if (databaseIsNew)
         {
-            var container = database.GetContainer(definition.Id);
             try
             {
-                await UpdateAsync(container, (await container.ReadContainerAsync()).Resource, definition);
+                await database.CreateContainerAsync(definition);
+                return;
             }
-            catch (CosmosException e) when (e.StatusCode == HttpStatusCode.NotFound)
+            catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Conflict)
             {
-                await database.CreateContainerIfNotExistsAsync(definition);
+                // Another instance created it meanwhile: check it as an existing one.
             }
         }
 
-        return database;
+        var container = database.GetContainer(definition.Id);
+        try
+        {
+            await UpdateAsync(container, (await container.ReadContainerAsync()).Resource, definition);
+        }
+        catch (CosmosException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            await database.CreateContainerIfNotExistsAsync(definition);
+        }
     }
 
     /// <summary>
