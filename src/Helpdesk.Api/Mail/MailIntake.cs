@@ -133,6 +133,7 @@ public sealed partial class MailIntake(
         // Thread, write, settle.
         var threaded = await threading.ResolveAsync(mailbox.Id, internetMessageId, message, from, cancellationToken);
         var written = await writer.WriteAsync(mailbox, mail.GraphId, message, from, messageId, internetMessageId, threaded?.Ticket, routing, cancellationToken);
+        CrashPoints.Reach(CrashPoints.TicketWrittenBeforeSettled);
         var signal = threaded?.Signal ?? ThreadSignals.NewTicket;
         var why = written.Notes.Prepend(threaded?.Why).OfType<string>().ToList();
         await journal.CompleteAsync(

@@ -6,8 +6,8 @@ namespace Helpdesk.Api.Tests.Mail;
 /// <summary>
 /// One acknowledgement per customer conversation, and it answers the customer's mail: it carries
 /// In-Reply-To and References of that mail even when it is composed before the mail's ingestion
-/// settled (an attempt stopped after the ticket write), and a reply ingested in the same batch as
-/// its original never opens a second ticket.
+/// settled (an attempt stopped after the ticket write); a reply never opens a second ticket, whether
+/// it comes in the same batch as its original or before an interrupted original is recovered.
 /// </summary>
 public sealed class MailAcknowledgementTests(SharedMailApp shared) : IClassFixture<SharedMailApp>
 {
@@ -25,6 +25,9 @@ public sealed class MailAcknowledgementTests(SharedMailApp shared) : IClassFixtu
         var interrupted = await Mail.InboundOfAsync(graphId);
         await Mail.DeliverAsync();
         var sentBeforeRecovery = Mail.Graph.Sent.Count(s => s.To.Contains(customer));
+        var reply = await Mail.ReceiveAsync(new FakeMessage(
+            customer, "RE: Dock station", "<p>It also beeps.</p>", InternetMessageId: "<ack-1-reply@contoso.com>",
+            Headers: new Dictionary<string, string> { ["In-Reply-To"] = messageId }));
 
         Mail.Graph.Repair("/attachments");
         Mail.App.Clock.Advance(TimeSpan.FromMinutes(1));
@@ -36,6 +39,9 @@ public sealed class MailAcknowledgementTests(SharedMailApp shared) : IClassFixtu
         var recovered = await Mail.InboundOfAsync(graphId);
         recovered.State.ShouldBe(InboundStates.Done);
         recovered.Reason.ShouldNotBeNull().ShouldContain("Recovered after an interrupted attempt");
+        var joined = await Mail.InboundOfAsync(reply);
+        joined.TicketId.ShouldBe(recovered.TicketId, "a reply taken in before the recovery joins the ticket the mail's message is on");
+        joined.ThreadedBy.ShouldBe(ThreadSignals.InReplyTo);
         var acknowledgement = Mail.Graph.Sent.Where(s => s.To.Contains(customer)).ShouldHaveSingleItem();
         acknowledgement.Header("X-Helpdesk-Trigger").ShouldBe("ticket.created");
         acknowledgement.Header("In-Reply-To").ShouldBe(messageId);
