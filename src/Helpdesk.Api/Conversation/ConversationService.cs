@@ -25,9 +25,10 @@ public sealed class ConversationOptions
 /// A message about to be added: who writes, for whom, what (already sanitised) and to whom in copy.
 /// <paramref name="Id"/> is given by a caller that must recognise its own message on a retry
 /// (inbound mail derives it from the mail's Message-ID); otherwise a new id is drawn.
-/// <paramref name="OriginalHtml"/> is the full HTML of the mail the message was taken from.
+/// <paramref name="OriginalHtml"/> is the full HTML of the mail the message was taken from and
+/// <paramref name="InternetMessageId"/> its Message-ID.
 /// </summary>
-public sealed record MessageDraft(Actor Author, string? AuthorName, MessageVisibility Visibility, SanitizedBody Body, IReadOnlyList<string> Cc, string Source, string? Id = null, string? OriginalHtml = null);
+public sealed record MessageDraft(Actor Author, string? AuthorName, MessageVisibility Visibility, SanitizedBody Body, IReadOnlyList<string> Cc, string Source, string? Id = null, string? OriginalHtml = null, string? InternetMessageId = null);
 
 /// <summary>Where a message landed: the ticket it was added to (a follow-up when the addressed one was closed) and the message.</summary>
 public sealed record PostedMessage(Ticket Ticket, TicketMessage Message);
@@ -208,5 +209,6 @@ public sealed class ConversationService(TicketRunner runner, TicketOpening openi
             draft.Body.Text,
             draft.Cc.Select(EmailAddresses.Normalize).Distinct(StringComparer.Ordinal).ToArray(),
             draft.Source,
-            draft.OriginalHtml);
+            draft.OriginalHtml,
+            draft.InternetMessageId);
 }

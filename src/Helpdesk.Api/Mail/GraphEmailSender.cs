@@ -90,6 +90,7 @@ public sealed partial class GraphEmailSender(OutboundMail outbound, GraphMailbox
         var mailbox = MailboxOf(ready);
         await record(ready, cancellationToken);
         await graph.SendDraftAsync(mailbox, ready.DraftId, cancellationToken);
+        Common.CrashPoints.Reach(Common.CrashPoints.MailSentBeforeRecorded);
         await outbound.RecordSentAsync(email, mailbox.Id, ready.SentAs, clock.GetUtcNow(), cancellationToken);
     }
 

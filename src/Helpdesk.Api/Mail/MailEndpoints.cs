@@ -61,6 +61,7 @@ public static class MailEndpoints
             .AddScoped<MailThreading>()
             .AddScheduledJob<RenewMailSubscriptions>(RenewMailSubscriptions.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.CatchUpIntervalSeconds)))
             .AddScoped<MailRules>()
+            .AddSingleton<MailConversationLocks>()
             .AddScoped<MailIntake>()
             .AddScoped<MailTicketWriter>()
             .AddScheduledJob<IngestMail>(IngestMail.FunctionName, TimeSpan.FromSeconds(Math.Max(1, settings.IngestIntervalSeconds)))

@@ -9,9 +9,11 @@ namespace Helpdesk.Api.Mail;
 
 /// <summary>
 /// One inbound mail through the steps of its ingestion: fetch it through Graph, filter it
-/// (firewall), deduplicate it by Message-ID per mailbox (the first mail to take it holds it, and
-/// only the holder recovers an attempt of its own that stopped after its ticket write), hold back a burst, thread it onto a ticket (<see cref="MailThreading"/>),
-/// write it there (<see cref="MailTicketWriter"/>), settle its journal row, tidy the mailbox.
+/// (firewall), wait for the mails of its conversation in flight (<see cref="MailConversationLocks"/>),
+/// deduplicate it by Message-ID per mailbox (the first mail to take it holds it, and only the
+/// holder recovers an attempt of its own that stopped after its ticket write), hold back a burst,
+/// thread it onto a ticket (<see cref="MailThreading"/>), write it there
+/// (<see cref="MailTicketWriter"/>), settle its journal row, tidy the mailbox.
 /// </summary>
 /// <remarks>
 /// Exactly once: the conversation message id is derived from the mailbox and the Message-ID, so
@@ -26,6 +28,7 @@ public sealed partial class MailIntake(
     MailThreading threading,
     MailRules rules,
     MailTicketWriter writer,
+    MailConversationLocks conversations,
     IOptions<MailOptions> options,
     HelpdeskMetrics metrics,
     TimeProvider clock,
@@ -87,9 +90,14 @@ public sealed partial class MailIntake(
             return (InboundStates.Filtered, null);
         }
 
+        // One mail of a conversation at a time from here to its settling: an original and its
+        // reply taken in side by side would each miss the other's ticket.
+        var cites = MailThreading.Cites(message, internetMessageId);
+        using var turn = await conversations.EnterAsync(MailConversationLocks.KeysOf(internetMessageId, cites, message.ConversationId), cancellationToken);
+
         // Deduplicate: the first mail to take the Message-ID holds it; only the holder may finish
         // an attempt of its own that stopped after its ticket write.
-        var record = new MessageIdRecord(internetMessageId, mailbox.Id, string.Empty, MessageIdRecord.In, mail.GraphId, message.ConversationId, MailThreading.Cites(message, internetMessageId));
+        var record = new MessageIdRecord(internetMessageId, mailbox.Id, string.Empty, MessageIdRecord.In, mail.GraphId, message.ConversationId, cites);
         if (await threadIds.TakeAsync(record, mail.Seq, clock.GetUtcNow(), cancellationToken) is { } first)
         {
             var reason = $"Duplicate: the mail with Graph id {first} was taken in first under this Message-ID.";
@@ -124,7 +132,8 @@ public sealed partial class MailIntake(
 
         // Thread, write, settle.
         var threaded = await threading.ResolveAsync(mailbox.Id, internetMessageId, message, from, cancellationToken);
-        var written = await writer.WriteAsync(mailbox, mail.GraphId, message, from, messageId, threaded?.Ticket, routing, cancellationToken);
+        var written = await writer.WriteAsync(mailbox, mail.GraphId, message, from, messageId, internetMessageId, threaded?.Ticket, routing, cancellationToken);
+        CrashPoints.Reach(CrashPoints.TicketWrittenBeforeSettled);
         var signal = threaded?.Signal ?? ThreadSignals.NewTicket;
         var why = written.Notes.Prepend(threaded?.Why).OfType<string>().ToList();
         await journal.CompleteAsync(

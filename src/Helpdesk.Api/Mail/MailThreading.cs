@@ -48,14 +48,14 @@ public sealed partial class MailThreading(
     {
         ArgumentNullException.ThrowIfNull(message);
         var inReplyTo = InReplyTo(message);
-        if (await FindAsync(await store.TicketOfMessageIdsAsync(inReplyTo, cancellationToken), cancellationToken) is { } byReply)
+        if (await FindAsync(await TicketOfMessageIdsAsync(mailbox, inReplyTo, cancellationToken), cancellationToken) is { } byReply)
         {
             return new Threaded(byReply, ThreadSignals.InReplyTo);
         }
 
         var references = References(message);
         references.Reverse();
-        if (await FindAsync(await store.TicketOfMessageIdsAsync(references, cancellationToken), cancellationToken) is { } byReference)
+        if (await FindAsync(await TicketOfMessageIdsAsync(mailbox, references, cancellationToken), cancellationToken) is { } byReference)
         {
             return new Threaded(byReference, ThreadSignals.References);
         }
@@ -99,6 +99,30 @@ public sealed partial class MailThreading(
         var prefix = Regex.Escape(ticketOptions.Value.NumberPrefix);
         var match = Regex.Match(subject, @"\[(?<n>" + prefix + @"-[0-9]+(?:-[0-9]+)?)\]", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
         return match.Success ? match.Groups["n"].Value.ToUpperInvariant() : null;
+    }
+
+    /// <summary>
+    /// The ticket of the first of these Message-IDs the helpdesk sent or received, else of one whose
+    /// mail is stored on a ticket while its ingestion has not settled (its process died in between
+    /// and its recovery is still to come): its Message-ID record names no ticket yet, its message does.
+    /// Without this a reply taken in before that recovery opened a second ticket.
+    /// </summary>
+    private async Task<string?> TicketOfMessageIdsAsync(string mailbox, IReadOnlyList<string> messageIds, CancellationToken cancellationToken)
+    {
+        if (await store.TicketOfMessageIdsAsync(messageIds, cancellationToken) is { } recorded)
+        {
+            return recorded;
+        }
+
+        foreach (var id in messageIds)
+        {
+            if (await store.TicketOfStoredMessageAsync(MailIntake.MessageIdFor(mailbox, id), cancellationToken) is { } stored)
+            {
+                return stored;
+            }
+        }
+
+        return null;
     }
 
     private async Task<Ticket?> FindAsync(string? ticketId, CancellationToken cancellationToken) =>

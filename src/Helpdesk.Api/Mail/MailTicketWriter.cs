@@ -32,9 +32,11 @@ public sealed class MailTicketWriter(
     /// <summary>
     /// Writes the mail; a new ticket takes the fields <paramref name="routing"/> (the collector
     /// rules) set over the mailbox's defaults, and the rules applied head the journal notes. A mail
-    /// threading onto a ticket leaves its fields as they are.
+    /// threading onto a ticket leaves its fields as they are. The mail's
+    /// <paramref name="internetMessageId"/> is stored on its message, in the write that adds it
+    /// (or opens the ticket), so a notification of that write always knows which mail it answers.
     /// </summary>
-    public async Task<MailWritten> WriteAsync(SupportMailbox mailbox, string graphId, Message message, string from, string messageId, Ticket? threadedTo, MailRouting routing, CancellationToken cancellationToken)
+    public async Task<MailWritten> WriteAsync(SupportMailbox mailbox, string graphId, Message message, string from, string messageId, string internetMessageId, Ticket? threadedTo, MailRouting routing, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(routing);
         ArgumentNullException.ThrowIfNull(mailbox);
@@ -48,7 +50,7 @@ public sealed class MailTicketWriter(
         Actor writer;
         if (threadedTo is not null)
         {
-            var draft = await DraftAsync(from, contact, body, cc, messageId, original, threadedTo.IsInternal, cancellationToken);
+            var draft = await DraftAsync(from, contact, body, cc, (messageId, internetMessageId), original, threadedTo.IsInternal, cancellationToken);
             var added = await conversation.AddAsync(threadedTo.Id, draft, cancellationToken);
             var posted = added.Succeeded ? added.Value : throw new InvalidOperationException($"Ticket {threadedTo.Id} vanished while a mail was added to it.");
             ticketId = posted.Ticket.Id;
@@ -56,7 +58,7 @@ public sealed class MailTicketWriter(
         }
         else
         {
-            ticketId = await OpenTicketAsync(message, mailbox, contact, body, cc, messageId, original, routing, cancellationToken);
+            ticketId = await OpenTicketAsync(message, mailbox, contact, body, cc, (messageId, internetMessageId), original, routing, cancellationToken);
             writer = Actor.Customer(contact.Id);
         }
 
@@ -122,17 +124,17 @@ public sealed class MailTicketWriter(
     /// An agent writing to the mailbox replies as the agent; anyone else writes as a customer. On an
     /// internal ticket (no customer to show it to) the mail is an internal message either way.
     /// </summary>
-    private async Task<MessageDraft> DraftAsync(string from, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, string? original, bool internalOnly, CancellationToken cancellationToken)
+    private async Task<MessageDraft> DraftAsync(string from, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, (string Id, string InternetMessageId) mail, string? original, bool internalOnly, CancellationToken cancellationToken)
     {
         var agent = await directory.FindByKeyAsync(DirectoryKinds.Agent, EmailAddresses.Normalize(from), cancellationToken);
         var visibility = internalOnly ? MessageVisibility.Internal : MessageVisibility.Public;
         return agent is { Active: true }
-            ? new MessageDraft(Actor.Agent(agent.Id), agent.Name, visibility, body, cc, MessageSources.Email, messageId, original)
-            : new MessageDraft(Actor.Customer(contact.Id), contact.Name ?? contact.Email, visibility, body, cc, MessageSources.Email, messageId, original);
+            ? new MessageDraft(Actor.Agent(agent.Id), agent.Name, visibility, body, cc, MessageSources.Email, mail.Id, original, mail.InternetMessageId)
+            : new MessageDraft(Actor.Customer(contact.Id), contact.Name ?? contact.Email, visibility, body, cc, MessageSources.Email, mail.Id, original, mail.InternetMessageId);
     }
 
     /// <summary>A new ticket for the mail, with the mail as the first message of its conversation.</summary>
-    private async Task<string> OpenTicketAsync(Message message, SupportMailbox mailbox, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, string messageId, string? original, MailRouting routing, CancellationToken cancellationToken)
+    private async Task<string> OpenTicketAsync(Message message, SupportMailbox mailbox, Contact contact, SanitizedBody body, IReadOnlyList<string> cc, (string Id, string InternetMessageId) mail, string? original, MailRouting routing, CancellationToken cancellationToken)
     {
         var opened = await conversation.OpenAsync(
             new TicketDraft(
@@ -145,7 +147,7 @@ public sealed class MailTicketWriter(
                 TeamId: routing.TeamId ?? mailbox.DefaultTeamId,
                 AssigneeId: routing.AssigneeId,
                 Tags: routing.Tags),
-            new MessageDraft(Actor.Customer(contact.Id), contact.Name ?? contact.Email, MessageVisibility.Public, body, cc, MessageSources.Email, messageId, original),
+            new MessageDraft(Actor.Customer(contact.Id), contact.Name ?? contact.Email, MessageVisibility.Public, body, cc, MessageSources.Email, mail.Id, original, mail.InternetMessageId),
             cancellationToken);
         return opened.Ticket.Id;
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using Helpdesk.Api.Attachments;
+using Helpdesk.Api.Conversation;
 using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Mail;
@@ -17,7 +18,7 @@ public sealed record PreparedMail(EmailMessage Email, SupportMailbox? Mailbox, s
 /// last mail of the thread and References to the thread, and — for a public reply — the files of
 /// the conversation message, inline images keeping their Content-ID.
 /// </summary>
-public sealed class OutboundMail(IMailThreadIds store, ReplyTokens tokens, IAttachmentIndex attachments, IAttachmentStore files, IOptions<MailOptions> options)
+public sealed class OutboundMail(IMailThreadIds store, IConversationStore conversation, ReplyTokens tokens, IAttachmentIndex attachments, IAttachmentStore files, IOptions<MailOptions> options)
 {
     /// <summary>References keep the first mail of the thread and the latest ones: enough for every client to thread.</summary>
     private const int MaxReferences = 20;
@@ -60,7 +61,7 @@ public sealed class OutboundMail(IMailThreadIds store, ReplyTokens tokens, IAtta
         }
 
         var token = await tokens.TokenAsync(ticketId, cancellationToken);
-        var ids = thread.Select(m => m.MessageId).Where(id => !SameId(id, email.MessageId)).ToList();
+        var ids = thread.Select(m => m.MessageId).Concat(await UnrecordedAsync(ticketId, thread, cancellationToken)).Where(id => !SameId(id, email.MessageId)).ToList();
         prepared = prepared with
         {
             TextBody = email.TextBody.TrimEnd() + "\r\n\r\n" + token + "\r\n",
@@ -90,6 +91,29 @@ public sealed class OutboundMail(IMailThreadIds store, ReplyTokens tokens, IAtta
         return email.TicketId is { } ticketId
             ? store.RecordSentAsync(new MessageIdRecord(Angle(sentAs), mailbox, ticketId, MessageIdRecord.Out, null, null), now, cancellationToken)
             : Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The Message-IDs of mails on the ticket's conversation that its thread does not record yet,
+    /// oldest first. A mail's Message-ID is stored on its message in the write that adds it (or
+    /// opens the ticket); its thread record only when its ingestion settles. A notification of that
+    /// write — the acknowledgement of a mail that opened a ticket — can be composed in between, or
+    /// after a crash there and before the mail's recovery: it still answers the mail.
+    /// </summary>
+    private async Task<List<string>> UnrecordedAsync(string ticketId, IReadOnlyList<ThreadMail> thread, CancellationToken cancellationToken)
+    {
+        var recorded = thread.Select(m => m.MessageId).ToHashSet(StringComparer.Ordinal);
+        var unrecorded = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await conversation.ListAsync(ticketId, includeInternal: true, 200, cursor, cancellationToken);
+            unrecorded.AddRange(page.Items.Select(m => m.InternetMessageId).OfType<string>().Where(id => !recorded.Contains(id)));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        return unrecorded;
     }
 
     private SupportMailbox? MailboxOf(IReadOnlyList<ThreadMail> thread) =>

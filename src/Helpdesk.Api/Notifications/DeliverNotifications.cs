@@ -27,6 +27,7 @@ public sealed class DeliverNotifications(NotificationPlanner planner, INotificat
     {
         var planned = await planner.PlanAsync(message, await settings.GetAsync(cancellationToken), cancellationToken);
         await store.PlanAsync(planned, cancellationToken);
+        Common.CrashPoints.Reach(Common.CrashPoints.NotificationPlanned);
         foreach (var (id, ticketId, email) in await store.PendingAsync(message.EventId, cancellationToken))
         {
             await sender.SendAsync(email, cancellationToken);

@@ -30,6 +30,9 @@ public static class MessageSources
 /// A message taken in from a mail also keeps the mail's full HTML as it arrived
 /// (<paramref name="OriginalHtml"/>, unsanitised, quoted history and <c>cid:</c> images included):
 /// the body is only the new part of the mail; staff read the original on demand.
+/// Such a message also keeps the mail's <paramref name="InternetMessageId"/>: written in the same
+/// step as the message (and the ticket it opens), so a mail about the ticket composed before the
+/// mail's ingestion settled — or after a crash in between — still answers it (In-Reply-To).
 /// </summary>
 public sealed record TicketMessage(
     string Id,
@@ -42,4 +45,5 @@ public sealed record TicketMessage(
     string Text,
     IReadOnlyList<string> Cc,
     string Source,
-    string? OriginalHtml = null);
+    string? OriginalHtml = null,
+    string? InternetMessageId = null);
