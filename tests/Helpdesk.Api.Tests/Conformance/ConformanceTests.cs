@@ -28,6 +28,9 @@ public sealed class ConformanceTests(HelpdeskApp app, ITestOutputHelper output) 
     private static readonly string[] OddIds = [new string('x', 2000), "a b..%00\u00e9\u4e2d\ud83d\ude00'; DROP TABLE tickets;--"];
     private static readonly string[] OddQueryValues = ["99999999999999999999", "%FF%FE"];
 
+    /// <summary>The JSON reader's reasons (BindingFailures): a body refused for its shape, not its meaning.</summary>
+    private static readonly string[] ShapeReasons = ["The body is not valid JSON", "The value is not", "could not be read", "parameter is required", "Unknown property"];
+
     [Fact]
     public async Task Every_operation_answers_hostile_input_with_a_documented_problem_and_never_a_5xx()
     {
@@ -86,6 +89,58 @@ public sealed class ConformanceTests(HelpdeskApp app, ITestOutputHelper output) 
         }
 
         tally.Report(output, $"each operation as {string.Join(", ", callers.Select(c => c.Name))}");
+    }
+
+    /// <summary>
+    /// Every JSON request body has an example, valid against its schema, that the operation reads
+    /// as sent: answered as the admin (a customer on the portal) with anything but a 400 about the
+    /// body's shape (the JSON reader's refusals). A 400 about what a value means (an example id
+    /// that names no entry) is printed, not failed: the example cannot know the caller's data.
+    /// </summary>
+    [Fact]
+    public async Task Every_request_body_has_an_example_of_its_schema_that_is_read_as_sent()
+    {
+        var document = await (await app.CreateClient().GetAsync("/api/openapi/v1.json")).Json();
+        var validator = new SchemaValidator(document);
+        var ticketId = (await app.ClientFor(Roles.Agent).OpenTicketAsync())["id"]!.GetValue<string>();
+        var customer = app.ClientFor(Roles.Customer, "bob@conformance.test", "con_examples");
+        var (bodies, findings, meanings) = (0, new List<string>(), new List<string>());
+
+        foreach (var (method, path, operation) in Operations(document))
+        {
+            if (BodySchema(document, operation) is not { } schema)
+            {
+                continue;
+            }
+
+            bodies++;
+            var what = $"{method.ToUpperInvariant()} {path}";
+            if (Example(document, operation) is not { } example)
+            {
+                findings.Add($"{what}: no example");
+                continue;
+            }
+
+            findings.AddRange(validator.Violations(schema, JsonNode.Parse(example)).Select(v => $"{what}: the example breaks its schema at {v}"));
+            var realPath = Fill(path, ParameterNames(operation, "path"), name => name.Contains("ticket", StringComparison.OrdinalIgnoreCase) || (name == "id" && path.StartsWith("/api/tickets/", StringComparison.Ordinal)) ? ticketId : "x_missing");
+            using var response = await (path.StartsWith("/api/portal/", StringComparison.Ordinal) ? customer : app.Admin).SendAsync(Message(method, realPath, example));
+            if (response.StatusCode != System.Net.HttpStatusCode.BadRequest)
+            {
+                continue;
+            }
+
+            var errors = (await response.Json())["errors"]!.AsObject().Select(e => $"{e.Key}: {string.Join(" ", e.Value!.AsArray())}").ToList();
+            (errors.Any(e => ShapeReasons.Any(reason => e.Contains(reason, StringComparison.Ordinal))) ? findings : meanings).Add($"{what} {example} -> 400 {string.Join("; ", errors)}");
+        }
+
+        output.WriteLine($"Request bodies {bodies}, findings {findings.Count}, refused for what a value means {meanings.Count}");
+        foreach (var line in findings.Concat(meanings))
+        {
+            output.WriteLine(line);
+        }
+
+        bodies.ShouldBeGreaterThan(40);
+        findings.ShouldBeEmpty(string.Join('\n', findings.Take(40)));
     }
 
     private static IEnumerable<(bool Anonymous, HttpRequestMessage Request, string? Body)> Requests(JsonNode document, string method, string path, JsonNode operation, string ticketId)
