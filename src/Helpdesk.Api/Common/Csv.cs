@@ -1,5 +1,6 @@
 using System.Globalization;
 using CsvHelper;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Helpdesk.Api.Common;
 
@@ -29,7 +30,7 @@ public sealed class Csv
         return this;
     }
 
-    public IResult ToResult(string fileName) => TypedResults.File(ToBytes(), "text/csv; charset=utf-8", fileName);
+    public FileContentHttpResult ToResult(string fileName) => TypedResults.File(ToBytes(), "text/csv; charset=utf-8", fileName);
 
     private byte[] ToBytes()
     {

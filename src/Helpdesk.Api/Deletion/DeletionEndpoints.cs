@@ -34,9 +34,9 @@ public static class DeletionEndpoints
         return api;
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext http, TicketRunner runner, Caller caller, CancellationToken cancellationToken) =>
-        (await runner.RunAsync(id, await caller.ActorAsync(cancellationToken), TicketPrecondition.IfSent(http.Request), c => c.Ticket.Delete(c.Actor, c.Now), cancellationToken))
-            .ToResult(_ => TypedResults.NoContent());
+    private static async Task<Results<NoContent, ApiProblem>> DeleteAsync(string id, HttpContext http, TicketRunner runner, Caller caller, CancellationToken cancellationToken) =>
+        await (await runner.RunAsync(id, await caller.ActorAsync(cancellationToken), TicketPrecondition.IfSent(http.Request), c => c.Ticket.Delete(c.Actor, c.Now), cancellationToken))
+            .ToResultsAsync(_ => Task.FromResult(TypedResults.NoContent()));
 
     private static async Task<Results<Ok<TicketResponse>, ApiProblem>> RestoreAsync(string id, TicketRunner runner, Caller caller, TicketPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
         await presenter.AnswerAsync(
@@ -54,7 +54,7 @@ public static class DeletionEndpoints
             http.Response,
             cancellationToken);
 
-    private static async Task<IResult> PurgeAsync(
+    private static async Task<Results<NoContent, ApiProblem>> PurgeAsync(
         string id,
         ITicketStore store,
         ITicketPurge purge,
@@ -67,12 +67,12 @@ public static class DeletionEndpoints
         var ticket = await store.FindIncludingDeletedAsync(id, cancellationToken);
         if (ticket is null)
         {
-            return Problems.NotFound("ticket");
+            return new ApiProblem(Problems.Missing("ticket"));
         }
 
         if (ticket.MergedIntoId is not null)
         {
-            return Problems.Result(Problems.Create(
+            return new ApiProblem(Problems.Create(
                 StatusCodes.Status409Conflict,
                 ProblemTypes.Rule("ticket-merged"),
                 "A merged ticket is purged with the ticket it was merged into.",

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Helpdesk.Api.Directory;
 
@@ -58,34 +59,34 @@ internal abstract class DirectoryResource<TEntity, TRequest>
         }
     }
 
-    private async Task<IResult> ListAsync(IDirectoryStore store, string? q, int? limit, string? cursor, CancellationToken cancellationToken)
+    private async Task<Results<Ok<Page<TEntity>>, ApiProblem>> ListAsync(IDirectoryStore store, string? q, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (Paging.RefuseLimit(limit) is { } refused)
+        if (Paging.LimitProblem(limit) is { } refused)
         {
-            return refused;
+            return new ApiProblem(refused);
         }
 
         var page = await store.ListAsync(Kind, q, limit ?? Paging.DefaultLimit, cursor, cancellationToken);
         return TypedResults.Ok(page.Map(v => v.Value));
     }
 
-    private async Task<IResult> GetAsync(string id, IDirectoryStore store, HttpResponse response, CancellationToken cancellationToken)
+    private async Task<Results<Ok<TEntity>, ApiProblem>> GetAsync(string id, IDirectoryStore store, HttpResponse response, CancellationToken cancellationToken)
     {
         var found = await store.FindAsync(Kind, id, cancellationToken);
         if (found is null)
         {
-            return Problems.NotFound(Kind.Name);
+            return new ApiProblem(Problems.Missing(Kind.Name));
         }
 
         ETags.Set(response, found.Version);
         return TypedResults.Ok(found.Value);
     }
 
-    private async Task<IResult> CreateAsync(TRequest request, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, TimeProvider clock, HttpResponse response, CancellationToken cancellationToken)
+    private async Task<Results<Created<TEntity>, ApiProblem>> CreateAsync(TRequest request, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, TimeProvider clock, HttpResponse response, CancellationToken cancellationToken)
     {
         if (await CheckReferencesAsync(request, store, cancellationToken) is { } errors)
         {
-            return Problems.Result(Problems.Validation(errors));
+            return new ApiProblem(Problems.Validation(errors));
         }
 
         var entry = Build(Ids.New(IdPrefix, clock), request);
@@ -95,22 +96,22 @@ internal abstract class DirectoryResource<TEntity, TRequest>
         return TypedResults.Created($"{response.HttpContext.Request.PathBase}{response.HttpContext.Request.Path.Value?.TrimEnd('/')}/{Kind.Id(entry)}", entry);
     }
 
-    private async Task<IResult> ReplaceAsync(string id, TRequest request, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    private async Task<Results<Ok<TEntity>, ApiProblem>> ReplaceAsync(string id, TRequest request, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
     {
         var found = await store.FindAsync(Kind, id, cancellationToken);
         if (found is null)
         {
-            return Problems.NotFound(Kind.Name);
+            return new ApiProblem(Problems.Missing(Kind.Name));
         }
 
         if (ETags.RequireMatch(http, found.Version) is { } refused)
         {
-            return Problems.Result(refused);
+            return new ApiProblem(refused);
         }
 
         if (await CheckReferencesAsync(request, store, cancellationToken) is { } errors)
         {
-            return Problems.Result(Problems.Validation(errors));
+            return new ApiProblem(Problems.Validation(errors));
         }
 
         var entry = Build(id, request);
@@ -120,17 +121,17 @@ internal abstract class DirectoryResource<TEntity, TRequest>
         return TypedResults.Ok(entry);
     }
 
-    private async Task<IResult> DeleteAsync(string id, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, HttpRequest http, CancellationToken cancellationToken)
+    private async Task<Results<NoContent, ApiProblem>> DeleteAsync(string id, IDirectoryStore store, IEnumerable<IDirectoryChanges<TEntity>> changes, HttpRequest http, CancellationToken cancellationToken)
     {
         var found = await store.FindAsync(Kind, id, cancellationToken);
         if (found is null)
         {
-            return Problems.NotFound(Kind.Name);
+            return new ApiProblem(Problems.Missing(Kind.Name));
         }
 
         if (ETags.RequireMatch(http, found.Version) is { } refused)
         {
-            return Problems.Result(refused);
+            return new ApiProblem(refused);
         }
 
         await store.ReplaceAsync(Kind, Deactivate(found.Value), found.Version, cancellationToken);

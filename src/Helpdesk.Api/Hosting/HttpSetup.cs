@@ -36,7 +36,7 @@ public static class HttpSetup
         return services;
     }
 
-    /// <summary>Both documents: the version, OAuth 2.0 security, operation names, the problem answers and required fields as the validators define them.</summary>
+    /// <summary>Both documents: the version, OAuth 2.0 security, operation names, the problem answers, required fields as the validators define them and an example of every request body.</summary>
     private static OpenApiOptions UseHelpdeskConventions(this OpenApiOptions options, OpenApiSpecVersion version)
     {
         options.OpenApiVersion = version;
@@ -46,8 +46,11 @@ public static class HttpSetup
             .AddOperationTransformer<IdempotencyKeyParameter>()
             .AddOperationTransformer<OperationNames>()
             .AddOperationTransformer<ProblemResponses>()
+            .AddOperationTransformer<RequestExamples>()
             .AddDocumentTransformer<ProblemResponses>()
-            .AddSchemaTransformer<ValidatedRequiredFields>();
+            .AddSchemaTransformer<ValidatedRequiredFields>()
+            .AddDocumentTransformer<OptionalRequestMembers>()
+            .AddDocumentTransformer<RequestExamples>();
     }
 
     public static WebApplication UseHelpdeskHttp(this WebApplication app)

@@ -68,6 +68,12 @@ internal sealed class ValidatedRequiredFields : IOpenApiSchemaTransformer
             schema.Type = type & ~JsonSchemaType.Null;
         }
 
+        // A nullable enum is still inline here, its null one of the values (a reference later).
+        if (schema.Enum?.Any(e => e is null) == true)
+        {
+            schema.Enum = [.. schema.Enum.Where(e => e is not null)];
+        }
+
         return schema;
     }
 

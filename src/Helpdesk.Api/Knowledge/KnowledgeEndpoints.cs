@@ -5,6 +5,7 @@ using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Knowledge;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Helpdesk.Api.Knowledge;
 
@@ -150,7 +151,7 @@ public static class KnowledgeEndpoints
         return TypedResults.Ok(found.Value);
     }
 
-    private static async Task<IResult> CreateArticleAsync(ArticleRequest request, IKnowledgeStore store, Caller caller, TimeProvider clock, HttpResponse response, CancellationToken ct)
+    private static async Task<Created<KbArticle>> CreateArticleAsync(ArticleRequest request, IKnowledgeStore store, Caller caller, TimeProvider clock, HttpResponse response, CancellationToken ct)
     {
         var by = await caller.ActorAsync(ct);
         var article = KbArticle.Write(null, Ids.New("kba", clock), request.Title!, request.Body!, request.Tags ?? [], request.Published ?? false, null, by.Id, clock.GetUtcNow());

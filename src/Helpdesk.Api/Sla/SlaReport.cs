@@ -4,6 +4,7 @@ using Helpdesk.Api.Common;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Helpdesk.Api.Sla;
 
@@ -38,7 +39,7 @@ public static class SlaReportEndpoints
         return api;
     }
 
-    private static async Task<IResult> ReportAsync(
+    private static async Task<Results<Ok<SlaReport>, FileContentHttpResult, ApiProblem>> ReportAsync(
         string? from,
         string? to,
         string? groupBy,
@@ -69,7 +70,7 @@ public static class SlaReportEndpoints
 
         if (errors.Count > 0)
         {
-            return Problems.Result(Problems.Validation(errors));
+            return new ApiProblem(Problems.Validation(errors));
         }
 
         var settings = await catalog.GetAsync(cancellationToken);
@@ -92,9 +93,12 @@ public static class SlaReportEndpoints
         while (cursor is not null);
 
         var report = new SlaReport(start!.Value, end!.Value, grouping, [.. measured.GroupBy(m => m.Group).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Row(g.Key, [.. g.Select(m => m.Status)]))]);
-        return format == "csv"
-            ? ToCsv(report).ToResult($"sla-{start:yyyyMMdd}-{end:yyyyMMdd}.csv")
-            : TypedResults.Ok(report);
+        if (format == "csv")
+        {
+            return ToCsv(report).ToResult($"sla-{start:yyyyMMdd}-{end:yyyyMMdd}.csv");
+        }
+
+        return TypedResults.Ok(report);
     }
 
     private static string GroupOf(Ticket ticket, SlaStatus status, string grouping) => grouping switch
