@@ -41,6 +41,10 @@ internal sealed class ActivityValidator : AbstractValidator<ActivityRequest>
         RuleFor(r => r.Reminder!.At).NotNull().When(r => r.Reminder is not null).OverridePropertyName("reminder.at");
         RuleFor(r => r.Reminder!.Channels).NotEmpty().When(r => r.Reminder is not null).OverridePropertyName("reminder.channels")
             .WithMessage("Name at least one channel: email, sms or popup.");
+
+        // No SMS provider is wired yet: an sms reminder is refused rather than accepted and never sent.
+        RuleFor(r => r.Reminder!.Channels).Must(c => c is null || !c.Contains(ReminderChannel.Sms)).When(r => r.Reminder is not null).OverridePropertyName("reminder.channels")
+            .WithMessage("No SMS provider is configured, so an sms reminder could never be sent: use email or popup.");
     }
 }
 

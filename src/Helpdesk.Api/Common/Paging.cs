@@ -52,6 +52,23 @@ public static class Paging
             : throw new InvalidCursorException();
     }
 
+    /// <summary>
+    /// The cursor of a sorted list (<c>sort=</c>): the order's name, the range it was reading,
+    /// the last row's value in that range (none for ranges in creation order) and its seq.
+    /// </summary>
+    public static string EncodeSorted(string sort, int segment, long seq, string? key) =>
+        Encode(string.Create(CultureInfo.InvariantCulture, $"s:{sort}:{segment}:{seq}:{key}"));
+
+    public static (string Sort, int Segment, long Seq, string? Key) DecodeSorted(string cursor)
+    {
+        var parts = Decode(cursor).Split(':', 5);
+        return parts is ["s", var sort, var segment, var seq, var key]
+            && int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out var s)
+            && long.TryParse(seq, NumberStyles.None, CultureInfo.InvariantCulture, out var k)
+            ? (sort, s, k, key.Length == 0 ? null : key)
+            : throw new InvalidCursorException();
+    }
+
     private static string Encode(string text) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 

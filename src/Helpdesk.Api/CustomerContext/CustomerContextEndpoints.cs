@@ -70,6 +70,7 @@ public static class CustomerContextEndpoints
 
     private static async Task<Results<Ok<CustomerContextResponse>, ApiProblem>> GetAsync(
         string id,
+        string? sort,
         int? limit,
         string? cursor,
         ITicketStore tickets,
@@ -83,6 +84,11 @@ public static class CustomerContextEndpoints
         if (Paging.LimitProblem(limit) is { } refused)
         {
             return new ApiProblem(refused);
+        }
+
+        if (!TicketSort.TryParse(sort, out var order))
+        {
+            return new ApiProblem(Problems.Validation(TicketSort.Parameter, TicketSort.Refusal));
         }
 
         var ticket = await tickets.FindAsync(id, cancellationToken);
@@ -103,7 +109,7 @@ public static class CustomerContextEndpoints
         // An internal ticket has no requester: no previous tickets, no customer systems to ask.
         var previous = ticket.Requester is not { } requester
             ? new Page<Ticket>([], null)
-            : await tickets.QueryAsync(new TicketQuery(TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, ContactId: requester.ContactId, ExcludeId: ticket.Id), cancellationToken);
+            : await tickets.QueryAsync(new TicketQuery(TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, ContactId: requester.ContactId, ExcludeId: ticket.Id, Sort: order), cancellationToken);
         var extensions = ticket.Requester is { } asked
             ? await provider.GetAsync(new CustomerContextQuery(ticket.AccountId, account?.Name, asked.ContactId, asked.Email, asked.Name), cancellationToken)
             : ProviderAnswer.NotAsked;

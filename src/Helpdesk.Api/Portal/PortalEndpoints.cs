@@ -112,11 +112,16 @@ public static class PortalEndpoints
     private static IResult NotAContact() =>
         Problems.Result(Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-a-contact"), "The token names no active contact.", "Portal routes need a customer token whose contact_id is an active contact."));
 
-    private static async Task<IResult> ListAsync(PortalAccess access, ITicketStore tickets, TimeProvider clock, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(PortalAccess access, ITicketStore tickets, TimeProvider clock, string? sort, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         if (Paging.RefuseLimit(limit) is { } refused)
         {
             return refused;
+        }
+
+        if (!TicketSort.TryParse(sort, out var order))
+        {
+            return Problems.Result(Problems.Validation(TicketSort.Parameter, TicketSort.Refusal));
         }
 
         var contact = await access.ContactAsync(cancellationToken);
@@ -126,7 +131,7 @@ public static class PortalEndpoints
         }
 
         var page = await tickets.QueryAsync(
-            new TicketQuery(TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, Portal: access.Viewer(contact)),
+            new TicketQuery(TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, Portal: access.Viewer(contact), Sort: order),
             cancellationToken);
         return TypedResults.Ok(page.Map(t => PortalTicketResponse.From(t)));
     }

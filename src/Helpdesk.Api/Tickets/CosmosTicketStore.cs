@@ -251,7 +251,7 @@ public sealed partial class CosmosTicketStore(
     public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var sql = new StringBuilder("SELECT TOP @top c.seq, c.version, c.snapshot, c.lateAt FROM c WHERE c.type = 'ticket'");
+        var sql = new StringBuilder("SELECT TOP @top c.seq, c.version, c.snapshot, c.lateAt, c.number, c.createdAt, c.updatedAt FROM c WHERE c.type = 'ticket'");
         var parameters = new Dictionary<string, object?>(StringComparer.Ordinal) { ["@top"] = query.Limit + 1 };
 
         void Where(string clause, string name, object? value)
@@ -392,6 +392,13 @@ public sealed partial class CosmosTicketStore(
             Where("CONTAINS(c.search, @q)", "@q", query.Text.Trim().ToLowerInvariant());
         }
 
+        if (query.Sort is { } sort)
+        {
+            var filtered = sql.ToString();
+            return await SortedTicketPages.ReadAsync(
+                query, sort, (segment, after, take, ct) => ReadSegmentAsync(filtered, parameters, index, segment, after, take, ct), cancellationToken);
+        }
+
         // The late view reads its composite index (type, isOpen, lateAt, seq) in order, most overdue
         // first, so a page costs a page however many tickets are late; the others, newest first.
         var late = query.View == TicketView.Late;
@@ -424,6 +431,78 @@ public sealed partial class CosmosTicketStore(
 
         var last = rows[query.Limit - 1];
         return new Page<Ticket>(items, late ? Paging.EncodeKey(last.LateAt!, last.Seq) : Paging.EncodeKey(last.Seq));
+    }
+
+    /// <summary>
+    /// One range of a sorted list (<see cref="TicketSort.Segments"/>) from the row after
+    /// <paramref name="after"/>: the ORDER BY names the view's equality paths, then the field and
+    /// seq, matching one of the composite indexes CosmosContainers declares per view and direction.
+    /// </summary>
+    private async Task<IReadOnlyList<SortedTicketRow>> ReadSegmentAsync(
+        string filtered, IReadOnlyDictionary<string, object?> filters, IReadOnlyList<string> index, TicketSortSegment segment, SortedTicketAfter? after, int take, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder(filtered);
+        var parameters = new Dictionary<string, object?>(filters, StringComparer.Ordinal) { ["@top"] = take };
+        var path = segment.Field switch
+        {
+            TicketSortField.Number => "number",
+            TicketSortField.CreatedAt => "createdAt",
+            TicketSortField.UpdatedAt => "updatedAt",
+            TicketSortField.DueAt => "lateAt",
+            _ => null,
+        };
+        var order = index.Select(p => $"c.{p}").ToList();
+        if (path is null)
+        {
+            if (segment.Priority is { } priority)
+            {
+                sql.Append(" AND c.priority = @sortPriority");
+                parameters["@sortPriority"] = Names.Of(priority);
+                order.Add("c.priority");
+            }
+            else
+            {
+                sql.Append(" AND NOT IS_STRING(c.lateAt)");
+            }
+
+            if (after is not null)
+            {
+                sql.Append(" AND c.seq < @sortAfter");
+                parameters["@sortAfter"] = after.Seq;
+            }
+
+            order.Add("c.seq DESC");
+        }
+        else
+        {
+            if (segment.Field == TicketSortField.DueAt)
+            {
+                sql.Append(" AND IS_STRING(c.lateAt)");
+            }
+
+            if (after is not null)
+            {
+                var beyond = segment.Descending ? "<" : ">";
+                sql.Append(CultureInfo.InvariantCulture, $" AND (c.{path} {beyond} @sortKey OR (c.{path} = @sortKey AND c.seq {beyond} @sortAfter))");
+                parameters["@sortKey"] = after.Key ?? throw new InvalidCursorException();
+                parameters["@sortAfter"] = after.Seq;
+            }
+
+            var direction = segment.Descending ? " DESC" : " ASC";
+            order.Add($"c.{path}{direction}");
+            order.Add($"c.seq{direction}");
+        }
+
+        sql.Append(" ORDER BY ").AppendJoin(", ", order);
+        var definition = new QueryDefinition(sql.ToString());
+        foreach (var (name, value) in parameters)
+        {
+            definition.WithParameter(name, value);
+        }
+
+        var container = await containers.GetAsync(CosmosContainers.Tickets, cancellationToken);
+        var rows = await CosmosQueries.TakeAsync<TicketRow>(container, definition, take, partitionKey: null, retry, cancellationToken);
+        return [.. rows.Select(r => new SortedTicketRow(Ticket.Rehydrate(r.Snapshot, r.Version), r.Seq, r.KeyOf(segment.Field)))];
     }
 
     public async Task<bool> UsesListValueAsync(TicketListField field, string value, CancellationToken cancellationToken)
@@ -543,7 +622,17 @@ public sealed partial class CosmosTicketStore(
 
     private sealed record Loaded(TicketDocument Document, string ETag);
 
-    private sealed record TicketRow(long Seq, long Version, TicketSnapshot Snapshot, string? LateAt);
+    private sealed record TicketRow(long Seq, long Version, TicketSnapshot Snapshot, string? LateAt, string? Number, string? CreatedAt, string? UpdatedAt)
+    {
+        public string? KeyOf(TicketSortField? field) => field switch
+        {
+            TicketSortField.Number => Number,
+            TicketSortField.CreatedAt => CreatedAt,
+            TicketSortField.UpdatedAt => UpdatedAt,
+            TicketSortField.DueAt => LateAt,
+            _ => null,
+        };
+    }
 
     private sealed record IdRow(string Id);
 }

@@ -35,7 +35,8 @@ public sealed record TicketQuery(
     string? ExcludeId = null,
     PortalViewer? Portal = null,
     string? ProjectId = null,
-    string? ContractId = null);
+    string? ContractId = null,
+    TicketSort? Sort = null);
 
 /// <summary>
 /// A customer reading the portal: the tickets they asked for unless hidden, and their account's
@@ -135,7 +136,11 @@ public interface ITicketStore
     /// </summary>
     Task<IReadOnlyList<QueuedTicket>> UnassignedQueueAsync(IReadOnlyList<string> teamIds, CancellationToken cancellationToken);
 
-    /// <summary>Newest first, deleted tickets left out; the cursor is stable while tickets are being created.</summary>
+    /// <summary>
+    /// Newest first (the late view: most overdue first), or in <see cref="TicketQuery.Sort"/>'s
+    /// order (<see cref="SortedTicketPages"/>); deleted tickets left out; the cursor is stable
+    /// while tickets are being created and changed.
+    /// </summary>
     Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken);
 
     /// <summary>

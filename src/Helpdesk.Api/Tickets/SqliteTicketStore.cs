@@ -24,6 +24,34 @@ internal sealed partial class SqliteTicketStore(
 {
     private readonly Dictionary<string, SqliteItemTable> _tables = itemTables.ToDictionary(t => t.Kind, StringComparer.Ordinal);
 
+    /// <summary>
+    /// The list orders (issue 20, <see cref="TicketSort"/>): for the open, mine and unassigned
+    /// views and the whole list, one index per order, each ending with the rowid (seq) as the
+    /// views' own indexes do, so a sorted page reads one index range like the unsorted one. The
+    /// due order reads ix_tickets_late (only open tickets have a due instant); for the whole list,
+    /// number has its unique index and the instants the dashboard's (ix_tickets_created, _updated). The other filters (team, account, contact, status)
+    /// narrow to their own index range and sort what it holds.
+    /// </summary>
+    public static SqliteMigration SortsMigration { get; } = new(
+        "2000-4-ticket-sorts",
+        """
+        CREATE INDEX ix_tickets_open_priority       ON tickets (priority)                 WHERE is_open = 1;
+        CREATE INDEX ix_tickets_open_number         ON tickets (number)                   WHERE is_open = 1;
+        CREATE INDEX ix_tickets_open_created        ON tickets (created_at)               WHERE is_open = 1;
+        CREATE INDEX ix_tickets_open_updated        ON tickets (updated_at)               WHERE is_open = 1;
+        CREATE INDEX ix_tickets_mine_priority       ON tickets (assignee_id, priority)    WHERE is_open = 1;
+        CREATE INDEX ix_tickets_mine_number         ON tickets (assignee_id, number)      WHERE is_open = 1;
+        CREATE INDEX ix_tickets_mine_created        ON tickets (assignee_id, created_at)  WHERE is_open = 1;
+        CREATE INDEX ix_tickets_mine_updated        ON tickets (assignee_id, updated_at)  WHERE is_open = 1;
+        CREATE INDEX ix_tickets_mine_late           ON tickets (assignee_id, late_at)     WHERE is_open = 1 AND late_at IS NOT NULL;
+        CREATE INDEX ix_tickets_unassigned_priority ON tickets (priority)                 WHERE is_open = 1 AND assignee_id IS NULL;
+        CREATE INDEX ix_tickets_unassigned_number   ON tickets (number)                   WHERE is_open = 1 AND assignee_id IS NULL;
+        CREATE INDEX ix_tickets_unassigned_created  ON tickets (created_at)               WHERE is_open = 1 AND assignee_id IS NULL;
+        CREATE INDEX ix_tickets_unassigned_updated  ON tickets (updated_at)               WHERE is_open = 1 AND assignee_id IS NULL;
+        CREATE INDEX ix_tickets_unassigned_late     ON tickets (late_at)                  WHERE is_open = 1 AND assignee_id IS NULL AND late_at IS NOT NULL;
+        CREATE INDEX ix_tickets_priority            ON tickets (priority);
+        """);
+
     public Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken) =>
         FindAsync("SELECT version, doc FROM tickets WHERE id = $id AND deleted = 0", id, cancellationToken);
 
@@ -326,7 +354,7 @@ internal sealed partial class SqliteTicketStore(
 
     public async Task<Page<Ticket>> QueryAsync(TicketQuery query, CancellationToken cancellationToken)
     {
-        var sql = new StringBuilder("SELECT seq, version, doc, late_at FROM tickets WHERE deleted = 0");
+        var sql = new StringBuilder("SELECT seq, version, doc, late_at, number, created_at, updated_at FROM tickets WHERE deleted = 0");
         var parameters = new List<(string, object?)>();
 
         void Where(string clause, string name, object? value)
@@ -434,6 +462,13 @@ internal sealed partial class SqliteTicketStore(
             AppendTextFilter(sql, parameters, query.Text.Trim());
         }
 
+        if (query.Sort is { } sort)
+        {
+            var filtered = sql.ToString();
+            return await SortedTicketPages.ReadAsync(
+                query, sort, (segment, after, take, ct) => ReadSegmentAsync(filtered, parameters, segment, after, take, ct), cancellationToken);
+        }
+
         // The late view reads ix_tickets_late in its order (most overdue first; the index ends with
         // the rowid, seq), so a page costs a page however many tickets are late. The others read
         // their partial index newest first.
@@ -468,6 +503,75 @@ internal sealed partial class SqliteTicketStore(
 
         var hasMore = items.Count == query.Limit && await reader.ReadAsync(cancellationToken);
         return new Page<Ticket>(items, !hasMore ? null : lastLateAt is not null ? Paging.EncodeKey(lastLateAt, lastSeq) : Paging.EncodeKey(lastSeq));
+    }
+
+    /// <summary>
+    /// One range of a sorted list (<see cref="TicketSort.Segments"/>), read in the order of the
+    /// view's sort index (SortsMigration) from the row after <paramref name="after"/>.
+    /// </summary>
+    private async Task<IReadOnlyList<SortedTicketRow>> ReadSegmentAsync(
+        string filtered, IReadOnlyList<(string, object?)> filters, TicketSortSegment segment, SortedTicketAfter? after, int take, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder(filtered);
+        var parameters = new List<(string, object?)>(filters) { ("$take", take) };
+        var (column, ordinal) = segment.Field switch
+        {
+            TicketSortField.Number => ("number", 4),
+            TicketSortField.CreatedAt => ("created_at", 5),
+            TicketSortField.UpdatedAt => ("updated_at", 6),
+            TicketSortField.DueAt => ("late_at", 3),
+            _ => (null, -1),
+        };
+        if (column is null)
+        {
+            if (segment.Priority is { } priority)
+            {
+                sql.Append(" AND priority = $sortPriority");
+                parameters.Add(("$sortPriority", Names.Of(priority)));
+            }
+            else
+            {
+                sql.Append(" AND late_at IS NULL");
+            }
+
+            if (after is not null)
+            {
+                sql.Append(" AND seq < $sortAfter");
+                parameters.Add(("$sortAfter", after.Seq));
+            }
+
+            sql.Append(" ORDER BY seq DESC LIMIT $take");
+        }
+        else
+        {
+            if (segment.Field == TicketSortField.DueAt)
+            {
+                // Only open tickets have a due instant; saying so lets every view read ix_tickets_late.
+                sql.Append(" AND late_at IS NOT NULL AND is_open = 1");
+            }
+
+            if (after is not null)
+            {
+                sql.Append(" AND (").Append(column).Append(", seq) ").Append(segment.Descending ? '<' : '>').Append(" ($sortKey, $sortAfter)");
+                parameters.Add(("$sortKey", after.Key ?? throw new InvalidCursorException()));
+                parameters.Add(("$sortAfter", after.Seq));
+            }
+
+            var direction = segment.Descending ? " DESC" : " ASC";
+            sql.Append(" ORDER BY ").Append(column).Append(direction).Append(", seq").Append(direction).Append(" LIMIT $take");
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(sql.ToString(), null, [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<SortedTicketRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var ticket = Ticket.Rehydrate(StoreJson.Deserialize<TicketSnapshot>(reader.GetString(2)), reader.GetInt64(1));
+            rows.Add(new SortedTicketRow(ticket, reader.GetInt64(0), ordinal < 0 ? null : reader.GetString(ordinal)));
+        }
+
+        return rows;
     }
 
     public async Task<Page<HistoryEntry>> HistoryAsync(string ticketId, int limit, string? cursor, CancellationToken cancellationToken)

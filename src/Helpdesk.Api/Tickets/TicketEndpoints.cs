@@ -25,6 +25,7 @@ public static class TicketEndpoints
             .AddSqliteMigration(SqliteTicketStore.PortalMigration.Name, SqliteTicketStore.PortalMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.ReceiptsMigration.Name, SqliteTicketStore.ReceiptsMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.LinksMigration.Name, SqliteTicketStore.LinksMigration.Sql)
+            .AddSqliteMigration(SqliteTicketStore.SortsMigration.Name, SqliteTicketStore.SortsMigration.Sql)
             .AddSingleton<SqliteTicketStore>()
             .AddCosmosSingleton<CosmosTicketItems>()
             .AddCosmosSingleton<CosmosTicketStore>()
@@ -94,11 +95,17 @@ public static class TicketEndpoints
         string? projectId,
         string? contractId,
         string? q,
+        string? sort,
         int? limit,
         string? cursor,
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
+        if (!TicketSort.TryParse(sort, out var parsedSort))
+        {
+            errors[TicketSort.Parameter] = [TicketSort.Refusal];
+        }
+
         var parsedView = TicketView.Open;
         if (view is not null && !Names.TryParse(view, out parsedView))
         {
@@ -151,7 +158,8 @@ public static class TicketEndpoints
                 AccountId: accountId,
                 ProjectId: projectId,
                 ContractId: contractId,
-                Text: q),
+                Text: q,
+                Sort: parsedSort),
             cancellationToken);
         return TypedResults.Ok(await presenter.PresentAsync(page, cancellationToken));
     }

@@ -65,6 +65,9 @@ public sealed class ActivityTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
         await (await ada.PostAsJsonAsync($"{url}/activities", new { kind = "task", title = "x", dueAt = "tomorrow" })).ShouldBeProblem(400, "dueAt");
         await (await ada.PostAsJsonAsync($"{url}/activities", new { kind = "task", title = "x", dueAt = Later(2), reminder = new { at = Later(1), channels = Array.Empty<string>() } })).ShouldBeProblem(400, "reminder.channels");
         await (await ada.PostAsJsonAsync($"{url}/activities", new { kind = "task", title = "x", dueAt = Later(2), reminder = new { at = Later(1), channels = new[] { "pigeon" } } })).ShouldBeProblem(400);
+        var sms = await ada.PostAsJsonAsync($"{url}/activities", new { kind = "task", title = "Text Alice", dueAt = Later(2), reminder = new { at = Later(1), channels = new[] { "email", "sms" } } });
+        (await sms.Content.ReadAsStringAsync()).ShouldContain("No SMS provider is configured");
+        await sms.ShouldBeProblem(400, "reminder.channels");
     }
 
     [Fact]
@@ -114,13 +117,13 @@ public sealed class ActivityTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
         var (_, ada) = await app.AgentAsync("ada.moved@activity.test");
         var url = await TicketUrlAsync(ada);
         var done = await (await ada.PostAsJsonAsync($"{url}/activities", new { kind = "task", title = "Done early", dueAt = Later(3), reminder = new { at = Later(1), channels = new[] { "email" } } })).Json();
-        var moved = await (await ada.PostAsJsonAsync($"{url}/activities", new { kind = "task", title = "Moved", dueAt = Later(3), reminder = new { at = Later(1), channels = new[] { "sms" } } })).Json();
+        var moved = await (await ada.PostAsJsonAsync($"{url}/activities", new { kind = "task", title = "Moved", dueAt = Later(3), reminder = new { at = Later(1), channels = new[] { "popup" } } })).Json();
         await ada.PostAsync($"{url}/activities/{done["id"]}/done", null);
 
         app.Clock.Advance(TimeSpan.FromHours(1));
         await FireAsync();
         var etag = (await ada.GetAsync($"{url}/activities/{moved["id"]}")).Headers.ETag!.Tag;
-        (await Send(ada, HttpMethod.Put, $"{url}/activities/{moved["id"]}", etag, new { kind = "task", title = "Moved", dueAt = Later(3), reminder = new { at = Later(1), channels = new[] { "sms" } } })).EnsureSuccessStatusCode();
+        (await Send(ada, HttpMethod.Put, $"{url}/activities/{moved["id"]}", etag, new { kind = "task", title = "Moved", dueAt = Later(3), reminder = new { at = Later(1), channels = new[] { "popup" } } })).EnsureSuccessStatusCode();
         app.Clock.Advance(TimeSpan.FromHours(1));
         await FireAsync();
 

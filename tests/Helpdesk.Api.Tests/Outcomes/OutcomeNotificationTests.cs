@@ -97,7 +97,8 @@ public sealed class OutcomeNotificationTests
         var (ownerId, _) = await app.AgentAsync("owen@outcome.test", Roles.Agent);
         var id = (await ada.OpenTicketAsync())["id"]!.GetValue<string>();
         (await ada.PostAsJsonAsync($"/api/tickets/{id}/activities", new { kind = "call", title = "Call Alice back", ownerId, dueAt = Later(app, 2), reminder = new { at = Later(app, 1), channels = new[] { "email", "popup" } } })).EnsureSuccessStatusCode();
-        (await ada.PostAsJsonAsync($"/api/tickets/{id}/activities", new { kind = "task", title = "Text Alice", ownerId, dueAt = Later(app, 2), reminder = new { at = Later(app, 1), channels = new[] { "sms" } } })).EnsureSuccessStatusCode();
+        await (await ada.PostAsJsonAsync($"/api/tickets/{id}/activities", new { kind = "task", title = "Text Alice", ownerId, dueAt = Later(app, 2), reminder = new { at = Later(app, 1), channels = new[] { "sms" } } }))
+            .ShouldBeProblem(400, "reminder.channels");
 
         await app.FireRemindersAsync();
         await app.PumpAsync();

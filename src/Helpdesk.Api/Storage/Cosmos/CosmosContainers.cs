@@ -162,7 +162,10 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         }
 
         // Equality filters first, the sort key (seq, newest first) last: one composite index per
-        // view, matched path for path by the ORDER BY of CosmosTicketStore.QueryAsync.
+        // view, matched path for path by the ORDER BY of CosmosTicketStore.QueryAsync. The list
+        // orders (sort=, Tickets/TicketSort.cs) add, per view, the field then seq in each direction
+        // (the test server, unlike Cosmos DB, does not serve a reversed ORDER BY from one index, so
+        // both are declared) and the tickets of one priority newest first.
         string[][] views =
         [
             ["/type", "/isOpen"],
@@ -173,28 +176,45 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
             ["/type", "/contactId"],
             ["/type"],
         ];
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        void Add(IEnumerable<string> filters, params (string Path, CompositePathSortOrder Order)[] tail)
+        {
+            Collection<CompositePath> composite =
+            [
+                .. filters.Select(f => new CompositePath { Path = f, Order = CompositePathSortOrder.Ascending }),
+                .. tail.Select(t => new CompositePath { Path = t.Path, Order = t.Order }),
+            ];
+            if (declared.Add(string.Join(',', composite.Select(c => $"{c.Path} {c.Order}"))))
+            {
+                policy.CompositeIndexes.Add(composite);
+            }
+        }
+
         foreach (var filters in views)
         {
-            var composite = new Collection<CompositePath>();
-            foreach (var filter in filters)
-            {
-                composite.Add(new CompositePath { Path = filter, Order = CompositePathSortOrder.Ascending });
-            }
-
-            composite.Add(new CompositePath { Path = "/seq", Order = CompositePathSortOrder.Descending });
-            policy.CompositeIndexes.Add(composite);
+            Add(filters, ("/seq", CompositePathSortOrder.Descending));
         }
 
         // The late view: open tickets by the instant they became late (most overdue first), then seq.
-        policy.CompositeIndexes.Add(
-        [
-            new CompositePath { Path = "/type", Order = CompositePathSortOrder.Ascending },
-            new CompositePath { Path = "/isOpen", Order = CompositePathSortOrder.Ascending },
-            new CompositePath { Path = "/lateAt", Order = CompositePathSortOrder.Ascending },
-            new CompositePath { Path = "/seq", Order = CompositePathSortOrder.Ascending },
-        ]);
+        Add(["/type", "/isOpen"], ("/lateAt", CompositePathSortOrder.Ascending), ("/seq", CompositePathSortOrder.Ascending));
+
+        foreach (var filters in views)
+        {
+            Add(filters, ("/priority", CompositePathSortOrder.Ascending), ("/seq", CompositePathSortOrder.Descending));
+            foreach (var path in TicketSortPaths)
+            {
+                foreach (var order in new[] { CompositePathSortOrder.Ascending, CompositePathSortOrder.Descending })
+                {
+                    Add(filters, ($"/{path}", order), ("/seq", order));
+                }
+            }
+        }
+
         return container;
     }
+
+    /// <summary>The ticket document's top-level properties the list orders read in order, then seq (Tickets/TicketSort.cs).</summary>
+    public static IReadOnlyList<string> TicketSortPaths { get; } = ["number", "createdAt", "updatedAt", "lateAt"];
 
     /// <summary>
     /// Knowledge-base articles, partition = id (read by id, listed across partitions): the

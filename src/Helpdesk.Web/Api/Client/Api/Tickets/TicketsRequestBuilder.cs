@@ -41,7 +41,7 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public TicketsRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tickets{?accountId*,assigneeId*,contractId*,cursor*,limit*,priority*,projectId*,q*,status*,teamId*,view*}", pathParameters)
+        public TicketsRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tickets{?accountId*,assigneeId*,contractId*,cursor*,limit*,priority*,projectId*,q*,sort*,status*,teamId*,view*}", pathParameters)
         {
         }
         /// <summary>
@@ -49,7 +49,7 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public TicketsRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tickets{?accountId*,assigneeId*,contractId*,cursor*,limit*,priority*,projectId*,q*,status*,teamId*,view*}", rawUrl)
+        public TicketsRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tickets{?accountId*,assigneeId*,contractId*,cursor*,limit*,priority*,projectId*,q*,sort*,status*,teamId*,view*}", rawUrl)
         {
         }
         /// <summary>
@@ -269,6 +269,19 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets
             #pragma warning disable CS1591
             [QueryParameter("q")]
             public string Q { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("sort")]
+            public string? Sort { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("sort")]
+            public string Sort { get; set; }
             #pragma warning restore CS1591
 #endif
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
