@@ -81,6 +81,13 @@ public sealed class ContactExport(
 
         var mails = await journal.FromSenderAsync(contact.Email, cancellationToken);
 
+        await using var body = new AsyncOnlyStream(output);
+        await WriteArchiveAsync(body, contact, account, includeInternal, exported, sent, mails, cancellationToken);
+        await body.FlushAsync(cancellationToken);
+    }
+
+    private async Task WriteArchiveAsync(Stream output, Contact contact, Account? account, bool includeInternal, IReadOnlyList<TicketExport> exported, IReadOnlyList<(Attachment File, string Path)> sent, IReadOnlyList<InboundMailView> mails, CancellationToken cancellationToken)
+    {
         await using var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken);
         await WriteJsonAsync(zip, "contact.json", new ContactFile(contact, account is null ? null : new AccountLink(account.Id, account.Name), clock.GetUtcNow(), includeInternal), cancellationToken);
         await WriteJsonAsync(zip, "tickets.json", exported, cancellationToken);
