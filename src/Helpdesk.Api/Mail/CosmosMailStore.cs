@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 using Helpdesk.Api.Storage.Cosmos;
 using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Directory;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Azure.Cosmos;
 
@@ -411,6 +412,33 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         var rows = await CosmosQueries.TakeAsync<InboundDocument>(container, query, limit, partitionKey: null, retry, cancellationToken);
         return [.. rows.Select(View)];
     }
+
+    public async Task<IReadOnlyList<InboundMailView>> FromSenderAsync(string address, CancellationToken cancellationToken) =>
+        [.. (await SenderRowsAsync(address, cancellationToken)).OrderBy(r => r.Seq).Select(View)];
+
+    public async Task<int> ForgetSenderAsync(string address, string pseudonym, CancellationToken cancellationToken)
+    {
+        var from = EmailAddresses.Normalize(address);
+        var changed = 0;
+        foreach (var row in await SenderRowsAsync(address, cancellationToken))
+        {
+            await UpdateAsync(
+                row.Seq,
+                d => d.From is { } sender && EmailAddresses.Normalize(sender) == from
+                    ? d with { From = pseudonym, Subject = null, Reason = d.Reason?.Replace(address, pseudonym, StringComparison.OrdinalIgnoreCase) }
+                    : null,
+                cancellationToken);
+            changed++;
+        }
+
+        return changed;
+    }
+
+    private Task<IReadOnlyList<InboundDocument>> SenderRowsAsync(string address, CancellationToken cancellationToken) =>
+        QueryAsync<InboundDocument>(
+            CosmosContainers.MailInbound,
+            new QueryDefinition("SELECT * FROM c WHERE LOWER(c[\"from\"]) = @from").WithParameter("@from", EmailAddresses.Normalize(address)),
+            cancellationToken);
 
     public async Task<InboundMailView?> FindAsync(long id, CancellationToken cancellationToken) =>
         await FindInboundAsync(id, cancellationToken) is { } found ? View(found) : null;

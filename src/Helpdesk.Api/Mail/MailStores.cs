@@ -107,6 +107,16 @@ public interface IMailJournal : Common.IStaleClaims
     /// re-drive a dead letter) or to dropped. False when the mail is not in that state (any more).
     /// </summary>
     Task<bool> MoveAsync(long id, string from, string to, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Every journal row of mail from <paramref name="address"/> (compared case-insensitively), oldest first: what a contact's export shows of their mail.</summary>
+    Task<IReadOnlyList<InboundMailView>> FromSenderAsync(string address, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Erasure of a person: every row of mail from <paramref name="address"/> gets
+    /// <paramref name="pseudonym"/> as its sender, loses its subject, and the address is replaced
+    /// in its reason. Returns how many rows changed; a second call changes none.
+    /// </summary>
+    Task<int> ForgetSenderAsync(string address, string pseudonym, CancellationToken cancellationToken);
 }
 
 /// <summary>

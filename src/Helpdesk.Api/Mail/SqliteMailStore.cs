@@ -1,5 +1,6 @@
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Domain.Directory;
 using Microsoft.Data.Sqlite;
 
 namespace Helpdesk.Api.Mail;
@@ -559,6 +560,42 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
         }
 
         return items;
+    }
+
+    public async Task<IReadOnlyList<InboundMailView>> FromSenderAsync(string address, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            """
+            SELECT seq, mailbox, graph_id, state, reason, from_address, subject, internet_message_id, ticket_id, threaded_by, attempts, received_at, processed_at
+            FROM mail_inbound WHERE lower(from_address) = $from ORDER BY seq
+            """,
+            null,
+            ("$from", EmailAddresses.Normalize(address)));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = new List<InboundMailView>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(ReadView(reader));
+        }
+
+        return items;
+    }
+
+    public async Task<int> ForgetSenderAsync(string address, string pseudonym, CancellationToken cancellationToken)
+    {
+        var from = EmailAddresses.Normalize(address);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
+        await using var command = connection.Command(
+            """
+            UPDATE mail_inbound SET from_address = $pseudonym, subject = NULL,
+                reason = replace(reason, from_address, $pseudonym)
+            WHERE lower(from_address) = $from
+            """,
+            null,
+            ("$from", from),
+            ("$pseudonym", pseudonym));
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<InboundMailView?> FindAsync(long id, CancellationToken cancellationToken)

@@ -36,6 +36,9 @@ public static class TicketEventTypes
 
     public const string AttachmentAdded = "ticket.attachmentAdded";
     public const string AttachmentRemoved = "ticket.attachmentRemoved";
+
+    /// <summary>A contact's personal data was erased on the ticket (GDPR); data: contactId, pseudonym, messages, attachments (counts).</summary>
+    public const string PersonalDataErased = "ticket.personalDataErased";
 }
 
 /// <summary>The events of the SLA breach scan.</summary>
