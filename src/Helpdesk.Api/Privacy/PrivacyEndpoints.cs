@@ -5,7 +5,7 @@ using Helpdesk.Api.Directory;
 namespace Helpdesk.Api.Privacy;
 
 /// <summary>
-/// GDPR for a contact (docs/adr/0012-gdpr-export-and-erasure.md). Both routes are the admin's:
+/// GDPR for a contact (docs/adr/0010-gdpr-export-and-erasure.md). Both routes are the admin's:
 /// an export hands over everything held about a person in one file and an erasure cannot be
 /// undone, so neither is a supervisor's day-to-day act. <c>GET /api/contacts/{id}/export</c>
 /// answers a ZIP archive (<see cref="ContactExport"/>); <c>POST /api/contacts/{id}/erase</c>
