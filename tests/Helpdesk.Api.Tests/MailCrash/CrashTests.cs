@@ -23,7 +23,7 @@ public sealed class CrashTests
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(45);
 
     [Theory]
-    [InlineData(CrashPoints.TicketWrittenBeforeSettled)]
+    [InlineData(CrashPoints.TicketWrittenBeforeSettled, Skip = "Issue 25, open bug this case found: killed after a ticket write and restarted, the customer's reply sometimes ends on a ticket of its own instead of its original's (CI on main 722c376; it passed in three earlier runs). Suspected order: the reply is the mail interrupted, then its original arrives after the restart. Un-skip with the fix")]
     [InlineData(CrashPoints.NotificationPlanned)]
     [InlineData(CrashPoints.MailSentBeforeRecorded)]
     public async Task Killed_at_a_step_and_restarted_each_mail_ends_as_without_the_kill(string point)
