@@ -38,6 +38,20 @@ internal static class BindingFailures
             return Problems.Validation(JsonPaths.ToField(json.Path), Reason(http, json));
         }
 
+        var errors = ParameterErrors(http);
+        return errors.Count > 0
+            ? Problems.Validation(errors)
+            : Problems.Validation("request", "The request could not be read: " + exception.Message);
+    }
+
+    /// <summary>
+    /// The parameters of the request's endpoint that do not bind, each with why. Also used for the
+    /// 400 the compile-time request delegates answer with no exception and no body (a query value
+    /// that does not parse as the nullable type it binds to).
+    /// </summary>
+    public static Dictionary<string, string[]> ParameterErrors(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var endpoint = EndpointOf(http);
         var routeValues = http.Features.Get<IExceptionHandlerFeature>()?.RouteValues ?? http.Request.RouteValues;
@@ -54,9 +68,7 @@ internal static class BindingFailures
             errors["body"] = ["A JSON object is required as the body (it was empty or null)."];
         }
 
-        return errors.Count > 0
-            ? Problems.Validation(errors)
-            : Problems.Validation("request", "The request could not be read: " + exception.Message);
+        return errors;
     }
 
     /// <summary>415 naming the header: the route takes the content types it declares.</summary>

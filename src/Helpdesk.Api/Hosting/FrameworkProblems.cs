@@ -34,6 +34,13 @@ internal static class FrameworkProblems
         {
             problem.Extensions["errors"] = BindingFailures.UnsupportedMediaType(context.HttpContext).Errors;
         }
+
+        if (problem.Status == StatusCodes.Status400BadRequest && context.Exception is null
+            && BindingFailures.ParameterErrors(context.HttpContext) is { Count: > 0 } errors)
+        {
+            (problem.Type, problem.Title) = (ProblemTypes.Validation, "One or more fields are invalid.");
+            problem.Extensions["errors"] = errors;
+        }
     }
 
     private static string AllowedMethods(HttpContext http) => http.Response.Headers.Allow.ToString();

@@ -47,6 +47,36 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task A_request_span_names_its_route_template_never_the_path_it_was_sent_to()
+    {
+        var capture = new TelemetryCapture();
+        using var app = new EventsApp(new AuditBehaviour());
+        capture.On(app);
+        var ticket = await app.ClientFor("agent").OpenTicketAsync();
+        var id = ticket["id"]!.GetValue<string>();
+        const string token = "secret-link-token-0123456789";
+
+        var spans = new List<Activity>();
+        foreach (var (client, path) in new[]
+        {
+            (app.ClientFor("agent"), $"/api/tickets/{id}"),
+            (app.CreateClient(), $"/api/approval-links/{token}"),
+            (app.ClientFor("agent"), $"/api/no-such-route/{token}"),
+        })
+        {
+            var trace = ActivityTraceId.CreateRandom();
+            client.DefaultRequestHeaders.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
+            using var answer = await client.GetAsync(path);
+            spans.Add(await capture.EndedAsync(s => s.TraceId == trace && s.Kind == ActivityKind.Server));
+        }
+
+        spans[0].GetTagItem("url.path").ShouldBe("/api/tickets/{id}");
+        spans[1].GetTagItem("url.path").ShouldBe("/api/approval-links/{token}/", "the template as mapped: the group's path and its \"/\" route");
+        spans[2].GetTagItem("url.path").ShouldBeNull("no route matched: no template to name, and the path itself may hold a secret");
+        spans.SelectMany(Texts).ShouldNotContain(v => v.Contains(id, StringComparison.Ordinal) || v.Contains(token, StringComparison.Ordinal), "neither a ticket id nor a link's token in a request span");
+    }
+
+    [Fact]
     public async Task A_failing_consumer_marks_its_span_failed_with_the_error_type_and_not_its_message()
     {
         var capture = new TelemetryCapture();

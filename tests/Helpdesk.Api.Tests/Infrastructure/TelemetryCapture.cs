@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Helpdesk.Api.Common;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -16,13 +17,14 @@ public sealed class TelemetryCapture
 {
     private readonly List<Activity> _spans = [];
     private readonly List<MetricSnapshot> _metrics = [];
+    private readonly List<(Func<Activity, bool> Match, TaskCompletionSource<Activity> Ended)> _waiting = [];
     private HelpdeskApp? _app;
 
     public TelemetryCapture On(HelpdeskApp app)
     {
         _app = app;
         app.With("Telemetry:Enabled", "true").WithServices(services => services
-            .ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans))
+            .ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans).AddProcessor(new EndSignal(this)))
             .ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(_metrics)));
         return this;
     }
@@ -34,6 +36,44 @@ public sealed class TelemetryCapture
         {
             return [.. _spans.Where(s => s.TraceId == traceId)];
         }
+    }
+
+    /// <summary>
+    /// The first finished span that matches, waiting for it to end: a server span ends after its
+    /// response has reached the client, so it may not be exported yet when the call returns.
+    /// </summary>
+    public async Task<Activity> EndedAsync(Func<Activity, bool> match)
+    {
+        var ended = new TaskCompletionSource<Activity>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_spans)
+        {
+            if (_spans.FirstOrDefault(match) is { } found)
+            {
+                return found;
+            }
+
+            _waiting.Add((match, ended));
+        }
+
+        return await ended.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private void Ended(Activity span)
+    {
+        lock (_spans)
+        {
+            foreach (var waiting in _waiting.Where(w => w.Match(span)).ToList())
+            {
+                _waiting.Remove(waiting);
+                waiting.Ended.TrySetResult(span);
+            }
+        }
+    }
+
+    /// <summary>Runs after the in-memory exporter's processor: the span is in the list when it signals.</summary>
+    private sealed class EndSignal(TelemetryCapture capture) : BaseProcessor<Activity>
+    {
+        public override void OnEnd(Activity data) => capture.Ended(data);
     }
 
     /// <summary>The finished spans of the app's own source with this name.</summary>
