@@ -5,6 +5,7 @@ using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
 using Helpdesk.Api.Tickets;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Helpdesk.Api.Conversation;
 
@@ -72,7 +73,7 @@ internal sealed class CannedResponses : DirectoryResource<CannedResponse, Canned
 
     protected override CannedResponse Deactivate(CannedResponse entry) => entry with { Active = false };
 
-    public static async Task<IResult> RenderAsync(
+    public static async Task<Results<Ok<RenderedCannedResponse>, ApiProblem>> RenderAsync(
         string id,
         RenderCannedResponseRequest request,
         IDirectoryStore directory,
@@ -83,13 +84,13 @@ internal sealed class CannedResponses : DirectoryResource<CannedResponse, Canned
         var canned = (await directory.FindAsync(Kinds, id, cancellationToken))?.Value;
         if (canned is null)
         {
-            return Problems.NotFound("canned response");
+            return new ApiProblem(Problems.Missing("canned response"));
         }
 
         var ticket = await tickets.FindAsync(request.TicketId!, cancellationToken);
         if (ticket is null)
         {
-            return Problems.Result(Problems.Validation("ticketId", "No such ticket."));
+            return new ApiProblem(Problems.Validation("ticketId", "No such ticket."));
         }
 
         var agent = await caller.AgentAsync(cancellationToken);

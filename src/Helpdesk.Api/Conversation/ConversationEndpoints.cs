@@ -57,7 +57,9 @@ public static class ConversationEndpoints
 
         new CannedResponses().Map(api, "/canned-responses");
         api.MapPost("/canned-responses/{id}/render", CannedResponses.RenderAsync)
-            .WithTags("canned-responses").RequireAuthorization(Policies.Staff).Validate<RenderCannedResponseRequest>().WithName("RenderCannedResponse");
+            .WithTags("canned-responses").RequireAuthorization(Policies.Staff).Validate<RenderCannedResponseRequest>().WithName("RenderCannedResponse")
+            .WithSummary("A canned response filled in for one ticket: the HTML to insert in a reply, and its text")
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         return api;
     }
 

@@ -18,6 +18,12 @@ public interface IDeadLetters
     Task<DeadLetter?> RedriveAsync(string id, CancellationToken cancellationToken);
 }
 
+/// <summary>A dead letter put back on its queue: it is <see cref="Ready"/> for its next delivery.</summary>
+public sealed record RedrivenDeadLetter(string Id, string Queue, string MessageId, string State)
+{
+    public const string Ready = "ready";
+}
+
 /// <summary>The local queue's dead letters (standalone): ids are the queue's sequence numbers.</summary>
 public sealed class LocalDeadLetters(LocalQueue local, EventSignal signal) : IDeadLetters
 {

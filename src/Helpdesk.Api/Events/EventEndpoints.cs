@@ -4,6 +4,7 @@ using Azure.Messaging.ServiceBus;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Helpdesk.Api.Events;
 
@@ -73,30 +74,36 @@ public static class EventEndpoints
         });
 
         var dead = api.MapGroup("/admin/dead-letters").WithTags("events").RequireAuthorization(Policies.Admin);
-        dead.MapGet("/", ListDeadLettersAsync).WithName("ListDeadLetters");
-        dead.MapGet("/{id}", GetDeadLetterAsync).WithName("GetDeadLetter");
-        dead.MapPost("/{id}/redrive", RedriveAsync).WithName("RedriveDeadLetter");
+        dead.MapGet("/", ListDeadLettersAsync).WithName("ListDeadLetters")
+            .WithSummary("The event messages that failed every attempt, of one queue or of all")
+            .ProducesProblems(StatusCodes.Status400BadRequest);
+        dead.MapGet("/{id}", GetDeadLetterAsync).WithName("GetDeadLetter")
+            .WithSummary("One dead letter with its body and last error")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        dead.MapPost("/{id}/redrive", RedriveAsync).WithName("RedriveDeadLetter")
+            .WithSummary("Puts a dead letter back on its queue with fresh attempts")
+            .ProducesProblems(StatusCodes.Status404NotFound);
         return api;
     }
 
-    private static async Task<IResult> ListDeadLettersAsync(IDeadLetters store, string? queue, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<DeadLetter>>, ApiProblem>> ListDeadLettersAsync(IDeadLetters store, string? queue, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (Paging.RefuseLimit(limit) is { } refused)
+        if (Paging.LimitProblem(limit) is { } refused)
         {
-            return refused;
+            return new ApiProblem(refused);
         }
 
         return TypedResults.Ok(await store.ListAsync(queue, limit ?? Paging.DefaultLimit, cursor, cancellationToken));
     }
 
-    private static async Task<IResult> GetDeadLetterAsync(string id, IDeadLetters store, CancellationToken cancellationToken) =>
+    private static async Task<Results<Ok<DeadLetter>, ApiProblem>> GetDeadLetterAsync(string id, IDeadLetters store, CancellationToken cancellationToken) =>
         await store.FindAsync(id, cancellationToken) is { } letter
             ? TypedResults.Ok(letter)
-            : Problems.NotFound("dead letter");
+            : new ApiProblem(Problems.Missing("dead letter"));
 
     /// <summary>Puts the message back on its queue with fresh attempts.</summary>
-    private static async Task<IResult> RedriveAsync(string id, IDeadLetters store, CancellationToken cancellationToken) =>
+    private static async Task<Results<Ok<RedrivenDeadLetter>, ApiProblem>> RedriveAsync(string id, IDeadLetters store, CancellationToken cancellationToken) =>
         await store.RedriveAsync(id, cancellationToken) is { } letter
-            ? TypedResults.Ok(new { letter.Id, letter.Queue, letter.MessageId, state = "ready" })
-            : Problems.NotFound("dead letter");
+            ? TypedResults.Ok(new RedrivenDeadLetter(letter.Id, letter.Queue, letter.MessageId, RedrivenDeadLetter.Ready))
+            : new ApiProblem(Problems.Missing("dead letter"));
 }

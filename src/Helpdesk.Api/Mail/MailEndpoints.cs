@@ -5,6 +5,7 @@ using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Triggers;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Helpdesk.Api.Mail;
 
@@ -80,18 +81,29 @@ public static class MailEndpoints
 
         var mail = api.MapGroup("/mail").WithTags("mail");
         mail.MapGet("/quarantine", (IMailJournal store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Quarantined, limit, cursor, ct))
-            .RequireAuthorization(Policies.Supervisor).WithName("ListQuarantinedMail");
+            .RequireAuthorization(Policies.Supervisor).WithName("ListQuarantinedMail")
+            .WithSummary("The mails the firewall held back, newest first")
+            .ProducesProblems(StatusCodes.Status400BadRequest);
         mail.MapPost("/quarantine/{id:long}/release", (long id, IMailJournal store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Quarantined, InboundStates.Pending, clock, ct))
-            .RequireAuthorization(Policies.Supervisor).WithName("ReleaseQuarantinedMail");
+            .RequireAuthorization(Policies.Supervisor).WithName("ReleaseQuarantinedMail")
+            .WithSummary("Sends a quarantined mail back to ingestion")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         mail.MapPost("/quarantine/{id:long}/drop", (long id, IMailJournal store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Quarantined, InboundStates.Dropped, clock, ct))
-            .RequireAuthorization(Policies.Supervisor).WithName("DropQuarantinedMail");
+            .RequireAuthorization(Policies.Supervisor).WithName("DropQuarantinedMail")
+            .WithSummary("Drops a quarantined mail for good")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         mail.MapGet("/dead-letters", (IMailJournal store, int? limit, string? cursor, CancellationToken ct) => ListAsync(store, InboundStates.Dead, limit, cursor, ct))
-            .RequireAuthorization(Policies.Admin).WithName("ListDeadLetterMail");
+            .RequireAuthorization(Policies.Admin).WithName("ListDeadLetterMail")
+            .WithSummary("The mails whose ingestion failed every attempt, newest first")
+            .ProducesProblems(StatusCodes.Status400BadRequest);
         mail.MapPost("/dead-letters/{id:long}/redrive", (long id, IMailJournal store, TimeProvider clock, CancellationToken ct) => MoveAsync(store, id, InboundStates.Dead, InboundStates.Pending, clock, ct))
-            .RequireAuthorization(Policies.Admin).WithName("RedriveDeadLetterMail");
-        mail.MapGet("/inbound/{id:long}", async (long id, IMailJournal store, CancellationToken ct) =>
-                await store.FindAsync(id, ct) is { } found ? TypedResults.Ok(found) : Problems.NotFound("inbound mail"))
-            .RequireAuthorization(Policies.Staff).WithName("GetInboundMail");
+            .RequireAuthorization(Policies.Admin).WithName("RedriveDeadLetterMail")
+            .WithSummary("Sends a dead-lettered mail back to ingestion with fresh attempts")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        mail.MapGet("/inbound/{id:long}", GetAsync)
+            .RequireAuthorization(Policies.Staff).WithName("GetInboundMail")
+            .WithSummary("One inbound mail: its state, sender, subject and the ticket it went to")
+            .ProducesProblems(StatusCodes.Status404NotFound);
         mail.MapGet("/mailboxes/{mailbox}/rules", MailRuleEndpoints.GetAsync).RequireAuthorization(Policies.Admin).WithName("GetMailCollectorRules")
             .WithSummary("A support mailbox's collector rules, in the order they are tried, with their ETag")
             .ProducesProblems(StatusCodes.Status404NotFound);
@@ -101,11 +113,14 @@ public static class MailEndpoints
         return api;
     }
 
-    private static async Task<IResult> ListAsync(IMailJournal store, string state, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<InboundMailView>, ApiProblem>> GetAsync(long id, IMailJournal store, CancellationToken cancellationToken) =>
+        await store.FindAsync(id, cancellationToken) is { } found ? TypedResults.Ok(found) : new ApiProblem(Problems.Missing("inbound mail"));
+
+    private static async Task<Results<Ok<Page<InboundMailView>>, ApiProblem>> ListAsync(IMailJournal store, string state, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (Paging.RefuseLimit(limit) is { } refused)
+        if (Paging.LimitProblem(limit) is { } refused)
         {
-            return refused;
+            return new ApiProblem(refused);
         }
 
         var size = limit ?? Paging.DefaultLimit;
@@ -115,18 +130,18 @@ public static class MailEndpoints
     }
 
     /// <summary>Release or re-drive (back to pending, attempts reset) or drop; 409 when the mail is not in that state.</summary>
-    private static async Task<IResult> MoveAsync(IMailJournal store, long id, string from, string to, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<InboundMailView>, ApiProblem>> MoveAsync(IMailJournal store, long id, string from, string to, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (await store.FindAsync(id, cancellationToken) is not { } mail)
         {
-            return Problems.NotFound("inbound mail");
+            return new ApiProblem(Problems.Missing("inbound mail"));
         }
 
         if (!await store.MoveAsync(id, from, to, clock.GetUtcNow(), cancellationToken))
         {
-            return Problems.Result(Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.Rule("mail-state"), $"The mail is {mail.State}, not {from}.", null));
+            return new ApiProblem(Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.Rule("mail-state"), $"The mail is {mail.State}, not {from}.", null));
         }
 
-        return TypedResults.Ok(await store.FindAsync(id, cancellationToken));
+        return TypedResults.Ok(await store.FindAsync(id, cancellationToken) ?? mail);
     }
 }

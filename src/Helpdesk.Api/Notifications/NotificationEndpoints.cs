@@ -7,6 +7,7 @@ using Helpdesk.Api.Mail;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Triggers;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Helpdesk.Api.Notifications;
@@ -31,12 +32,22 @@ public static class NotificationEndpoints
     public static RouteGroupBuilder MapNotificationEndpoints(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/notifications").WithTags("notifications");
-        group.MapGet("/settings", GetSettingsAsync).RequireAuthorization(Policies.Admin).WithName("GetNotificationSettings");
-        group.MapPut("/settings", PutSettingsAsync).RequireAuthorization(Policies.Admin).Validate<NotificationSettingsRequest>().WithName("UpdateNotificationSettings");
-        group.MapGet("/templates", ListTemplatesAsync).RequireAuthorization(Policies.Admin).WithName("ListNotificationTemplates");
-        group.MapGet("/templates/{event}/{language}", GetTemplateAsync).RequireAuthorization(Policies.Admin).WithName("GetNotificationTemplate");
-        group.MapPut("/templates/{event}/{language}", PutTemplateAsync).RequireAuthorization(Policies.Admin).Validate<NotificationTemplateRequest>().WithName("UpdateNotificationTemplate");
-        group.MapDelete("/templates/{event}/{language}", ResetTemplateAsync).RequireAuthorization(Policies.Admin).WithName("RestoreDefaultNotificationTemplate");
+        group.MapGet("/settings", GetSettingsAsync).RequireAuthorization(Policies.Admin).WithName("GetNotificationSettings")
+            .WithSummary("The notification settings (sender, header, footer, rules) with their ETag");
+        group.MapPut("/settings", PutSettingsAsync).RequireAuthorization(Policies.Admin).Validate<NotificationSettingsRequest>().WithName("UpdateNotificationSettings")
+            .WithSummary("Replaces the notification settings (If-Match required)")
+            .ProducesProblems(StatusCodes.Status412PreconditionFailed, StatusCodes.Status428PreconditionRequired);
+        group.MapGet("/templates", ListTemplatesAsync).RequireAuthorization(Policies.Admin).WithName("ListNotificationTemplates")
+            .WithSummary("Every event's template in every language, with the placeholders they may use");
+        group.MapGet("/templates/{event}/{language}", GetTemplateAsync).RequireAuthorization(Policies.Admin).WithName("GetNotificationTemplate")
+            .WithSummary("One event's template in one language, with its ETag (version 0: the built-in default)")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        group.MapPut("/templates/{event}/{language}", PutTemplateAsync).RequireAuthorization(Policies.Admin).Validate<NotificationTemplateRequest>().WithName("UpdateNotificationTemplate")
+            .WithSummary("Replaces one event's template in one language (If-Match required)")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status428PreconditionRequired);
+        group.MapDelete("/templates/{event}/{language}", ResetTemplateAsync).RequireAuthorization(Policies.Admin).WithName("RestoreDefaultNotificationTemplate")
+            .WithSummary("Goes back to the built-in template (If-Match honoured when sent)")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed);
         group.MapGet("/preferences", GetPreferencesAsync).RequireAuthorization(Policies.Staff).WithName("GetMyNotificationPreferences")
             .ProducesProblems(StatusCodes.Status409Conflict);
         group.MapPut("/preferences", PutPreferencesAsync).RequireAuthorization(Policies.Staff).Validate<NotificationPreferencesRequest>().WithName("UpdateMyNotificationPreferences")
@@ -45,7 +56,7 @@ public static class NotificationEndpoints
         return api;
     }
 
-    private static async Task<IResult> GetSettingsAsync(IDirectoryStore directory, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Ok<NotificationSettings>> GetSettingsAsync(IDirectoryStore directory, HttpResponse response, CancellationToken cancellationToken)
     {
         var stored = await directory.FindAsync(NotificationKinds.Settings, NotificationDefaults.SettingsId, cancellationToken);
         ETags.Set(response, stored?.Version ?? 0);
@@ -53,12 +64,12 @@ public static class NotificationEndpoints
     }
 
     /// <summary>Replaces the settings; If-Match is required (428 without, 412 when stale). Version 0 is the unsaved defaults.</summary>
-    private static async Task<IResult> PutSettingsAsync(NotificationSettingsRequest request, IDirectoryStore directory, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<NotificationSettings>, ApiProblem>> PutSettingsAsync(NotificationSettingsRequest request, IDirectoryStore directory, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
     {
         var stored = await directory.FindAsync(NotificationKinds.Settings, NotificationDefaults.SettingsId, cancellationToken);
         if (ETags.RequireMatch(http, stored?.Version ?? 0) is { } refused)
         {
-            return Problems.Result(refused);
+            return new ApiProblem(refused);
         }
 
         var settings = new NotificationSettings(
@@ -80,7 +91,7 @@ public static class NotificationEndpoints
     }
 
     /// <summary>Every event's template in every language, defaults and overrides alike, with the placeholders they may use.</summary>
-    private static async Task<IResult> ListTemplatesAsync(IDirectoryStore directory, CancellationToken cancellationToken)
+    private static async Task<Ok<NotificationTemplateList>> ListTemplatesAsync(IDirectoryStore directory, CancellationToken cancellationToken)
     {
         var overrides = new Dictionary<string, NotificationTemplate>(StringComparer.Ordinal);
         string? cursor = null;
@@ -99,10 +110,10 @@ public static class NotificationEndpoints
         var items = NotificationTemplateCatalog.Events
             .SelectMany(e => NotificationTemplateCatalog.Languages.Select(l => Response(e, l, overrides.GetValueOrDefault(NotificationTemplateCatalog.OverrideId(e, l)))))
             .ToArray();
-        return TypedResults.Ok(new { items, placeholders = NotificationTemplateCatalog.Placeholders });
+        return TypedResults.Ok(new NotificationTemplateList(items, NotificationTemplateCatalog.Placeholders));
     }
 
-    private static async Task<IResult> GetTemplateAsync(string @event, string language, IDirectoryStore directory, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<NotificationTemplateResponse>, ApiProblem>> GetTemplateAsync(string @event, string language, IDirectoryStore directory, HttpResponse response, CancellationToken cancellationToken)
     {
         if (UnknownTemplate(@event, language) is { } unknown)
         {
@@ -115,7 +126,7 @@ public static class NotificationEndpoints
     }
 
     /// <summary>Replaces one event's template in one language; If-Match is required (428 without, 412 when stale). Version 0 is the built-in default.</summary>
-    private static async Task<IResult> PutTemplateAsync(string @event, string language, NotificationTemplateRequest request, IDirectoryStore directory, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<NotificationTemplateResponse>, ApiProblem>> PutTemplateAsync(string @event, string language, NotificationTemplateRequest request, IDirectoryStore directory, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
     {
         if (UnknownTemplate(@event, language) is { } unknown)
         {
@@ -126,7 +137,7 @@ public static class NotificationEndpoints
         var stored = await directory.FindAsync(NotificationTemplateSource.Kind, id, cancellationToken);
         if (ETags.RequireMatch(http, stored?.Version ?? 0) is { } refused)
         {
-            return Problems.Result(refused);
+            return new ApiProblem(refused);
         }
 
         var template = new NotificationTemplate(request.Subject!.Trim(), request.Html!, request.Text!);
@@ -136,7 +147,7 @@ public static class NotificationEndpoints
     }
 
     /// <summary>Goes back to the built-in default; If-Match is honoured when sent.</summary>
-    private static async Task<IResult> ResetTemplateAsync(string @event, string language, IDirectoryStore directory, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<NotificationTemplateResponse>, ApiProblem>> ResetTemplateAsync(string @event, string language, IDirectoryStore directory, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
     {
         if (UnknownTemplate(@event, language) is { } unknown)
         {
@@ -147,7 +158,7 @@ public static class NotificationEndpoints
         var stored = await directory.FindAsync(NotificationTemplateSource.Kind, id, cancellationToken);
         if (ETags.CheckIfSent(http, stored?.Version ?? 0) is { } refused)
         {
-            return Problems.Result(refused);
+            return new ApiProblem(refused);
         }
 
         if (stored is { Value.Template: not null })
@@ -164,9 +175,9 @@ public static class NotificationEndpoints
         return new(@event, language, template.Subject, template.Html, template.Text, custom is not null);
     }
 
-    private static IResult? UnknownTemplate(string @event, string language) =>
-        !NotificationTemplateCatalog.IsEvent(@event) ? Problems.NotFound("notification template event")
-        : !NotificationTemplateCatalog.IsLanguage(language) ? Problems.NotFound("notification template language")
+    private static ApiProblem? UnknownTemplate(string @event, string language) =>
+        !NotificationTemplateCatalog.IsEvent(@event) ? new ApiProblem(Problems.Missing("notification template event"))
+        : !NotificationTemplateCatalog.IsLanguage(language) ? new ApiProblem(Problems.Missing("notification template language"))
         : null;
 
     private static async Task<IResult> GetPreferencesAsync(Caller caller, IDirectoryStore directory, HttpResponse response, CancellationToken cancellationToken)

@@ -22,6 +22,9 @@ public sealed record NotificationTemplateOverride(string Id, string Event, strin
 /// <summary>What the API shows of one template: whether it is the built-in default or an admin's.</summary>
 public sealed record NotificationTemplateResponse(string Event, string Language, string Subject, string Html, string Text, bool Custom);
 
+/// <summary>Every event's template in every language, and the placeholders a template may use.</summary>
+public sealed record NotificationTemplateList(IReadOnlyList<NotificationTemplateResponse> Items, IReadOnlyList<string> Placeholders);
+
 public sealed record NotificationTemplateRequest(string? Subject, string? Html, string? Text);
 
 /// <summary>

@@ -19,6 +19,9 @@ public sealed class StaffDirectory(ApiCalls api)
     /// <summary>After an admin changed the teams: the next reader asks the API again.</summary>
     public void ForgetTeams() => _teams = null;
 
+    /// <summary>After an admin changed the agents: the next reader asks the API again.</summary>
+    public void ForgetAgents() => _agents = null;
+
     /// <summary>The agent's name, else the id itself (a removed agent, or an id from another directory).</summary>
     public async Task<string> NameOfAsync(string? agentId) =>
         agentId is null ? string.Empty

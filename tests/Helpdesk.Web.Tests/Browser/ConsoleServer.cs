@@ -29,6 +29,9 @@ public sealed class ConsoleServer : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
+    /// <summary>The API's SQLite data folder: what only an outside system can put there (a mail the firewall held) is seeded in it.</summary>
+    public string DataFolder => _dataFolder;
+
     public IBrowser Browser { get; private set; } = default!;
 
     public string Log

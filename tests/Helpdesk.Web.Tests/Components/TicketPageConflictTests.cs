@@ -51,6 +51,21 @@ public sealed class TicketPageConflictTests : IDisposable
     }
 
     [Fact]
+    public void A_take_refused_for_a_breach_dated_before_the_version_shown_is_sent_again_with_the_new_version()
+    {
+        var page = _context.Render<TicketPage>(p => p.Add(c => c.Id, "t_1"));
+        page.WaitForElement("h1 .ticket-number");
+
+        // The scan started before the version shown was written and recorded the breach after it.
+        _api.Record(Opened.AddSeconds(-30), new JsonObject { ["type"] = "system", ["id"] = "sla" }, "slaBreached");
+        Take(page);
+
+        page.WaitForAssertion(() => page.Find("[data-testid=status]").TextContent.ShouldBe("Assigned"));
+        page.FindAll("[data-testid=conflict]").ShouldBeEmpty();
+        _api.TakeIfMatches.ShouldBe(["\"1\"", "\"2\""]);
+    }
+
+    [Fact]
     public void A_take_refused_because_a_person_changed_the_ticket_shows_who_and_is_not_sent_again()
     {
         var page = _context.Render<TicketPage>(p => p.Add(c => c.Id, "t_1"));
@@ -103,6 +118,13 @@ public sealed class TicketPageConflictTests : IDisposable
             _version++;
             _updatedAt = _updatedAt.AddMinutes(1);
             _history.Add(Entry(_updatedAt, actor, action, changes));
+        }
+
+        /// <summary>The server records a line dated <paramref name="at"/> in a new version, changing no field.</summary>
+        public void Record(DateTimeOffset at, JsonObject actor, string action)
+        {
+            _version++;
+            _history.Add(Entry(at, actor, action, new JsonArray()));
         }
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

@@ -47,9 +47,9 @@ namespace Helpdesk.Web.Api.Client.Api.Mail.DeadLetters
         {
         }
         /// <summary>
-        /// List dead letter mail
+        /// The mails whose ingestion failed every attempt, newest first
         /// </summary>
-        /// <returns>A <see cref="Stream"/></returns>
+        /// <returns>A <see cref="global::Helpdesk.Web.Api.Client.Models.PageOfInboundMailView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 400 status code</exception>
@@ -58,11 +58,11 @@ namespace Helpdesk.Web.Api.Client.Api.Mail.DeadLetters
         /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<Stream?> GetAsync(Action<RequestConfiguration<global::Helpdesk.Web.Api.Client.Api.Mail.DeadLetters.DeadLettersRequestBuilder.DeadLettersRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Helpdesk.Web.Api.Client.Models.PageOfInboundMailView?> GetAsync(Action<RequestConfiguration<global::Helpdesk.Web.Api.Client.Api.Mail.DeadLetters.DeadLettersRequestBuilder.DeadLettersRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<Stream> GetAsync(Action<RequestConfiguration<global::Helpdesk.Web.Api.Client.Api.Mail.DeadLetters.DeadLettersRequestBuilder.DeadLettersRequestBuilderGetQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Helpdesk.Web.Api.Client.Models.PageOfInboundMailView> GetAsync(Action<RequestConfiguration<global::Helpdesk.Web.Api.Client.Api.Mail.DeadLetters.DeadLettersRequestBuilder.DeadLettersRequestBuilderGetQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
@@ -73,10 +73,10 @@ namespace Helpdesk.Web.Api.Client.Api.Mail.DeadLetters
                 { "403", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "429", global::Helpdesk.Web.Api.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
-            return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
+            return await RequestAdapter.SendAsync<global::Helpdesk.Web.Api.Client.Models.PageOfInboundMailView>(requestInfo, global::Helpdesk.Web.Api.Client.Models.PageOfInboundMailView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// List dead letter mail
+        /// The mails whose ingestion failed every attempt, newest first
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -91,7 +91,7 @@ namespace Helpdesk.Web.Api.Client.Api.Mail.DeadLetters
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
-            requestInfo.Headers.TryAdd("Accept", "application/problem+json");
+            requestInfo.Headers.TryAdd("Accept", "application/json");
             return requestInfo;
         }
         /// <summary>
@@ -104,7 +104,7 @@ namespace Helpdesk.Web.Api.Client.Api.Mail.DeadLetters
             return new global::Helpdesk.Web.Api.Client.Api.Mail.DeadLetters.DeadLettersRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// List dead letter mail
+        /// The mails whose ingestion failed every attempt, newest first
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class DeadLettersRequestBuilderGetQueryParameters 
