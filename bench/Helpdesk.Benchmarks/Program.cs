@@ -51,12 +51,18 @@ internal static class BenchmarkCommand
                     args.Contains("--skip-long"),
                     int.Parse(Option("--connections") ?? "32", CultureInfo.InvariantCulture),
                     stop));
+            case "mail-crash":
+                return await UntilInterruptedAsync(stop => MailCrashLoop.RunAsync(
+                    int.Parse(Option("--runs") ?? "3", CultureInfo.InvariantCulture),
+                    int.Parse(Option("--kills") ?? "10", CultureInfo.InvariantCulture),
+                    int.Parse(Option("--seed") ?? "25", CultureInfo.InvariantCulture),
+                    stop));
             case BareKestrel.Command:
                 await BareKestrel.RunAsync(args[1..]);
                 return 0;
             default:
                 await Console.Error.WriteLineAsync("Usage: views [--store sqlite|cosmos] [--sizes 10000,1000000] [--open 2000] [--samples 200] | scan [--sizes 10000,1000000] [--samples 15] | mail [--mails 2000] [--warmup 200]"
-                    + " | load [--connections 1,32] [--duration 10] [--warmup 2] [--app DIR] [--baseline DIR] [--scenarios view=open,view=late,create,reply,mixed] | startup [--runs 8] [--app DIR] [--data DIR] [--connections 32] [--skip-long]");
+                    + " | mail-crash [--runs 3] [--kills 10] [--seed 25] | load [--connections 1,32] [--duration 10] [--warmup 2] [--app DIR] [--baseline DIR] [--scenarios view=open,view=late,create,reply,mixed] | startup [--runs 8] [--app DIR] [--data DIR] [--connections 32] [--skip-long]");
                 return 2;
         }
     }
@@ -65,7 +71,15 @@ internal static class BenchmarkCommand
     /// Runs a benchmark that starts servers; Ctrl+C, SIGTERM or SIGHUP cancels it, so the servers it
     /// started are stopped on the way out (a second signal ends it at once).
     /// </summary>
-    private static async Task<int> UntilInterruptedAsync(Func<CancellationToken, Task> benchmark)
+    private static Task<int> UntilInterruptedAsync(Func<CancellationToken, Task> benchmark) =>
+        UntilInterruptedAsync(async stop =>
+        {
+            await benchmark(stop);
+            return 0;
+        });
+
+    /// <summary>The same for a command whose exit code says whether what it checked held.</summary>
+    private static async Task<int> UntilInterruptedAsync(Func<CancellationToken, Task<int>> benchmark)
     {
         using var interrupted = new CancellationTokenSource();
         void Stop(PosixSignalContext context)
@@ -79,8 +93,7 @@ internal static class BenchmarkCommand
         using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
         try
         {
-            await benchmark(interrupted.Token);
-            return 0;
+            return await benchmark(interrupted.Token);
         }
         catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
         {

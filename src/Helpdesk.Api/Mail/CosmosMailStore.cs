@@ -224,7 +224,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         ArgumentNullException.ThrowIfNull(record);
         var container = await containers.GetAsync(CosmosContainers.MailMessageIds, cancellationToken);
         var taking = new MessageIdDocument(
-            MessageIdKey(record.MessageId, record.Mailbox), record.MessageId, record.Mailbox, string.Empty, MessageIdRecord.Taking, record.GraphId, null, TicketDocument.Time(now), seq);
+            MessageIdKey(record.MessageId, record.Mailbox), record.MessageId, record.Mailbox, string.Empty, MessageIdRecord.Taking, record.GraphId, record.ConversationId, TicketDocument.Time(now), seq, record.Cites is { Count: > 0 } cites ? cites : null);
         while (true)
         {
             try
@@ -252,7 +252,7 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
 
             try
             {
-                var held = stored.Document with { Direction = MessageIdRecord.Taking, GraphId = record.GraphId, Seq = seq };
+                var held = stored.Document with { Direction = MessageIdRecord.Taking, GraphId = record.GraphId, Seq = seq, ConversationId = taking.ConversationId, Cites = taking.Cites };
                 await retry.RunAsync(ct => container.ReplaceItemAsync(held, held.Id, new PartitionKey(held.Id), new ItemRequestOptions { IfMatchEtag = stored.ETag, EnableContentResponseOnWrite = false }, ct), cancellationToken);
                 return null;
             }
@@ -284,6 +284,33 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         var found = await ReadAsync<MessageIdDocument>(container, MessageIdKey(internetMessageId, mailbox), cancellationToken);
         return found is { Document.Direction: MessageIdRecord.Cited or MessageIdRecord.Taking, Document.TicketId.Length: > 0 } ? found.Document.TicketId : null;
     }
+
+    public async Task<IReadOnlyList<string>> TakingCitingAsync(string mailbox, string internetMessageId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync<MessageIdDocument>(
+            CosmosContainers.MailMessageIds,
+            new QueryDefinition("SELECT * FROM c WHERE c.direction = @taking AND c.mailbox = @mailbox AND ARRAY_CONTAINS(c.cites, @id)")
+                .WithParameter("@taking", MessageIdRecord.Taking)
+                .WithParameter("@mailbox", mailbox)
+                .WithParameter("@id", internetMessageId),
+            cancellationToken);
+        return Oldest(rows);
+    }
+
+    public async Task<IReadOnlyList<string>> TakingInConversationAsync(string mailbox, string conversationId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync<MessageIdDocument>(
+            CosmosContainers.MailMessageIds,
+            new QueryDefinition("SELECT * FROM c WHERE c.conversationId = @id AND c.direction = @taking AND c.mailbox = @mailbox")
+                .WithParameter("@taking", MessageIdRecord.Taking)
+                .WithParameter("@mailbox", mailbox)
+                .WithParameter("@id", conversationId),
+            cancellationToken);
+        return Oldest(rows);
+    }
+
+    private static List<string> Oldest(IEnumerable<MessageIdDocument> rows) =>
+        [.. rows.OrderBy(r => r.At, StringComparer.Ordinal).ThenBy(r => r.MessageId, StringComparer.Ordinal).Select(r => r.MessageId)];
 
     public async Task<string?> TicketOfConversationAsync(string conversationId, CancellationToken cancellationToken)
     {
@@ -655,7 +682,18 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClaimedBy = null,
         [property: JsonPropertyName("_etag"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ETag = null);
 
-    private sealed record MessageIdDocument(string Id, string MessageId, string Mailbox, string TicketId, string Direction, string? GraphId, string? ConversationId, string At, long? Seq);
+    /// <summary>A Message-ID's record; a <c>taking</c> one also lists the ids its mail cites (none once settled).</summary>
+    private sealed record MessageIdDocument(
+        string Id,
+        string MessageId,
+        string Mailbox,
+        string TicketId,
+        string Direction,
+        string? GraphId,
+        string? ConversationId,
+        string At,
+        long? Seq,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Cites = null);
 
     private sealed record SubscriptionDocument(string Id, string Type, string SubscriptionId, MailSubscription Subscription);
 

@@ -52,6 +52,7 @@ public static class MailEndpoints
             .AddSqliteMigration(SqliteOutboundMailStore.Schema.Name, SqliteOutboundMailStore.Schema.Sql)
             .AddSqliteMigration(SqliteOutboundMailStore.HandoffSchema.Name, SqliteOutboundMailStore.HandoffSchema.Sql)
             .AddSqliteMigration(SqliteMailStore.ClaimsSchema.Name, SqliteMailStore.ClaimsSchema.Sql)
+            .AddSqliteMigration(SqliteMailStore.TakingSchema.Name, SqliteMailStore.TakingSchema.Sql)
             .AddStaleClaims<IMailJournal>()
             .AddStaleClaims<IOutboundMailStore>()
             .AddSingleton(StoreSelection.Of<IOutboundMailStore, SqliteOutboundMailStore, CosmosOutboundMailStore>())

@@ -154,6 +154,16 @@ public interface IMailThreadIds : IMessageSubjects
     Task<string?> TicketOfConversationAsync(string conversationId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The Message-IDs of this mailbox's mails still being taken in (<c>taking</c>: their ingestion
+    /// has not settled, maybe because a crash stopped it after their ticket write) that cite
+    /// <paramref name="internetMessageId"/> in their In-Reply-To or References, oldest first.
+    /// </summary>
+    Task<IReadOnlyList<string>> TakingCitingAsync(string mailbox, string internetMessageId, CancellationToken cancellationToken);
+
+    /// <summary>The Message-IDs of this mailbox's mails of a Graph conversation still being taken in (<c>taking</c>), oldest first.</summary>
+    Task<IReadOnlyList<string>> TakingInConversationAsync(string mailbox, string conversationId, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The ticket holding a conversation message with this id, if it was stored. Inbound mail
     /// derives its message id from its Message-ID, so a retry after a crash finds its own message here.
     /// </summary>
@@ -186,7 +196,10 @@ public sealed record MessageIdRecord(string MessageId, string Mailbox, string Ti
     public const string Out = "out";
     public const string Cited = "cited";
 
-    /// <summary>Held by a mail being taken in (<see cref="IMailThreadIds.TakeAsync"/>); <c>in</c> once its ticket write is settled.</summary>
+    /// <summary>
+    /// Held by a mail being taken in (<see cref="IMailThreadIds.TakeAsync"/>), with its Graph
+    /// conversation and the ids it cites; <c>in</c> once its ticket write is settled.
+    /// </summary>
     public const string Taking = "taking";
 }
 

@@ -60,7 +60,9 @@ public sealed partial class MailThreading(
             return new Threaded(byReference, ThreadSignals.References);
         }
 
-        if (await FindAsync(await store.TicketCitingAsync(mailbox, internetMessageId, cancellationToken), cancellationToken) is { } byCiting)
+        var citing = await store.TicketCitingAsync(mailbox, internetMessageId, cancellationToken)
+            ?? await TicketOfStoredMailAsync(mailbox, await store.TakingCitingAsync(mailbox, internetMessageId, cancellationToken), cancellationToken);
+        if (await FindAsync(citing, cancellationToken) is { } byCiting)
         {
             return new Threaded(byCiting, ThreadSignals.CitedBy, $"Late original: a reply naming {internetMessageId} in its In-Reply-To or References arrived first and opened this ticket.");
         }
@@ -79,7 +81,7 @@ public sealed partial class MailThreading(
         }
 
         if (message.ConversationId is { Length: > 0 } conversationId
-            && await FindAsync(await store.TicketOfConversationAsync(conversationId, cancellationToken), cancellationToken) is { } byConversation
+            && await FindAsync(await TicketOfConversationAsync(mailbox, conversationId, internetMessageId, cancellationToken), cancellationToken) is { } byConversation
             && await IsParticipantAsync(byConversation, from, cancellationToken))
         {
             return new Threaded(byConversation, ThreadSignals.Conversation, "Same Graph conversation as a mail taken in earlier for this ticket (whichever was written first), from a participant of the ticket.");
@@ -107,13 +109,25 @@ public sealed partial class MailThreading(
     /// and its recovery is still to come): its Message-ID record names no ticket yet, its message does.
     /// Without this a reply taken in before that recovery opened a second ticket.
     /// </summary>
-    private async Task<string?> TicketOfMessageIdsAsync(string mailbox, IReadOnlyList<string> messageIds, CancellationToken cancellationToken)
-    {
-        if (await store.TicketOfMessageIdsAsync(messageIds, cancellationToken) is { } recorded)
-        {
-            return recorded;
-        }
+    private async Task<string?> TicketOfMessageIdsAsync(string mailbox, IReadOnlyList<string> messageIds, CancellationToken cancellationToken) =>
+        await store.TicketOfMessageIdsAsync(messageIds, cancellationToken) ?? await TicketOfStoredMailAsync(mailbox, messageIds, cancellationToken);
 
+    /// <summary>
+    /// The ticket the latest settled mail of the Graph conversation went to, else the one a mail of
+    /// the conversation still being taken in is stored on (stopped after its ticket write, as above).
+    /// </summary>
+    private async Task<string?> TicketOfConversationAsync(string mailbox, string conversationId, string internetMessageId, CancellationToken cancellationToken) =>
+        await store.TicketOfConversationAsync(conversationId, cancellationToken)
+            ?? await TicketOfStoredMailAsync(mailbox, [.. (await store.TakingInConversationAsync(mailbox, conversationId, cancellationToken)).Where(id => id != internetMessageId)], cancellationToken);
+
+    /// <summary>
+    /// The ticket holding the message of the first of these mails (by Message-ID) that is stored.
+    /// A mail's conversation message id derives from its Message-ID, so this finds a mail written
+    /// to a ticket whose ingestion has not settled: a late original (or a mail of the same
+    /// conversation) taken in then joins that ticket instead of opening a second one.
+    /// </summary>
+    private async Task<string?> TicketOfStoredMailAsync(string mailbox, IReadOnlyList<string> messageIds, CancellationToken cancellationToken)
+    {
         foreach (var id in messageIds)
         {
             if (await store.TicketOfStoredMessageAsync(MailIntake.MessageIdFor(mailbox, id), cancellationToken) is { } stored)

@@ -74,6 +74,19 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
         ALTER TABLE mail_outbound ADD COLUMN claimed_by TEXT;
         """);
 
+    /// <summary>
+    /// A mail being taken in records its Graph conversation and the Message-IDs it cites (space
+    /// separated: a Message-ID has no white space) on its <c>taking</c> record, so a mail of its
+    /// conversation finds the ticket it was written to before its ingestion settles (or while a
+    /// crash keeps it from settling): <see cref="TakingCitingAsync"/>, <see cref="TakingInConversationAsync"/>.
+    /// </summary>
+    public static SqliteMigration TakingSchema { get; } = new(
+        "0405-mail-taking",
+        """
+        ALTER TABLE mail_message_ids ADD COLUMN cites TEXT;
+        CREATE INDEX ix_mail_message_ids_taking ON mail_message_ids (mailbox) WHERE direction = 'taking';
+        """);
+
     /// <summary>The installation's secret for signing reply tokens, drawn once when the table is created.</summary>
     public static SqliteMigration SecretSchema { get; } = new(
         "0401-mail-secret",
@@ -329,14 +342,17 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
         {
             await using var take = connection.Command(
                 """
-                INSERT INTO mail_message_ids (message_id, mailbox, ticket_id, direction, graph_id, at)
-                VALUES ($id, $mailbox, '', 'taking', $graphId, $now)
-                ON CONFLICT (message_id, mailbox) DO UPDATE SET direction = 'taking', graph_id = excluded.graph_id
+                INSERT INTO mail_message_ids (message_id, mailbox, ticket_id, direction, graph_id, conversation_id, cites, at)
+                VALUES ($id, $mailbox, '', 'taking', $graphId, $conversation, $cites, $now)
+                ON CONFLICT (message_id, mailbox) DO UPDATE SET
+                    direction = 'taking', graph_id = excluded.graph_id, conversation_id = excluded.conversation_id, cites = excluded.cites
                 """,
                 transaction,
                 ("$id", record.MessageId),
                 ("$mailbox", record.Mailbox),
                 ("$graphId", record.GraphId),
+                ("$conversation", record.ConversationId),
+                ("$cites", record.Cites is { Count: > 0 } cites ? string.Join(' ', cites) : null),
                 ("$now", SqliteTime.Format(now)));
             await take.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -373,6 +389,40 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
         await using var command = connection.Command(
             "SELECT ticket_id FROM mail_message_ids WHERE message_id = $id AND mailbox = $mailbox AND direction IN ('cited', 'taking') AND ticket_id <> ''", null, ("$id", internetMessageId), ("$mailbox", mailbox));
         return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    public async Task<IReadOnlyList<string>> TakingCitingAsync(string mailbox, string internetMessageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT message_id FROM mail_message_ids WHERE mailbox = $mailbox AND direction = 'taking' AND instr(' ' || cites || ' ', ' ' || $id || ' ') > 0 ORDER BY at, message_id",
+            null,
+            ("$mailbox", mailbox),
+            ("$id", internetMessageId));
+        return await ReadStringsAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> TakingInConversationAsync(string mailbox, string conversationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT message_id FROM mail_message_ids WHERE conversation_id = $id AND mailbox = $mailbox AND direction = 'taking' ORDER BY at, message_id",
+            null,
+            ("$mailbox", mailbox),
+            ("$id", conversationId));
+        return await ReadStringsAsync(command, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<string>> ReadStringsAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var values = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
     }
 
     /// <summary>The ticket the latest mail of this Graph conversation went to (a weak hint only).</summary>
@@ -483,7 +533,8 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
 
     /// <summary>
     /// The first record of a Message-ID stands, except a <c>cited</c> or <c>taking</c> one, which
-    /// the mail itself replaces when it is taken in; the ids the mail cites are recorded where none is yet.
+    /// the mail itself replaces when it is taken in (a settled record keeps no cites: its ticket's
+    /// <c>cited</c> records hold them); the ids the mail cites are recorded where none is yet.
     /// </summary>
     private static async Task InsertMessageIdAsync(SqliteConnection connection, SqliteTransaction? transaction, MessageIdRecord record, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -493,7 +544,7 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
             VALUES ($id, $mailbox, $ticket, $direction, $graphId, $conversation, $now)
             ON CONFLICT (message_id, mailbox) DO UPDATE SET
                 ticket_id = excluded.ticket_id, direction = excluded.direction, graph_id = excluded.graph_id,
-                conversation_id = excluded.conversation_id, at = excluded.at
+                conversation_id = excluded.conversation_id, cites = NULL, at = excluded.at
             WHERE mail_message_ids.direction IN ('cited', 'taking') AND excluded.direction NOT IN ('cited', 'taking')
             """,
             transaction,

@@ -79,4 +79,53 @@ public sealed class LateOriginalTests(SharedMailApp shared) : IClassFixture<Shar
         (await Mail.MessagesAsync(ticketId!)).Count.ShouldBe(2);
         Mail.Graph.Sent.Count(s => s.To.Contains(customer)).ShouldBe(1);
     }
+
+    [Fact]
+    public async Task An_original_arriving_while_its_reply_waits_to_recover_from_a_stop_after_its_ticket_write_joins_the_replys_ticket()
+    {
+        // Each reply opens a ticket, then its files fail: its ticket and message are written, its
+        // ingestion is not settled (what a crash right after the ticket write leaves) and it is not
+        // due again before its original comes. One cites its original, the other shares only Graph's
+        // conversation with it.
+        const string byHeaders = "rosa@contoso.com", byConversation = "sam@contoso.com";
+        FakeAttachment[] log = [new FakeAttachment("log.txt", "text/plain", [0x6F, 0x6B])];
+        Mail.Graph.Break("/attachments");
+        var replies = new Dictionary<string, string>
+        {
+            [byHeaders] = await Mail.ReceiveAsync(new FakeMessage(
+                byHeaders, "RE: Monitor flickers", "<p>Log attached.</p>", InternetMessageId: "<stopped-reply-1@contoso.com>",
+                Headers: new Dictionary<string, string> { ["In-Reply-To"] = "<stopped-original-1@contoso.com>" }, Attachments: log)),
+            [byConversation] = await Mail.ReceiveAsync(new FakeMessage(
+                byConversation, "RE: Printer jams", "<p>Log attached.</p>", ConversationId: "conv-stopped-2", Attachments: log)),
+        };
+        Mail.Graph.Repair("/attachments");
+        foreach (var reply in replies.Values)
+        {
+            (await Mail.InboundOfAsync(reply)).State.ShouldBe(InboundStates.Pending, "its files failed after its ticket was written");
+        }
+
+        var originals = new Dictionary<string, string>
+        {
+            [byHeaders] = await Mail.ReceiveAsync(new FakeMessage(byHeaders, "Monitor flickers", "<p>It flickers.</p>", InternetMessageId: "<stopped-original-1@contoso.com>")),
+            [byConversation] = await Mail.ReceiveAsync(new FakeMessage(byConversation, "Printer jams", "<p>It jams.</p>", ConversationId: "conv-stopped-2")),
+        };
+        Mail.App.Clock.Advance(TimeSpan.FromMinutes(1));
+        await Mail.IngestAsync();
+        await Mail.DeliverAsync();
+
+        foreach (var (customer, signal) in new[] { (byHeaders, ThreadSignals.CitedBy), (byConversation, ThreadSignals.Conversation) })
+        {
+            var ticket = (await Mail.TicketsAsync()).Where(t => t!["requester"]!["email"]!.GetValue<string>() == customer).ShouldHaveSingleItem();
+            var ticketId = ticket!["id"]!.GetValue<string>();
+            var recovered = await Mail.InboundOfAsync(replies[customer]);
+            recovered.State.ShouldBe(InboundStates.Done);
+            recovered.TicketId.ShouldBe(ticketId);
+            recovered.Reason.ShouldNotBeNull().ShouldContain("Recovered after an interrupted attempt");
+            var joined = await Mail.InboundOfAsync(originals[customer]);
+            joined.TicketId.ShouldBe(ticketId, "the original joins the ticket its reply's message is on");
+            joined.ThreadedBy.ShouldBe(signal);
+            (await Mail.MessagesAsync(ticketId)).Count.ShouldBe(2);
+            Mail.Graph.Sent.Where(s => s.To.Contains(customer)).ShouldHaveSingleItem().Header("X-Helpdesk-Trigger").ShouldBe("ticket.created");
+        }
+    }
 }
