@@ -5,14 +5,33 @@ using Helpdesk.Api.Tests.Infrastructure.FakeGraph;
 
 namespace Helpdesk.Api.Tests.Mail;
 
-/// <summary>Subscriptions, the webhook receiver and the delta catch-up, against the fake Graph.</summary>
-public sealed class GraphSubscriptionTests
+/// <summary>
+/// Subscriptions, the webhook receiver and the delta catch-up, against the fake Graph. The
+/// receiver's tests share one app (each notifies about mail of its own and reads back only its
+/// rows); the tests of a subscription's life and of the delta catch-up start their own, as they
+/// count the subscription and delta requests of the one mailbox and move its clock by days.
+/// </summary>
+public sealed class GraphSubscriptionTests(SharedMailApp shared) : IClassFixture<SharedMailApp>
 {
+    private readonly MailApp _shared = shared.Mail;
+    private readonly string _alice = $"alice.{Guid.NewGuid():N}@contoso.com";
+
+    /// <summary>The journal rows, pending or not, of these Graph messages.</summary>
+    private async Task<List<Helpdesk.Api.Mail.InboundMailView>> InboundOfAsync(params string[] graphIds)
+    {
+        var rows = new List<Helpdesk.Api.Mail.InboundMailView>();
+        foreach (var state in new[] { Helpdesk.Api.Mail.InboundStates.Pending, Helpdesk.Api.Mail.InboundStates.Done, Helpdesk.Api.Mail.InboundStates.Filtered, Helpdesk.Api.Mail.InboundStates.Duplicate, Helpdesk.Api.Mail.InboundStates.Quarantined, Helpdesk.Api.Mail.InboundStates.Dropped, Helpdesk.Api.Mail.InboundStates.Dead, Helpdesk.Api.Mail.InboundStates.Gone })
+        {
+            rows.AddRange((await _shared.InboundAsync(state)).Where(m => graphIds.Contains(m.GraphId)));
+        }
+
+        return rows;
+    }
+
     [Fact]
     public async Task The_handshake_echoes_the_validation_token_as_plain_text()
     {
-        await using var mail = await MailApp.StartAsync();
-        using var client = mail.App.CreateClient();
+        using var client = _shared.App.CreateClient();
 
         var response = await client.PostAsync("/api/graph/notifications?validationToken=" + Uri.EscapeDataString("Validation: Token <a&b>"), new StringContent(string.Empty, Encoding.UTF8, "text/plain"));
 
@@ -80,47 +99,50 @@ public sealed class GraphSubscriptionTests
     [Fact]
     public async Task A_notification_is_recorded_and_answered_202()
     {
-        await using var mail = await MailApp.StartAsync();
-        await mail.RenewAsync();
-        var id = mail.Graph.Deliver(MailApp.Mailbox, new FakeMessage("alice@contoso.com", "Printer jams", "<p>It jams.</p>"));
+        await _shared.RenewAsync();
+        var pendingBefore = (await _shared.InboundAsync()).Count;
+        var id = _shared.Graph.Deliver(MailApp.Mailbox, new FakeMessage(_alice, "Printer jams", "<p>It jams.</p>"));
 
-        var response = await mail.Graph.NotifyAsync(MailApp.Mailbox, id);
+        var response = await _shared.Graph.NotifyAsync(MailApp.Mailbox, id);
 
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        (await mail.InboundAsync()).ShouldHaveSingleItem().GraphId.ShouldBe(id);
+        var row = (await InboundOfAsync(id)).ShouldHaveSingleItem();
+        row.State.ShouldBe(Helpdesk.Api.Mail.InboundStates.Pending);
+        (await _shared.InboundAsync()).Count.ShouldBe(pendingBefore + 1, "the tests of this class run one after the other");
     }
 
     [Fact]
     public async Task The_same_mail_notified_three_times_is_recorded_once()
     {
-        await using var mail = await MailApp.StartAsync();
-        await mail.RenewAsync();
-        var id = mail.Graph.Deliver(MailApp.Mailbox, new FakeMessage("alice@contoso.com", "Printer jams", "<p>It jams.</p>"));
+        await _shared.RenewAsync();
+        var pendingBefore = (await _shared.InboundAsync()).Count;
+        var id = _shared.Graph.Deliver(MailApp.Mailbox, new FakeMessage(_alice, "Printer jams", "<p>It jams.</p>"));
 
-        (await mail.Graph.NotifyAsync(MailApp.Mailbox, id, copies: 2)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        (await mail.Graph.NotifyAsync(MailApp.Mailbox, id)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await _shared.Graph.NotifyAsync(MailApp.Mailbox, id, copies: 2)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await _shared.Graph.NotifyAsync(MailApp.Mailbox, id)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
 
-        (await mail.InboundAsync()).Count.ShouldBe(1);
+        (await InboundOfAsync(id)).Count.ShouldBe(1);
+        (await _shared.InboundAsync()).Count.ShouldBe(pendingBefore + 1, "the tests of this class run one after the other");
     }
 
     [Fact]
     public async Task A_notification_with_a_forged_client_state_is_refused_and_not_recorded()
     {
-        await using var mail = await MailApp.StartAsync();
-        await mail.RenewAsync();
-        var id = mail.Graph.Deliver(MailApp.Mailbox, new FakeMessage("mallory@evil.test", "Hi", "<p>x</p>"));
+        await _shared.RenewAsync();
+        var pendingBefore = (await _shared.InboundAsync()).Count;
+        var id = _shared.Graph.Deliver(MailApp.Mailbox, new FakeMessage($"mallory.{Guid.NewGuid():N}@evil.test", "Hi", "<p>x</p>"));
 
-        var response = await mail.Graph.NotifyAsync(MailApp.Mailbox, id, clientState: "guessed-secret");
+        var response = await _shared.Graph.NotifyAsync(MailApp.Mailbox, id, clientState: "guessed-secret");
 
         await response.ShouldBeProblem(401);
-        (await mail.InboundAsync()).ShouldBeEmpty();
+        (await InboundOfAsync(id)).ShouldBeEmpty();
+        (await _shared.InboundAsync()).Count.ShouldBe(pendingBefore, "the tests of this class run one after the other");
     }
 
     [Fact]
     public async Task A_notification_body_that_is_not_a_notification_list_is_a_400_problem()
     {
-        await using var mail = await MailApp.StartAsync();
-        using var client = mail.App.CreateClient();
+        using var client = _shared.App.CreateClient();
 
         var notJson = await client.PostAsync("/api/graph/notifications", new StringContent("{not json", Encoding.UTF8, "application/json"));
         var noValue = await client.PostAsync("/api/graph/notifications", new StringContent("{\"items\":[]}", Encoding.UTF8, "application/json"));
@@ -150,14 +172,13 @@ public sealed class GraphSubscriptionTests
     [Fact]
     public async Task A_mail_seen_by_both_notification_and_delta_is_recorded_once()
     {
-        await using var mail = await MailApp.StartAsync();
-        await mail.RenewAsync();
-        var id = mail.Graph.Deliver(MailApp.Mailbox, new FakeMessage("alice@contoso.com", "Printer jams", "<p>It jams.</p>"));
+        await _shared.RenewAsync();
+        var id = _shared.Graph.Deliver(MailApp.Mailbox, new FakeMessage(_alice, "Printer jams", "<p>It jams.</p>"));
 
-        await mail.Graph.NotifyAsync(MailApp.Mailbox, id);
-        await mail.RenewAsync();
+        await _shared.Graph.NotifyAsync(MailApp.Mailbox, id);
+        await _shared.RenewAsync();
 
-        (await mail.InboundAsync()).ShouldHaveSingleItem().GraphId.ShouldBe(id);
+        (await InboundOfAsync(id)).ShouldHaveSingleItem().GraphId.ShouldBe(id);
     }
 
     [Fact]

@@ -106,6 +106,34 @@ public sealed class MailApp : IAsyncDisposable
         return (await response.Json())["items"]!.AsArray();
     }
 
+    /// <summary>
+    /// The tickets whose requester is one of <paramref name="requesters"/> (letter case aside),
+    /// newest first, over every page: what a test sharing the app wrote, whatever others wrote.
+    /// </summary>
+    public async Task<List<JsonNode>> TicketsOfAsync(params string[] requesters)
+    {
+        var client = App.ClientFor("agent", "lead@helpdesk.test");
+        var found = new List<JsonNode>();
+        string? cursor = null;
+        do
+        {
+            var response = await client.GetAsync("/api/tickets?view=all&limit=200" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor)));
+            response.EnsureSuccessStatusCode();
+            var page = await response.Json();
+            found.AddRange(page["items"]!.AsArray()
+                .Where(t => t!["requester"]?["email"]?.GetValue<string>() is { } email && requesters.Contains(email, StringComparer.OrdinalIgnoreCase))
+                .Select(t => t!));
+            cursor = page["nextCursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+
+        return found;
+    }
+
+    /// <summary>The mails the fake Graph sent to <paramref name="address"/> (letter case aside).</summary>
+    public IReadOnlyList<SentMail> SentTo(string address) =>
+        [.. Graph.Sent.Where(s => s.To.Contains(address, StringComparer.OrdinalIgnoreCase))];
+
     public async Task<JsonArray> MessagesAsync(string ticketId)
     {
         var response = await App.ClientFor("agent", "lead@helpdesk.test").GetAsync($"/api/tickets/{ticketId}/messages?limit=200");

@@ -5,17 +5,23 @@ using MimeKit.Tnef;
 
 namespace Helpdesk.Api.Tests.Mail;
 
-/// <summary>The files of inbound mail land on the mail's conversation message, within the attachment limits.</summary>
-public sealed class MailAttachmentTests
+/// <summary>
+/// The files of inbound mail land on the mail's conversation message, within the attachment
+/// limits. The tests share one app (each writes from an address of its own), but the one that
+/// sets small limits, which would refuse the other tests' files.
+/// </summary>
+public sealed class MailAttachmentTests(SharedMailApp shared) : IClassFixture<SharedMailApp>
 {
+    private readonly string _alice = $"alice.{Guid.NewGuid():N}@contoso.com";
+
     [Fact]
     public async Task The_files_of_a_mail_are_imported_on_its_message_and_a_winmail_dat_that_is_not_readable_tnef_is_kept_and_flagged()
     {
-        await using var mail = await MailApp.StartAsync();
+        var mail = shared.Mail;
         var graphId = await mail.ReceiveAsync(new FakeMessage(
-            "alice@contoso.com", "Invoice", "<p>See attached.</p>",
+            _alice, "Invoice", "<p>See attached.</p>",
             Attachments: [new FakeAttachment("invoice.pdf", "application/pdf", "%PDF-1.7 invoice"u8.ToArray()), new FakeAttachment("winmail.dat", "application/ms-tnef", [0x78, 0x9F, 0x3E, 0x22])]));
-        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        var ticketId = (await mail.TicketsOfAsync(_alice)).Single()["id"]!.GetValue<string>();
 
         var message = (await mail.MessagesAsync(ticketId)).Single()!;
         var names = message["attachments"]!.AsArray().Select(a => a!["fileName"]!.GetValue<string>()).ToList();
@@ -31,11 +37,11 @@ public sealed class MailAttachmentTests
     {
         var pdf = "%PDF-1.7 quote"u8.ToArray();
         var png = new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 7, 7 };
-        await using var mail = await MailApp.StartAsync();
+        var mail = shared.Mail;
         var graphId = await mail.ReceiveAsync(new FakeMessage(
-            "alice@contoso.com", "Quote", "<p>Quote attached.</p>",
+            _alice, "Quote", "<p>Quote attached.</p>",
             Attachments: [new FakeAttachment("winmail.dat", "application/ms-tnef", Winmail(("quote.pdf", pdf), ("screen shot.png", png)))]));
-        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        var ticketId = (await mail.TicketsOfAsync(_alice)).Single()["id"]!.GetValue<string>();
 
         var files = (await mail.MessagesAsync(ticketId)).Single()!["attachments"]!.AsArray();
 
@@ -49,9 +55,9 @@ public sealed class MailAttachmentTests
     {
         await using var mail = await MailApp.StartAsync(app => app.With("Attachments:MaxFileBytes", "1024").With("Attachments:MaxTicketBytes", "4096"));
         var graphId = await mail.ReceiveAsync(new FakeMessage(
-            "alice@contoso.com", "Logs", "<p>Logs attached.</p>",
+            _alice, "Logs", "<p>Logs attached.</p>",
             Attachments: [new FakeAttachment("small.txt", "text/plain", "a few lines"u8.ToArray()), new FakeAttachment("huge.log", "text/plain", new byte[5000])]));
-        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        var ticketId = (await mail.TicketsOfAsync(_alice)).Single()["id"]!.GetValue<string>();
 
         var names = (await mail.MessagesAsync(ticketId)).Single()!["attachments"]!.AsArray().Select(a => a!["fileName"]!.GetValue<string>()).ToList();
 

@@ -5,8 +5,11 @@ using Helpdesk.Api.Tests.Infrastructure.FakeGraph;
 
 namespace Helpdesk.Api.Tests.Mail;
 
-/// <summary>A mail's message shows only its new part; its full HTML, inline images included, stays readable beside it.</summary>
-public sealed class MailOriginalTests
+/// <summary>
+/// A mail's message shows only its new part; its full HTML, inline images included, stays
+/// readable beside it. The tests share one app; each writes from an address of its own.
+/// </summary>
+public sealed class MailOriginalTests(SharedMailApp shared) : IClassFixture<SharedMailApp>
 {
     private const string Quoted = "<blockquote><p>On Monday you wrote: have you tried turning it off?</p></blockquote>";
     private const string FullHtml =
@@ -15,8 +18,10 @@ public sealed class MailOriginalTests
 
     private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52];
 
-    private static FakeMessage MailWithInlineImage() => new(
-        "alice@contoso.com",
+    private readonly string _alice = $"alice.{Guid.NewGuid():N}@contoso.com";
+
+    private FakeMessage MailWithInlineImage() => new(
+        _alice,
         "Printer jams",
         FullHtml,
         UniqueBody: "<p>It still jams, see the photo:</p><img src=\"cid:image001.png@01DA0001\" alt=\"jam\">",
@@ -29,9 +34,9 @@ public sealed class MailOriginalTests
     [Fact]
     public async Task The_message_is_the_unique_body_and_the_original_keeps_the_quoted_history_sanitised()
     {
-        await using var mail = await MailApp.StartAsync();
+        var mail = shared.Mail;
         await mail.ReceiveAsync(MailWithInlineImage());
-        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        var ticketId = (await mail.TicketsOfAsync(_alice)).Single()["id"]!.GetValue<string>();
         var message = (await mail.MessagesAsync(ticketId)).Single()!;
         var messageId = message["id"]!.GetValue<string>();
 
@@ -51,9 +56,9 @@ public sealed class MailOriginalTests
     [Fact]
     public async Task An_inline_image_is_imported_flagged_with_its_content_id_and_the_original_points_at_its_download()
     {
-        await using var mail = await MailApp.StartAsync();
+        var mail = shared.Mail;
         await mail.ReceiveAsync(MailWithInlineImage());
-        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        var ticketId = (await mail.TicketsOfAsync(_alice)).Single()["id"]!.GetValue<string>();
         var message = (await mail.MessagesAsync(ticketId)).Single()!;
         var files = message["attachments"]!.AsArray();
         var image = files.Single(f => f!["fileName"]!.GetValue<string>() == "image001.png")!;
@@ -80,15 +85,15 @@ public sealed class MailOriginalTests
     [Fact]
     public async Task The_requester_reads_the_original_in_the_portal_with_portal_image_links()
     {
-        await using var mail = await MailApp.StartAsync();
+        var mail = shared.Mail;
         await mail.ReceiveAsync(MailWithInlineImage());
-        var ticket = (await mail.TicketsAsync()).Single()!;
+        var ticket = (await mail.TicketsOfAsync(_alice)).Single();
         var ticketId = ticket["id"]!.GetValue<string>();
         var contactId = ticket["requester"]!["contactId"]!.GetValue<string>();
         var message = (await mail.MessagesAsync(ticketId)).Single()!;
         var imageId = message["attachments"]!.AsArray().Single(f => f!["inline"]!.GetValue<bool>())!["id"]!.GetValue<string>();
 
-        var response = await mail.App.ClientFor("customer", "alice@contoso.com", contactId).GetAsync($"/api/portal/tickets/{ticketId}/messages/{message["id"]}/original");
+        var response = await mail.App.ClientFor("customer", _alice, contactId).GetAsync($"/api/portal/tickets/{ticketId}/messages/{message["id"]}/original");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await response.Json())["html"]!.GetValue<string>().ShouldContain($"src=\"/api/portal/tickets/{ticketId}/attachments/{imageId}\"");
@@ -97,13 +102,14 @@ public sealed class MailOriginalTests
     [Fact]
     public async Task A_customer_gets_no_original_on_the_staff_route_nor_of_another_customers_ticket()
     {
-        await using var mail = await MailApp.StartAsync();
+        var mail = shared.Mail;
         await mail.ReceiveAsync(MailWithInlineImage());
-        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        var ticketId = (await mail.TicketsOfAsync(_alice)).Single()["id"]!.GetValue<string>();
         var messageId = (await mail.MessagesAsync(ticketId)).Single()!["id"]!.GetValue<string>();
-        var stranger = await mail.App.Admin.PostAsJsonAsync("/api/contacts", new { email = "mallory@fabrikam.com", name = "Mallory" });
+        var mallory = $"mallory.{Guid.NewGuid():N}@fabrikam.com";
+        var stranger = await mail.App.Admin.PostAsJsonAsync("/api/contacts", new { email = mallory, name = "Mallory" });
         var strangerId = (await stranger.Json())["id"]!.GetValue<string>();
-        var customer = mail.App.ClientFor("customer", "mallory@fabrikam.com", strangerId);
+        var customer = mail.App.ClientFor("customer", mallory, strangerId);
 
         (await customer.GetAsync($"/api/tickets/{ticketId}/messages/{messageId}/original")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         await (await customer.GetAsync($"/api/portal/tickets/{ticketId}/messages/{messageId}/original")).ShouldBeProblem(404);
@@ -112,14 +118,14 @@ public sealed class MailOriginalTests
     [Fact]
     public async Task An_internal_note_has_no_original_for_staff_and_does_not_exist_for_the_customer()
     {
-        await using var mail = await MailApp.StartAsync();
+        var mail = shared.Mail;
         await mail.ReceiveAsync(MailWithInlineImage());
-        var ticket = (await mail.TicketsAsync()).Single()!;
+        var ticket = (await mail.TicketsOfAsync(_alice)).Single();
         var ticketId = ticket["id"]!.GetValue<string>();
         var agent = mail.App.ClientFor("agent", "lead@helpdesk.test");
         var note = await agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "internal", body = "<p>Ask for the model.</p>" });
         var noteId = (await note.Json())["id"]!.GetValue<string>();
-        var customer = mail.App.ClientFor("customer", "alice@contoso.com", ticket["requester"]!["contactId"]!.GetValue<string>());
+        var customer = mail.App.ClientFor("customer", _alice, ticket["requester"]!["contactId"]!.GetValue<string>());
 
         await (await agent.GetAsync($"/api/tickets/{ticketId}/messages/{noteId}/original")).ShouldBeProblem(404);
         await (await customer.GetAsync($"/api/portal/tickets/{ticketId}/messages/{noteId}/original")).ShouldBeProblem(404);
@@ -129,9 +135,9 @@ public sealed class MailOriginalTests
     [Fact]
     public async Task A_plain_text_mail_keeps_no_html_original()
     {
-        await using var mail = await MailApp.StartAsync();
-        await mail.ReceiveAsync(new FakeMessage("alice@contoso.com", "Printer jams", "It jams.", BodyType: "text"));
-        var ticketId = (await mail.TicketsAsync()).Single()!["id"]!.GetValue<string>();
+        var mail = shared.Mail;
+        await mail.ReceiveAsync(new FakeMessage(_alice, "Printer jams", "It jams.", BodyType: "text"));
+        var ticketId = (await mail.TicketsOfAsync(_alice)).Single()["id"]!.GetValue<string>();
         var message = (await mail.MessagesAsync(ticketId)).Single()!;
 
         message["text"]!.GetValue<string>().ShouldBe("It jams.");

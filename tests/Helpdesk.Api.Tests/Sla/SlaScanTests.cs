@@ -7,12 +7,17 @@ using Helpdesk.Api.Tests.Infrastructure;
 namespace Helpdesk.Api.Tests.Sla;
 
 /// <summary>
-/// The breach scan through its trigger route, the SLA block on tickets, the late view. Each test
-/// runs its own helpdesk, because the scan looks at every ticket and the clock is moved by hand.
-/// The default policy gives an urgent ticket 60 minutes to a first response and 4 hours to resolve.
+/// The breach scan through its trigger route, the SLA block on tickets, the late view. The
+/// default policy gives an urgent ticket 60 minutes to a first response and 4 hours to resolve.
+/// Most tests share one helpdesk: each opens its own tickets as its own agent, times them from
+/// the clock's now (which only moves forward) and checks only them, so a scan that also acts on
+/// other tests' tickets changes nothing they check. Three start their own: the scan's log counts
+/// every ticket due, and the other two change which policy applies to every ticket.
 /// </summary>
-public sealed class SlaScanTests
+public sealed class SlaScanTests(HelpdeskApp shared) : IClassFixture<HelpdeskApp>
 {
+    private readonly string _agent = $"ada.{Guid.NewGuid():N}@helpdesk.test";
+
     private static async Task<JsonNode> UrgentTicketAsync(HelpdeskApp app, HttpClient agent, object? extra = null) =>
         await agent.OpenTicketAsync(extra ?? new { subject = "Server down", priority = "urgent", requester = new { email = "alice@contoso.com" } });
 
@@ -35,8 +40,8 @@ public sealed class SlaScanTests
     [Fact]
     public async Task Every_ticket_shows_its_clocks_and_color()
     {
-        await using var app = new HelpdeskApp();
-        var (_, agent) = await app.AgentAsync("ada@helpdesk.test");
+        var app = shared;
+        var (_, agent) = await app.AgentAsync(_agent);
 
         var ticket = await UrgentTicketAsync(app, agent);
 
@@ -57,8 +62,8 @@ public sealed class SlaScanTests
     [Fact]
     public async Task The_scan_records_the_warning_then_the_breach_each_once()
     {
-        await using var app = new HelpdeskApp();
-        var (_, agent) = await app.AgentAsync("ada@helpdesk.test");
+        var app = shared;
+        var (_, agent) = await app.AgentAsync(_agent);
         var id = (await UrgentTicketAsync(app, agent))["id"]!.GetValue<string>();
 
         await ScanAsync(app);
@@ -86,8 +91,8 @@ public sealed class SlaScanTests
     [Fact]
     public async Task A_public_reply_meets_the_first_response_and_an_internal_note_does_not()
     {
-        await using var app = new HelpdeskApp();
-        var (_, agent) = await app.AgentAsync("ada@helpdesk.test");
+        var app = shared;
+        var (_, agent) = await app.AgentAsync(_agent);
         var noted = (await UrgentTicketAsync(app, agent))["id"]!.GetValue<string>();
         var answered = (await UrgentTicketAsync(app, agent))["id"]!.GetValue<string>();
         app.Clock.Advance(TimeSpan.FromMinutes(20));
@@ -106,8 +111,8 @@ public sealed class SlaScanTests
     [Fact]
     public async Task Overlapping_scans_act_once()
     {
-        await using var app = new HelpdeskApp();
-        var (_, agent) = await app.AgentAsync("ada@helpdesk.test");
+        var app = shared;
+        var (_, agent) = await app.AgentAsync(_agent);
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
         {
@@ -128,7 +133,7 @@ public sealed class SlaScanTests
     public async Task A_scan_after_downtime_catches_up_every_escalation_level_in_order()
     {
         await using var app = new HelpdeskApp();
-        var (_, agent) = await app.AgentAsync("ada@helpdesk.test");
+        var (_, agent) = await app.AgentAsync(_agent);
         var seniors = await app.TeamAsync("Seniors");
         var policy = await app.Admin.PostAsJsonAsync("/api/sla-policies", new
         {
@@ -163,7 +168,7 @@ public sealed class SlaScanTests
     public async Task The_scan_reads_only_the_tickets_that_are_due()
     {
         await using var app = new HelpdeskApp();
-        var (_, agent) = await app.AgentAsync("ada@helpdesk.test");
+        var (_, agent) = await app.AgentAsync(_agent);
         await UrgentTicketAsync(app, agent);
         app.Clock.Advance(TimeSpan.FromMinutes(30));
         for (var i = 0; i < 3; i++)
@@ -180,8 +185,8 @@ public sealed class SlaScanTests
     [Fact]
     public async Task Waiting_on_the_customer_stops_the_clock_and_the_scan_leaves_it_alone()
     {
-        await using var app = new HelpdeskApp();
-        var (_, agent) = await app.AgentAsync("ada@helpdesk.test");
+        var app = shared;
+        var (_, agent) = await app.AgentAsync(_agent);
         var id = (await UrgentTicketAsync(app, agent))["id"]!.GetValue<string>();
         app.Clock.Advance(TimeSpan.FromMinutes(10));
         (await agent.PostAsync($"/api/tickets/{id}/wait", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -199,13 +204,13 @@ public sealed class SlaScanTests
     [Fact]
     public async Task The_late_view_lists_breached_tickets_without_waiting_for_a_scan()
     {
-        await using var app = new HelpdeskApp();
-        var (_, agent) = await app.AgentAsync("ada@helpdesk.test");
+        var app = shared;
+        var (_, agent) = await app.AgentAsync(_agent);
         var late = (await UrgentTicketAsync(app, agent))["id"]!.GetValue<string>();
         var fine = (await agent.OpenTicketAsync(new { subject = "Low", priority = "low", requester = new { email = "bob@contoso.com" } }))["id"]!.GetValue<string>();
 
         app.Clock.Advance(TimeSpan.FromMinutes(61));
-        var view = await (await agent.GetAsync("/api/tickets?view=late")).Json();
+        var view = await (await agent.GetAsync("/api/tickets?view=late&limit=200")).Json();
 
         var ids = view["items"]!.AsArray().Select(t => t!["id"]!.GetValue<string>()).ToList();
         ids.ShouldContain(late);
@@ -216,7 +221,7 @@ public sealed class SlaScanTests
     public async Task A_policy_change_reschedules_open_tickets()
     {
         await using var app = new HelpdeskApp();
-        var (_, agent) = await app.AgentAsync("ada@helpdesk.test");
+        var (_, agent) = await app.AgentAsync(_agent);
         var id = (await UrgentTicketAsync(app, agent))["id"]!.GetValue<string>();
         app.Clock.Advance(TimeSpan.FromMinutes(20));
 
@@ -236,7 +241,7 @@ public sealed class SlaScanTests
     [Fact]
     public async Task The_trigger_route_answers_only_local_callers()
     {
-        await using var app = new HelpdeskApp();
+        var app = shared;
         var client = app.CreateClient();
 
         var response = await client.PostAsJsonAsync("/ScanSlaBreaches", new { Data = new { }, Metadata = new { } });
