@@ -67,7 +67,9 @@ public static class AzureNegotiate
             return null;
         }
 
-        var probe = new DefaultHttpContext { RequestServices = services };
+        // A scope of its own: the request's scope already holds a bearer handler bound to the host's request.
+        await using var scope = services.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+        var probe = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
         probe.Request.Headers.Authorization = authorization;
         var result = await probe.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
         if (!result.Succeeded)
@@ -76,7 +78,7 @@ public static class AzureNegotiate
         }
 
         var user = CurrentUser.From(result.Principal);
-        return user.IsStaff || await ActivatorUtilities.CreateInstance<PortalAccess>(services, user).ContactAsync(cancellationToken) is not null ? user : null;
+        return user.IsStaff || await ActivatorUtilities.CreateInstance<PortalAccess>(scope.ServiceProvider, user).ContactAsync(cancellationToken) is not null ? user : null;
     }
 
     private static object Response(int status, string body) =>
