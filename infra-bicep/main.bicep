@@ -1,5 +1,5 @@
 // The helpdesk in Azure: a custom-handler Function App on Flex Consumption, Cosmos DB,
-// Service Bus, Application Insights with the alerts of docs/telemetry.md, optional Key Vault, the
+// Service Bus, Azure SignalR Service (the chat's pushes), Application Insights with the alerts of docs/telemetry.md, optional Key Vault, the
 // app's user-assigned managed identity and its role assignments. No keys or connection strings:
 // every service has local auth disabled and the app signs in with the identity.
 //
@@ -88,6 +88,7 @@ var queueNames = [
   'webhooks'
   'surveys'
   'calendar'
+  'chat'
 ]
 
 module identity 'modules/identity.bicep' = {
@@ -161,6 +162,17 @@ module serviceBus 'modules/servicebus.bicep' = {
   }
 }
 
+module signalR 'modules/signalr.bicep' = {
+  name: 'signalR'
+  params: {
+    name: '${environmentName}-signalr-${suffix}'
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+    allowedOrigins: allowedOrigins
+  }
+}
+
 module keyVault 'modules/keyvault.bicep' = if (useKeyVault) {
   name: 'keyVault'
   params: {
@@ -187,6 +199,9 @@ var hostSettings = {
   Cosmos__accountEndpoint: cosmos.outputs.endpoint
   Cosmos__credential: 'managedidentity'
   Cosmos__clientId: identity.outputs.clientId
+  AzureSignalRConnectionString__serviceUri: signalR.outputs.serviceUri
+  AzureSignalRConnectionString__credential: 'managedidentity'
+  AzureSignalRConnectionString__clientId: identity.outputs.clientId
 }
 
 var appSettings = {
@@ -208,6 +223,7 @@ var appSettings = {
   Approvals__SigningKey: approvalSigningKey
   Approvals__LinkBaseUrl: 'https://${functionAppName}.azurewebsites.net'
   Http__AllowedOrigins: join(allowedOrigins, ',')
+  Realtime__Service: 'AzureSignalR'
 }
 
 var graphSecretSetting = useKeyVault ? {

@@ -19,6 +19,7 @@ using Helpdesk.Api.Merge;
 using Helpdesk.Api.Notifications;
 using Helpdesk.Api.Portal;
 using Helpdesk.Api.Privacy;
+using Helpdesk.Api.Realtime;
 using Helpdesk.Api.Reports;
 using Helpdesk.Api.Satisfaction;
 using Helpdesk.Api.Sla;
@@ -47,6 +48,7 @@ builder.Services.AddCustomerContext();
 builder.Services.AddExpenses();
 builder.Services.AddPortal(builder.Configuration);
 builder.Services.AddChat(builder.Configuration);
+builder.Services.AddRealtime(builder.Configuration);
 builder.Services.AddActivities();
 builder.Services.AddCalendar(builder.Configuration);
 builder.Services.AddKnowledge();
@@ -92,6 +94,7 @@ api.MapCustomerContextEndpoints();
 api.MapMailEndpoints();
 api.MapPortalEndpoints();
 api.MapChatEndpoints();
+api.MapRealtimeEndpoints();
 api.MapNotificationEndpoints();
 api.MapWebhookEndpoints();
 api.MapApprovalEndpoints();
@@ -100,6 +103,7 @@ app.MapApiReference();
 app.MapHealthProbes();
 app.MapTimerTriggers();
 app.MapQueueTriggers();
+app.MapRealtimeHub();
 
 if (CommandLine.IsCommand(args))
 {

@@ -27,6 +27,7 @@ public static class EventEndpoints
             .AddCosmosSingleton<CosmosEventRelay>()
             .AddSingleton(StoreSelection.Registered<IStoredEventSource, OutboxRelay, CosmosEventRelay>())
             .AddSingleton<QueueDelivery>()
+            .AddScoped<Triggers.InvocationOutputs>()
             .AddSingleton<ITelemetrySample, QueueGauges>()
             .AddScoped<EventPump>()
             .AddHostedService<EventPumpRunner>()

@@ -15,8 +15,12 @@ public enum DeliveryOutcome
 /// </summary>
 public sealed class QueueDelivery(IServiceScopeFactory scopes, IProcessedEvents processed)
 {
-    /// <summary>Delivers <paramref name="message"/> for the <paramref name="deliveryCount"/>th time, in a span that continues the message's trace.</summary>
-    public async Task<DeliveryOutcome> DeliverAsync(QueueConsumerRegistration consumer, EventMessage message, int deliveryCount, CancellationToken cancellationToken)
+    /// <summary>
+    /// Delivers <paramref name="message"/> for the <paramref name="deliveryCount"/>th time, in a span
+    /// that continues the message's trace; the output binding values the consumer set
+    /// (<see cref="Triggers.InvocationOutputs"/>) are copied to <paramref name="outputs"/> when given.
+    /// </summary>
+    public async Task<DeliveryOutcome> DeliverAsync(QueueConsumerRegistration consumer, EventMessage message, int deliveryCount, CancellationToken cancellationToken, IDictionary<string, object?>? outputs = null)
     {
         ArgumentNullException.ThrowIfNull(consumer);
         ArgumentNullException.ThrowIfNull(message);
@@ -33,6 +37,13 @@ public sealed class QueueDelivery(IServiceScopeFactory scopes, IProcessedEvents 
             {
                 var handler = (IEventConsumer)scope.ServiceProvider.GetRequiredService(consumer.ConsumerType);
                 await handler.HandleAsync(message, cancellationToken);
+                if (outputs is not null)
+                {
+                    foreach (var (binding, value) in scope.ServiceProvider.GetRequiredService<Triggers.InvocationOutputs>().Values)
+                    {
+                        outputs[binding] = value;
+                    }
+                }
             }
 
             await processed.TryMarkAsync(consumer.FunctionName, message.EventId, cancellationToken);

@@ -88,8 +88,9 @@ public static partial class QueueTriggers
 
         try
         {
-            var outcome = await delivery.DeliverAsync(consumer, message, deliveryCount, cancellationToken);
-            return Results.Json(InvocationResult.Empty($"Event {message.EventId} ({message.Type}): {outcome}."));
+            var outputs = new Dictionary<string, object?>(StringComparer.Ordinal);
+            var outcome = await delivery.DeliverAsync(consumer, message, deliveryCount, cancellationToken, outputs);
+            return Results.Json(new InvocationResult(outputs, [$"Event {message.EventId} ({message.Type}): {outcome}."], null));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -40,6 +40,19 @@ public sealed record InvocationResult(
     public static InvocationResult Empty(params string[] logs) => new([], [.. logs], null);
 }
 
+/// <summary>
+/// The output binding values a trigger's work produced (a <c>signalR</c> binding's messages),
+/// one per invocation scope; the trigger route answers them in <see cref="InvocationResult.Outputs"/>.
+/// </summary>
+public sealed class InvocationOutputs
+{
+    private readonly Dictionary<string, object?> _values = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, object?> Values => _values;
+
+    public void Set(string binding, object? value) => _values[binding] = value;
+}
+
 public static class EnvelopeValues
 {
     /// <summary>

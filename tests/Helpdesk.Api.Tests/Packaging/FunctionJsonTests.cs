@@ -6,7 +6,8 @@ namespace Helpdesk.Api.Tests.Packaging;
 public sealed partial class FunctionJsonTests
 {
     private static readonly HashSet<string> Triggers = new(StringComparer.Ordinal) { "httpTrigger", "timerTrigger", "serviceBusTrigger", "cosmosDBTrigger" };
-    private static readonly HashSet<string> Outputs = new(StringComparer.Ordinal) { "http", "serviceBus" };
+    private static readonly HashSet<string> Inputs = new(StringComparer.Ordinal) { "signalRConnectionInfo" };
+    private static readonly HashSet<string> Outputs = new(StringComparer.Ordinal) { "http", "serviceBus", "signalR" };
 
     public static TheoryData<string> FunctionNames() => [.. PackageFiles.Functions().Select(f => f.Name)];
 
@@ -32,8 +33,9 @@ public sealed partial class FunctionJsonTests
         function.Bindings.ShouldNotBeEmpty();
         function.Bindings.ShouldAllBe(b => b["name"] != null && FunctionDefinition.Text(b, "name")!.Length > 0);
         function.Bindings.Select(b => FunctionDefinition.Text(b, "name")).ShouldBeUnique();
-        function.Bindings.Count(b => FunctionDefinition.Direction(b) == "in").ShouldBe(1);
+        function.Bindings.Count(b => FunctionDefinition.Direction(b) == "in" && FunctionDefinition.Type(b).EndsWith("Trigger", StringComparison.Ordinal)).ShouldBe(1);
         Triggers.ShouldContain(FunctionDefinition.Type(function.Trigger));
+        function.Bindings.Where(b => FunctionDefinition.Direction(b) == "in" && !FunctionDefinition.Type(b).EndsWith("Trigger", StringComparison.Ordinal)).ShouldAllBe(b => Inputs.Contains(FunctionDefinition.Type(b)));
         function.Outputs.ShouldAllBe(b => Outputs.Contains(FunctionDefinition.Type(b)));
     }
 
@@ -43,7 +45,14 @@ public sealed partial class FunctionJsonTests
     {
         var function = Function(name);
 
-        if (FunctionDefinition.Type(function.Trigger) == "httpTrigger")
+        if (FunctionDefinition.Type(function.Trigger) == "httpTrigger" && function.IsEnvelopeHttp)
+        {
+            // An HTTP function with an input binding (negotiate's connection info) gets the envelope and answers its http output.
+            function.Outputs.ShouldContain(b => FunctionDefinition.Type(b) == "http");
+            function.Trigger["route"]!.GetValue<string>().ShouldNotContain("{*", Case.Sensitive, "a route of its own, more specific than the proxied catch-all");
+            function.Trigger["authLevel"]!.GetValue<string>().ShouldBe("anonymous", "the app checks its own Entra ID tokens");
+        }
+        else if (FunctionDefinition.Type(function.Trigger) == "httpTrigger")
         {
             // enableProxyingHttpRequest only forwards functions with exactly one httpTrigger in and one http out.
             function.Bindings.Count.ShouldBe(2);
@@ -54,6 +63,17 @@ public sealed partial class FunctionJsonTests
         else
         {
             function.Outputs.ShouldAllBe(b => FunctionDefinition.Type(b) != "http");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(FunctionNames))]
+    public void SignalR_bindings_use_the_chat_hub_and_the_identity_based_connection(string name)
+    {
+        foreach (var binding in Function(name).Bindings.Where(b => FunctionDefinition.Type(b).StartsWith("signalR", StringComparison.Ordinal)))
+        {
+            FunctionDefinition.Text(binding, "hubName").ShouldBe("chat");
+            FunctionDefinition.Text(binding, "connectionStringSetting").ShouldBe("AzureSignalRConnectionString", "AzureSignalRConnectionString__serviceUri names the service; the app's managed identity signs in");
         }
     }
 

@@ -118,7 +118,7 @@ public sealed partial class InfraBicepTests
             .Select(Path.GetFullPath)
             .ShouldBeSubsetOf(referenced, "every module is deployed");
         ManagedIdentity.Modules.Select(m => m.Name).ShouldBe(
-            ["identity", "alertsIdentity", "monitoring", "storage", "cosmos", "serviceBus", "functionApp"], ignoreOrder: true);
+            ["identity", "alertsIdentity", "monitoring", "storage", "cosmos", "serviceBus", "signalR", "functionApp"], ignoreOrder: true);
         ClientSecret.Modules.Select(m => m.Name).ShouldContain("keyVault");
     }
 
@@ -142,7 +142,7 @@ public sealed partial class InfraBicepTests
         var queues = deployment.OfType("Microsoft.ServiceBus/namespaces/queues").ToList();
         var declared = queues.Select(q => q.Name.Split('/')[1]).ToList();
 
-        declared.ShouldBe([QueueNames.Notifications, QueueNames.Approvals, QueueNames.Webhooks, Helpdesk.Api.Satisfaction.SendSatisfactionSurvey.Queue, Helpdesk.Api.Calendar.CalendarSetup.Queue], ignoreOrder: true);
+        declared.ShouldBe([QueueNames.Notifications, QueueNames.Approvals, QueueNames.Webhooks, Helpdesk.Api.Satisfaction.SendSatisfactionSurvey.Queue, Helpdesk.Api.Calendar.CalendarSetup.Queue, Helpdesk.Api.Realtime.PushChat.Queue], ignoreOrder: true);
         used.ShouldBeSubsetOf(declared);
         namespaceResource.Json["sku"]!["name"]!.GetValue<string>().ShouldBe("Standard");
         foreach (var queue in queues)
@@ -213,6 +213,19 @@ public sealed partial class InfraBicepTests
     }
 
     [Fact]
+    public void The_signalr_service_is_serverless_without_keys_and_the_app_pushes_through_it()
+    {
+        var deployment = ManagedIdentity;
+        var service = deployment.Single("Microsoft.SignalRService/signalR");
+        var settings = AppSettings(deployment);
+
+        service.Properties!["disableLocalAuth"]!.GetValue<bool>().ShouldBeTrue("the bindings sign in with the app's identity");
+        service.Properties!["features"]!.AsArray().ShouldContain(f => f!["flag"]!.GetValue<string>() == "ServiceMode" && f["value"]!.GetValue<string>() == "Serverless");
+        settings["AzureSignalRConnectionString__serviceUri"].ShouldStartWith("https://");
+        settings["Realtime__Service"].ShouldBe("AzureSignalR");
+    }
+
+    [Fact]
     public void The_app_identity_gets_exactly_its_role_assignments_each_on_its_resource()
     {
         // Azure built-in roles the app's identity needs, on the resource each one is scoped to.
@@ -224,6 +237,8 @@ public sealed partial class InfraBicepTests
             ("Microsoft.ServiceBus/namespaces", "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39"), // Azure Service Bus Data Sender
             ("Microsoft.ServiceBus/namespaces", "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0"), // Azure Service Bus Data Receiver
             ("Microsoft.Insights/components", "3913510d-42f4-4e42-8a64-420c390055eb"), // Monitoring Metrics Publisher
+            ("Microsoft.SignalRService/signalR", "420fcaa2-552c-430f-98ca-3264be4806c7"), // SignalR App Server
+            ("Microsoft.SignalRService/signalR", "fd53cd77-2268-407a-8f46-7e7863d0f521"), // SignalR REST API Owner
         ];
         (string ScopeType, string Role) keyVaultSecretsUser = ("Microsoft.KeyVault/vaults", "4633458b-17de-408a-b874-0445c86b69e6");
 
@@ -267,7 +282,7 @@ public sealed partial class InfraBicepTests
             var clientId = ClientIdOf(AppIdentityId(deployment));
             foreach (var connection in PackageFiles.Functions().SelectMany(f => f.Connections()).Append("AzureWebJobsStorage").Distinct())
             {
-                settings.Keys.ShouldContain(s => s == $"{connection}__fullyQualifiedNamespace" || s == $"{connection}__accountEndpoint" || s == $"{connection}__accountName", $"no endpoint setting for {connection}");
+                settings.Keys.ShouldContain(s => s == $"{connection}__fullyQualifiedNamespace" || s == $"{connection}__accountEndpoint" || s == $"{connection}__accountName" || s == $"{connection}__serviceUri", $"no endpoint setting for {connection}");
                 settings[$"{connection}__credential"].ShouldBe("managedidentity");
                 settings[$"{connection}__clientId"].ShouldBe(clientId);
                 settings.Keys.ShouldNotContain(connection, $"{connection} must not be a connection string in Azure");

@@ -33,6 +33,9 @@ internal sealed record FunctionDefinition(string Name, JsonNode Json)
 
     public IEnumerable<JsonObject> Outputs => Bindings.Where(b => Direction(b) == "out");
 
+    /// <summary>An HTTP function the host cannot proxy (it has an input binding besides its trigger): the app gets its envelope at <c>/{Name}</c>.</summary>
+    public bool IsEnvelopeHttp => Type(Trigger) == "httpTrigger" && Bindings.Any(b => Direction(b) == "in" && !Type(b).EndsWith("Trigger", StringComparison.Ordinal));
+
     public static string Type(JsonObject binding) => binding["type"]!.GetValue<string>();
 
     public static string Direction(JsonObject binding) => binding["direction"]!.GetValue<string>();
@@ -46,5 +49,6 @@ internal sealed record FunctionDefinition(string Name, JsonNode Json)
             .Where(s => s is { Length: > 2 } && s[0] == '%' && s[^1] == '%')
             .Select(s => s![1..^1]);
 
-    public IEnumerable<string> Connections() => Bindings.Select(b => Text(b, "connection")).OfType<string>();
+    /// <summary>The connection settings the bindings name (<c>connection</c>; the SignalR bindings' <c>connectionStringSetting</c>).</summary>
+    public IEnumerable<string> Connections() => Bindings.Select(b => Text(b, "connection") ?? Text(b, "connectionStringSetting")).OfType<string>();
 }

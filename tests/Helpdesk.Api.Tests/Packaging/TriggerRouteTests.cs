@@ -22,10 +22,10 @@ public sealed class TriggerRouteTests(HelpdeskApp app) : IClassFixture<HelpdeskA
     public void Every_function_json_has_a_route_of_the_app_and_every_trigger_route_has_a_function_json()
     {
         var functions = PackageFiles.Functions();
-        var envelopeFunctions = functions.Where(f => FunctionDefinition.Type(f.Trigger) != "httpTrigger").Select(f => "/" + f.Name).ToHashSet(StringComparer.Ordinal);
+        var envelopeFunctions = functions.Where(f => FunctionDefinition.Type(f.Trigger) != "httpTrigger" || f.IsEnvelopeHttp).Select(f => "/" + f.Name).ToHashSet(StringComparer.Ordinal);
 
         envelopeFunctions.ShouldBe(TriggerRoutes(), ignoreOrder: true);
-        functions.Count(f => FunctionDefinition.Type(f.Trigger) == "httpTrigger").ShouldBe(1, "one proxied catch-all serves the whole API");
+        functions.Count(f => FunctionDefinition.Type(f.Trigger) == "httpTrigger" && !f.IsEnvelopeHttp).ShouldBe(1, "one proxied catch-all serves the whole API");
         Routes().ShouldContain(r => r.StartsWith("/api/", StringComparison.Ordinal));
     }
 
@@ -55,7 +55,7 @@ public sealed class TriggerRouteTests(HelpdeskApp app) : IClassFixture<HelpdeskA
     public void The_relay_reads_the_documents_binding_and_names_each_output_after_its_queue()
     {
         var relay = PackageFiles.Functions().Single(f => f.Name == QueueTriggers.RelayFunction);
-        var queues = new[] { QueueNames.Notifications, QueueNames.Approvals, QueueNames.Webhooks, Helpdesk.Api.Satisfaction.SendSatisfactionSurvey.Queue, Helpdesk.Api.Calendar.CalendarSetup.Queue };
+        var queues = new[] { QueueNames.Notifications, QueueNames.Approvals, QueueNames.Webhooks, Helpdesk.Api.Satisfaction.SendSatisfactionSurvey.Queue, Helpdesk.Api.Calendar.CalendarSetup.Queue, Helpdesk.Api.Realtime.PushChat.Queue };
 
         FunctionDefinition.Text(relay.Trigger, "name").ShouldBe(QueueTriggers.DocumentsBinding);
         relay.Outputs.ShouldNotBeEmpty();

@@ -18,6 +18,7 @@ using Helpdesk.Web.Api.Client.Api.Lists;
 using Helpdesk.Web.Api.Client.Api.Mail;
 using Helpdesk.Web.Api.Client.Api.Notifications;
 using Helpdesk.Web.Api.Client.Api.Portal;
+using Helpdesk.Web.Api.Client.Api.Realtime;
 using Helpdesk.Web.Api.Client.Api.Reports;
 using Helpdesk.Web.Api.Client.Api.SlaPolicies;
 using Helpdesk.Web.Api.Client.Api.Teams;
@@ -125,6 +126,11 @@ namespace Helpdesk.Web.Api.Client.Api
         public global::Helpdesk.Web.Api.Client.Api.Portal.PortalRequestBuilder Portal
         {
             get => new global::Helpdesk.Web.Api.Client.Api.Portal.PortalRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The realtime property</summary>
+        public global::Helpdesk.Web.Api.Client.Api.Realtime.RealtimeRequestBuilder Realtime
+        {
+            get => new global::Helpdesk.Web.Api.Client.Api.Realtime.RealtimeRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The reports property</summary>
         public global::Helpdesk.Web.Api.Client.Api.Reports.ReportsRequestBuilder Reports
