@@ -45,7 +45,7 @@ internal static class ApprovalLinkEndpoints
     }
 
     /// <summary>A browser (Accept: text/html) gets the link's page instead of its JSON.</summary>
-    private static RouteHandlerBuilder ProducesHtml(this RouteHandlerBuilder route) => Hosting.FileResponses.ProducesAlso(route, "text/html", binary: false);
+    private static RouteHandlerBuilder ProducesHtml(this RouteHandlerBuilder route) => FileResponses.ProducesAlso(route, "text/html", binary: false);
 
     private static RouteHandlerBuilder ProducesLinkDecision(this RouteHandlerBuilder route) =>
         route.ProducesDecision().ProducesProblems(StatusCodes.Status410Gone);

@@ -157,7 +157,7 @@ public static class AttachmentEndpoints
         (await service.RemoveAsync(id, attachmentId, await caller.ActorAsync(cancellationToken), cancellationToken)).ToResult(_ => TypedResults.NoContent());
 
     /// <summary>A download's 200: the file's bytes in the media type it was stored with, any type.</summary>
-    public static RouteHandlerBuilder ProducesFile(this RouteHandlerBuilder route) => Hosting.FileResponses.ProducesFile(route);
+    public static RouteHandlerBuilder ProducesFile(this RouteHandlerBuilder route) => FileResponses.ProducesFile(route);
 
     /// <summary>The file's bytes as a download, with sniffing and scripts disabled; 404 when the bytes are gone.</summary>
     public static async Task<IResult> FileAsync(Attachment attachment, IAttachmentStore store, HttpResponse response, CancellationToken cancellationToken)

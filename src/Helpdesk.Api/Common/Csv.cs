@@ -75,5 +75,5 @@ public sealed class Csv
 public static class CsvResponses
 {
     /// <summary>Declares a report's CSV form (<c>format=csv</c>) beside its JSON one: the same 200, a text/csv file.</summary>
-    public static RouteHandlerBuilder WithCsv(this RouteHandlerBuilder route) => Hosting.FileResponses.ProducesAlso(route, "text/csv", binary: true);
+    public static RouteHandlerBuilder WithCsv(this RouteHandlerBuilder route) => FileResponses.ProducesAlso(route, "text/csv", binary: true);
 }

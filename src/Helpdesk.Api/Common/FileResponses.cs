@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
-namespace Helpdesk.Api.Hosting;
+namespace Helpdesk.Api.Common;
 
 /// <summary>
 /// 200 answers that are not (only) JSON. <c>.Produces</c> refuses a media range and keeps one
