@@ -64,12 +64,18 @@ public static class ActivityEndpoints
     public static RouteGroupBuilder MapActivityEndpoints(this RouteGroupBuilder api)
     {
         var activities = api.MapGroup("/tickets/{id}/activities").WithTags("activities").RequireAuthorization(Policies.Staff);
-        activities.MapGet("/", ListAsync).WithName("ListActivities");
-        activities.MapPost("/", CreateAsync).Validate<ActivityRequest>().WithName("CreateActivity");
-        activities.MapGet("/{activityId}", GetAsync).WithName("GetActivity");
-        activities.MapPut("/{activityId}", UpdateAsync).Validate<ActivityRequest>().WithName("UpdateActivity");
-        activities.MapPost("/{activityId}/done", DoneAsync).WithName("CompleteActivity");
-        activities.MapDelete("/{activityId}", DeleteAsync).WithName("DeleteActivity");
+        activities.MapGet("/", ListAsync).WithName("ListActivities")
+            .Produces<Page<Activity>>().ProducesProblems(StatusCodes.Status404NotFound);
+        activities.MapPost("/", CreateAsync).Validate<ActivityRequest>().WithName("CreateActivity")
+            .Produces<Activity>(StatusCodes.Status201Created).ProducesCommandProblems();
+        activities.MapGet("/{activityId}", GetAsync).WithName("GetActivity")
+            .Produces<Activity>().ProducesProblems(StatusCodes.Status404NotFound);
+        activities.MapPut("/{activityId}", UpdateAsync).Validate<ActivityRequest>().WithName("UpdateActivity")
+            .Produces<Activity>().ProducesCommandProblems(StatusCodes.Status403Forbidden, StatusCodes.Status428PreconditionRequired);
+        activities.MapPost("/{activityId}/done", DoneAsync).WithName("CompleteActivity")
+            .Produces<Activity>().ProducesCommandProblems(StatusCodes.Status403Forbidden);
+        activities.MapDelete("/{activityId}", DeleteAsync).WithName("DeleteActivity")
+            .Produces(StatusCodes.Status204NoContent).ProducesCommandProblems(StatusCodes.Status403Forbidden, StatusCodes.Status428PreconditionRequired);
         return api;
     }
 

@@ -75,16 +75,19 @@ public static class ApprovalEndpoints
     public static RouteGroupBuilder MapApprovalEndpoints(this RouteGroupBuilder api)
     {
         var onTicket = api.MapGroup("/tickets/{id}/approvals").WithTags("approvals").RequireAuthorization(Policies.Staff);
-        onTicket.MapPost("/", RequestAsync).Validate<RequestApprovalRequest>().WithName("RequestApproval");
-        onTicket.MapGet("/", ListAsync).WithName("ListTicketApprovals");
+        onTicket.MapPost("/", RequestAsync).Validate<RequestApprovalRequest>().WithName("RequestApproval")
+            .Produces<Approval>(StatusCodes.Status201Created).ProducesCommandProblems();
+        onTicket.MapGet("/", ListAsync).WithName("ListTicketApprovals")
+            .Produces<Page<Approval>>().ProducesProblems(StatusCodes.Status404NotFound);
 
         var approvals = api.MapGroup("/approvals/{approvalId}").WithTags("approvals").RequireAuthorization(Policies.Staff);
-        approvals.MapGet("/", GetAsync).WithName("GetApproval");
+        approvals.MapGet("/", GetAsync).WithName("GetApproval")
+            .Produces<Approval>().ProducesProblems(StatusCodes.Status404NotFound);
         approvals.MapPost("/approve", (string approvalId, ApprovalDecisionRequest? request, ApprovalWork work, Caller caller, HttpContext http, CancellationToken ct) =>
-            DecideAsync(approvalId, ApprovalVerdict.Approve, request, work, caller, http, ct)).Validate<ApprovalDecisionRequest>().WithName("ApproveApproval");
+            DecideAsync(approvalId, ApprovalVerdict.Approve, request, work, caller, http, ct)).Validate<ApprovalDecisionRequest>().WithName("ApproveApproval").ProducesDecision();
         approvals.MapPost("/reject", (string approvalId, ApprovalDecisionRequest? request, ApprovalWork work, Caller caller, HttpContext http, CancellationToken ct) =>
-            DecideAsync(approvalId, ApprovalVerdict.Reject, request, work, caller, http, ct)).Validate<ApprovalDecisionRequest>().WithName("RejectApproval");
-        approvals.MapPost("/cancel", CancelAsync).WithName("CancelApproval");
+            DecideAsync(approvalId, ApprovalVerdict.Reject, request, work, caller, http, ct)).Validate<ApprovalDecisionRequest>().WithName("RejectApproval").ProducesDecision();
+        approvals.MapPost("/cancel", CancelAsync).WithName("CancelApproval").ProducesDecision();
 
         ApprovalLinkEndpoints.Map(api);
         return api;
@@ -227,6 +230,10 @@ public static class ApprovalEndpoints
                 ct),
             http.Response);
     }
+
+    /// <summary>What a decision on an approval answers: the approval as changed, or why not (not an approver, over, stale If-Match).</summary>
+    internal static RouteHandlerBuilder ProducesDecision(this RouteHandlerBuilder route) =>
+        route.Produces<Approval>().ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed);
 
     /// <summary>The approval as changed, with its new ETag.</summary>
     internal static IResult Answer(Outcome<Versioned<Approval>> outcome, HttpResponse response) =>

@@ -35,12 +35,20 @@ internal static class ApprovalLinkEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var links = api.MapGroup("/approval-links/{token}").WithTags("approvals").AllowAnonymous().RequireRateLimiting(RateLimitPolicies.AnonymousLinks);
-        links.MapGet("/", ShowAsync).WithName("ShowApprovalLink");
+        links.MapGet("/", ShowAsync).WithName("ShowApprovalLink")
+            .Produces<ApprovalLinkView>().ProducesHtml()
+            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status410Gone);
         links.MapPost("/approve", (string token, HttpContext http, ApprovalLinks signer, ApprovalWork work, CancellationToken ct) =>
-            DecideAsync(token, ApprovalVerdict.Approve, http, signer, work, ct)).WithName("ApproveByLink");
+            DecideAsync(token, ApprovalVerdict.Approve, http, signer, work, ct)).WithName("ApproveByLink").ProducesLinkDecision();
         links.MapPost("/reject", (string token, HttpContext http, ApprovalLinks signer, ApprovalWork work, CancellationToken ct) =>
-            DecideAsync(token, ApprovalVerdict.Reject, http, signer, work, ct)).WithName("RejectByLink");
+            DecideAsync(token, ApprovalVerdict.Reject, http, signer, work, ct)).WithName("RejectByLink").ProducesLinkDecision();
     }
+
+    /// <summary>A browser (Accept: text/html) gets the link's page instead of its JSON.</summary>
+    private static RouteHandlerBuilder ProducesHtml(this RouteHandlerBuilder route) => FileResponses.ProducesAlso(route, "text/html", binary: false);
+
+    private static RouteHandlerBuilder ProducesLinkDecision(this RouteHandlerBuilder route) =>
+        route.ProducesDecision().ProducesProblems(StatusCodes.Status410Gone);
 
     private static async Task<IResult> ShowAsync(
         string token,

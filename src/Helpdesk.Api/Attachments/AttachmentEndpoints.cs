@@ -92,10 +92,14 @@ public static class AttachmentEndpoints
     public static RouteGroupBuilder MapAttachmentEndpoints(this RouteGroupBuilder api)
     {
         var tickets = api.MapGroup("/tickets/{id}").WithTags("attachments").RequireAuthorization(Policies.Staff);
-        tickets.MapPost("/attachments", UploadAsync).AcceptsOneFile().WithName("UploadTicketAttachment");
-        tickets.MapGet("/attachments", ListAsync).WithName("ListAttachments");
-        tickets.MapGet("/attachments/{attachmentId}", DownloadAsync).WithName("DownloadAttachment");
-        tickets.MapDelete("/attachments/{attachmentId}", DeleteAsync).WithName("DeleteAttachment");
+        tickets.MapPost("/attachments", UploadAsync).AcceptsOneFile().WithName("UploadTicketAttachment")
+            .Produces<AttachmentResponse>(StatusCodes.Status201Created).ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        tickets.MapGet("/attachments", ListAsync).WithName("ListAttachments")
+            .Produces<Page<AttachmentResponse>>().ProducesProblems(StatusCodes.Status404NotFound);
+        tickets.MapGet("/attachments/{attachmentId}", DownloadAsync).WithName("DownloadAttachment")
+            .ProducesFile().ProducesProblems(StatusCodes.Status404NotFound);
+        tickets.MapDelete("/attachments/{attachmentId}", DeleteAsync).WithName("DeleteAttachment")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         return api;
     }
 
@@ -151,6 +155,9 @@ public static class AttachmentEndpoints
 
     private static async Task<IResult> DeleteAsync(string id, string attachmentId, AttachmentService service, Caller caller, CancellationToken cancellationToken) =>
         (await service.RemoveAsync(id, attachmentId, await caller.ActorAsync(cancellationToken), cancellationToken)).ToResult(_ => TypedResults.NoContent());
+
+    /// <summary>A download's 200: the file's bytes in the media type it was stored with, any type.</summary>
+    public static RouteHandlerBuilder ProducesFile(this RouteHandlerBuilder route) => FileResponses.ProducesFile(route);
 
     /// <summary>The file's bytes as a download, with sniffing and scripts disabled; 404 when the bytes are gone.</summary>
     public static async Task<IResult> FileAsync(Attachment attachment, IAttachmentStore store, HttpResponse response, CancellationToken cancellationToken)

@@ -32,6 +32,7 @@ public sealed class Csv
 
     public FileContentHttpResult ToResult(string fileName) => TypedResults.File(ToBytes(), "text/csv; charset=utf-8", fileName);
 
+
     private byte[] ToBytes()
     {
         using var bytes = new MemoryStream();
@@ -69,4 +70,10 @@ public sealed class Csv
                 break;
         }
     }
+}
+
+public static class CsvResponses
+{
+    /// <summary>Declares a report's CSV form (<c>format=csv</c>) beside its JSON one: the same 200, a text/csv file.</summary>
+    public static RouteHandlerBuilder WithCsv(this RouteHandlerBuilder route) => FileResponses.ProducesAlso(route, "text/csv", binary: true);
 }

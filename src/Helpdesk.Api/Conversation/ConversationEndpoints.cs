@@ -46,9 +46,12 @@ public static class ConversationEndpoints
     public static RouteGroupBuilder MapConversationEndpoints(this RouteGroupBuilder api)
     {
         var messages = api.MapGroup("/tickets/{id}/messages").WithTags("conversation").RequireAuthorization(Policies.Staff);
-        messages.MapGet("/", ListAsync).WithName("ListMessages");
-        messages.MapGet("/{messageId}", GetAsync).WithName("GetMessage");
-        messages.MapPost("/", PostAsync).Validate<PostMessageRequest>().WithName("PostMessage");
+        messages.MapGet("/", ListAsync).WithName("ListMessages")
+            .Produces<Page<MessageResponse>>().ProducesProblems(StatusCodes.Status404NotFound);
+        messages.MapGet("/{messageId}", GetAsync).WithName("GetMessage")
+            .Produces<MessageResponse>().ProducesProblems(StatusCodes.Status404NotFound);
+        messages.MapPost("/", PostAsync).Validate<PostMessageRequest>().WithName("PostMessage")
+            .Produces<MessageResponse>(StatusCodes.Status201Created).ProducesCommandProblems();
         api.MapPost("/tickets/{id}/escalate", EscalateTicket.HandleAsync).WithTags("tickets").RequireAuthorization(Policies.Staff)
             .Validate<EscalateRequest>().WithName("EscalateTicket").ProducesCommandProblems(StatusCodes.Status400BadRequest);
         MailOriginals.Map(messages);

@@ -30,7 +30,8 @@ public static partial class MailOriginals
     public static void Map(RouteGroupBuilder staffMessages)
     {
         ArgumentNullException.ThrowIfNull(staffMessages);
-        staffMessages.MapGet("/{messageId}/original", StaffAsync).WithName("GetMessageOriginal");
+        staffMessages.MapGet("/{messageId}/original", StaffAsync).WithName("GetMessageOriginal")
+            .Produces<OriginalMailResponse>().ProducesProblems(StatusCodes.Status404NotFound);
     }
 
     /// <summary>A Content-ID as HTML names it after <c>cid:</c>: without the angle brackets of the MIME header; null when empty.</summary>

@@ -15,7 +15,8 @@ public static class MessageAttachments
     public static void Map(RouteGroupBuilder staffMessages)
     {
         ArgumentNullException.ThrowIfNull(staffMessages);
-        staffMessages.MapPost("/{messageId}/attachments", UploadAsync).AcceptsOneFile().WithTags("attachments").WithName("UploadMessageAttachment");
+        staffMessages.MapPost("/{messageId}/attachments", UploadAsync).AcceptsOneFile().WithTags("attachments").WithName("UploadMessageAttachment")
+            .Produces<AttachmentResponse>(StatusCodes.Status201Created).ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
     }
 
     public static async Task<ILookup<string, MessageAttachment>> ByMessageAsync(IAttachmentIndex index, string ticketId, CancellationToken cancellationToken)

@@ -40,6 +40,7 @@ public static class Rethreading
         staffMessages.MapPost("/{messageId}/move", MoveAsync).Validate<MoveMessageRequest>().WithName("MoveMessage")
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed);
         staffMessages.MapPost("/{messageId}/split", SplitAsync).Validate<SplitMessageRequest>().WithName("SplitMessage")
+            .Produces<TicketResponse>(StatusCodes.Status201Created)
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed);
     }
 

@@ -38,11 +38,16 @@ public static class CostLineEndpoints
     public static RouteGroupBuilder MapExpenseEndpoints(this RouteGroupBuilder api)
     {
         var lines = api.MapGroup("/tickets/{id}/cost-lines").WithTags("expenses").RequireAuthorization(Policies.Staff);
-        lines.MapGet("/", ListAsync).WithName("ListCostLines");
-        lines.MapPost("/", CreateAsync).Validate<CostLineRequest>().WithName("CreateCostLine");
-        lines.MapGet("/{lineId}", GetAsync).WithName("GetCostLine");
-        lines.MapPut("/{lineId}", UpdateAsync).Validate<CostLineRequest>().WithName("UpdateCostLine");
-        lines.MapDelete("/{lineId}", DeleteAsync).WithName("DeleteCostLine");
+        lines.MapGet("/", ListAsync).WithName("ListCostLines")
+            .Produces<CostLineList>().ProducesProblems(StatusCodes.Status404NotFound);
+        lines.MapPost("/", CreateAsync).Validate<CostLineRequest>().WithName("CreateCostLine")
+            .Produces<CostLine>(StatusCodes.Status201Created).ProducesCommandProblems();
+        lines.MapGet("/{lineId}", GetAsync).WithName("GetCostLine")
+            .Produces<CostLine>().ProducesProblems(StatusCodes.Status404NotFound);
+        lines.MapPut("/{lineId}", UpdateAsync).Validate<CostLineRequest>().WithName("UpdateCostLine")
+            .Produces<CostLine>().ProducesCommandProblems(StatusCodes.Status403Forbidden, StatusCodes.Status428PreconditionRequired);
+        lines.MapDelete("/{lineId}", DeleteAsync).WithName("DeleteCostLine")
+            .Produces(StatusCodes.Status204NoContent).ProducesCommandProblems(StatusCodes.Status403Forbidden, StatusCodes.Status428PreconditionRequired);
         return api;
     }
 

@@ -45,6 +45,7 @@ public static class HttpSetup
             .AddOperationTransformer<ApiSecurity>()
             .AddOperationTransformer<IdempotencyKeyParameter>()
             .AddOperationTransformer<OperationNames>()
+            .AddOperationTransformer<FileResponses>()
             .AddOperationTransformer<ProblemResponses>()
             .AddOperationTransformer<RequestExamples>()
             .AddDocumentTransformer<ProblemResponses>()

@@ -31,6 +31,7 @@ internal sealed class ProblemResponses : IOpenApiDocumentTransformer, IOpenApiOp
         [StatusCodes.Status403Forbidden] = ("Forbidden", "The caller's role may not do this."),
         [StatusCodes.Status404NotFound] = ("NotFound", "The resource does not exist, or the caller may not know that it does."),
         [StatusCodes.Status409Conflict] = ("Conflict", "The change breaks a rule of the resource (the `type` names the rule) or a uniqueness constraint."),
+        [StatusCodes.Status410Gone] = ("Gone", "The resource is gone for good (an expired link): asking again will not help."),
         [StatusCodes.Status412PreconditionFailed] = ("PreconditionFailed", "The If-Match names a version that is no longer current: read again and reapply the change."),
         [StatusCodes.Status413PayloadTooLarge] = ("PayloadTooLarge", "The request body is over the limit."),
         [StatusCodes.Status415UnsupportedMediaType] = ("UnsupportedMediaType", "The body's Content-Type is not one the operation accepts."),

@@ -9,13 +9,17 @@ public static class SystemEndpoints
     {
         api.MapGet("/health", async (IStoreHealth store, CancellationToken ct) =>
                 await store.IsHealthyAsync(ct)
-                    ? Results.Ok(new { status = "healthy" })
-                    : Results.Json(new { status = "unhealthy" }, statusCode: StatusCodes.Status503ServiceUnavailable))
+                    ? Results.Ok(new StoreHealth("healthy"))
+                    : Results.Json(new StoreHealth("unhealthy"), statusCode: StatusCodes.Status503ServiceUnavailable))
             .AllowAnonymous()
             .WithTags("system")
-            .WithName("GetHealth");
+            .WithName("GetHealth")
+            .Produces<StoreHealth>();
         return api;
     }
+
+    /// <summary>Whether the store answers: healthy, or unhealthy (with a 503).</summary>
+    public sealed record StoreHealth(string Status);
 
     public static WebApplication MapDescriptionAndProbe(this WebApplication app)
     {

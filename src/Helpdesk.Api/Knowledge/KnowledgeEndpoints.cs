@@ -51,15 +51,20 @@ public static class KnowledgeEndpoints
     public static RouteGroupBuilder MapKnowledgeEndpoints(this RouteGroupBuilder api)
     {
         var resolution = api.MapGroup("/tickets/{id}/resolution").WithTags("knowledge").RequireAuthorization(Policies.Staff);
-        resolution.MapGet("/", GetResolutionAsync).WithName("GetResolution");
+        resolution.MapGet("/", GetResolutionAsync).WithName("GetResolution")
+            .Produces<Resolution>().ProducesProblems(StatusCodes.Status404NotFound);
         resolution.MapPut("/", PutResolutionAsync).Validate<ResolutionRequest>().WithName("PutResolution")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .Produces<Resolution>().Produces<Resolution>(StatusCodes.Status201Created)
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed, StatusCodes.Status428PreconditionRequired);
 
         var articles = api.MapGroup("/kb/articles").WithTags("knowledge");
-        articles.MapGet("/", SearchAsync).RequireAuthorization(p => p.RequireRole(Roles.All)).WithName("SearchArticles");
-        articles.MapGet("/{articleId}", GetArticleAsync).RequireAuthorization(p => p.RequireRole(Roles.All)).WithName("GetArticle");
+        articles.MapGet("/", SearchAsync).RequireAuthorization(p => p.RequireRole(Roles.All)).WithName("SearchArticles")
+            .Produces<Page<KbArticle>>();
+        articles.MapGet("/{articleId}", GetArticleAsync).RequireAuthorization(p => p.RequireRole(Roles.All)).WithName("GetArticle")
+            .Produces<KbArticle>().ProducesProblems(StatusCodes.Status404NotFound);
         articles.MapPost("/", CreateArticleAsync).RequireAuthorization(Policies.Staff).Validate<ArticleRequest>().WithName("CreateArticle");
-        articles.MapPut("/{articleId}", UpdateArticleAsync).RequireAuthorization(Policies.Staff).Validate<ArticleRequest>().WithName("UpdateArticle");
+        articles.MapPut("/{articleId}", UpdateArticleAsync).RequireAuthorization(Policies.Staff).Validate<ArticleRequest>().WithName("UpdateArticle")
+            .Produces<KbArticle>().ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status428PreconditionRequired);
         return api;
     }
 

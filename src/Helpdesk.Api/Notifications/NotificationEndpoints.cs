@@ -49,10 +49,11 @@ public static class NotificationEndpoints
             .WithSummary("Goes back to the built-in template (If-Match honoured when sent)")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed);
         group.MapGet("/preferences", GetPreferencesAsync).RequireAuthorization(Policies.Staff).WithName("GetMyNotificationPreferences")
-            .ProducesProblems(StatusCodes.Status409Conflict);
+            .Produces<NotificationPreferences>().ProducesProblems(StatusCodes.Status409Conflict);
         group.MapPut("/preferences", PutPreferencesAsync).RequireAuthorization(Policies.Staff).Validate<NotificationPreferencesRequest>().WithName("UpdateMyNotificationPreferences")
-            .ProducesProblems(StatusCodes.Status409Conflict);
-        api.MapGet("/tickets/{id}/notifications", ListForTicketAsync).RequireAuthorization(Policies.Staff).WithTags("notifications").WithName("ListTicketNotifications");
+            .Produces<NotificationPreferences>().ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed);
+        api.MapGet("/tickets/{id}/notifications", ListForTicketAsync).RequireAuthorization(Policies.Staff).WithTags("notifications").WithName("ListTicketNotifications")
+            .Produces<Page<NotificationRecord>>().ProducesProblems(StatusCodes.Status404NotFound);
         return api;
     }
 

@@ -16,11 +16,15 @@ internal static class PortalAttachments
     public static void Map(RouteGroupBuilder portalTicket)
     {
         portalTicket.MapPost("/attachments", (string id, HttpContext http, PortalAccess access, AttachmentService service, IConversationStore messages, CancellationToken ct) => UploadAsync(id, null, http, access, service, messages, ct))
-            .AcceptsOneFile().WithName("UploadPortalTicketAttachment");
+            .AcceptsOneFile().WithName("UploadPortalTicketAttachment")
+            .Produces<AttachmentResponse>(StatusCodes.Status201Created).ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         portalTicket.MapPost("/messages/{messageId}/attachments", (string id, string messageId, HttpContext http, PortalAccess access, AttachmentService service, IConversationStore messages, CancellationToken ct) => UploadAsync(id, messageId, http, access, service, messages, ct))
-            .AcceptsOneFile().WithName("UploadPortalMessageAttachment");
-        portalTicket.MapGet("/attachments", ListAsync).WithName("ListPortalAttachments");
-        portalTicket.MapGet("/attachments/{attachmentId}", DownloadAsync).WithName("DownloadPortalAttachment");
+            .AcceptsOneFile().WithName("UploadPortalMessageAttachment")
+            .Produces<AttachmentResponse>(StatusCodes.Status201Created).ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        portalTicket.MapGet("/attachments", ListAsync).WithName("ListPortalAttachments")
+            .Produces<Page<AttachmentResponse>>().ProducesProblems(StatusCodes.Status404NotFound);
+        portalTicket.MapGet("/attachments/{attachmentId}", DownloadAsync).WithName("DownloadPortalAttachment")
+            .ProducesFile().ProducesProblems(StatusCodes.Status404NotFound);
     }
 
     /// <summary>

@@ -79,12 +79,18 @@ public static class PortalEndpoints
     public static RouteGroupBuilder MapPortalEndpoints(this RouteGroupBuilder api)
     {
         var portal = api.MapGroup("/portal/tickets").WithTags("portal").RequireAuthorization(Policies.Customer);
-        portal.MapGet("/", ListAsync).WithName("ListPortalTickets");
-        portal.MapGet("/{id}", GetAsync).WithName("GetPortalTicket");
-        portal.MapGet("/{id}/messages", ListMessagesAsync).WithName("ListPortalMessages");
-        portal.MapPost("/", OpenAsync).Validate<PortalTicketRequest>().WithName("OpenPortalTicket");
-        portal.MapPost("/{id}/messages", ReplyAsync).Validate<PortalMessageRequest>().WithName("PostPortalMessage");
-        portal.MapGet("/{id}/messages/{messageId}/original", OriginalAsync).WithName("GetPortalMessageOriginal");
+        portal.MapGet("/", ListAsync).WithName("ListPortalTickets")
+            .Produces<Page<PortalTicketResponse>>();
+        portal.MapGet("/{id}", GetAsync).WithName("GetPortalTicket")
+            .Produces<PortalTicketResponse>().ProducesProblems(StatusCodes.Status404NotFound);
+        portal.MapGet("/{id}/messages", ListMessagesAsync).WithName("ListPortalMessages")
+            .Produces<Page<MessageResponse>>().ProducesProblems(StatusCodes.Status404NotFound);
+        portal.MapPost("/", OpenAsync).Validate<PortalTicketRequest>().WithName("OpenPortalTicket")
+            .Produces<PortalTicketResponse>(StatusCodes.Status201Created).ProducesProblems(StatusCodes.Status403Forbidden);
+        portal.MapPost("/{id}/messages", ReplyAsync).Validate<PortalMessageRequest>().WithName("PostPortalMessage")
+            .Produces<MessageResponse>(StatusCodes.Status201Created).ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        portal.MapGet("/{id}/messages/{messageId}/original", OriginalAsync).WithName("GetPortalMessageOriginal")
+            .Produces<OriginalMailResponse>().ProducesProblems(StatusCodes.Status404NotFound);
         PortalAttachments.Map(portal.MapGroup("/{id}"));
         return api;
     }

@@ -1,4 +1,6 @@
 using Helpdesk.Api.Auth;
+using Helpdesk.Api.Common;
+using Helpdesk.Api.Satisfaction;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 
@@ -16,9 +18,12 @@ public static class ReportEndpoints
     public static RouteGroupBuilder MapReportEndpoints(this RouteGroupBuilder api)
     {
         var reports = api.MapGroup("/reports").WithTags("reports").RequireAuthorization(Policies.Supervisor);
-        reports.MapGet("/time", TimeReportEndpoint.HandleAsync).WithName("GetTimeReport");
-        reports.MapGet("/satisfaction", SatisfactionReportEndpoint.HandleAsync).WithName("GetSatisfactionReport");
-        reports.MapGet("/tickets", TicketDashboardEndpoint.HandleAsync).WithName("GetTicketDashboard");
+        reports.MapGet("/time", TimeReportEndpoint.HandleAsync).WithName("GetTimeReport")
+            .Produces<TimeReportResponse>().WithCsv();
+        reports.MapGet("/satisfaction", SatisfactionReportEndpoint.HandleAsync).WithName("GetSatisfactionReport")
+            .Produces<ScoreSummary>();
+        reports.MapGet("/tickets", TicketDashboardEndpoint.HandleAsync).WithName("GetTicketDashboard")
+            .Produces<TicketDashboardResponse>().WithCsv();
         return api;
     }
 }

@@ -46,8 +46,10 @@ public static class SatisfactionEndpoints
     public static RouteGroupBuilder MapSatisfactionEndpoints(this RouteGroupBuilder api)
     {
         var csat = api.MapGroup("/csat/{token}").WithTags("satisfaction").AllowAnonymous().RequireRateLimiting(RateLimitPolicies.AnonymousLinks);
-        csat.MapGet("/", GetAsync).WithName("GetSurvey");
-        csat.MapPost("/", AnswerAsync).Validate<SurveyAnswerRequest>().WithName("AnswerSurvey");
+        csat.MapGet("/", GetAsync).WithName("GetSurvey")
+            .Produces<SurveyView>().ProducesProblems(StatusCodes.Status404NotFound);
+        csat.MapPost("/", AnswerAsync).Validate<SurveyAnswerRequest>().WithName("AnswerSurvey")
+            .Produces<SurveyAnswered>().ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         return api;
     }
 

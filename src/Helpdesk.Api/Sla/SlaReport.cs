@@ -35,7 +35,7 @@ public static class SlaReportEndpoints
 
     public static RouteGroupBuilder MapSlaReport(this RouteGroupBuilder api)
     {
-        api.MapGet("/reports/sla", ReportAsync).RequireAuthorization(Policies.Supervisor).WithTags("reports").WithName("GetSlaReport");
+        api.MapGet("/reports/sla", ReportAsync).RequireAuthorization(Policies.Supervisor).WithTags("reports").WithName("GetSlaReport").WithCsv();
         return api;
     }
 

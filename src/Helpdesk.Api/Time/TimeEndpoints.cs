@@ -4,6 +4,7 @@ using Helpdesk.Api.Common;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Work;
 
 namespace Helpdesk.Api.Time;
 
@@ -30,24 +31,32 @@ public static class TimeEndpoints
     public static RouteGroupBuilder MapTimeEndpoints(this RouteGroupBuilder api)
     {
         var ticket = api.MapGroup("/tickets/{id}").WithTags("time").RequireAuthorization(Policies.Staff);
-        ticket.MapGet("/time-entries", TimeEntryEndpoints.ListAsync).WithName("ListTimeEntries");
-        ticket.MapPost("/time-entries", TimeEntryEndpoints.CreateAsync).Validate<TimeEntryRequest>().WithName("CreateTimeEntry");
-        ticket.MapGet("/time-entries/{entryId}", TimeEntryEndpoints.GetAsync).WithName("GetTimeEntry");
-        ticket.MapPut("/time-entries/{entryId}", TimeEntryEndpoints.UpdateAsync).Validate<TimeEntryRequest>().WithName("UpdateTimeEntry");
-        ticket.MapDelete("/time-entries/{entryId}", TimeEntryEndpoints.DeleteAsync).WithName("DeleteTimeEntry");
-        ticket.MapPost("/time-entries/{entryId}/confirm", TimeEntryEndpoints.ConfirmAsync).OptionalBody<ConfirmDraftRequest>().WithName("ConfirmTimeEntry");
-        ticket.MapPost("/timer/start", TimerEndpoints.StartAsync).WithName("StartTimer")
+        ticket.MapGet("/time-entries", TimeEntryEndpoints.ListAsync).WithName("ListTimeEntries")
+            .Produces<TimeEntryList>().ProducesProblems(StatusCodes.Status404NotFound);
+        ticket.MapPost("/time-entries", TimeEntryEndpoints.CreateAsync).Validate<TimeEntryRequest>().WithName("CreateTimeEntry")
+            .Produces<TimeEntry>(StatusCodes.Status201Created).ProducesCommandProblems(StatusCodes.Status403Forbidden);
+        ticket.MapGet("/time-entries/{entryId}", TimeEntryEndpoints.GetAsync).WithName("GetTimeEntry")
+            .Produces<TimeEntry>().ProducesProblems(StatusCodes.Status404NotFound);
+        ticket.MapPut("/time-entries/{entryId}", TimeEntryEndpoints.UpdateAsync).Validate<TimeEntryRequest>().WithName("UpdateTimeEntry")
+            .Produces<TimeEntry>().ProducesCommandProblems(StatusCodes.Status403Forbidden, StatusCodes.Status428PreconditionRequired);
+        ticket.MapDelete("/time-entries/{entryId}", TimeEntryEndpoints.DeleteAsync).WithName("DeleteTimeEntry")
+            .Produces(StatusCodes.Status204NoContent).ProducesCommandProblems(StatusCodes.Status403Forbidden, StatusCodes.Status428PreconditionRequired);
+        ticket.MapPost("/time-entries/{entryId}/confirm", TimeEntryEndpoints.ConfirmAsync).OptionalBody<ConfirmDraftRequest>().WithName("ConfirmTimeEntry")
+            .Produces<TimeEntry>().ProducesCommandProblems(StatusCodes.Status403Forbidden);
+        ticket.MapPost("/timer/start", TimerEndpoints.StartAsync).WithName("StartTimer").Produces<TimerState>()
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
-        ticket.MapPost("/timer/stop", TimerEndpoints.StopAsync).WithName("StopTimer")
+        ticket.MapPost("/timer/stop", TimerEndpoints.StopAsync).WithName("StopTimer").Produces<TimeEntry>(StatusCodes.Status201Created)
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
-        ticket.MapDelete("/timer", TimerEndpoints.DiscardAsync).WithName("DiscardTimer")
+        ticket.MapDelete("/timer", TimerEndpoints.DiscardAsync).WithName("DiscardTimer").Produces(StatusCodes.Status204NoContent)
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
-        ticket.MapPost("/presence", TimerEndpoints.HeartbeatAsync).WithName("RecordPresence")
+        ticket.MapPost("/presence", TimerEndpoints.HeartbeatAsync).WithName("RecordPresence").Produces<PresenceState>()
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
 
         var bank = api.MapGroup("/accounts/{accountId}/hour-bank").WithTags("time");
-        bank.MapGet("/", HourBankEndpoints.GetAsync).RequireAuthorization(Policies.Staff).WithName("GetHourBank");
-        bank.MapPut("/", HourBankEndpoints.PutAsync).RequireAuthorization(Policies.Admin).Validate<HourBankRequest>().WithName("PutHourBank");
+        bank.MapGet("/", HourBankEndpoints.GetAsync).RequireAuthorization(Policies.Staff).WithName("GetHourBank")
+            .Produces<HourBankSummary>().ProducesProblems(StatusCodes.Status404NotFound);
+        bank.MapPut("/", HourBankEndpoints.PutAsync).RequireAuthorization(Policies.Admin).Validate<HourBankRequest>().WithName("PutHourBank")
+            .Produces<HourBank>().Produces<HourBank>(StatusCodes.Status201Created).ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status428PreconditionRequired);
 
         var contractBank = api.MapGroup("/contracts/{contractId}/hour-bank").WithTags("time");
         contractBank.MapGet("/", ContractHourBankEndpoints.GetAsync).RequireAuthorization(Policies.Staff).WithName("GetContractHourBank")

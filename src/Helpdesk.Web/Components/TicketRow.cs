@@ -40,6 +40,10 @@ public sealed record TicketRow(
             ticket.UpdatedAt);
     }
 
+    /// <summary>A line of the customer's portal list: no requester, assignment or SLA.</summary>
+    public static TicketRow From(PortalTicketResponse ticket) =>
+        new(ticket.Id ?? string.Empty, ticket.Number ?? string.Empty, ticket.Subject ?? string.Empty, null, WireValue(ticket.Status), WireValue(ticket.Priority), null, null, ticket.UpdatedAt);
+
     public static string WireValue(TicketStatus? status) => status switch
     {
         TicketStatus.New => "new",

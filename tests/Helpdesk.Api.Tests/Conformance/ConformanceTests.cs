@@ -275,13 +275,25 @@ public sealed class ConformanceTests(HelpdeskApp app, ITestOutputHelper output) 
     /// <summary>What one run found: the counts it prints and every finding, failing on any.</summary>
     private sealed class Tally(JsonNode document)
     {
+        /// <summary>
+        /// The admin operations whose answers the console's admin pages need are typed on their own
+        /// branch (issue 17, with those pages); until it is merged their JSON has no declared schema.
+        /// Merging it empties this set.
+        /// </summary>
+        private static readonly HashSet<string?> TypedOnTheConsoleBranch =
+        [
+            "RenderCannedResponse", "ListDeadLetters", "GetDeadLetter", "RedriveDeadLetter", "ListQuarantinedMail", "ReleaseQuarantinedMail",
+            "DropQuarantinedMail", "ListDeadLetterMail", "RedriveDeadLetterMail", "GetInboundMail", "GetNotificationSettings",
+            "UpdateNotificationSettings", "ListNotificationTemplates", "GetNotificationTemplate", "UpdateNotificationTemplate",
+            "RestoreDefaultNotificationTemplate",
+        ];
+
         private readonly SchemaValidator _validator = new(document);
         private readonly List<string> _findings = [];
         private int _sent;
         private int _serverErrors;
         private int _undocumented;
         private int _schemaViolations;
-        private int _unchecked;
 
         public int Operations { get; set; }
 
@@ -316,7 +328,7 @@ public sealed class ConformanceTests(HelpdeskApp app, ITestOutputHelper output) 
                 _findings.Add($"{what}: a 400 naming nothing {Shorten(body)}");
             }
 
-            foreach (var violation in Violations(declared, response, body))
+            foreach (var violation in Violations(operation, declared, response, body))
             {
                 _schemaViolations++;
                 _findings.Add($"{what}: {violation}");
@@ -324,20 +336,18 @@ public sealed class ConformanceTests(HelpdeskApp app, ITestOutputHelper output) 
         }
 
         /// <summary>The answer against the content the document declares for its status: the content type, then the JSON body against its schema.</summary>
-        private IEnumerable<string> Violations(JsonNode declared, HttpResponseMessage response, string body)
+        private IEnumerable<string> Violations(JsonNode operation, JsonNode declared, HttpResponseMessage response, string body)
         {
             var mediaType = response.Content.Headers.ContentType?.MediaType;
             if (declared["content"] is not JsonObject { Count: > 0 } content)
             {
-                if (body.Length > 0)
-                {
-                    _unchecked++;
-                }
-
-                return [];
+                return body.Length > 0 && mediaType is not null && mediaType.EndsWith("json", StringComparison.Ordinal)
+                    && !TypedOnTheConsoleBranch.Contains(operation["operationId"]?.GetValue<string>())
+                    ? [$"a {mediaType} body for a status that declares no content"]
+                    : [];
             }
 
-            if (mediaType is null || !content.ContainsKey(mediaType))
+            if (mediaType is null || !(content.ContainsKey(mediaType) || content.ContainsKey("*/*")))
             {
                 return [$"content type {mediaType ?? "(none)"} is not the declared {string.Join(", ", content.Select(c => c.Key))}"];
             }
@@ -362,7 +372,7 @@ public sealed class ConformanceTests(HelpdeskApp app, ITestOutputHelper output) 
 
         public void Report(ITestOutputHelper output, string run)
         {
-            output.WriteLine($"Conformance ({run}): operations covered {Operations}, requests sent {_sent}, 5xx {_serverErrors}, undocumented statuses {_undocumented}, schema violations {_schemaViolations}, other findings {_findings.Count - _serverErrors - _undocumented - _schemaViolations}, bodies with no declared schema {_unchecked}");
+            output.WriteLine($"Conformance ({run}): operations covered {Operations}, requests sent {_sent}, 5xx {_serverErrors}, undocumented statuses {_undocumented}, schema violations {_schemaViolations}, other findings {_findings.Count - _serverErrors - _undocumented - _schemaViolations}");
             foreach (var finding in _findings)
             {
                 output.WriteLine(finding);

@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
+    /// <summary>How a step settles: every approver must approve, or the first answer decides.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum ApprovalMode
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "allOf")]
         #pragma warning disable CS1591
@@ -15,10 +14,6 @@ namespace Helpdesk.Web.Api.Client.Models
         [EnumMember(Value = "anyOf")]
         #pragma warning disable CS1591
         AnyOf,
-        #pragma warning restore CS1591
-        [EnumMember(Value = "openapi-json-null-sentinel-value-2BF93600-0FE4-4250-987A-E5DDB203E464")]
-        #pragma warning disable CS1591
-        OpenapiJsonNullSentinelValue2BF936000FE44250987AE5DDB203E464,
         #pragma warning restore CS1591
     }
 }

@@ -80,7 +80,7 @@ namespace Helpdesk.Web.Api.Client.Api.Portal.Tickets.Item.Attachments.Item
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
-            requestInfo.Headers.TryAdd("Accept", "application/problem+json");
+            requestInfo.Headers.TryAdd("Accept", "*/*, application/problem+json");
             return requestInfo;
         }
         /// <summary>
