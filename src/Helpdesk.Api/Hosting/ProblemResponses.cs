@@ -90,13 +90,21 @@ internal sealed class ProblemResponses : IOpenApiDocumentTransformer, IOpenApiOp
             .Where(status => status >= 400);
         foreach (var status in declared.Concat(Implied(context.Description)).Distinct().Order().ToList())
         {
-            responses[status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = Statuses.TryGetValue(status, out var shared)
+            // An error answer the route declares with a body of its own (the health 503) is sent as declared, not as a problem.
+            if (responses.TryGetValue(Key(status), out var own) && own.Content is { Count: > 0 } content && !content.ContainsKey(MediaType))
+            {
+                continue;
+            }
+
+            responses[Key(status)] = Statuses.TryGetValue(status, out var shared)
                 ? new OpenApiResponseReference(shared.Name, context.Document)
                 : Response($"The request was refused ({status}).", context.Document);
         }
 
         return Task.CompletedTask;
     }
+
+    private static string Key(int status) => status.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {

@@ -14,11 +14,16 @@ public static class SystemEndpoints
             .AllowAnonymous()
             .WithTags("system")
             .WithName("GetHealth")
-            .Produces<StoreHealth>();
+            .Produces<StoreHealth>()
+            .Produces<StoreHealth>(StatusCodes.Status503ServiceUnavailable);
         return api;
     }
 
-    /// <summary>Whether the store answers: healthy, or unhealthy (with a 503).</summary>
+    /// <summary>
+    /// Whether the store answers: healthy, or unhealthy (with a 503). The 503 carries the same
+    /// <c>{status}</c> body as the 200, not a problem: monitors and load balancers decide on the
+    /// status code, and those that read the body read one member in both answers.
+    /// </summary>
     public sealed record StoreHealth(string Status);
 
     public static WebApplication MapDescriptionAndProbe(this WebApplication app)

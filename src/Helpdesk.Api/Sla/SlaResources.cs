@@ -16,16 +16,32 @@ public sealed record SlaPolicyRequest(
     Dictionary<string, SlaTargetMinutes>? Targets,
     IReadOnlyList<string>? PausingStatuses,
     double? WarningThreshold,
-    IReadOnlyList<EscalationLevel>? Escalations,
+    IReadOnlyList<EscalationLevelRequest>? Escalations,
     bool? Active,
     bool? DueDateOverridesResolution = null);
+
+/// <summary>
+/// An escalation level as a client sends it. Its own type, not <see cref="EscalationLevel"/>, so
+/// the document can say both truths: a request may leave <c>minutesAfterBreach</c> out (it binds
+/// as null), an answer always carries it (null unless the level fires after the breach).
+/// </summary>
+public sealed record EscalationLevelRequest(string Target, string When, int? MinutesAfterBreach, IReadOnlyList<EscalationAction> Actions)
+{
+    public EscalationLevel ToLevel() => new(Target, When, MinutesAfterBreach, Actions);
+}
 
 public sealed record CalendarRequest(
     string? Name,
     string? TimeZone,
     Dictionary<string, IReadOnlyList<WorkingInterval>>? Week,
-    IReadOnlyList<Holiday>? Holidays,
+    IReadOnlyList<HolidayRequest>? Holidays,
     bool? Active);
+
+/// <summary>A holiday as a client sends it: <c>to</c> and <c>name</c> may be left out; an answer always carries them, null when not set.</summary>
+public sealed record HolidayRequest(string From, string? To, string? Name)
+{
+    public Holiday ToHoliday() => new(From, To, Name);
+}
 
 internal sealed class SlaPolicyValidator : AbstractValidator<SlaPolicyRequest>
 {
@@ -162,7 +178,7 @@ internal sealed class SlaPolicies : DirectoryResource<SlaPolicy, SlaPolicyReques
         request.Targets!,
         request.PausingStatuses ?? SlaDefaults.DefaultPolicy.PausingStatuses,
         request.WarningThreshold ?? SlaDefaults.DefaultPolicy.WarningThreshold,
-        request.Escalations ?? [],
+        [.. (request.Escalations ?? []).Select(level => level.ToLevel())],
         request.Active ?? true,
         request.DueDateOverridesResolution ?? false);
 
@@ -179,7 +195,7 @@ internal sealed class Calendars : DirectoryResource<BusinessCalendarDocument, Ca
         Task.FromResult<IDictionary<string, string[]>?>(null);
 
     protected override BusinessCalendarDocument Build(string id, CalendarRequest request) =>
-        new(id, request.Name!.Trim(), request.TimeZone!, request.Week!.ToDictionary(d => d.Key, d => d.Value), request.Holidays ?? [], request.Active ?? true);
+        new(id, request.Name!.Trim(), request.TimeZone!, request.Week!.ToDictionary(d => d.Key, d => d.Value), [.. (request.Holidays ?? []).Select(holiday => holiday.ToHoliday())], request.Active ?? true);
 
     protected override BusinessCalendarDocument Deactivate(BusinessCalendarDocument entry) => entry with { Active = false };
 }

@@ -17,10 +17,10 @@ namespace Helpdesk.Web.Api.Client.Models
         /// <summary>The holidays property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public List<global::Helpdesk.Web.Api.Client.Models.Holiday>? Holidays { get; set; }
+        public List<global::Helpdesk.Web.Api.Client.Models.HolidayRequest>? Holidays { get; set; }
 #nullable restore
 #else
-        public List<global::Helpdesk.Web.Api.Client.Models.Holiday> Holidays { get; set; }
+        public List<global::Helpdesk.Web.Api.Client.Models.HolidayRequest> Holidays { get; set; }
 #endif
         /// <summary>The name property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -65,7 +65,7 @@ namespace Helpdesk.Web.Api.Client.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "active", n => { Active = n.GetBoolValue(); } },
-                { "holidays", n => { Holidays = n.GetCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.Holiday>(global::Helpdesk.Web.Api.Client.Models.Holiday.CreateFromDiscriminatorValue)?.AsList(); } },
+                { "holidays", n => { Holidays = n.GetCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.HolidayRequest>(global::Helpdesk.Web.Api.Client.Models.HolidayRequest.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "timeZone", n => { TimeZone = n.GetStringValue(); } },
                 { "week", n => { Week = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.CalendarRequest_week>(global::Helpdesk.Web.Api.Client.Models.CalendarRequest_week.CreateFromDiscriminatorValue); } },
@@ -79,7 +79,7 @@ namespace Helpdesk.Web.Api.Client.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteBoolValue("active", Active);
-            writer.WriteCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.Holiday>("holidays", Holidays);
+            writer.WriteCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.HolidayRequest>("holidays", Holidays);
             writer.WriteStringValue("name", Name);
             writer.WriteStringValue("timeZone", TimeZone);
             writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.CalendarRequest_week>("week", Week);

@@ -35,10 +35,10 @@ namespace Helpdesk.Web.Api.Client.Models
         /// <summary>The escalations property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public List<global::Helpdesk.Web.Api.Client.Models.EscalationLevel>? Escalations { get; set; }
+        public List<global::Helpdesk.Web.Api.Client.Models.EscalationLevelRequest>? Escalations { get; set; }
 #nullable restore
 #else
-        public List<global::Helpdesk.Web.Api.Client.Models.EscalationLevel> Escalations { get; set; }
+        public List<global::Helpdesk.Web.Api.Client.Models.EscalationLevelRequest> Escalations { get; set; }
 #endif
         /// <summary>The name property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -90,7 +90,7 @@ namespace Helpdesk.Web.Api.Client.Models
                 { "calendarId", n => { CalendarId = n.GetStringValue(); } },
                 { "conditions", n => { Conditions = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.SlaConditions>(global::Helpdesk.Web.Api.Client.Models.SlaConditions.CreateFromDiscriminatorValue); } },
                 { "dueDateOverridesResolution", n => { DueDateOverridesResolution = n.GetBoolValue(); } },
-                { "escalations", n => { Escalations = n.GetCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.EscalationLevel>(global::Helpdesk.Web.Api.Client.Models.EscalationLevel.CreateFromDiscriminatorValue)?.AsList(); } },
+                { "escalations", n => { Escalations = n.GetCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.EscalationLevelRequest>(global::Helpdesk.Web.Api.Client.Models.EscalationLevelRequest.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "order", n => { Order = n.GetIntValue(); } },
                 { "pausingStatuses", n => { PausingStatuses = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
@@ -109,7 +109,7 @@ namespace Helpdesk.Web.Api.Client.Models
             writer.WriteStringValue("calendarId", CalendarId);
             writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.SlaConditions>("conditions", Conditions);
             writer.WriteBoolValue("dueDateOverridesResolution", DueDateOverridesResolution);
-            writer.WriteCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.EscalationLevel>("escalations", Escalations);
+            writer.WriteCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.EscalationLevelRequest>("escalations", Escalations);
             writer.WriteStringValue("name", Name);
             writer.WriteIntValue("order", Order);
             writer.WriteCollectionOfPrimitiveValues<string>("pausingStatuses", PausingStatuses);

@@ -2,17 +2,20 @@
 #pragma warning disable CS0618
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
+using Microsoft.Kiota.Abstractions;
 using System.Collections.Generic;
 using System.IO;
 using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
     /// <summary>
-    /// Whether the store answers: healthy, or unhealthy (with a 503).
+    /// Whether the store answers: healthy, or unhealthy (with a 503). The 503 carries the same`{status}` body as the 200, not a problem: monitors and load balancers decide on thestatus code, and those that read the body read one member in both answers.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public partial class StoreHealth : IParsable
+    public partial class StoreHealth : ApiException, IParsable
     {
+        /// <summary>The primary error message.</summary>
+        public override string Message { get => base.Message; }
         /// <summary>The status property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
