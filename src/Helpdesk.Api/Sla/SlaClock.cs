@@ -24,8 +24,11 @@ public sealed record SlaTargetClock(
     public TimeSpan Remaining => Goal > Elapsed ? Goal - Elapsed : TimeSpan.Zero;
 }
 
-/// <summary>A ticket's SLA at one instant: the policy that applies and every target's clock.</summary>
-public sealed record SlaStatus(string PolicyId, IReadOnlyList<SlaTargetClock> Targets)
+/// <summary>
+/// A ticket's SLA at one instant: the policy that applies and every target's clock;
+/// <paramref name="ChatFirstResponse"/> when the first response counts to the policy's chat target.
+/// </summary>
+public sealed record SlaStatus(string PolicyId, IReadOnlyList<SlaTargetClock> Targets, bool ChatFirstResponse = false)
 {
     public SlaColor Color =>
         Targets.Any(t => t.State == SlaState.Breached && !t.Stopped) ? SlaColor.Red
@@ -63,7 +66,8 @@ public static class SlaClock
         var marks = ticket.Timeline;
         var firstReply = marks.FirstOrDefault(m => m.Kind == TimelineKinds.AgentReplied);
 
-        if (goals.FirstResponse is { } firstResponse)
+        var chatFirstResponse = ticket.OpenedInChat && policy.ChatFirstResponseMinutes is not null;
+        if ((chatFirstResponse ? policy.ChatFirstResponseMinutes : goals.FirstResponse) is { } firstResponse)
         {
             targets.Add(ledger.Clock(FirstResponse, FirstResponse, null, firstResponse, ticket.CreatedAt, firstReply?.At ?? ledger.EndedAt));
         }
@@ -97,7 +101,7 @@ public static class SlaClock
             targets.Add(ledger.Clock(ReachStatus, key, reach.Status, reach.WithinMinutes, ticket.CreatedAt, reachedAt ?? ledger.EndedAt));
         }
 
-        return new SlaStatus(policy.Id, targets);
+        return new SlaStatus(policy.Id, targets, chatFirstResponse);
     }
 
     /// <summary>

@@ -9,6 +9,9 @@ namespace Helpdesk.Api.Sla;
 /// <see cref="DueDateOverridesResolution"/>: a ticket's own due date, when it has one, replaces
 /// the resolution target (a deadline agreed with the customer); otherwise the due date is only
 /// the ticket's own deadline (the late view) and the SLA keeps its targets.
+/// <see cref="ChatFirstResponseMinutes"/>: a ticket the customer opened in a chat is answered
+/// within these minutes, whatever its priority, instead of the priority's first-response target
+/// (a chat waits for minutes, a mail for hours).
 /// </summary>
 public sealed record SlaPolicy(
     string Id,
@@ -21,7 +24,8 @@ public sealed record SlaPolicy(
     double WarningThreshold,
     IReadOnlyList<EscalationLevel> Escalations,
     bool Active,
-    bool DueDateOverridesResolution = false);
+    bool DueDateOverridesResolution = false,
+    int? ChatFirstResponseMinutes = null);
 
 /// <summary>Empty or null lists match everything.</summary>
 public sealed record SlaConditions(

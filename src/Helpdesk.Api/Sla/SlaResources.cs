@@ -18,7 +18,8 @@ public sealed record SlaPolicyRequest(
     double? WarningThreshold,
     IReadOnlyList<EscalationLevelRequest>? Escalations,
     bool? Active,
-    bool? DueDateOverridesResolution = null);
+    bool? DueDateOverridesResolution = null,
+    int? ChatFirstResponseMinutes = null);
 
 /// <summary>
 /// An escalation level as a client sends it. Its own type, not <see cref="EscalationLevel"/>, so
@@ -68,6 +69,8 @@ internal sealed class SlaPolicyValidator : AbstractValidator<SlaPolicyRequest>
                 reach.RuleFor(r => r.WithinMinutes).InclusiveBetween(1, MaxMinutes);
             });
         });
+        RuleFor(r => r.ChatFirstResponseMinutes).InclusiveBetween(1, MaxMinutes).When(r => r.ChatFirstResponseMinutes is not null)
+            .WithMessage("The chat first-response target is a number of minutes, at least 1.");
         RuleForEach(r => r.PausingStatuses).Must(IsStatus).WithMessage("Not a ticket status.");
         RuleFor(r => r.WarningThreshold).ExclusiveBetween(0, 1).When(r => r.WarningThreshold is not null)
             .WithMessage("The warning threshold is the fraction of a target left (between 0 and 1, e.g. 0.25).");
@@ -180,7 +183,8 @@ internal sealed class SlaPolicies : DirectoryResource<SlaPolicy, SlaPolicyReques
         request.WarningThreshold ?? SlaDefaults.DefaultPolicy.WarningThreshold,
         [.. (request.Escalations ?? []).Select(level => level.ToLevel())],
         request.Active ?? true,
-        request.DueDateOverridesResolution ?? false);
+        request.DueDateOverridesResolution ?? false,
+        request.ChatFirstResponseMinutes);
 
     protected override SlaPolicy Deactivate(SlaPolicy entry) => entry with { Active = false };
 }

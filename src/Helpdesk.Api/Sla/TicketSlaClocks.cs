@@ -22,7 +22,8 @@ internal sealed class TicketSlaClocks(SlaCatalog catalog) : ITicketSlaClocks
             Of(SlaClock.Resolution),
             Of(SlaClock.Idle),
             [.. status.Targets.Where(t => t.Target == SlaClock.ReachStatus).Select(t => Target(t) is var r ? new ReachStatusResponse(t.Status!, r.DueAt, r.State, r.RemainingSeconds) : null!)],
-            status.Color);
+            status.Color,
+            status.ChatFirstResponse);
     }
 
     private static SlaTargetResponse Target(SlaTargetClock clock) =>

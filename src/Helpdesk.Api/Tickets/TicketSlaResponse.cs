@@ -28,7 +28,11 @@ public sealed record SlaTargetResponse(DateTimeOffset? DueAt, SlaState State, lo
 
 public sealed record ReachStatusResponse(string Status, DateTimeOffset? DueAt, SlaState State, long RemainingSeconds);
 
-/// <summary>The <c>sla</c> block of every ticket representation (API.md), computed by the SLA capability (<see cref="ITicketSlaClocks"/>).</summary>
+/// <summary>
+/// The <c>sla</c> block of every ticket representation (API.md), computed by the SLA capability
+/// (<see cref="ITicketSlaClocks"/>). <see cref="ChatFirstResponse"/>: the ticket was opened in a
+/// chat and <see cref="FirstResponse"/> counts to the policy's chat target, not the priority's.
+/// </summary>
 public sealed record TicketSlaResponse(
     string PolicyId,
     SlaTargetResponse? FirstResponse,
@@ -36,7 +40,8 @@ public sealed record TicketSlaResponse(
     SlaTargetResponse? Resolution,
     SlaTargetResponse? Idle,
     IReadOnlyList<ReachStatusResponse> ReachStatus,
-    SlaColor Color);
+    SlaColor Color,
+    bool ChatFirstResponse);
 
 /// <summary>
 /// The SLA clocks of tickets as their representation shows them, as of <c>now</c>: the seam

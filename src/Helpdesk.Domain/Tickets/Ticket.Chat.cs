@@ -53,6 +53,13 @@ public sealed partial class Ticket
     /// <summary>The chat session open on the ticket, or null.</summary>
     public TicketChat? Chat => _state.Chat;
 
+    /// <summary>
+    /// The customer opened the ticket from a chat: a session started in the write that created it
+    /// (a new ticket, or the follow-up of a closed one). A chat continuing an existing ticket does
+    /// not make it one; the SLA's chat first-response target applies to these tickets only.
+    /// </summary>
+    public bool OpenedInChat => _state.OpenedInChat;
+
     /// <summary>The customer opens a chat session on the ticket: one at a time, on a ticket with a customer that is not closed.</summary>
     public void StartChat(string chatId, string contactId, Actor by, DateTimeOffset now)
     {
@@ -65,7 +72,8 @@ public sealed partial class Ticket
             throw new DomainRuleException("chat-open", $"Chat {open.Id} is already open on this ticket; continue it or close it first.");
         }
 
-        _state = _state with { Chat = new TicketChat(chatId, contactId, now, now, []) };
+        // Version 0: the ticket is being created in this write, so the chat is what opened it.
+        _state = _state with { Chat = new TicketChat(chatId, contactId, now, now, []), OpenedInChat = _state.OpenedInChat || Version == 0 };
         Record(ChatStartedAction, ChatEventTypes.Started, by, now, [], note: null, ("chatId", chatId), ("contactId", contactId));
     }
 

@@ -84,7 +84,8 @@ public sealed record TicketSnapshot(
     PortalVisibility Portal = PortalVisibility.Default,
     TicketLink? Project = null,
     TicketLink? Contract = null,
-    TicketChat? Chat = null);
+    TicketChat? Chat = null,
+    bool OpenedInChat = false);
 
 /// <summary>
 /// The ticket aggregate. Every change goes through a method here, which checks the lifecycle

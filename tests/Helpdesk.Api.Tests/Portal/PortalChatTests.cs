@@ -39,6 +39,9 @@ public sealed class PortalChatTests(HelpdeskApp app) : IClassFixture<HelpdeskApp
     private static async Task<JsonArray> TranscriptAsync(HttpClient customer, string chatId, string? after = null) =>
         (await (await customer.GetAsync($"/api/portal/chats/{chatId}/messages{(after is null ? string.Empty : "?after=" + after)}")).Json())["items"]!.AsArray();
 
+    private async Task<JsonNode> SlaAsync(string ticketId) =>
+        (await (await _agent.GetAsync($"/api/tickets/{ticketId}")).Json())["sla"]!;
+
     private async Task<IReadOnlyList<JsonNode>> EventsAsync(string ticketId, string type) =>
         [.. (await app.StoredEventsAsync(ticketId)).Where(e => e["type"]!.GetValue<string>() == type)];
 
@@ -144,6 +147,52 @@ public sealed class PortalChatTests(HelpdeskApp app) : IClassFixture<HelpdeskApp
         var later = await ReplyAsync(ticketId, "public", "By email now");
         later["source"]!.GetValue<string>().ShouldBe("api");
         (await TranscriptAsync(customer, chatId)).Select(m => m!["text"]!.GetValue<string>()).ShouldNotContain("By email now");
+    }
+
+    [Fact]
+    public async Task A_chat_opened_ticket_runs_on_the_chat_first_response_target_and_the_customers_chat_messages_start_the_response_clocks()
+    {
+        // A policy of this customer's own account, so no other test's ticket falls under it.
+        var accountId = await app.AccountAsync("Chatty Ltd", "chatty-sla.test");
+        var policy = await app.Admin.PostAsJsonAsync("/api/sla-policies", new
+        {
+            name = "Chatty",
+            order = 5,
+            conditions = new { accountIds = new[] { accountId } },
+            targets = new { normal = new { firstResponse = 240, nextResponse = 30 } },
+            chatFirstResponseMinutes = 5,
+        });
+        policy.StatusCode.ShouldBe(HttpStatusCode.Created, await policy.Content.ReadAsStringAsync());
+        var policyId = (await policy.Json())["id"]!.GetValue<string>();
+        (await (await app.Admin.GetAsync($"/api/sla-policies/{policyId}")).Json())["chatFirstResponseMinutes"]!.GetValue<int>().ShouldBe(5);
+        var (earlierId, customer) = await CustomerAsync("ann@chatty-sla.test");
+        var openedAt = app.Clock.GetUtcNow();
+
+        var chat = await OpenChatAsync(customer, new { message = "The VPN drops every minute" });
+        var ticketId = chat["ticketId"]!.GetValue<string>();
+        await OpenChatAsync(customer, new { message = "And on my old ticket too", ticketId = earlierId });
+
+        var sla = await SlaAsync(ticketId);
+        sla["policyId"]!.GetValue<string>().ShouldBe(policyId);
+        sla["chatFirstResponse"]!.GetValue<bool>().ShouldBeTrue();
+        sla["firstResponse"]!["state"]!.GetValue<string>().ShouldBe("running");
+        sla["firstResponse"]!["dueAt"]!.GetValue<DateTimeOffset>().ShouldBe(openedAt.AddMinutes(5));
+        sla["nextResponse"].ShouldBeNull();
+        var continued = await SlaAsync(earlierId);
+        continued["chatFirstResponse"]!.GetValue<bool>().ShouldBeFalse("a chat on an existing ticket keeps the priority's target");
+        continued["firstResponse"]!["dueAt"]!.GetValue<DateTimeOffset>().ShouldBe(openedAt.AddMinutes(240));
+
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        await ReplyAsync(ticketId, "public", "Which VPN client?");
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        (await customer.PostAsJsonAsync($"/api/portal/chats/{chat["id"]}/messages", new { body = "The built-in one" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        sla = await SlaAsync(ticketId);
+        sla["firstResponse"]!["state"]!.GetValue<string>().ShouldBe("met");
+        sla["nextResponse"]!["state"]!.GetValue<string>().ShouldBe("running");
+        sla["nextResponse"]!["dueAt"]!.GetValue<DateTimeOffset>().ShouldBe(openedAt.AddMinutes(3 + 30));
+        await ReplyAsync(ticketId, "public", "Update it to 5.2");
+        (await SlaAsync(ticketId))["nextResponse"]!["state"]!.GetValue<string>().ShouldBe("met");
     }
 
     [Fact]

@@ -194,6 +194,31 @@ public sealed class SlaClockTests
     }
 
     [Fact]
+    public void A_ticket_opened_in_a_chat_is_answered_within_the_chat_target_and_a_chat_on_an_existing_ticket_keeps_the_priority_target()
+    {
+        var policy = Policy(new(FirstResponse: 240)) with { ChatFirstResponseMinutes = 5 };
+        var opened = NewTicket();
+        opened.StartChat("chat_new", "con_alice", Actor.Customer("con_alice"), T0);
+        var continued = NewTicket();
+        continued.MarkSaved(1);
+        continued.StartChat("chat_later", "con_alice", Actor.Customer("con_alice"), T0.AddMinutes(1));
+
+        var chat = SlaClock.Compute(opened, policy, BusinessCalendar.AroundTheClock, T0.AddMinutes(4));
+        chat.ChatFirstResponse.ShouldBeTrue();
+        chat.Find(SlaClock.FirstResponse)!.DueAt.ShouldBe(T0.AddMinutes(5));
+        chat.Find(SlaClock.FirstResponse)!.State.ShouldBe(SlaState.Warning);
+        Clock(opened, policy, T0.AddMinutes(6), SlaClock.FirstResponse).State.ShouldBe(SlaState.Breached);
+
+        var mail = SlaClock.Compute(continued, policy, BusinessCalendar.AroundTheClock, T0.AddMinutes(6));
+        mail.ChatFirstResponse.ShouldBeFalse();
+        mail.Find(SlaClock.FirstResponse)!.DueAt.ShouldBe(T0.AddMinutes(240));
+
+        var withoutChatTarget = SlaClock.Compute(opened, Policy(new(FirstResponse: 240)), BusinessCalendar.AroundTheClock, T0.AddMinutes(6));
+        withoutChatTarget.ChatFirstResponse.ShouldBeFalse();
+        withoutChatTarget.Find(SlaClock.FirstResponse)!.DueAt.ShouldBe(T0.AddMinutes(240));
+    }
+
+    [Fact]
     public void A_ticket_without_action_goes_idle_and_any_action_restarts_that_clock()
     {
         var policy = Policy(new(Idle: 120));

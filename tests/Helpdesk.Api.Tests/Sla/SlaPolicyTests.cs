@@ -82,6 +82,7 @@ public sealed class SlaPolicyTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
             name = "",
             targets = new { critical = new { firstResponse = 0 } },
             warningThreshold = 1.5,
+            chatFirstResponseMinutes = 0,
             pausingStatuses = new[] { "sleeping" },
             calendarId = "cal_missing",
             escalations = new[] { new { target = "resolution", when = "afterBreach", actions = Array.Empty<object>() } },
@@ -91,6 +92,7 @@ public sealed class SlaPolicyTests(HelpdeskApp app) : IClassFixture<HelpdeskApp>
         var fields = (await response.Json())["errors"]!.AsObject().Select(e => e.Key).ToArray();
         fields.ShouldContain("name");
         fields.ShouldContain("warningThreshold");
+        fields.ShouldContain("chatFirstResponseMinutes");
         fields.ShouldContain(f => f.StartsWith("targets", StringComparison.Ordinal));
         fields.ShouldContain(f => f.StartsWith("pausingStatuses", StringComparison.Ordinal));
         fields.ShouldContain(f => f.StartsWith("escalations", StringComparison.Ordinal));

@@ -8,7 +8,7 @@ using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
     /// <summary>
-    /// An SLA policy (&quot;charter&quot;): which tickets it applies to, the targets per priority, thecalendar it counts in, what pauses it, and the escalation levels. The first active policywhose conditions match, by int SlaPolicy.Order, applies to a ticket.bool SlaPolicy.DueDateOverridesResolution: a ticket&apos;s own due date, when it has one, replacesthe resolution target (a deadline agreed with the customer); otherwise the due date is onlythe ticket&apos;s own deadline (the late view) and the SLA keeps its targets.
+    /// An SLA policy (&quot;charter&quot;): which tickets it applies to, the targets per priority, thecalendar it counts in, what pauses it, and the escalation levels. The first active policywhose conditions match, by int SlaPolicy.Order, applies to a ticket.bool SlaPolicy.DueDateOverridesResolution: a ticket&apos;s own due date, when it has one, replacesthe resolution target (a deadline agreed with the customer); otherwise the due date is onlythe ticket&apos;s own deadline (the late view) and the SLA keeps its targets.int? SlaPolicy.ChatFirstResponseMinutes: a ticket the customer opened in a chat is answeredwithin these minutes, whatever its priority, instead of the priority&apos;s first-response target(a chat waits for minutes, a mail for hours).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class SlaPolicy : IParsable
@@ -23,6 +23,8 @@ namespace Helpdesk.Web.Api.Client.Models
 #else
         public string CalendarId { get; set; }
 #endif
+        /// <summary>The chatFirstResponseMinutes property</summary>
+        public int? ChatFirstResponseMinutes { get; set; }
         /// <summary>Empty or null lists match everything.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -104,6 +106,7 @@ namespace Helpdesk.Web.Api.Client.Models
             {
                 { "active", n => { Active = n.GetBoolValue(); } },
                 { "calendarId", n => { CalendarId = n.GetStringValue(); } },
+                { "chatFirstResponseMinutes", n => { ChatFirstResponseMinutes = n.GetIntValue(); } },
                 { "conditions", n => { Conditions = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.SlaConditions>(global::Helpdesk.Web.Api.Client.Models.SlaConditions.CreateFromDiscriminatorValue); } },
                 { "dueDateOverridesResolution", n => { DueDateOverridesResolution = n.GetBoolValue(); } },
                 { "escalations", n => { Escalations = n.GetCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.EscalationLevel>(global::Helpdesk.Web.Api.Client.Models.EscalationLevel.CreateFromDiscriminatorValue)?.AsList(); } },
@@ -124,6 +127,7 @@ namespace Helpdesk.Web.Api.Client.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteBoolValue("active", Active);
             writer.WriteStringValue("calendarId", CalendarId);
+            writer.WriteIntValue("chatFirstResponseMinutes", ChatFirstResponseMinutes);
             writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.SlaConditions>("conditions", Conditions);
             writer.WriteBoolValue("dueDateOverridesResolution", DueDateOverridesResolution);
             writer.WriteCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.EscalationLevel>("escalations", Escalations);

@@ -22,6 +22,8 @@ namespace Helpdesk.Web.Api.Client.Models
 #else
         public string CalendarId { get; set; }
 #endif
+        /// <summary>The chatFirstResponseMinutes property</summary>
+        public int? ChatFirstResponseMinutes { get; set; }
         /// <summary>The conditions property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -88,6 +90,7 @@ namespace Helpdesk.Web.Api.Client.Models
             {
                 { "active", n => { Active = n.GetBoolValue(); } },
                 { "calendarId", n => { CalendarId = n.GetStringValue(); } },
+                { "chatFirstResponseMinutes", n => { ChatFirstResponseMinutes = n.GetIntValue(); } },
                 { "conditions", n => { Conditions = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.SlaConditions>(global::Helpdesk.Web.Api.Client.Models.SlaConditions.CreateFromDiscriminatorValue); } },
                 { "dueDateOverridesResolution", n => { DueDateOverridesResolution = n.GetBoolValue(); } },
                 { "escalations", n => { Escalations = n.GetCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.EscalationLevelRequest>(global::Helpdesk.Web.Api.Client.Models.EscalationLevelRequest.CreateFromDiscriminatorValue)?.AsList(); } },
@@ -107,6 +110,7 @@ namespace Helpdesk.Web.Api.Client.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteBoolValue("active", Active);
             writer.WriteStringValue("calendarId", CalendarId);
+            writer.WriteIntValue("chatFirstResponseMinutes", ChatFirstResponseMinutes);
             writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.SlaConditions>("conditions", Conditions);
             writer.WriteBoolValue("dueDateOverridesResolution", DueDateOverridesResolution);
             writer.WriteCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.EscalationLevelRequest>("escalations", Escalations);

@@ -8,11 +8,13 @@ using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
     /// <summary>
-    /// The `sla` block of every ticket representation (API.md), computed by the SLA capability (ITicketSlaClocks).
+    /// The `sla` block of every ticket representation (API.md), computed by the SLA capability(ITicketSlaClocks). bool TicketSlaResponse.ChatFirstResponse: the ticket was opened in achat and SlaTargetResponse? TicketSlaResponse.FirstResponse counts to the policy&apos;s chat target, not the priority&apos;s.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class TicketSlaResponse : IParsable
     {
+        /// <summary>The chatFirstResponse property</summary>
+        public bool? ChatFirstResponse { get; set; }
         /// <summary>The colour a list shows for a ticket&apos;s SLA: the worst of its targets.</summary>
         public global::Helpdesk.Web.Api.Client.Models.SlaColor? Color { get; set; }
         /// <summary>The firstResponse property</summary>
@@ -81,6 +83,7 @@ namespace Helpdesk.Web.Api.Client.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "chatFirstResponse", n => { ChatFirstResponse = n.GetBoolValue(); } },
                 { "color", n => { Color = n.GetEnumValue<global::Helpdesk.Web.Api.Client.Models.SlaColor>(); } },
                 { "firstResponse", n => { FirstResponse = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.SlaTargetResponse>(global::Helpdesk.Web.Api.Client.Models.SlaTargetResponse.CreateFromDiscriminatorValue); } },
                 { "idle", n => { Idle = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.SlaTargetResponse>(global::Helpdesk.Web.Api.Client.Models.SlaTargetResponse.CreateFromDiscriminatorValue); } },
@@ -97,6 +100,7 @@ namespace Helpdesk.Web.Api.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteBoolValue("chatFirstResponse", ChatFirstResponse);
             writer.WriteEnumValue<global::Helpdesk.Web.Api.Client.Models.SlaColor>("color", Color);
             writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.SlaTargetResponse>("firstResponse", FirstResponse);
             writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.SlaTargetResponse>("idle", Idle);
