@@ -44,6 +44,7 @@ public static class ApiClientSetup
         services.AddScoped<ApiCalls>();
         services.AddScoped<StaffDirectory>();
         services.AddScoped<AdminResources>();
+        services.AddScoped<BrowserFiles>();
         return services;
     }
 }
