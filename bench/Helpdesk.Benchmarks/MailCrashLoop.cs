@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Mail;
 using Helpdesk.Api.Tests.Infrastructure.FakeGraph;
+using Helpdesk.Api.Tests.MailCrash;
 using Microsoft.Data.Sqlite;
 
 namespace Helpdesk.Benchmarks;
@@ -62,9 +62,9 @@ internal static class MailCrashLoop
             {
                 delivered.AddRange(k < waves.Count ? waves[k].Select(m => (m, graph.Deliver(Mailbox, m.Message))) : []);
                 var kill = Kills[random.Next(Kills.Length)];
-                using var app = AppProcess.Start(folder, graph.BaseUrl, kill == Delay ? null : kill);
+                using var app = CrashableApp.Start(folder, graph.BaseUrl, Mailbox, kill == Delay ? null : kill);
                 // A delay covers the start (seconds on a busy machine) and the work after it.
-                var reached = await app.WaitForLineAsync("crash-point: " + kill, kill == Delay ? TimeSpan.FromSeconds(5 + (random.NextDouble() * 20)) : PointBound, cancellationToken);
+                var reached = await ReachedAsync(app, "crash-point: " + kill, kill == Delay ? TimeSpan.FromSeconds(5 + (random.NextDouble() * 20)) : PointBound, cancellationToken);
                 app.Kill();
                 kills.Add(kill == Delay || reached ? kill : $"{kill} (not reached: killed after {PointBound.TotalSeconds} s)");
             }
@@ -73,11 +73,11 @@ internal static class MailCrashLoop
             var watch = Stopwatch.StartNew();
             var conversations = corpus.Select(m => m.Conversation).Distinct().ToList();
             var settled = "settled";
-            using (var app = AppProcess.Start(folder, graph.BaseUrl, crashPoint: null))
+            using (var app = CrashableApp.Start(folder, graph.BaseUrl, Mailbox, crashPoint: null))
             {
                 try
                 {
-                    await app.WaitUntilAsync(() => Settled(folder, delivered.Count) && conversations.All(c => Acknowledgements(graph, c).Any()), SettleBound, cancellationToken);
+                    await app.WaitUntilAsync(() => MailDataFolder.Settled(folder, delivered.Count) && conversations.All(c => Acknowledgements(graph, c).Any()), SettleBound, cancellationToken);
                 }
                 catch (TimeoutException)
                 {
@@ -139,7 +139,7 @@ internal static class MailCrashLoop
 
     private static Counts Evaluate(string folder, FakeGraphServer graph, List<(CorpusMail Mail, string GraphId)> delivered, List<string> conversations)
     {
-        var rows = Inbound(folder);
+        var rows = MailDataFolder.Inbound(folder);
         var lost = 0;
         foreach (var group in delivered.GroupBy(d => d.Mail.MessageId))
         {
@@ -161,7 +161,7 @@ internal static class MailCrashLoop
             unthreaded += acknowledgements.Count(a => a.Header("In-Reply-To") is not { } answered || !ids.Contains(answered));
         }
 
-        var pending = rows.Values.Count(r => r.State == InboundStates.Pending) + PendingOutbound(folder);
+        var pending = rows.Values.Count(r => r.State == InboundStates.Pending) + MailDataFolder.PendingOutbound(folder);
         return new Counts(0, duplicates, missing, unthreaded, lost, split, (int)pending);
     }
 
@@ -171,57 +171,22 @@ internal static class MailCrashLoop
         return graph.Sent.Where(s => s.To.Contains(customer) && s.Header("X-Helpdesk-Trigger") == "ticket.created");
     }
 
-    private static bool Settled(string folder, int mails)
-    {
-        if (!File.Exists(Path.Combine(folder, "helpdesk.db")))
-        {
-            return false;
-        }
-
-        try
-        {
-            var rows = Inbound(folder);
-            return rows.Count == mails && rows.Values.All(r => r.State != InboundStates.Pending) && PendingOutbound(folder) == 0;
-        }
-        catch (SqliteException)
-        {
-            // The schema is not there yet: the process is still starting.
-            return false;
-        }
-    }
-
-    private static Dictionary<string, (string State, string? TicketId)> Inbound(string folder)
-    {
-        using var connection = Open(folder);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT graph_id, state, ticket_id FROM mail_inbound";
-        using var reader = command.ExecuteReader();
-        var rows = new Dictionary<string, (string, string?)>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            rows[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
-        }
-
-        return rows;
-    }
-
-    private static long PendingOutbound(string folder)
-    {
-        using var connection = Open(folder);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM mail_outbound WHERE state = 'pending'";
-        return (long)command.ExecuteScalar()!;
-    }
-
-    private static SqliteConnection Open(string folder)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "helpdesk.db"), Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
-        return connection;
-    }
-
     /// <summary>One mail of the corpus: its conversation and its Message-ID (a copy has its original's).</summary>
     private sealed record CorpusMail(string Conversation, string MessageId, FakeMessage Message);
+
+    /// <summary>True when the line came within the bound, false when the bound passed first.</summary>
+    private static async Task<bool> ReachedAsync(CrashableApp app, string line, TimeSpan bound, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await app.WaitForLineAsync(line, bound, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>What one run (or all, added up) came to; every count but <see cref="Kills"/> must be 0.</summary>
     private sealed record Counts(int Kills = 0, int DuplicateEmails = 0, int MissingAcknowledgements = 0, int Unthreaded = 0, int LostMails = 0, int Split = 0, int Pending = 0)
@@ -239,117 +204,5 @@ internal static class MailCrashLoop
 
         public override string ToString() =>
             $"duplicate emails {DuplicateEmails}, missing acknowledgements {MissingAcknowledgements}, unthreaded {Unthreaded}, lost mails {LostMails}, split conversations {Split}, pending {Pending}";
-    }
-
-    /// <summary>The built app beside this command, run by the dotnet host on a data folder; its output watched for the crash-point line.</summary>
-    private sealed class AppProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        private AppProcess(Process process)
-        {
-            _process = process;
-            _process.OutputDataReceived += (_, e) => Keep(e.Data);
-            _process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        }
-
-        public static AppProcess Start(string folder, string graphUrl, string? crashPoint)
-        {
-            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = folder,
-            };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Helpdesk.Api.dll"));
-            var settings = new Dictionary<string, string?>
-            {
-                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["Storage__DataFolder"] = folder,
-                ["Jobs__RunInProcess"] = "true",
-                ["Mail__Graph__BaseUrl"] = graphUrl,
-                ["Mail__Graph__Authentication"] = "none",
-                ["Mail__Mailboxes__0__Id"] = Mailbox,
-                ["Mail__Mailboxes__0__Address"] = Mailbox,
-                ["Mail__CatchUpIntervalSeconds"] = "1",
-                ["Mail__IngestIntervalSeconds"] = "1",
-                ["Mail__Outbound__IntervalSeconds"] = "1",
-                ["Mail__Outbound__CoalesceSeconds"] = "0",
-                ["Resilience__GraphRetryDelay"] = "00:00:00.010",
-                ["Logging__LogLevel__Default"] = "Warning",
-                [CrashPoints.Variable] = crashPoint,
-            };
-            foreach (var (key, value) in settings)
-            {
-                start.Environment[key] = value;
-            }
-
-            var app = new AppProcess(new Process { StartInfo = start });
-            app._process.Start();
-            app._process.BeginOutputReadLine();
-            app._process.BeginErrorReadLine();
-            return app;
-        }
-
-        /// <summary>True when the line came within the bound, false when the bound passed first.</summary>
-        public async Task<bool> WaitForLineAsync(string line, TimeSpan bound, CancellationToken cancellationToken)
-        {
-            try
-            {
-                await WaitUntilAsync(() => _lines.Contains(line), bound, cancellationToken);
-                return true;
-            }
-            catch (TimeoutException)
-            {
-                return false;
-            }
-        }
-
-        public async Task WaitUntilAsync(Func<bool> condition, TimeSpan bound, CancellationToken cancellationToken)
-        {
-            var watch = Stopwatch.StartNew();
-            while (!condition())
-            {
-                if (_process.HasExited)
-                {
-                    throw new InvalidOperationException($"The app exited ({_process.ExitCode}):\n{string.Join('\n', _lines.TakeLast(40))}");
-                }
-
-                if (watch.Elapsed > bound)
-                {
-                    throw new TimeoutException($"Not reached within {bound.TotalSeconds} s; the app's last output:\n{string.Join('\n', _lines.TakeLast(40))}");
-                }
-
-                await Task.Delay(100, cancellationToken);
-            }
-        }
-
-        /// <summary>SIGKILL, as a crash: nothing of the app runs after it.</summary>
-        public void Kill()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            _process.WaitForExit();
-        }
-
-        public void Dispose()
-        {
-            Kill();
-            _process.Dispose();
-        }
-
-        private void Keep(string? line)
-        {
-            if (line is not null)
-            {
-                _lines.Enqueue(line);
-            }
-        }
     }
 }
