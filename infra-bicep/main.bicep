@@ -1,5 +1,5 @@
 // The helpdesk in Azure: a custom-handler Function App on Flex Consumption, Cosmos DB,
-// Service Bus, Azure SignalR Service (the chat's pushes), Application Insights with the alerts of docs/telemetry.md, optional Key Vault, the
+// Service Bus, Azure SignalR Service (the chat's pushes), a Static Web App serving the web console, Application Insights with the alerts of docs/telemetry.md, optional Key Vault, the
 // app's user-assigned managed identity and its role assignments. No keys or connection strings:
 // every service has local auth disabled and the app signs in with the identity.
 //
@@ -76,10 +76,23 @@ param serverErrorMinimumRequests int = 20
 @description('Origins of the web and mobile front ends allowed to call the API from a browser (https://helpdesk.contoso.com); empty = none. The app answers CORS itself (Http__AllowedOrigins); the Function App\'s platform CORS stays empty.')
 param allowedOrigins array = []
 
+@description('Deploy the web console as an Azure Static Web App (its origin is then allowed as well).')
+param deployConsole bool = true
+
+@description('Region of the console\'s Static Web App: the service runs in a few regions only.')
+@allowed([ 'westeurope', 'westus2', 'centralus', 'eastus2', 'eastasia' ])
+param consoleLocation string = 'westeurope'
+
+@description('Free, or Standard for custom domains and an SLA.')
+@allowed([ 'Free', 'Standard' ])
+param consoleSku string = 'Free'
+
 var tags = { application: 'helpdesk', environment: environmentName }
 var suffix = uniqueString(resourceGroup().id, environmentName)
 var functionAppName = '${environmentName}-func-${suffix}'
 var useKeyVault = graphAuthentication == 'clientSecret'
+// The browsers' origins the API and the SignalR Service answer: the parameter's, and the console's.
+var browserOrigins = union(allowedOrigins, deployConsole ? [ console!.outputs.origin ] : [])
 
 // The queues of docs/adr/0003-outbox-relay-and-queues.md (QueueNames in the app).
 var queueNames = [
@@ -162,6 +175,16 @@ module serviceBus 'modules/servicebus.bicep' = {
   }
 }
 
+module console 'modules/staticwebapp.bicep' = if (deployConsole) {
+  name: 'console'
+  params: {
+    name: '${environmentName}-console-${suffix}'
+    location: consoleLocation
+    tags: tags
+    sku: consoleSku
+  }
+}
+
 module signalR 'modules/signalr.bicep' = {
   name: 'signalR'
   params: {
@@ -169,7 +192,7 @@ module signalR 'modules/signalr.bicep' = {
     location: location
     tags: tags
     identityPrincipalId: identity.outputs.principalId
-    allowedOrigins: allowedOrigins
+    allowedOrigins: browserOrigins
   }
 }
 
@@ -222,7 +245,7 @@ var appSettings = {
   Mail__Graph__ClientId: useKeyVault ? graphClientId : identity.outputs.clientId
   Approvals__SigningKey: approvalSigningKey
   Approvals__LinkBaseUrl: 'https://${functionAppName}.azurewebsites.net'
-  Http__AllowedOrigins: join(allowedOrigins, ',')
+  Http__AllowedOrigins: join(browserOrigins, ',')
   Realtime__Service: 'AzureSignalR'
 }
 
@@ -247,5 +270,7 @@ module functionApp 'modules/functionapp.bicep' = {
 
 output functionAppName string = functionApp.outputs.name
 output apiBaseUrl string = 'https://${functionApp.outputs.defaultHostName}/api'
+output consoleUrl string = deployConsole ? console!.outputs.origin : ''
+output consoleName string = deployConsole ? console!.outputs.name : ''
 output identityClientId string = identity.outputs.clientId
 output identityPrincipalId string = identity.outputs.principalId

@@ -73,6 +73,7 @@ app.UseHelpdeskHttp();
 
 var api = app.MapGroup("/api").WithIdempotentPosts().WithRateLimits();
 api.MapSystemEndpoints();
+api.MapHealthProbes();
 api.MapDevelopmentSignIn(app);
 api.MapDirectoryEndpoints();
 api.MapTicketEndpoints();
@@ -100,7 +101,6 @@ api.MapWebhookEndpoints();
 api.MapApprovalEndpoints();
 app.MapDescriptionAndProbe();
 app.MapApiReference();
-app.MapHealthProbes();
 app.MapTimerTriggers();
 app.MapQueueTriggers();
 app.MapRealtimeHub();

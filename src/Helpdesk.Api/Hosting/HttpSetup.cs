@@ -20,6 +20,11 @@ public static class HttpSetup
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false));
             o.SerializerOptions.Converters.Add(new UtcInstantConverter());
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+
+            // A number is a JSON number: the web defaults also read "12" as 12, which made every
+            // number of the OpenAPI document "integer or string" with a pattern, and generated
+            // clients carry a composed type for each.
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<HttpLimitsOptions>(configuration.GetSection("Http"));

@@ -48,7 +48,7 @@ internal sealed partial class ScanSlaBreaches(
             {
                 try
                 {
-                    recorded += await ProcessAsync(id, now, cancellationToken);
+                    recorded += await ProcessAsync(id, cancellationToken);
                 }
                 catch (Exception e) when (e is DomainRuleException or ConcurrencyConflictException)
                 {
@@ -70,9 +70,11 @@ internal sealed partial class ScanSlaBreaches(
     /// <summary>
     /// Records the ticket's due milestones in one write; with none due, only its schedule is
     /// stored again (no new version). Either write lost to a concurrent change is retried on a
-    /// fresh read; a ticket that keeps changing is left to the next run.
+    /// fresh read; a ticket that keeps changing is left to the next run. Milestones and their
+    /// history are dated at the write, not at the run's start: a long run never dates a line
+    /// before a change another writer made in the meantime.
     /// </summary>
-    private async Task<int> ProcessAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<int> ProcessAsync(string id, CancellationToken cancellationToken)
     {
         var outcome = await runner.RunAsync<int>(
             id,
@@ -80,7 +82,7 @@ internal sealed partial class ScanSlaBreaches(
             TicketPrecondition.None,
             async c =>
             {
-                var recorded = await RecordDueAsync(c.Ticket, now, cancellationToken);
+                var recorded = await RecordDueAsync(c.Ticket, c.Now, cancellationToken);
                 if (recorded == 0 && !await store.RescheduleAsync(c.Ticket, cancellationToken))
                 {
                     throw new ConcurrencyConflictException($"Ticket {c.Ticket.Number} changed during the SLA scan.");

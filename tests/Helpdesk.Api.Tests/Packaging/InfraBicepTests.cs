@@ -118,7 +118,7 @@ public sealed partial class InfraBicepTests
             .Select(Path.GetFullPath)
             .ShouldBeSubsetOf(referenced, "every module is deployed");
         ManagedIdentity.Modules.Select(m => m.Name).ShouldBe(
-            ["identity", "alertsIdentity", "monitoring", "storage", "cosmos", "serviceBus", "signalR", "functionApp"], ignoreOrder: true);
+            ["identity", "alertsIdentity", "monitoring", "storage", "cosmos", "serviceBus", "signalR", "console", "functionApp"], ignoreOrder: true);
         ClientSecret.Modules.Select(m => m.Name).ShouldContain("keyVault");
     }
 
@@ -361,12 +361,41 @@ public sealed partial class InfraBicepTests
     [Fact]
     public void Browser_origins_come_from_one_parameter_answered_by_the_app_with_no_platform_cors_overriding_it()
     {
-        var two = Deploy(p => p["allowedOrigins"] = new JsonArray("https://helpdesk.contoso.example", "https://m.contoso.example"));
-        var none = Deploy(p => p.Remove("allowedOrigins"));
+        var two = Deploy(p =>
+        {
+            p["allowedOrigins"] = new JsonArray("https://helpdesk.contoso.example", "https://m.contoso.example");
+            p["deployConsole"] = false;
+        });
+        var none = Deploy(p =>
+        {
+            p.Remove("allowedOrigins");
+            p["deployConsole"] = false;
+        });
 
         AppSettings(two)["Http__AllowedOrigins"].ShouldBe("https://helpdesk.contoso.example,https://m.contoso.example");
         AppSettings(none)["Http__AllowedOrigins"].ShouldBe(string.Empty);
         Site(two).Properties!["siteConfig"]!["cors"]!["allowedOrigins"]!.AsArray().ShouldBeEmpty("the host's CORS would replace the app's and hide ETag, Location and Retry-After");
+    }
+
+    [Fact]
+    public void The_console_is_a_static_web_app_whose_origin_the_api_and_the_signalr_service_answer()
+    {
+        var deployment = Deploy(p => p["allowedOrigins"] = new JsonArray("https://helpdesk.contoso.example"));
+        var console = deployment.Single("Microsoft.Web/staticSites");
+        var origin = $"https://<reference({console.Id}).defaultHostname>";
+
+        console.Properties!["provider"]!.GetValue<string>().ShouldBe("None", "the files come from package.sh --console and the SWA CLI, not a repository build");
+        console.Json["sku"]!["name"]!.GetValue<string>().ShouldBe("Free");
+        deployment.OfType("Microsoft.Web/staticSites/linkedBackends").ShouldBeEmpty("a linked backend would put the console's sign-in in front of Graph and Power Automate");
+        AppSettings(deployment)["Http__AllowedOrigins"].ShouldBe("https://helpdesk.contoso.example," + origin);
+        deployment.Single("Microsoft.SignalRService/signalR").Properties!["cors"]!["allowedOrigins"]!.AsArray()
+            .Select(o => o!.GetValue<string>()).ShouldBe(["https://helpdesk.contoso.example", origin]);
+        deployment.Outputs["consoleUrl"]!.GetValue<string>().ShouldBe(origin);
+
+        var without = Deploy(p => p["deployConsole"] = false);
+        without.OfType("Microsoft.Web/staticSites").ShouldBeEmpty();
+        AppSettings(without)["Http__AllowedOrigins"].ShouldBe("https://helpdesk.contoso.example");
+        without.Outputs["consoleUrl"]!.GetValue<string>().ShouldBe(string.Empty);
     }
 
     [Fact]

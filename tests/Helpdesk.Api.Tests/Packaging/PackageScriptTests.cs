@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Text.Json.Nodes;
 
 namespace Helpdesk.Api.Tests.Packaging;
 
@@ -33,10 +34,11 @@ public sealed class PackageScriptTests : IDisposable
         return folder;
     }
 
-    private (int ExitCode, string Output) Package(string publish)
+    private (int ExitCode, string Output) Package(string publish, params string[] more)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { PackageFiles.PathOf("scripts", "package.sh"), "--from-publish", publish, "--output", Path.Combine(_work, "out") })
+        string[] arguments = [PackageFiles.PathOf("scripts", "package.sh"), "--from-publish", publish, "--output", Path.Combine(_work, "out"), .. more];
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -90,5 +92,47 @@ public sealed class PackageScriptTests : IDisposable
         exitCode.ShouldNotBe(0);
         output.ShouldContain("app/Helpdesk.Api");
         File.Exists(Path.Combine(_work, "out", "helpdesk-functions.zip")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void The_console_package_is_the_published_site_with_the_deployment_settings_and_the_static_web_app_config()
+    {
+        var publish = FakePublish("wwwroot/index.html", "wwwroot/_framework/dotnet.js", "wwwroot/appsettings.json.br", "wwwroot/appsettings.json.gz");
+        File.WriteAllText(Path.Combine(publish, "wwwroot", "appsettings.json"), """{ "Auth": { "Authority": "", "ClientId": "", "ApiScopes": [], "RoleClaim": "roles" }, "Api": { "BaseUrl": "" } }""");
+
+        var (exitCode, output) = Package(
+            publish,
+            "--console",
+            "--api-base-url", "https://helpdesk-func.azurewebsites.net/",
+            "--authority", "https://login.microsoftonline.com/tenant/v2.0",
+            "--client-id", "console-client",
+            "--api-scope", "api://helpdesk/access_as_user");
+
+        exitCode.ShouldBe(0, output);
+        var site = Path.Combine(_work, "out", "console");
+        System.IO.Directory.GetFiles(site, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(site, f)).ShouldBe(
+            ["index.html", Path.Combine("_framework", "dotnet.js"), "appsettings.json", "staticwebapp.config.json"], ignoreOrder: true);
+        File.ReadAllText(Path.Combine(site, "staticwebapp.config.json")).ShouldBe(File.ReadAllText(PackageFiles.PathOf("src", "Helpdesk.Web", "staticwebapp.config.json")));
+        var settings = JsonNode.Parse(File.ReadAllText(Path.Combine(site, "appsettings.json")))!;
+        settings["Api"]!["BaseUrl"]!.GetValue<string>().ShouldBe("https://helpdesk-func.azurewebsites.net");
+        settings["Auth"]!["Authority"]!.GetValue<string>().ShouldBe("https://login.microsoftonline.com/tenant/v2.0");
+        settings["Auth"]!["ClientId"]!.GetValue<string>().ShouldBe("console-client");
+        settings["Auth"]!["ApiScopes"]!.AsArray().Select(s => s!.GetValue<string>()).ShouldBe(["api://helpdesk/access_as_user"]);
+        settings["Auth"]!["RoleClaim"]!.GetValue<string>().ShouldBe("roles", "what the published settings said stays");
+    }
+
+    [Fact]
+    public void The_console_package_is_refused_without_the_sign_in_settings_or_over_plain_http()
+    {
+        var publish = FakePublish("wwwroot/index.html", "wwwroot/appsettings.json");
+
+        var missing = Package(publish, "--console", "--api-base-url", "https://api.example", "--authority", "https://login.example/t/v2.0", "--client-id", "c");
+        var plain = Package(publish, "--console", "--api-base-url", "http://api.example", "--authority", "https://login.example/t/v2.0", "--client-id", "c", "--api-scope", "s");
+
+        missing.ExitCode.ShouldNotBe(0);
+        missing.Output.ShouldContain("--api-scope");
+        plain.ExitCode.ShouldNotBe(0);
+        plain.Output.ShouldContain("https://");
+        System.IO.Directory.Exists(Path.Combine(_work, "out", "console")).ShouldBeFalse();
     }
 }
