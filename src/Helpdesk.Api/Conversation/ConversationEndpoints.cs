@@ -3,8 +3,6 @@ using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
-using Helpdesk.Api.Events;
-using Helpdesk.Api.Mail;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
@@ -12,7 +10,6 @@ using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Directory;
 using Helpdesk.Domain.Tickets;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Conversation;
 
@@ -60,8 +57,7 @@ public static class ConversationEndpoints
             .AddTicketItemKind(SqliteConversationStore.Table, CosmosConversationStore.ItemKind)
             .AddSingleton(StoreSelection.Of<IConversationStore, SqliteConversationStore, CosmosConversationStore>())
             .AddScoped<MentionResolver>()
-            .AddScoped<ConversationService>()
-            .AddQueueConsumer<SendPrivateMessage>(SendPrivateMessage.Queue, SendPrivateMessage.FunctionName, "message.private.send", SendPrivateMessage.Accepts);
+            .AddScoped<ConversationService>();
     }
 
     public static RouteGroupBuilder MapConversationEndpoints(this RouteGroupBuilder api)
@@ -116,7 +112,6 @@ public static class ConversationEndpoints
         IDirectoryStore directory,
         MentionResolver mentions,
         ConversationService conversation,
-        IOptions<MailOptions> mail,
         TimeProvider clock,
         HttpRequest http,
         CancellationToken cancellationToken)
@@ -125,7 +120,7 @@ public static class ConversationEndpoints
         var body = HtmlSanitizer.Sanitize(request.Body!);
         if (visibility == MessageVisibility.Private)
         {
-            return await PostPrivateAsync(id, request, body, caller, mentions, conversation, mail.Value, clock, http, cancellationToken);
+            return await PostPrivateAsync(id, request, body, caller, mentions, conversation, clock, http, cancellationToken);
         }
 
         var isInternal = visibility == MessageVisibility.Internal;
@@ -178,26 +173,11 @@ public static class ConversationEndpoints
         Caller caller,
         MentionResolver mentions,
         ConversationService conversation,
-        MailOptions mail,
         TimeProvider clock,
         HttpRequest http,
         CancellationToken cancellationToken)
     {
         var to = request.To!.Select(EmailAddresses.Normalize).ToList();
-        var errors = new Dictionary<string, string[]>();
-        for (var i = 0; i < to.Count; i++)
-        {
-            if (mail.IsSupportAddress(to[i]))
-            {
-                errors[$"to[{i}]"] = ["A support mailbox cannot receive a private message: it would come back as mail."];
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            return Problems.Result(Problems.Validation(errors));
-        }
-
         var resolved = await mentions.ResolveAsync(body.Text, agentsOnly: true, cancellationToken);
         to.AddRange(resolved.Emails.Select(EmailAddresses.Normalize));
         var agent = await caller.AgentAsync(cancellationToken);
@@ -210,7 +190,7 @@ public static class ConversationEndpoints
             [],
             MessageSources.Api,
             messageId,
-            InternetMessageId: SendPrivateMessage.MessageIdOf(messageId),
+            InternetMessageId: PrivateMessageIds.Of(messageId),
             To: to.Distinct(StringComparer.Ordinal).ToArray());
 
         var outcome = await conversation.AddAsync(id, draft, cancellationToken);

@@ -31,6 +31,16 @@ public sealed class ConversationOptions
 /// </summary>
 public sealed record MessageDraft(Actor Author, string? AuthorName, MessageVisibility Visibility, SanitizedBody Body, IReadOnlyList<string> Cc, string Source, string? Id = null, string? OriginalHtml = null, string? InternetMessageId = null, IReadOnlyList<string>? To = null);
 
+/// <summary>
+/// The Message-ID of the mail that carries a private message to its recipients: one per message,
+/// stored on it when it is written, so every attempt sends the same mail and answers citing it are
+/// known as private (docs/adr/0013-private-messages.md).
+/// </summary>
+public static class PrivateMessageIds
+{
+    public static string Of(string messageId) => $"<prv-{messageId}@helpdesk>";
+}
+
 /// <summary>Where a message landed: the ticket it was added to (a follow-up when the addressed one was closed) and the message.</summary>
 public sealed record PostedMessage(Ticket Ticket, TicketMessage Message);
 

@@ -1,23 +1,24 @@
 using System.Net;
+using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Events;
-using Helpdesk.Api.Mail;
-using Helpdesk.Api.Notifications;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
+using Microsoft.Extensions.Options;
 
-namespace Helpdesk.Api.Conversation;
+namespace Helpdesk.Api.Mail;
 
 /// <summary>
 /// Consumer of the <c>private-mail</c> queue: a private message an agent wrote
 /// (<c>ticket.messageAdded</c> with visibility <c>private</c>) is emailed to its recipients, and to
 /// them only — never the requester, never anyone in copy of the ticket. The mail leaves from the
-/// support mailbox with the Message-ID stored on the message (<see cref="MessageIdOf"/>), so a
+/// support mailbox with the Message-ID stored on the message (<see cref="PrivateMessageIds.Of"/>), so a
 /// redelivery queues the same mail (the outbound queue keeps one per Message-ID) and the
 /// recipients' answers, which cite it, thread back as private (docs/adr/0013-private-messages.md).
-/// A private message taken in from mail names no recipients and is not sent on.
+/// A private message taken in from mail names no recipients and is not sent on; a support mailbox
+/// named as a recipient is left out (the mail would come back in).
 /// </summary>
-public sealed class SendPrivateMessage(ITicketStore tickets, IConversationStore messages, NotificationSettingsSource settings, IEmailSender sender) : IEventConsumer
+public sealed class SendPrivateMessage(ITicketStore tickets, IConversationStore messages, IOptions<MailOptions> options, IEmailSender sender) : IEventConsumer
 {
     public const string Queue = "private-mail";
     public const string FunctionName = "SendPrivateMessage";
@@ -27,8 +28,8 @@ public sealed class SendPrivateMessage(ITicketStore tickets, IConversationStore 
 
     public static bool Accepts(string eventType) => eventType == TicketEventTypes.MessageAdded;
 
-    /// <summary>The Message-ID of the mail carrying a private message: one per message, the same on every attempt.</summary>
-    public static string MessageIdOf(string messageId) => $"<prv-{messageId}@helpdesk>";
+    /// <summary>The sender without a support mailbox (pickup folder, SMTP): the notifications' default sender.</summary>
+    public const string StandaloneSender = "helpdesk@localhost";
 
     public async Task HandleAsync(EventMessage message, CancellationToken cancellationToken)
     {
@@ -37,12 +38,12 @@ public sealed class SendPrivateMessage(ITicketStore tickets, IConversationStore 
             || message.TicketId is not { } ticketId
             || message.Value("messageId") is not { } messageId
             || await tickets.FindAsync(ticketId, cancellationToken) is not { } ticket
-            || await messages.FindAsync(ticketId, messageId, cancellationToken) is not { To: { Count: > 0 } to, InternetMessageId: { } internetMessageId } written)
+            || await messages.FindAsync(ticketId, messageId, cancellationToken) is not { To: { } recipients, InternetMessageId: { } internetMessageId } written
+            || recipients.Where(a => !options.Value.IsSupportAddress(a)).ToList() is not { Count: > 0 } to)
         {
             return;
         }
 
-        var from = await settings.GetAsync(cancellationToken);
         var subject = $"[{ticket.Number}] {ticket.Subject}";
         var headers = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -55,7 +56,7 @@ public sealed class SendPrivateMessage(ITicketStore tickets, IConversationStore 
         await sender.SendAsync(
             new EmailMessage(
                 internetMessageId,
-                new EmailAddress(from.SenderAddress, written.AuthorName ?? from.SenderName),
+                new EmailAddress(options.Value.Mailboxes.FirstOrDefault()?.Address ?? StandaloneSender, written.AuthorName),
                 [.. to.Select(a => new EmailAddress(a))],
                 [],
                 subject,
