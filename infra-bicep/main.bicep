@@ -102,6 +102,7 @@ var queueNames = [
   'surveys'
   'calendar'
   'chat'
+  'private-mail'
 ]
 
 module identity 'modules/identity.bicep' = {

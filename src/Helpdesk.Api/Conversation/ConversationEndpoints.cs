@@ -9,10 +9,16 @@ using Helpdesk.Api.Tickets;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Directory;
 using Helpdesk.Domain.Tickets;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Helpdesk.Api.Conversation;
 
-public sealed record PostMessageRequest(string? Visibility, string? Body, IReadOnlyList<string>? Cc);
+/// <summary>
+/// A message to post: <c>public</c> (to the requester and <c>cc</c>), <c>internal</c> (a note,
+/// <c>cc</c> active agents only) or <c>private</c> (emailed to the recipients in <c>to</c> alone:
+/// agents or outside addresses, never the customer).
+/// </summary>
+public sealed record PostMessageRequest(string? Visibility, string? Body, IReadOnlyList<string>? Cc, IReadOnlyList<string>? To = null);
 
 internal sealed class PostMessageValidator : AbstractValidator<PostMessageRequest>
 {
@@ -21,11 +27,22 @@ internal sealed class PostMessageValidator : AbstractValidator<PostMessageReques
 
     public PostMessageValidator()
     {
-        RuleFor(r => r.Visibility).NotEmpty().Must(v => v is null || Names.TryParse<MessageVisibility>(v, out _)).WithMessage("The visibility is public or internal.");
+        RuleFor(r => r.Visibility).NotEmpty().Must(v => v is null || Names.TryParse<MessageVisibility>(v, out _)).WithMessage("The visibility is public, internal or private.");
         RuleFor(r => r.Body).NotEmpty().MaximumLength(MaxBodyLength);
         RuleFor(r => r.Cc).Must(c => c is null || c.Count <= MaxCc).WithMessage($"At most {MaxCc} addresses in cc.");
         RuleForEach(r => r.Cc).ValidEmail();
+        When(r => IsPrivate(r.Visibility), () =>
+        {
+            RuleFor(r => r.To).Must(t => t is { Count: > 0 }).WithMessage("A private message needs at least one recipient.")
+                .Must(t => t is null || t.Count <= MaxCc).WithMessage($"At most {MaxCc} recipients.");
+            RuleFor(r => r.Cc).Must(c => c is not { Count: > 0 }).WithMessage("A private message goes to its recipients in to; it has no cc.");
+            RuleForEach(r => r.To).ValidEmail();
+        }).Otherwise(() =>
+            RuleFor(r => r.To).Must(t => t is not { Count: > 0 }).WithMessage("Only a private message has recipients: a reply goes to the requester and cc, a note to the team."));
     }
+
+    private static bool IsPrivate(string? visibility) =>
+        visibility is not null && Names.TryParse<MessageVisibility>(visibility, out var parsed) && parsed == MessageVisibility.Private;
 }
 
 /// <summary>The conversation routes of API.md for support staff: the whole thread, internal notes included.</summary>
@@ -95,11 +112,17 @@ public static class ConversationEndpoints
         IDirectoryStore directory,
         MentionResolver mentions,
         ConversationService conversation,
+        TimeProvider clock,
         HttpRequest http,
         CancellationToken cancellationToken)
     {
         var visibility = Enum.Parse<MessageVisibility>(request.Visibility!, ignoreCase: true);
         var body = HtmlSanitizer.Sanitize(request.Body!);
+        if (visibility == MessageVisibility.Private)
+        {
+            return await PostPrivateAsync(id, request, body, caller, mentions, conversation, clock, http, cancellationToken);
+        }
+
         var isInternal = visibility == MessageVisibility.Internal;
         var cc = (request.Cc ?? []).Select(EmailAddresses.Normalize).ToList();
         if (isInternal)
@@ -136,9 +159,46 @@ public static class ConversationEndpoints
             return Problems.Result(outcome.Problem);
         }
 
-        var posted = outcome.Value;
-        return TypedResults.Created(
-            $"{http.PathBase}/api/tickets/{posted.Ticket.Id}/messages/{posted.Message.Id}",
-            MessageResponse.From(posted.Message, [], resolved.Unknown));
+        return Created(http, outcome.Value, resolved.Unknown);
     }
+
+    /// <summary>
+    /// A private message: to its recipients (and the agents it @mentions) only. It is stored with
+    /// the Message-ID of the mail that will carry it, so the recipients' answers thread back private.
+    /// </summary>
+    private static async Task<IResult> PostPrivateAsync(
+        string id,
+        PostMessageRequest request,
+        SanitizedBody body,
+        Caller caller,
+        MentionResolver mentions,
+        ConversationService conversation,
+        TimeProvider clock,
+        HttpRequest http,
+        CancellationToken cancellationToken)
+    {
+        var to = request.To!.Select(EmailAddresses.Normalize).ToList();
+        var resolved = await mentions.ResolveAsync(body.Text, agentsOnly: true, cancellationToken);
+        to.AddRange(resolved.Emails.Select(EmailAddresses.Normalize));
+        var agent = await caller.AgentAsync(cancellationToken);
+        var messageId = Ids.New("msg", clock);
+        var draft = new MessageDraft(
+            await caller.ActorAsync(cancellationToken),
+            agent?.Name ?? caller.User.Email,
+            MessageVisibility.Private,
+            body,
+            [],
+            MessageSources.Api,
+            messageId,
+            InternetMessageId: PrivateMessageIds.Of(messageId),
+            To: to.Distinct(StringComparer.Ordinal).ToArray());
+
+        var outcome = await conversation.AddAsync(id, draft, cancellationToken);
+        return outcome.Succeeded ? Created(http, outcome.Value, resolved.Unknown) : Problems.Result(outcome.Problem);
+    }
+
+    private static Created<MessageResponse> Created(HttpRequest http, PostedMessage posted, IReadOnlyList<string> unknownMentions) =>
+        TypedResults.Created(
+            $"{http.PathBase}/api/tickets/{posted.Ticket.Id}/messages/{posted.Message.Id}",
+            MessageResponse.From(posted.Message, [], unknownMentions));
 }

@@ -26,9 +26,20 @@ public sealed class ConversationOptions
 /// <paramref name="Id"/> is given by a caller that must recognise its own message on a retry
 /// (inbound mail derives it from the mail's Message-ID); otherwise a new id is drawn.
 /// <paramref name="OriginalHtml"/> is the full HTML of the mail the message was taken from and
-/// <paramref name="InternetMessageId"/> its Message-ID.
+/// <paramref name="InternetMessageId"/> its Message-ID. A private message written by an agent names
+/// its recipients in <paramref name="To"/>.
 /// </summary>
-public sealed record MessageDraft(Actor Author, string? AuthorName, MessageVisibility Visibility, SanitizedBody Body, IReadOnlyList<string> Cc, string Source, string? Id = null, string? OriginalHtml = null, string? InternetMessageId = null);
+public sealed record MessageDraft(Actor Author, string? AuthorName, MessageVisibility Visibility, SanitizedBody Body, IReadOnlyList<string> Cc, string Source, string? Id = null, string? OriginalHtml = null, string? InternetMessageId = null, IReadOnlyList<string>? To = null);
+
+/// <summary>
+/// The Message-ID of the mail that carries a private message to its recipients: one per message,
+/// stored on it when it is written, so every attempt sends the same mail and answers citing it are
+/// known as private (docs/adr/0013-private-messages.md).
+/// </summary>
+public static class PrivateMessageIds
+{
+    public static string Of(string messageId) => $"<prv-{messageId}@helpdesk>";
+}
 
 /// <summary>Where a message landed: the ticket it was added to (a follow-up when the addressed one was closed) and the message.</summary>
 public sealed record PostedMessage(Ticket Ticket, TicketMessage Message);
@@ -116,6 +127,10 @@ public sealed class ConversationService(TicketRunner runner, TicketOpening openi
         if (message.Visibility == MessageVisibility.Internal)
         {
             ticket.AddInternalNote(message.Id, message.Cc, message.Author, now);
+        }
+        else if (message.Visibility == MessageVisibility.Private)
+        {
+            ticket.AddPrivateMessage(message.Id, message.To ?? [], message.Cc, message.Author, now);
         }
         else if (message.Author.Type == ActorType.Customer)
         {
@@ -210,5 +225,6 @@ public sealed class ConversationService(TicketRunner runner, TicketOpening openi
             draft.Cc.Select(EmailAddresses.Normalize).Distinct(StringComparer.Ordinal).ToArray(),
             draft.Source,
             draft.OriginalHtml,
-            draft.InternetMessageId);
+            draft.InternetMessageId,
+            draft.To?.Select(EmailAddresses.Normalize).Distinct(StringComparer.Ordinal).ToArray());
 }

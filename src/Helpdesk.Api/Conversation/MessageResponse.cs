@@ -20,7 +20,8 @@ public sealed record MessageAttachment(
 
 /// <summary>
 /// A message of API.md's conversation: <c>body</c> is the sanitised HTML, <c>text</c> its
-/// plain-text rendering. <c>unknownMentions</c> only appears in the answer to a POST.
+/// plain-text rendering. <c>unknownMentions</c> only appears in the answer to a POST; <c>to</c>
+/// only on a private message an agent wrote (its recipients).
 /// </summary>
 public sealed record MessageResponse(
     string Id,
@@ -33,8 +34,9 @@ public sealed record MessageResponse(
     IReadOnlyList<string> Cc,
     IReadOnlyList<MessageAttachment> Attachments,
     string Source,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? UnknownMentions = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? UnknownMentions = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? To = null)
 {
     public static MessageResponse From(TicketMessage m, IReadOnlyList<MessageAttachment> attachments, IReadOnlyList<string>? unknownMentions = null) =>
-        new(m.Id, m.TicketId, m.At, new MessageAuthor(m.Author.Type, m.Author.Id, m.AuthorName), m.Visibility, m.Html, m.Text, m.Cc, attachments, m.Source, unknownMentions);
+        new(m.Id, m.TicketId, m.At, new MessageAuthor(m.Author.Type, m.Author.Id, m.AuthorName), m.Visibility, m.Html, m.Text, m.Cc, attachments, m.Source, unknownMentions, m.To);
 }

@@ -1,6 +1,7 @@
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Conversation;
+using Helpdesk.Api.Events;
 using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
@@ -58,6 +59,7 @@ public static class MailEndpoints
             .AddSingleton(StoreSelection.Of<IOutboundMailStore, SqliteOutboundMailStore, CosmosOutboundMailStore>())
             .AddSingleton<OutboundMail>()
             .AddSingleton<OutboundMailQueue>()
+            .AddQueueConsumer<SendPrivateMessage>(SendPrivateMessage.Queue, SendPrivateMessage.FunctionName, "message.private.send", SendPrivateMessage.Accepts)
             .AddSingleton<GraphEmailSender>()
             .AddGraphMailbox()
             .AddScoped<MailThreading>()

@@ -41,10 +41,26 @@ public sealed class MailTicketWriter(
         ArgumentNullException.ThrowIfNull(routing);
         ArgumentNullException.ThrowIfNull(mailbox);
         ArgumentNullException.ThrowIfNull(message);
-        var contact = await references.FindOrCreateContactAsync(from, message.From?.EmailAddress?.Name, clock.GetUtcNow(), cancellationToken);
         var cc = Recipients(message, from, options.Value);
         var body = Body(message);
         var original = OriginalHtml(message);
+        var notes = new List<string>();
+        if (threadedTo is not null && await PrivateAuthorAsync(threadedTo, message, from, internetMessageId, cancellationToken) is { } author)
+        {
+            if (threadedTo.Status != TicketStatus.Closed)
+            {
+                var draft = new MessageDraft(author.Actor, author.Name, MessageVisibility.Private, body, cc, MessageSources.Email, messageId, original, internetMessageId);
+                var added = await conversation.AddAsync(threadedTo.Id, draft, cancellationToken);
+                var posted = added.Succeeded ? added.Value : throw new InvalidOperationException($"Ticket {threadedTo.Id} vanished while a mail was added to it.");
+                return new MailWritten(posted.Ticket.Id, await ImportAttachmentsAsync(mailbox, graphId, message, posted.Ticket.Id, messageId, author.Actor, cancellationToken));
+            }
+
+            // A closed ticket takes nothing more, and a follow-up would show the answer to its customer.
+            notes.Add($"A private answer about closed ticket {threadedTo.Number}: it opened a ticket of its own.");
+            threadedTo = null;
+        }
+
+        var contact = await references.FindOrCreateContactAsync(from, message.From?.EmailAddress?.Name, clock.GetUtcNow(), cancellationToken);
 
         string ticketId;
         Actor writer;
@@ -63,8 +79,59 @@ public sealed class MailTicketWriter(
         }
 
         var files = await ImportAttachmentsAsync(mailbox, graphId, message, ticketId, messageId, writer, cancellationToken);
-        return new MailWritten(ticketId, threadedTo is null ? [.. routing.Notes, .. files] : files);
+        return new MailWritten(ticketId, threadedTo is null ? [.. notes, .. routing.Notes, .. files] : files);
     }
+
+    /// <summary>
+    /// Who wrote a private answer, or null when the mail is not one (today's rules apply). A mail is
+    /// a private answer when it cites the mail of a private message of the ticket (In-Reply-To or
+    /// References) and comes from an active agent or a recipient of the ticket's private messages;
+    /// or when, citing none, it comes from such a recipient who is neither an agent nor the
+    /// requester nor in copy of the public conversation (a supplier whose client dropped the
+    /// headers). An outside writer is no contact of the helpdesk: the mail intake writes it.
+    /// </summary>
+    private async Task<(Actor Actor, string Name)?> PrivateAuthorAsync(Ticket ticket, Message message, string from, string internetMessageId, CancellationToken cancellationToken)
+    {
+        var all = new List<TicketMessage>();
+        string? cursor = null;
+        do
+        {
+            var page = await messages.ListAsync(ticket.Id, includeInternal: true, 200, cursor, cancellationToken);
+            all.AddRange(page.Items);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        var privates = all.Where(m => m.Visibility == MessageVisibility.Private).ToList();
+        if (privates.Count == 0)
+        {
+            return null;
+        }
+
+        var sender = EmailAddresses.Normalize(from);
+        var recipient = privates.Any(m => (m.To ?? []).Concat(m.Cc).Contains(sender, StringComparer.OrdinalIgnoreCase));
+        var agent = await directory.FindByKeyAsync(DirectoryKinds.Agent, sender, cancellationToken) is { Active: true } found ? found : null;
+        var cites = MailThreading.Cites(message, internetMessageId).Select(Angle).ToHashSet(StringComparer.Ordinal);
+        var citesPrivate = privates.Any(m => m.InternetMessageId is { } id && cites.Contains(Angle(id)));
+        var isPrivate = citesPrivate
+            ? agent is not null || recipient
+            : recipient && agent is null && !IsPublicParticipant(ticket, all, sender);
+        if (!isPrivate)
+        {
+            return null;
+        }
+
+        var name = message.From?.EmailAddress?.Name;
+        return agent is not null
+            ? (Actor.Agent(agent.Id), agent.Name)
+            : (Actor.System("mail"), string.IsNullOrWhiteSpace(name) || string.Equals(name, sender, StringComparison.OrdinalIgnoreCase) ? sender : $"{name} <{sender}>");
+    }
+
+    private static bool IsPublicParticipant(Ticket ticket, IReadOnlyList<TicketMessage> all, string sender) =>
+        (ticket.Requester is { } requester && string.Equals(EmailAddresses.Normalize(requester.Email), sender, StringComparison.Ordinal))
+        || all.Any(m => m.Visibility.IsCustomerVisible() && m.Cc.Contains(sender, StringComparer.OrdinalIgnoreCase));
+
+    private static string Angle(string id) => id.StartsWith('<') ? id : $"<{id}>";
 
     /// <summary>An attempt stopped after storing the mail's message: its files are finished, as its writer.</summary>
     public async Task<IReadOnlyList<string>> RecoverAsync(SupportMailbox mailbox, string graphId, Message message, string ticketId, string messageId, CancellationToken cancellationToken)

@@ -16,7 +16,10 @@ public sealed record PreparedMail(EmailMessage Email, SupportMailbox? Mailbox, s
 /// What the email channel adds to every outgoing mail of a ticket, whatever sends it: the signed
 /// reply token (text and HTML), <c>X-Helpdesk-Ticket</c> and <c>X-Loop</c> headers, In-Reply-To the
 /// last mail of the thread and References to the thread, and — for a public reply — the files of
-/// the conversation message, inline images keeping their Content-ID.
+/// the conversation message, inline images keeping their Content-ID. Private messages' mails
+/// (<see cref="VisibilityHeader"/> <c>private</c>) thread among themselves: a private mail cites
+/// only earlier private mails of the ticket, and no other mail cites, or answers through Graph, a
+/// private one, so neither side learns of the other's thread (docs/adr/0013-private-messages.md).
 /// </summary>
 public sealed class OutboundMail(IMailThreadIds store, IConversationStore conversation, ReplyTokens tokens, IAttachmentIndex attachments, IAttachmentStore files, IOptions<MailOptions> options)
 {
@@ -25,6 +28,13 @@ public sealed class OutboundMail(IMailThreadIds store, IConversationStore conver
 
     public const string LoopHeader = "X-Loop";
     public const string TicketHeader = "X-Helpdesk-Ticket";
+
+    /// <summary>Marks the mail of a private message (value <c>private</c>): it never coalesces and threads apart.</summary>
+    public const string VisibilityHeader = "X-Helpdesk-Visibility";
+
+    /// <summary>Whether the mail carries a private message.</summary>
+    public static bool IsPrivate(EmailMessage email) =>
+        email?.Headers is { } headers && headers.TryGetValue(VisibilityHeader, out var value) && value == "private";
 
     /// <summary>The mailbox a mail leaves from: the one of its ticket's thread, else the first configured.</summary>
     public async Task<string> MailboxForAsync(EmailMessage email, CancellationToken cancellationToken)
@@ -61,7 +71,11 @@ public sealed class OutboundMail(IMailThreadIds store, IConversationStore conver
         }
 
         var token = await tokens.TokenAsync(ticketId, cancellationToken);
-        var ids = thread.Select(m => m.MessageId).Concat(await UnrecordedAsync(ticketId, thread, cancellationToken)).Where(id => !SameId(id, email.MessageId)).ToList();
+        var (unrecorded, privateIds) = await ConversationIdsAsync(ticketId, thread, cancellationToken);
+        var isPrivate = IsPrivate(email);
+        var ids = thread.Select(m => m.MessageId).Concat(unrecorded)
+            .Where(id => !SameId(id, email.MessageId) && privateIds.Contains(Angle(id)) == isPrivate)
+            .ToList();
         prepared = prepared with
         {
             TextBody = email.TextBody.TrimEnd() + "\r\n\r\n" + token + "\r\n",
@@ -77,7 +91,7 @@ public sealed class OutboundMail(IMailThreadIds store, IConversationStore conver
 
         var replyTo = email.ConversationMessageId is null || mailbox is null
             ? null
-            : thread.LastOrDefault(m => m.Direction == MessageIdRecord.In && m.GraphId is not null && string.Equals(m.Mailbox, mailbox.Id, StringComparison.OrdinalIgnoreCase))?.GraphId;
+            : thread.LastOrDefault(m => m.Direction == MessageIdRecord.In && m.GraphId is not null && string.Equals(m.Mailbox, mailbox.Id, StringComparison.OrdinalIgnoreCase) && !privateIds.Contains(Angle(m.MessageId)))?.GraphId;
         return new PreparedMail(prepared, mailbox, replyTo);
     }
 
@@ -95,25 +109,28 @@ public sealed class OutboundMail(IMailThreadIds store, IConversationStore conver
 
     /// <summary>
     /// The Message-IDs of mails on the ticket's conversation that its thread does not record yet,
-    /// oldest first. A mail's Message-ID is stored on its message in the write that adds it (or
-    /// opens the ticket); its thread record only when its ingestion settles. A notification of that
-    /// write — the acknowledgement of a mail that opened a ticket — can be composed in between, or
-    /// after a crash there and before the mail's recovery: it still answers the mail.
+    /// oldest first, and those of every private message (in angle brackets). A mail's Message-ID is
+    /// stored on its message in the write that adds it (or opens the ticket); its thread record only
+    /// when its ingestion settles. A notification of that write — the acknowledgement of a mail that
+    /// opened a ticket — can be composed in between, or after a crash there and before the mail's
+    /// recovery: it still answers the mail.
     /// </summary>
-    private async Task<List<string>> UnrecordedAsync(string ticketId, IReadOnlyList<ThreadMail> thread, CancellationToken cancellationToken)
+    private async Task<(List<string> Unrecorded, HashSet<string> Private)> ConversationIdsAsync(string ticketId, IReadOnlyList<ThreadMail> thread, CancellationToken cancellationToken)
     {
         var recorded = thread.Select(m => m.MessageId).ToHashSet(StringComparer.Ordinal);
         var unrecorded = new List<string>();
+        var privateIds = new HashSet<string>(StringComparer.Ordinal);
         string? cursor = null;
         do
         {
             var page = await conversation.ListAsync(ticketId, includeInternal: true, 200, cursor, cancellationToken);
             unrecorded.AddRange(page.Items.Select(m => m.InternetMessageId).OfType<string>().Where(id => !recorded.Contains(id)));
+            privateIds.UnionWith(page.Items.Where(m => m.Visibility == Domain.Tickets.MessageVisibility.Private).Select(m => m.InternetMessageId).OfType<string>().Select(Angle));
             cursor = page.NextCursor;
         }
         while (cursor is not null);
 
-        return unrecorded;
+        return (unrecorded, privateIds);
     }
 
     private SupportMailbox? MailboxOf(IReadOnlyList<ThreadMail> thread) =>

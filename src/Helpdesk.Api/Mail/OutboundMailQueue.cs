@@ -40,11 +40,14 @@ public sealed class OutboundMailQueue(IOutboundMailStore store, OutboundMail out
         await store.EnqueueAsync(message, mailbox, key, key is null ? now : now.AddSeconds(options.Value.Outbound.CoalesceSeconds), now, cancellationToken);
     }
 
-    /// <summary>Mail about a ticket coalesces with other mail to the same recipients on that ticket; other mail never does.</summary>
+    /// <summary>
+    /// Mail about a ticket coalesces with other mail to the same recipients on that ticket; other
+    /// mail never does, nor a private message's mail (it leaves as itself, under its own Message-ID).
+    /// </summary>
     public static string? CoalesceKey(EmailMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return message.TicketId is null
+        return message.TicketId is null || OutboundMail.IsPrivate(message)
             ? null
             : message.TicketId + "\n" + string.Join(',', message.To.Concat(message.Cc).Select(a => EmailAddresses.Normalize(a.Address)).Order(StringComparer.Ordinal));
     }

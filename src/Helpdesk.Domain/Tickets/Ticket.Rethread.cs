@@ -38,9 +38,9 @@ public sealed partial class Ticket
     public static void EnsureSplittable(TicketMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (message.Visibility == MessageVisibility.Internal)
+        if (!message.Visibility.IsCustomerVisible())
         {
-            throw new DomainRuleException("split-internal-note", "An internal note cannot open a ticket: move it to another ticket instead.");
+            throw new DomainRuleException("split-internal-note", "An internal note or a private message cannot open a ticket: move it to another ticket instead.");
         }
 
         if (message.Author.Type != ActorType.Customer)

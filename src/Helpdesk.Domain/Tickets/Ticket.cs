@@ -380,6 +380,23 @@ public sealed partial class Ticket
     }
 
     /// <summary>
+    /// A private message: sent by an agent to chosen recipients (<paramref name="to"/>: agents or
+    /// outside addresses, never the requester), or one of those recipients answering by mail. The
+    /// customer never sees it, and like a note it is no reply for the SLA and wakes no ticket.
+    /// </summary>
+    public void AddPrivateMessage(string messageId, IReadOnlyList<string> to, IReadOnlyList<string> cc, Actor by, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(to);
+        EnsureNotClosed();
+        if (_state.Requester is { } requester && to.Any(a => string.Equals(a, requester.Email, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new DomainValidationException("to", "The requester never receives a private message: reply publicly instead.");
+        }
+
+        RecordMessage(MessageActions.PrivateMessage, messageId, MessageVisibility.Private, cc, by, now, [], ("to", string.Join(',', to)));
+    }
+
+    /// <summary>
     /// The customer wrote (portal or mail): a ticket waiting on them becomes active again and a
     /// resolved one reopens. A closed ticket refuses; the caller opens a follow-up instead.
     /// </summary>
@@ -639,7 +656,7 @@ public sealed partial class Ticket
             ("fields", string.Join(',', diff.Select(d => d.Field))));
     }
 
-    private void RecordMessage(string action, string messageId, MessageVisibility visibility, IReadOnlyList<string> cc, Actor by, DateTimeOffset now, IReadOnlyList<FieldChange> changes)
+    private void RecordMessage(string action, string messageId, MessageVisibility visibility, IReadOnlyList<string> cc, Actor by, DateTimeOffset now, IReadOnlyList<FieldChange> changes, params (string, string?)[] extra)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(messageId);
         ArgumentNullException.ThrowIfNull(cc);
@@ -650,6 +667,7 @@ public sealed partial class Ticket
             ("authorType", Names.Of(by.Type)),
             ("cc", string.Join(',', cc)),
             ("notifyCustomer", Format(NotifyCustomer)),
+            .. extra,
         ];
 
         // A public message written while a chat is open is delivered in it (the chat's id says so).

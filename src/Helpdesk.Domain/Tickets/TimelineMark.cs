@@ -15,6 +15,9 @@ public static class TimelineKinds
     public const string Team = "team";
     public const string AgentReplied = "agentReplied";
     public const string CustomerMessage = "customerMessage";
+
+    /// <summary>A private message (to chosen recipients, or their answer by mail): no SLA clock sees it.</summary>
+    public const string PrivateMessage = "privateMessage";
 }
 
 /// <summary>History actions that the SLA engine reads as replies and messages.</summary>
@@ -23,4 +26,7 @@ public static class MessageActions
     public const string AgentReplied = "agentReplied";
     public const string NoteAdded = "noteAdded";
     public const string CustomerMessage = "customerMessage";
+
+    /// <summary>A private message (to chosen recipients, or their answer by mail): no SLA clock sees it.</summary>
+    public const string PrivateMessage = "privateMessage";
 }

@@ -142,7 +142,7 @@ public sealed partial class InfraBicepTests
         var queues = deployment.OfType("Microsoft.ServiceBus/namespaces/queues").ToList();
         var declared = queues.Select(q => q.Name.Split('/')[1]).ToList();
 
-        declared.ShouldBe([QueueNames.Notifications, QueueNames.Approvals, QueueNames.Webhooks, Helpdesk.Api.Satisfaction.SendSatisfactionSurvey.Queue, Helpdesk.Api.Calendar.CalendarSetup.Queue, Helpdesk.Api.Realtime.PushChat.Queue], ignoreOrder: true);
+        declared.ShouldBe([QueueNames.Notifications, QueueNames.Approvals, QueueNames.Webhooks, Helpdesk.Api.Satisfaction.SendSatisfactionSurvey.Queue, Helpdesk.Api.Calendar.CalendarSetup.Queue, Helpdesk.Api.Realtime.PushChat.Queue, Helpdesk.Api.Mail.SendPrivateMessage.Queue], ignoreOrder: true);
         used.ShouldBeSubsetOf(declared);
         namespaceResource.Json["sku"]!["name"]!.GetValue<string>().ShouldBe("Standard");
         foreach (var queue in queues)

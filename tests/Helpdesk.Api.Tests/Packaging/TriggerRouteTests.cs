@@ -55,7 +55,7 @@ public sealed class TriggerRouteTests(HelpdeskApp app) : IClassFixture<HelpdeskA
     public void The_relay_reads_the_documents_binding_and_names_each_output_after_its_queue()
     {
         var relay = PackageFiles.Functions().Single(f => f.Name == QueueTriggers.RelayFunction);
-        var queues = new[] { QueueNames.Notifications, QueueNames.Approvals, QueueNames.Webhooks, Helpdesk.Api.Satisfaction.SendSatisfactionSurvey.Queue, Helpdesk.Api.Calendar.CalendarSetup.Queue, Helpdesk.Api.Realtime.PushChat.Queue };
+        var queues = new[] { QueueNames.Notifications, QueueNames.Approvals, QueueNames.Webhooks, Helpdesk.Api.Satisfaction.SendSatisfactionSurvey.Queue, Helpdesk.Api.Calendar.CalendarSetup.Queue, Helpdesk.Api.Realtime.PushChat.Queue, Helpdesk.Api.Mail.SendPrivateMessage.Queue };
 
         FunctionDefinition.Text(relay.Trigger, "name").ShouldBe(QueueTriggers.DocumentsBinding);
         relay.Outputs.ShouldNotBeEmpty();

@@ -52,6 +52,23 @@ public sealed class TicketConversationTests
     }
 
     [Fact]
+    public void A_private_message_names_its_recipients_wakes_no_ticket_and_never_goes_to_the_requester()
+    {
+        var ticket = In(TicketStatus.WaitingOnCustomer);
+        var before = ticket.Timeline.Count;
+
+        ticket.AddPrivateMessage("msg_1", ["parts@fabrikam.test"], [], Actor.System("mail"), Later);
+
+        ticket.Timeline.Count.ShouldBe(before);
+        ticket.Status.ShouldBe(TicketStatus.WaitingOnCustomer);
+        ticket.PendingHistory.Single().Action.ShouldBe(MessageActions.PrivateMessage);
+        var e = ticket.PendingEvents.Single();
+        e.Data["visibility"].ShouldBe("private");
+        e.Data["to"].ShouldBe("parts@fabrikam.test");
+        Should.Throw<DomainValidationException>(() => ticket.AddPrivateMessage("msg_2", [ticket.Requester!.Email.ToUpperInvariant()], [], Ada, Later)).Field.ShouldBe("to");
+    }
+
+    [Fact]
     public void A_customer_message_while_waiting_on_the_customer_makes_the_ticket_active_again()
     {
         var ticket = In(TicketStatus.WaitingOnCustomer);

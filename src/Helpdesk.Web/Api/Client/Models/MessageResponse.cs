@@ -8,7 +8,7 @@ using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
     /// <summary>
-    /// A message of API.md&apos;s conversation: `body` is the sanitised HTML, `text` itsplain-text rendering. `unknownMentions` only appears in the answer to a POST.
+    /// A message of API.md&apos;s conversation: `body` is the sanitised HTML, `text` itsplain-text rendering. `unknownMentions` only appears in the answer to a POST; `to`only on a private message an agent wrote (its recipients).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class MessageResponse : IParsable
@@ -79,6 +79,14 @@ namespace Helpdesk.Web.Api.Client.Models
 #else
         public string TicketId { get; set; }
 #endif
+        /// <summary>The to property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<string>? To { get; set; }
+#nullable restore
+#else
+        public List<string> To { get; set; }
+#endif
         /// <summary>The unknownMentions property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -116,6 +124,7 @@ namespace Helpdesk.Web.Api.Client.Models
                 { "source", n => { Source = n.GetStringValue(); } },
                 { "text", n => { Text = n.GetStringValue(); } },
                 { "ticketId", n => { TicketId = n.GetStringValue(); } },
+                { "to", n => { To = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "unknownMentions", n => { UnknownMentions = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "visibility", n => { Visibility = n.GetEnumValue<global::Helpdesk.Web.Api.Client.Models.MessageVisibility>(); } },
             };
@@ -136,6 +145,7 @@ namespace Helpdesk.Web.Api.Client.Models
             writer.WriteStringValue("source", Source);
             writer.WriteStringValue("text", Text);
             writer.WriteStringValue("ticketId", TicketId);
+            writer.WriteCollectionOfPrimitiveValues<string>("to", To);
             writer.WriteCollectionOfPrimitiveValues<string>("unknownMentions", UnknownMentions);
             writer.WriteEnumValue<global::Helpdesk.Web.Api.Client.Models.MessageVisibility>("visibility", Visibility);
         }

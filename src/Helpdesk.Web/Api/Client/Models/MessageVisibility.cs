@@ -16,5 +16,9 @@ namespace Helpdesk.Web.Api.Client.Models
         #pragma warning disable CS1591
         Internal,
         #pragma warning restore CS1591
+        [EnumMember(Value = "private")]
+        #pragma warning disable CS1591
+        Private,
+        #pragma warning restore CS1591
     }
 }

@@ -7,10 +7,11 @@ using System.IO;
 using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
+    /// <summary>
+    /// A message to post: `public` (to the requester and `cc`), `internal` (a note,`cc` active agents only) or `private` (emailed to the recipients in `to` alone:agents or outside addresses, never the customer).
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class PostMessageRequest : IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>The body property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -27,6 +28,14 @@ namespace Helpdesk.Web.Api.Client.Models
 #nullable restore
 #else
         public List<string> Cc { get; set; }
+#endif
+        /// <summary>The to property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<string>? To { get; set; }
+#nullable restore
+#else
+        public List<string> To { get; set; }
 #endif
         /// <summary>The visibility property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -56,6 +65,7 @@ namespace Helpdesk.Web.Api.Client.Models
             {
                 { "body", n => { Body = n.GetStringValue(); } },
                 { "cc", n => { Cc = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
+                { "to", n => { To = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "visibility", n => { Visibility = n.GetStringValue(); } },
             };
         }
@@ -68,6 +78,7 @@ namespace Helpdesk.Web.Api.Client.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("body", Body);
             writer.WriteCollectionOfPrimitiveValues<string>("cc", Cc);
+            writer.WriteCollectionOfPrimitiveValues<string>("to", To);
             writer.WriteStringValue("visibility", Visibility);
         }
     }

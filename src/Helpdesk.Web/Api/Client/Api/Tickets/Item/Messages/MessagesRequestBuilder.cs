@@ -81,7 +81,7 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item.Messages
         /// Post message
         /// </summary>
         /// <returns>A <see cref="global::Helpdesk.Web.Api.Client.Models.MessageResponse"/></returns>
-        /// <param name="body">The request body</param>
+        /// <param name="body">A message to post: `public` (to the requester and `cc`), `internal` (a note,`cc` active agents only) or `private` (emailed to the recipients in `to` alone:agents or outside addresses, never the customer).</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 400 status code</exception>
@@ -143,7 +143,7 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item.Messages
         /// Post message
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">The request body</param>
+        /// <param name="body">A message to post: `public` (to the requester and `cc`), `internal` (a note,`cc` active agents only) or `private` (emailed to the recipients in `to` alone:agents or outside addresses, never the customer).</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
