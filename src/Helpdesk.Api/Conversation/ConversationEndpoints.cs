@@ -56,6 +56,7 @@ public static class ConversationEndpoints
             .AddSqliteMigration(SqliteConversationStore.Versions.Name, SqliteConversationStore.Versions.Sql)
             .AddTicketItemKind(SqliteConversationStore.Table, CosmosConversationStore.ItemKind)
             .AddSingleton(StoreSelection.Of<IConversationStore, SqliteConversationStore, CosmosConversationStore>())
+            .AddSingleton(StoreSelection.Of<IConversationSearch, SqliteConversationStore, CosmosConversationStore>())
             .AddScoped<MentionResolver>()
             .AddScoped<ConversationService>();
     }

@@ -8,7 +8,7 @@ using Helpdesk.Domain.Tickets;
 namespace Helpdesk.Api.Conversation;
 
 /// <summary>Messages in the SQLite file: one row each, its visibility a column so the customer's thread reads a partial index.</summary>
-internal sealed class SqliteConversationStore(SqliteDatabase database) : IConversationStore
+internal sealed class SqliteConversationStore(SqliteDatabase database) : IConversationStore, IConversationSearch
 {
     public static SqliteMigration Migration { get; } = new(
         "0100-1-messages",
@@ -65,5 +65,37 @@ internal sealed class SqliteConversationStore(SqliteDatabase database) : IConver
             ("$id", messageId),
             ("$ticket", ticketId));
         return await command.ExecuteScalarAsync(cancellationToken) is string doc ? StoreJson.Deserialize<TicketMessage>(doc) : null;
+    }
+
+    /// <summary>
+    /// Reads the messages of the page's tickets that hold the text, newest first: through the
+    /// trigram index (SqliteTicketStore.SearchMigration) for three characters or more, otherwise
+    /// by reading the text of those tickets' messages.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, TicketMessage>> NewestMatchesAsync(IReadOnlyCollection<string> ticketIds, string text, bool includeInternal, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, TicketMessage>(StringComparer.Ordinal);
+        if (ticketIds.Count == 0)
+        {
+            return found;
+        }
+
+        var match = text.Length >= 3
+            ? "seq IN (SELECT rowid FROM ticket_messages_fts WHERE ticket_messages_fts MATCH $q)"
+            : "instr(lower(json_extract(doc, '$.text')), $q) > 0";
+        var visible = includeInternal ? string.Empty : " AND visibility = 'public'";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            $"SELECT ticket_id, doc FROM ticket_messages WHERE ticket_id IN (SELECT value FROM json_each($tickets)){visible} AND {match} ORDER BY seq DESC",
+            null,
+            ("$tickets", StoreJson.Serialize(ticketIds)),
+            ("$q", text.Length >= 3 ? SqliteTicketStore.Phrase(text) : text.ToLowerInvariant()));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            found.TryAdd(reader.GetString(0), StoreJson.Deserialize<TicketMessage>(reader.GetString(1)));
+        }
+
+        return found;
     }
 }

@@ -14,7 +14,10 @@ public sealed record PortalTicketRequest(string? Subject, string? Description, s
 
 public sealed record PortalMessageRequest(string? Body, IReadOnlyList<string>? Cc);
 
-/// <summary>A ticket as its customer sees it: no assignment, tags or internal fields, public messages only.</summary>
+/// <summary>
+/// A ticket as its customer sees it: no assignment, tags or internal fields, public messages only;
+/// in a searched list (<c>q</c>), where the text was found among those (match).
+/// </summary>
 public sealed record PortalTicketResponse(
     string Id,
     string Number,
@@ -27,7 +30,8 @@ public sealed record PortalTicketResponse(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? EndAt,
     string? FollowUpOfId,
-    IReadOnlyList<MessageResponse>? Messages = null)
+    IReadOnlyList<MessageResponse>? Messages = null,
+    TicketMatch? Match = null)
 {
     public static PortalTicketResponse From(Ticket t, IReadOnlyList<MessageResponse>? messages = null) => new(
         t.Id,
@@ -80,7 +84,7 @@ public static class PortalEndpoints
     {
         var portal = api.MapGroup("/portal/tickets").WithTags("portal").RequireAuthorization(Policies.Customer);
         portal.MapGet("/", ListAsync).WithName("ListPortalTickets")
-            .Produces<Page<PortalTicketResponse>>();
+            .Produces<Page<PortalTicketResponse>>().ProducesProblems(StatusCodes.Status400BadRequest);
         portal.MapGet("/{id}", GetAsync).WithName("GetPortalTicket")
             .Produces<PortalTicketResponse>().ProducesProblems(StatusCodes.Status404NotFound);
         portal.MapGet("/{id}/messages", ListMessagesAsync).WithName("ListPortalMessages")
@@ -118,11 +122,18 @@ public static class PortalEndpoints
     private static IResult NotAContact() =>
         Problems.Result(Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-a-contact"), "The token names no active contact.", "Portal routes need a customer token whose contact_id is an active contact."));
 
-    private static async Task<IResult> ListAsync(PortalAccess access, ITicketStore tickets, TimeProvider clock, string? sort, int? limit, string? cursor, CancellationToken cancellationToken)
+    /// <summary>The customer's tickets; <c>q</c> searches what they see of each (its fields and public messages, never an internal note).</summary>
+    private static async Task<IResult> ListAsync(
+        PortalAccess access, ITicketStore tickets, TicketSearch search, TimeProvider clock, string? q, string? sort, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         if (Paging.RefuseLimit(limit) is { } refused)
         {
             return refused;
+        }
+
+        if (TicketSearch.Refusal(q) is { } refusal)
+        {
+            return Problems.Result(Problems.Validation("q", refusal));
         }
 
         if (!TicketSort.TryParse(sort, out var order))
@@ -137,9 +148,11 @@ public static class PortalEndpoints
         }
 
         var page = await tickets.QueryAsync(
-            new TicketQuery(TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, Portal: access.Viewer(contact), Sort: order),
+            new TicketQuery(
+                TicketView.All, clock.GetUtcNow(), limit ?? Paging.DefaultLimit, cursor, Text: q, Portal: access.Viewer(contact), Sort: order, TextScope: TicketTextScope.PublicConversation),
             cancellationToken);
-        return TypedResults.Ok(page.Map(t => PortalTicketResponse.From(t)));
+        var matches = await search.MatchAsync(page.Items, q, TicketTextScope.PublicConversation, cancellationToken);
+        return TypedResults.Ok(new Page<PortalTicketResponse>([.. page.Items.Select((t, i) => PortalTicketResponse.From(t) with { Match = matches[i] })], page.NextCursor));
     }
 
     private static async Task<IResult> GetAsync(string id, PortalAccess access, IConversationStore messages, IAttachmentIndex attachments, CancellationToken cancellationToken)

@@ -13,6 +13,26 @@ public sealed record CosmosItemKind(string Kind)
     /// <summary>Whether the item stays out of the customer's thread (an internal note), known without reading the item.</summary>
     public Func<object, bool> Internal { get; init; } = _ => false;
 
+    /// <summary>
+    /// The text a ticket search finds the item by (a message's), or null: kept in the ticket
+    /// document's item index (<see cref="Searchable"/>), where the list query reads it.
+    /// </summary>
+    public Func<object, string?> SearchText { get; init; } = _ => null;
+
+    /// <summary>
+    /// Characters of an item's text the ticket document keeps for search: the document is
+    /// rewritten on every write of the ticket, and its size is what a write costs in RU
+    /// (docs/adr/0014-conversation-search.md). A term further into a long message is found on
+    /// SQLite only.
+    /// </summary>
+    public const int MaxSearchText = 1000;
+
+    /// <summary>The text as the item index keeps it: lower-cased (CONTAINS then compares it with the lower-cased term, as the ticket's search field), bounded.</summary>
+    public static string? Searchable(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null
+        : text.Length <= MaxSearchText ? text.ToLowerInvariant()
+        : text[..MaxSearchText].ToLowerInvariant();
+
     /// <summary>Checks and claims beyond the ticket's partition around each write of the kind (an agent's one running timer).</summary>
     public ICosmosItemGuard? Guard { get; init; }
 }

@@ -10,9 +10,11 @@ namespace Helpdesk.Api.Tickets;
 /// A committed item of a ticket's partition, as the ticket document's index lists it: which
 /// document holds its current value, its version and its place in the ticket's order.
 /// <see cref="Internal"/> is the one attribute a list filters on without reading the item (an
-/// internal note is left out of the customer's thread).
+/// internal note is left out of the customer's thread). <see cref="Text"/> is what a ticket
+/// search reads of the item (a message's text, lower-cased and bounded:
+/// <see cref="CosmosItemKind.Searchable"/>), so a search reads the ticket documents only.
 /// </summary>
-internal sealed record ItemRef(string Kind, string Id, string Doc, long Version, long Seq, bool Internal);
+internal sealed record ItemRef(string Kind, string Id, string Doc, long Version, long Seq, bool Internal, string? Text = null);
 
 /// <summary>
 /// One value of an item, immutable once written. <see cref="Key"/> is the one indexed column a
@@ -24,7 +26,7 @@ internal sealed record ItemDocument<T>(string Id, string TicketId, string Type, 
 /// One change of an item: the version it was read at (0 = new, null = unchecked) and its new
 /// value, or null to remove it.
 /// </summary>
-internal sealed record ItemWrite(string Kind, string Id, long? Expected, object? Value, string? Key = null, bool Internal = false);
+internal sealed record ItemWrite(string Kind, string Id, long? Expected, object? Value, string? Key = null, bool Internal = false, string? Text = null);
 
 /// <summary>
 /// Reads the items of a ticket (messages, time entries, cost lines, activities, attachments), which
@@ -71,6 +73,19 @@ public sealed class CosmosTicketItems(CosmosContainers containers, CosmosRetry r
         var refs = (document?.ItemRefs ?? []).Where(r => r.Kind == kind && r.Seq > after && filter(r)).Take(limit + 1).ToArray();
         var items = await ReadAsync<T>(ticketId, refs.Take(limit).ToArray(), cancellationToken);
         return new Page<Versioned<T>>(items, refs.Length > limit ? Paging.EncodeKey(refs[limit - 1].Seq) : null);
+    }
+
+    /// <summary>The newest item of a kind of one ticket that <paramref name="filter"/> keeps (by its index entry), or null.</summary>
+    internal async Task<Versioned<T>?> NewestAsync<T>(string ticketId, string kind, Func<ItemRef, bool> filter, CancellationToken cancellationToken)
+    {
+        var document = await ReadDocumentAsync(ticketId, cancellationToken);
+        if ((document?.ItemRefs ?? []).LastOrDefault(r => r.Kind == kind && filter(r)) is not { } newest)
+        {
+            return null;
+        }
+
+        var read = await ReadAsync<T>(ticketId, [newest], cancellationToken);
+        return read.Count == 0 ? null : read[0];
     }
 
     /// <summary>Every item of a kind of one ticket, oldest first.</summary>

@@ -37,7 +37,14 @@ public sealed partial class CosmosTicketStore
             {
                 var kind = Kind(item.Kind);
                 var stored = kind.Guard is { } guard ? await guard.BeforeAsync(ticket.Id, item, cancellationToken) : item;
-                prepared.Add(new ItemWrite(stored.Kind, stored.Id, stored.Expected, stored.Value, stored.Value is null ? null : kind.Key(stored.Value), stored.Value is not null && kind.Internal(stored.Value)));
+                prepared.Add(new ItemWrite(
+                    stored.Kind,
+                    stored.Id,
+                    stored.Expected,
+                    stored.Value,
+                    stored.Value is null ? null : kind.Key(stored.Value),
+                    stored.Value is not null && kind.Internal(stored.Value),
+                    stored.Value is null ? null : CosmosItemKind.Searchable(kind.SearchText(stored.Value))));
             }
 
             await WriteItemsAsync(ticket, ticket.Id, prepared, cancellationToken, write.Receipt);
@@ -131,11 +138,11 @@ public sealed partial class CosmosTicketStore
             }
             else if (current is null)
             {
-                refs.Add(new ItemRef(w.Kind, w.Id, doc, 1, ++seq, w.Internal));
+                refs.Add(new ItemRef(w.Kind, w.Id, doc, 1, ++seq, w.Internal, w.Text));
             }
             else
             {
-                refs[at] = current with { Doc = doc, Version = current.Version + 1, Internal = w.Internal };
+                refs[at] = current with { Doc = doc, Version = current.Version + 1, Internal = w.Internal, Text = w.Text };
             }
         }
 

@@ -12,7 +12,7 @@ namespace Helpdesk.Api.Tickets;
 /// it on the ticket that receives it (merge: the copy in the target's partition; undo: the
 /// target's document that the undo takes away), with the version and visibility of its ref.
 /// </summary>
-internal sealed record MergeMove(string Kind, string Id, string Doc, long Version, bool Internal);
+internal sealed record MergeMove(string Kind, string Id, string Doc, long Version, bool Internal, string? Text = null);
 
 /// <summary>
 /// The record of a merge (or of its undo) on the source ticket, written with the source's own
@@ -155,7 +155,7 @@ public sealed partial class CosmosTicketStore
     private static (TicketDocument Next, IReadOnlyList<string> Dropped) WithMoved(TicketDocument document, IReadOnlyList<MergeMove> moves)
     {
         var present = document.ItemRefs.Select(r => r.Doc).ToHashSet(StringComparer.Ordinal);
-        var incoming = moves.Where(m => !present.Contains(m.Doc)).Select(m => new ItemRef(m.Kind, m.Id, m.Doc, m.Version, 0, m.Internal)).ToList();
+        var incoming = moves.Where(m => !present.Contains(m.Doc)).Select(m => new ItemRef(m.Kind, m.Id, m.Doc, m.Version, 0, m.Internal, m.Text)).ToList();
         if (incoming.Count == 0)
         {
             return (document, []);
@@ -234,7 +234,7 @@ public sealed partial class CosmosTicketStore
 
                 var copy = await CopyAsync(container, retry, value, target.Id, cancellationToken);
                 copies.Add(copy);
-                moves.Add(new MergeMove(r.Kind, r.Id, copy, r.Version, r.Internal));
+                moves.Add(new MergeMove(r.Kind, r.Id, copy, r.Version, r.Internal, r.Text));
                 writes.Add(new ItemWrite(r.Kind, r.Id, r.Version, null));
             }
 
@@ -280,8 +280,8 @@ public sealed partial class CosmosTicketStore
             }
 
             Repoint(value.Value, r.Kind, source.Id);
-            back.Add(new MergeMove(r.Kind, r.Id, r.Doc, r.Version, r.Internal));
-            writes.Add(new ItemWrite(r.Kind, r.Id, null, value.Value, value.Key, r.Internal));
+            back.Add(new MergeMove(r.Kind, r.Id, r.Doc, r.Version, r.Internal, r.Text));
+            writes.Add(new ItemWrite(r.Kind, r.Id, null, value.Value, value.Key, r.Internal, r.Text));
         }
 
         var undone = source.PendingHistory[^1];

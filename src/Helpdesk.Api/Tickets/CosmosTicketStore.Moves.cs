@@ -109,7 +109,7 @@ public sealed partial class CosmosTicketStore
         ItemRef[] refs =
         [
             .. target.ItemRefs.Where(r => kinds.Contains(r.Kind)),
-            .. record.Moves.Select(m => new ItemRef(m.Kind, m.Id, m.Doc, m.Version, 0, m.Internal)),
+            .. record.Moves.Select(m => new ItemRef(m.Kind, m.Id, m.Doc, m.Version, 0, m.Internal, m.Text)),
         ];
         var values = await ReadValuesAsync(container, retry, record.TargetId, refs, cancellationToken);
         return values.Where(v => v.Value.Value["at"] is not null).ToDictionary(v => v.Key, v => v.Value.Value["at"]!.GetValue<DateTimeOffset>(), StringComparer.Ordinal);
@@ -123,7 +123,7 @@ public sealed partial class CosmosTicketStore
     private static (TicketDocument Next, IReadOnlyList<string> Dropped) WithArrived(TicketDocument document, IReadOnlyList<MergeMove> moves, Dictionary<string, DateTimeOffset> times)
     {
         var present = document.ItemRefs.Select(r => r.Doc).ToHashSet(StringComparer.Ordinal);
-        var incoming = moves.Where(m => !present.Contains(m.Doc)).Select(m => new ItemRef(m.Kind, m.Id, m.Doc, m.Version, 0, m.Internal)).ToList();
+        var incoming = moves.Where(m => !present.Contains(m.Doc)).Select(m => new ItemRef(m.Kind, m.Id, m.Doc, m.Version, 0, m.Internal, m.Text)).ToList();
         var replaced = document.ItemRefs.Where(r => incoming.Any(m => m.Kind == r.Kind && m.Id == r.Id)).ToList();
         var refs = document.ItemRefs.Except(replaced).ToList();
         DateTimeOffset TimeOf(ItemRef r) => times.TryGetValue(r.Doc, out var at) ? at : DateTimeOffset.MaxValue;
@@ -224,7 +224,7 @@ public sealed partial class CosmosTicketStore
 
                 var copy = await CopyAsync(container, retry, value, target.Id, cancellationToken);
                 copies.Add(copy);
-                moves.Add(new MergeMove(r.Kind, r.Id, copy, r.Version, r.Internal));
+                moves.Add(new MergeMove(r.Kind, r.Id, copy, r.Version, r.Internal, r.Text));
                 writes.Add(new ItemWrite(r.Kind, r.Id, r.Version, null));
             }
 

@@ -389,7 +389,7 @@ public sealed partial class CosmosTicketStore(
 
         if (!string.IsNullOrWhiteSpace(query.Text))
         {
-            Where("CONTAINS(c.search, @q)", "@q", query.Text.Trim().ToLowerInvariant());
+            AppendTextFilter(sql, parameters, query.Text.Trim(), query.TextScope);
         }
 
         if (query.Sort is { } sort)
@@ -431,6 +431,30 @@ public sealed partial class CosmosTicketStore(
 
         var last = rows[query.Limit - 1];
         return new Page<Ticket>(items, late ? Paging.EncodeKey(last.LateAt!, last.Seq) : Paging.EncodeKey(last.Seq));
+    }
+
+    /// <summary>
+    /// The search (docs/adr/0014-conversation-search.md): the ticket's lower-cased search field
+    /// (number, subject, description), its requester's name and email (read from the snapshot, so
+    /// documents written before they were searched are found too), and in the conversation
+    /// scopes the messages' text kept in the document's item index (<see cref="ItemRef.Text"/>),
+    /// public messages only for the portal. All of it is in the one ticket document: the query
+    /// reads no item document, and none of these paths is indexed (CONTAINS reads the text of
+    /// each document the view's filters leave).
+    /// </summary>
+    private static void AppendTextFilter(StringBuilder sql, Dictionary<string, object?> parameters, string text, TicketTextScope scope)
+    {
+        sql.Append(" AND (CONTAINS(c.search, @q) OR CONTAINS(c.snapshot.requester.name, @q, true) OR CONTAINS(c.snapshot.requester.email, @q, true)");
+        if (scope != TicketTextScope.Ticket)
+        {
+            sql.Append(" OR EXISTS(SELECT VALUE i FROM i IN c.items WHERE i.kind = @messageKind AND CONTAINS(i.text, @q)")
+                .Append(scope == TicketTextScope.PublicConversation ? " AND i.internal = false" : string.Empty)
+                .Append(')');
+            parameters["@messageKind"] = TicketItemKinds.Message;
+        }
+
+        sql.Append(')');
+        parameters["@q"] = text.ToLowerInvariant();
     }
 
     /// <summary>

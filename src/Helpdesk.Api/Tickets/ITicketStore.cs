@@ -36,7 +36,8 @@ public sealed record TicketQuery(
     PortalViewer? Portal = null,
     string? ProjectId = null,
     string? ContractId = null,
-    TicketSort? Sort = null);
+    TicketSort? Sort = null,
+    TicketTextScope TextScope = TicketTextScope.Ticket);
 
 /// <summary>
 /// A customer reading the portal: the tickets they asked for unless hidden, and their account's

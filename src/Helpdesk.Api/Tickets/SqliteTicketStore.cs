@@ -52,6 +52,39 @@ internal sealed partial class SqliteTicketStore(
         CREATE INDEX ix_tickets_priority            ON tickets (priority);
         """);
 
+    /// <summary>
+    /// Search that finds conversations (issue 20, docs/adr/0014-conversation-search.md): the
+    /// tickets' trigram index gains the requester's name and email, and the messages get a
+    /// trigram index of their plain text (<c>ticket_messages_fts</c>, rowid = the message's seq),
+    /// both filled from the rows already stored. The messages' index is kept by triggers on
+    /// <c>ticket_messages</c>, so every write of a message (a post, an erasure, a move to another
+    /// ticket, a purge) changes it in that write's own transaction. Contentless: the text is
+    /// read from the rows it indexes, only to cut the snippets of one page.
+    /// </summary>
+    public static SqliteMigration SearchMigration { get; } = new(
+        "search-20-1-conversation-search",
+        """
+        DROP TABLE tickets_fts;
+        CREATE VIRTUAL TABLE tickets_fts USING fts5 (number, subject, description, requester, content = '', contentless_delete = 1, tokenize = 'trigram');
+        INSERT INTO tickets_fts (rowid, number, subject, description, requester)
+            SELECT seq, number, json_extract(doc, '$.subject'), coalesce(json_extract(doc, '$.description'), ''),
+                   CASE WHEN json_extract(doc, '$.requester.email') IS NULL THEN ''
+                        ELSE coalesce(json_extract(doc, '$.requester.name'), '') || ' <' || json_extract(doc, '$.requester.email') || '>' END
+            FROM tickets;
+        CREATE VIRTUAL TABLE ticket_messages_fts USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'trigram');
+        INSERT INTO ticket_messages_fts (rowid, text) SELECT seq, coalesce(json_extract(doc, '$.text'), '') FROM ticket_messages;
+        CREATE TRIGGER ticket_messages_fts_insert AFTER INSERT ON ticket_messages BEGIN
+            INSERT INTO ticket_messages_fts (rowid, text) VALUES (new.seq, coalesce(json_extract(new.doc, '$.text'), ''));
+        END;
+        CREATE TRIGGER ticket_messages_fts_update AFTER UPDATE OF doc ON ticket_messages BEGIN
+            DELETE FROM ticket_messages_fts WHERE rowid = old.seq;
+            INSERT INTO ticket_messages_fts (rowid, text) VALUES (new.seq, coalesce(json_extract(new.doc, '$.text'), ''));
+        END;
+        CREATE TRIGGER ticket_messages_fts_delete AFTER DELETE ON ticket_messages BEGIN
+            DELETE FROM ticket_messages_fts WHERE rowid = old.seq;
+        END;
+        """);
+
     public Task<Ticket?> FindAsync(string id, CancellationToken cancellationToken) =>
         FindAsync("SELECT version, doc FROM tickets WHERE id = $id AND deleted = 0", id, cancellationToken);
 
@@ -459,7 +492,7 @@ internal sealed partial class SqliteTicketStore(
 
         if (!string.IsNullOrWhiteSpace(query.Text))
         {
-            AppendTextFilter(sql, parameters, query.Text.Trim());
+            AppendTextFilter(sql, parameters, query.Text.Trim(), query.TextScope);
         }
 
         if (query.Sort is { } sort)
@@ -641,16 +674,26 @@ internal sealed partial class SqliteTicketStore(
     ];
 
     /// <summary>
-    /// Full-text search over number, subject and description with a trigram index (substring
-    /// matches, any language). Terms shorter than three characters cannot use trigrams and fall
-    /// back to a scan of subject and number.
+    /// Full-text search with trigram indexes (substring matches, any language): the ticket's
+    /// number, subject, description and requester, and in the conversation scopes the text of its
+    /// messages (public ones only for <see cref="TicketTextScope.PublicConversation"/>). Each
+    /// index answers with the rows holding the text, looked up once, not per ticket. Terms shorter
+    /// than three characters cannot use trigrams and fall back to a scan of subject and number.
     /// </summary>
-    private static void AppendTextFilter(StringBuilder sql, List<(string, object?)> parameters, string text)
+    private static void AppendTextFilter(StringBuilder sql, List<(string, object?)> parameters, string text, TicketTextScope scope)
     {
         if (text.Length >= 3)
         {
-            sql.Append(" AND seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH $q)");
-            parameters.Add(("$q", "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
+            sql.Append(" AND (seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH $q)");
+            if (scope != TicketTextScope.Ticket)
+            {
+                sql.Append(" OR id IN (SELECT m.ticket_id FROM ticket_messages m WHERE m.seq IN (SELECT rowid FROM ticket_messages_fts WHERE ticket_messages_fts MATCH $q)")
+                    .Append(scope == TicketTextScope.PublicConversation ? " AND m.visibility = 'public'" : string.Empty)
+                    .Append(')');
+            }
+
+            sql.Append(')');
+            parameters.Add(("$q", Phrase(text)));
         }
         else
         {
@@ -658,6 +701,9 @@ internal sealed partial class SqliteTicketStore(
             parameters.Add(("$q", text.ToLowerInvariant()));
         }
     }
+
+    /// <summary>The text as one FTS5 phrase: with the trigram tokenizer, a substring.</summary>
+    internal static string Phrase(string text) => "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static async Task IndexTextAsync(SqliteConnection connection, SqliteTransaction transaction, long seq, TicketSnapshot s, bool replace, CancellationToken cancellationToken)
     {
@@ -668,12 +714,13 @@ internal sealed partial class SqliteTicketStore(
         }
 
         await using var insert = connection.Command(
-            "INSERT INTO tickets_fts (rowid, number, subject, description) VALUES ($seq, $number, $subject, $description)",
+            "INSERT INTO tickets_fts (rowid, number, subject, description, requester) VALUES ($seq, $number, $subject, $description, $requester)",
             transaction,
             ("$seq", seq),
             ("$number", s.Number),
             ("$subject", s.Subject),
-            ("$description", s.Description ?? string.Empty));
+            ("$description", s.Description ?? string.Empty),
+            ("$requester", s.Requester is { } r ? $"{r.Name} <{r.Email}>" : string.Empty));
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -26,6 +26,7 @@ public static class TicketEndpoints
             .AddSqliteMigration(SqliteTicketStore.ReceiptsMigration.Name, SqliteTicketStore.ReceiptsMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.LinksMigration.Name, SqliteTicketStore.LinksMigration.Sql)
             .AddSqliteMigration(SqliteTicketStore.SortsMigration.Name, SqliteTicketStore.SortsMigration.Sql)
+            .AddSqliteMigration(SqliteTicketStore.SearchMigration.Name, SqliteTicketStore.SearchMigration.Sql)
             .AddSingleton<SqliteTicketStore>()
             .AddCosmosSingleton<CosmosTicketItems>()
             .AddCosmosSingleton<CosmosTicketStore>()
@@ -34,7 +35,8 @@ public static class TicketEndpoints
             .AddSingleton(StoreSelection.Registered<ITicketNumberSequence, SqliteTicketStore, CosmosTicketNumbers>())
             .AddSingleton<TicketRunner>()
             .AddSingleton<TicketOpening>()
-            .AddSingleton<TicketPresenter>();
+            .AddSingleton<TicketPresenter>()
+            .AddSingleton<TicketSearch>();
     }
 
     public static RouteGroupBuilder MapTicketEndpoints(this RouteGroupBuilder api)
@@ -84,6 +86,7 @@ public static class TicketEndpoints
     private static async Task<Results<Ok<Page<TicketResponse>>, ApiProblem>> ListAsync(
         ITicketStore store,
         TicketPresenter presenter,
+        TicketSearch search,
         Caller caller,
         TimeProvider clock,
         string? view,
@@ -137,6 +140,11 @@ public static class TicketEndpoints
             errors["limit"] = [$"The limit is from 1 to {Paging.MaxLimit}."];
         }
 
+        if (TicketSearch.Refusal(q) is { } refusal)
+        {
+            errors["q"] = [refusal];
+        }
+
         if (errors.Count > 0)
         {
             return new ApiProblem(Problems.Validation(errors));
@@ -159,9 +167,11 @@ public static class TicketEndpoints
                 ProjectId: projectId,
                 ContractId: contractId,
                 Text: q,
-                Sort: parsedSort),
+                Sort: parsedSort,
+                TextScope: TicketTextScope.Conversation),
             cancellationToken);
-        return TypedResults.Ok(await presenter.PresentAsync(page, cancellationToken));
+        var matches = await search.MatchAsync(page.Items, q, TicketTextScope.Conversation, cancellationToken);
+        return TypedResults.Ok(await presenter.PresentAsync(page, matches, cancellationToken));
     }
 
     private static async Task<Results<Ok<Page<HistoryEntry>>, ApiProblem>> HistoryAsync(string id, ITicketStore store, int? limit, string? cursor, CancellationToken cancellationToken)

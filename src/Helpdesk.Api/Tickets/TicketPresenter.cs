@@ -13,11 +13,15 @@ public sealed class TicketPresenter(ITicketSlaClocks clocks, TimeProvider clock)
         return TicketResponse.From(ticket, slas[0]);
     }
 
-    public async Task<Page<TicketResponse>> PresentAsync(Page<Ticket> page, CancellationToken cancellationToken)
+    public Task<Page<TicketResponse>> PresentAsync(Page<Ticket> page, CancellationToken cancellationToken) =>
+        PresentAsync(page, null, cancellationToken);
+
+    /// <summary>A page with each ticket's search match (<see cref="TicketSearch.MatchAsync"/>, in the page's order).</summary>
+    public async Task<Page<TicketResponse>> PresentAsync(Page<Ticket> page, IReadOnlyList<TicketMatch?>? matches, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(page);
         var slas = await clocks.OfAsync(page.Items, clock.GetUtcNow(), cancellationToken);
-        return new Page<TicketResponse>([.. page.Items.Select((ticket, i) => TicketResponse.From(ticket, slas[i]))], page.NextCursor);
+        return new Page<TicketResponse>([.. page.Items.Select((ticket, i) => TicketResponse.From(ticket, slas[i]) with { Match = matches?[i] })], page.NextCursor);
     }
 
     /// <summary>The answer of a command on a ticket: the ticket as saved with its ETag, or the problem that refused the command.</summary>

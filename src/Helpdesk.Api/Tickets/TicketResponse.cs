@@ -9,7 +9,7 @@ public sealed record RequesterResponse(string ContactId, string Email, string? N
         requester is null ? null : new RequesterResponse(requester.ContactId, requester.Email, requester.Name);
 }
 
-/// <summary>The ticket representation of API.md.</summary>
+/// <summary>The ticket representation of API.md; in a searched list (<c>q</c>), with where the text was found (match).</summary>
 public sealed record TicketResponse(
     string Id,
     string Number,
@@ -42,7 +42,8 @@ public sealed record TicketResponse(
     IReadOnlyList<string> MergedFromIds,
     PortalVisibility PortalVisibility,
     TicketLink? Project,
-    TicketLink? Contract)
+    TicketLink? Contract,
+    TicketMatch? Match = null)
 {
     public static TicketResponse From(Ticket t, TicketSlaResponse? sla) => new(
         t.Id,

@@ -7,6 +7,7 @@ using Helpdesk.Api.Expenses;
 using Helpdesk.Api.Idempotency;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
+using Helpdesk.Api.Tickets;
 using Helpdesk.Api.Time;
 using Helpdesk.Domain.Tickets;
 using Microsoft.Data.Sqlite;
@@ -49,6 +50,40 @@ public sealed class SqliteStoreContractTests : StoreContractTests
         }
 
         return events;
+    }
+
+    [Fact]
+    public async Task The_search_migration_indexes_the_tickets_and_messages_stored_before_it()
+    {
+        var ticket = await CreateAsync("Printer jams");
+        var loaded = (await Store.Tickets.FindAsync(ticket.Id, default))!;
+        await SaveMessageAsync(loaded, Reply(loaded, "msg_public", "The toner was replaced"));
+        var database = new SqliteDatabase(_folder);
+        await using (var connection = await database.OpenAsync(default))
+        {
+            // Back to the schema before the migration: no message index, the tickets' without the requester, both empty.
+            await using var undo = connection.Command(
+                $"""
+                DROP TRIGGER ticket_messages_fts_insert;
+                DROP TRIGGER ticket_messages_fts_update;
+                DROP TRIGGER ticket_messages_fts_delete;
+                DROP TABLE ticket_messages_fts;
+                DROP TABLE tickets_fts;
+                CREATE VIRTUAL TABLE tickets_fts USING fts5 (number, subject, description, content = '', contentless_delete = 1, tokenize = 'trigram');
+                DELETE FROM schema_migrations WHERE name = '{SqliteTicketStore.SearchMigration.Name}';
+                """,
+                null);
+            await undo.ExecuteNonQueryAsync();
+        }
+
+        database.Migrate(StoreEngines.SqliteMigrations);
+
+        (await SearchAsync("toner", TicketTextScope.PublicConversation)).ShouldBe([ticket.Id]);
+        (await SearchAsync("alice@contoso", TicketTextScope.Ticket)).ShouldBe([ticket.Id]);
+        (await SearchAsync("jams", TicketTextScope.Ticket)).ShouldBe([ticket.Id]);
+        var again = (await Store.Tickets.FindAsync(ticket.Id, default))!;
+        await SaveMessageAsync(again, Reply(again, "msg_later", "A new fuser is on its way"));
+        (await SearchAsync("fuser", TicketTextScope.Conversation)).ShouldBe([ticket.Id]);
     }
 
     /// <summary>A process that dies inside its transaction leaves the rollback journal: nothing of the write is committed.</summary>

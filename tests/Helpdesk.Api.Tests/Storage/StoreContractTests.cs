@@ -541,7 +541,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         (await Store.Tickets.QueryAsync(new TicketQuery(TicketView.All, T0, 50, null, ExcludeId: ticket.Id), default)).Items.Select(t => t.Id).ShouldBe([kept.Id]);
     }
 
-    private async Task<Ticket> CreateAsync(
+    protected async Task<Ticket> CreateAsync(
         string subject,
         string? number = null,
         string? description = null,

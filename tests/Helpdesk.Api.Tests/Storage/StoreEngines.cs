@@ -26,6 +26,7 @@ internal static class StoreEngines
         SqliteTicketStore.HistoryNotesMigration,
         SqliteTicketStore.PortalMigration,
         SqliteTicketStore.ReceiptsMigration,
+        SqliteTicketStore.SearchMigration,
         SqliteConversationStore.Migration,
         SqliteConversationStore.Versions,
         SqliteAttachmentIndex.Migration,

@@ -25,6 +25,27 @@ public abstract partial class StoreContractTests
     protected abstract Task LeaveUnfinishedMessageWriteAsync(TicketMessage message);
 
     [Fact]
+    public async Task A_search_reads_the_messages_its_scope_allows_and_the_requester()
+    {
+        var ticket = await CreateAsync("Printer jams");
+        var loaded = (await Store.Tickets.FindAsync(ticket.Id, default))!;
+        await SaveMessageAsync(loaded, Reply(loaded, "msg_public", "The toner was replaced"));
+        loaded = (await Store.Tickets.FindAsync(ticket.Id, default))!;
+        await SaveMessageAsync(loaded, Note(loaded, "msg_note", "Firmware bug in the fuser"));
+
+        (await SearchAsync("TONER", TicketTextScope.Conversation)).ShouldBe([ticket.Id]);
+        (await SearchAsync("toner", TicketTextScope.PublicConversation)).ShouldBe([ticket.Id]);
+        (await SearchAsync("toner", TicketTextScope.Ticket)).ShouldBeEmpty();
+        (await SearchAsync("fuser", TicketTextScope.Conversation)).ShouldBe([ticket.Id]);
+        (await SearchAsync("fuser", TicketTextScope.PublicConversation)).ShouldBeEmpty();
+        (await SearchAsync("ALICE@contoso", TicketTextScope.Ticket)).ShouldBe([ticket.Id]);
+    }
+
+    /// <summary>The ids of the tickets <paramref name="text"/> finds in <paramref name="scope"/>.</summary>
+    protected async Task<IReadOnlyList<string>> SearchAsync(string text, TicketTextScope scope) =>
+        [.. (await Store.Tickets.QueryAsync(new TicketQuery(TicketView.All, T0, 10, null, Text: text, TextScope: scope), default)).Items.Select(t => t.Id)];
+
+    [Fact]
     public async Task A_message_is_stored_with_its_ticket_change_and_event()
     {
         var ticket = await CreateAsync("Printer jams");
@@ -344,7 +365,7 @@ public abstract partial class StoreContractTests
     private static TicketMessage Message(string ticketId, string id, MessageVisibility visibility, string text) =>
         new(id, ticketId, T0, Ada, "Ada", visibility, $"<p>{text}</p>", text, [], "api");
 
-    private static TicketMessage Reply(Ticket ticket, string id, string text)
+    protected static TicketMessage Reply(Ticket ticket, string id, string text)
     {
         ticket.AddAgentReply(id, [], Ada, T0.AddMinutes(1));
         return Message(ticket.Id, id, MessageVisibility.Public, text);
@@ -384,7 +405,7 @@ public abstract partial class StoreContractTests
         await SaveItemAsync(ticket, TicketItemKinds.TimeEntry, new Versioned<TimeEntry>(entry, 0));
     }
 
-    private Task SaveMessageAsync(Ticket ticket, TicketMessage message) =>
+    protected Task SaveMessageAsync(Ticket ticket, TicketMessage message) =>
         Store.Tickets.SaveAsync(ticket, [TicketItemWrite.Add(TicketItemKinds.Message, message.Id, message)], default);
 
     /// <summary>An item (version 0 = new) written with the ticket's pending changes, through the one write contract.</summary>

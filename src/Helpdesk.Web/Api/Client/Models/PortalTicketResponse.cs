@@ -8,7 +8,7 @@ using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
     /// <summary>
-    /// A ticket as its customer sees it: no assignment, tags or internal fields, public messages only.
+    /// A ticket as its customer sees it: no assignment, tags or internal fields, public messages only;in a searched list (`q`), where the text was found among those (match).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class PortalTicketResponse : IParsable
@@ -40,6 +40,14 @@ namespace Helpdesk.Web.Api.Client.Models
 #nullable restore
 #else
         public string Id { get; set; }
+#endif
+        /// <summary>The match property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Helpdesk.Web.Api.Client.Models.TicketMatch? Match { get; set; }
+#nullable restore
+#else
+        public global::Helpdesk.Web.Api.Client.Models.TicketMatch Match { get; set; }
 #endif
         /// <summary>The messages property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -102,6 +110,7 @@ namespace Helpdesk.Web.Api.Client.Models
                 { "endAt", n => { EndAt = n.GetDateTimeOffsetValue(); } },
                 { "followUpOfId", n => { FollowUpOfId = n.GetStringValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
+                { "match", n => { Match = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.TicketMatch>(global::Helpdesk.Web.Api.Client.Models.TicketMatch.CreateFromDiscriminatorValue); } },
                 { "messages", n => { Messages = n.GetCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.MessageResponse>(global::Helpdesk.Web.Api.Client.Models.MessageResponse.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "number", n => { Number = n.GetStringValue(); } },
                 { "priority", n => { Priority = n.GetEnumValue<global::Helpdesk.Web.Api.Client.Models.Priority>(); } },
@@ -123,6 +132,7 @@ namespace Helpdesk.Web.Api.Client.Models
             writer.WriteDateTimeOffsetValue("endAt", EndAt);
             writer.WriteStringValue("followUpOfId", FollowUpOfId);
             writer.WriteStringValue("id", Id);
+            writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.TicketMatch>("match", Match);
             writer.WriteCollectionOfObjectValues<global::Helpdesk.Web.Api.Client.Models.MessageResponse>("messages", Messages);
             writer.WriteStringValue("number", Number);
             writer.WriteEnumValue<global::Helpdesk.Web.Api.Client.Models.Priority>("priority", Priority);

@@ -8,7 +8,7 @@ using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
     /// <summary>
-    /// The ticket representation of API.md.
+    /// The ticket representation of API.md; in a searched list (`q`), with where the text was found (match).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class TicketResponse : IParsable
@@ -82,6 +82,14 @@ namespace Helpdesk.Web.Api.Client.Models
 #nullable restore
 #else
         public string Impact { get; set; }
+#endif
+        /// <summary>The match property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Helpdesk.Web.Api.Client.Models.TicketMatch? Match { get; set; }
+#nullable restore
+#else
+        public global::Helpdesk.Web.Api.Client.Models.TicketMatch Match { get; set; }
 #endif
         /// <summary>The mergedFromIds property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -232,6 +240,7 @@ namespace Helpdesk.Web.Api.Client.Models
                 { "group", n => { Group = n.GetStringValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "impact", n => { Impact = n.GetStringValue(); } },
+                { "match", n => { Match = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.TicketMatch>(global::Helpdesk.Web.Api.Client.Models.TicketMatch.CreateFromDiscriminatorValue); } },
                 { "mergedFromIds", n => { MergedFromIds = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "mergedIntoId", n => { MergedIntoId = n.GetStringValue(); } },
                 { "notifyCustomer", n => { NotifyCustomer = n.GetBoolValue(); } },
@@ -273,6 +282,7 @@ namespace Helpdesk.Web.Api.Client.Models
             writer.WriteStringValue("group", Group);
             writer.WriteStringValue("id", Id);
             writer.WriteStringValue("impact", Impact);
+            writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.TicketMatch>("match", Match);
             writer.WriteCollectionOfPrimitiveValues<string>("mergedFromIds", MergedFromIds);
             writer.WriteStringValue("mergedIntoId", MergedIntoId);
             writer.WriteBoolValue("notifyCustomer", NotifyCustomer);
