@@ -122,6 +122,78 @@ public sealed class TicketPagePartsTests : IAsyncLifetime
         panel.QuerySelector(".sla-badge")!.TextContent.ShouldContain("En retard");
     }
 
+    [Fact]
+    public void The_tabs_read_nothing_until_shown_then_list_and_add_activities_approvals_and_cost_lines_with_the_apis_reasons()
+    {
+        var page = Open();
+        _api.Requests.ShouldNotContain(r => r.Path.EndsWith("/activities", StringComparison.Ordinal) || r.Path.EndsWith("/approvals", StringComparison.Ordinal)
+            || r.Path.EndsWith("/cost-lines", StringComparison.Ordinal) || r.Path.EndsWith("/context", StringComparison.Ordinal));
+
+        Tab(page, "Activities").Click();
+        page.WaitForAssertion(() => page.Find("[data-testid=activities] tbody tr").TextContent.ShouldContain("Call Alice back"));
+        page.Find("[data-testid=activities] tbody tr").TextContent.ShouldContain("Ada Lovelace");
+        Tab(page, "Activities").GetAttribute("aria-selected").ShouldBe("true");
+        page.Find("form.part-form").Submit();
+        page.WaitForAssertion(() => page.Find("[data-testid=part-error]").TextContent.ShouldBe("The title is required."));
+        var ticketReads = _api.Requests.Count(r => r.Method == "GET" && r.Path == "/api/tickets/t_1");
+        page.Find("input[name=title]").Change("Send the fixed export");
+        page.Find("select[name=kind]").Change("task");
+        page.Find("form.part-form").Submit();
+        page.WaitForAssertion(() => page.FindAll("[data-testid=activities] tbody tr").Count.ShouldBe(2));
+        page.FindAll("[data-testid=part-error]").ShouldBeEmpty();
+        page.WaitForAssertion(() => _api.Requests.Count(r => r.Method == "GET" && r.Path == "/api/tickets/t_1").ShouldBe(ticketReads + 1));
+
+        Tab(page, "Approvals").Click();
+        page.WaitForAssertion(() => page.Find("[data-testid=approvals] li").TextContent.ShouldContain("Pending"));
+        page.Find("[data-testid=approvals] li").TextContent.ShouldContain("waiting for Ada Lovelace");
+        page.Find("select[name=approver]").Change("agt_ada");
+        page.Find("input[name=reason]").Change("A second refund");
+        page.Find("form.part-form").Submit();
+        page.WaitForAssertion(() => page.Find("[data-testid=part-error]").TextContent.ShouldBe("The ticket already waits for an approval."));
+        _api.Requests.Last(r => r.Path == "/api/tickets/t_1/approvals").Body.ShouldContain("\"approverId\":\"agt_ada\"");
+
+        Tab(page, "Cost lines").Click();
+        page.WaitForAssertion(() => page.Find("[data-testid=cost-totals]").TextContent.ShouldBe("Total 150.00 EUR (billable 100.00 EUR)"));
+        page.Find("select[name=kind]").Change("expense");
+        page.Find("input[name=description]").Change("Travel to the site");
+        page.Find("input[name=quantity]").Change("2");
+        page.Find("input[name=unitPrice]").Change("12.5");
+        page.Find("form.part-form").Submit();
+        page.WaitForAssertion(() => page.FindAll("[data-testid=cost-lines] tbody tr").Count.ShouldBe(3));
+        var posted = JsonNode.Parse(_api.Requests.Last(r => r.Method == "POST" && r.Path == "/api/tickets/t_1/cost-lines").Body)!;
+        (posted["kind"]!.GetValue<string>(), posted["quantity"]!.GetValue<double>(), posted["unitPrice"]!.GetValue<double>(), posted["currency"]!.GetValue<string>())
+            .ShouldBe(("expense", 2, 12.5, "EUR"));
+    }
+
+    [Fact]
+    public void A_merge_names_the_target_and_waits_for_confirmation_and_the_customer_context_says_the_customers_systems_are_unavailable()
+    {
+        var page = Open();
+        Tab(page, "Related tickets").Click();
+        page.WaitForAssertion(() => page.Find("[data-relation=mergedFrom] a").TextContent.ShouldBe("HD-2026-00000 Old export issue"));
+
+        page.Find("input[name=intoId]").Change("t_9");
+        page.Find("form.part-form").Submit();
+        page.WaitForAssertion(() => page.Find("[data-testid=part-error]").TextContent.ShouldBe("No ticket has this id."));
+        page.Find("input[name=intoId]").Change("t_2");
+        page.Find("form.part-form").Submit();
+        page.WaitForAssertion(() => page.Find("[data-testid=merge-confirm]").TextContent.ShouldContain("Merge HD-2026-00001 into HD-2026-00002 Export empty again?"));
+        _api.Requests.ShouldNotContain(r => r.Path == "/api/tickets/t_1/merge");
+
+        page.FindAll("[data-testid=merge-confirm] fluent-button").Single(b => b.TextContent.Trim() == "Yes, merge").Click();
+
+        page.WaitForAssertion(() => page.Find("[data-relation=mergedInto] a").GetAttribute("href").ShouldBe("tickets/t_2"));
+        _api.MergeIfMatch.ShouldBe("\"3\"");
+        _api.Requests.Single(r => r.Path == "/api/tickets/t_1/merge").Body.ShouldBe("{\"intoId\":\"t_2\"}");
+        page.FindAll("input[name=intoId]").ShouldBeEmpty();
+
+        page.Find("[data-testid=customer-context] h2 button").Click();
+        page.WaitForAssertion(() => page.Find("[data-testid=account]").TextContent.ShouldContain("2 open of 5 tickets"));
+        page.Find("[data-testid=account]").TextContent.ShouldContain("Contoso");
+        page.Find("[data-testid=previous-tickets] a").GetAttribute("href").ShouldBe("tickets/t_0");
+        page.Find("[data-testid=provider]").TextContent.Trim().ShouldBe("The customer's systems are unavailable right now.");
+    }
+
     private IRenderedComponent<TicketPage> Open()
     {
         var page = _context.Render<TicketPage>(p => p.Add(c => c.Id, "t_1"));
@@ -129,6 +201,9 @@ public sealed class TicketPagePartsTests : IAsyncLifetime
         page.WaitForAssertion(() => page.FindAll("#canned option").Count.ShouldBeGreaterThan(1));
         return page;
     }
+
+    private static IElement Tab(IRenderedComponent<TicketPage> page, string name) =>
+        page.FindAll("[role=tab]").Single(t => t.TextContent.Trim() == name);
 
     private static string Body(IRenderedComponent<TicketPage> page) => page.Find("#message-body").GetAttribute("value") ?? string.Empty;
 
@@ -171,6 +246,18 @@ public sealed class TicketPagePartsTests : IAsyncLifetime
 
         public List<string> Uploads { get; } = [];
 
+        public string? MergeIfMatch { get; private set; }
+
+        private readonly JsonArray _activities = new(new JsonObject
+        {
+            ["id"] = "act_1", ["ticketId"] = "t_1", ["createdBy"] = "agt_bob", ["done"] = false, ["datedAt"] = Opened.AddDays(1).ToString("O"),
+            ["details"] = new JsonObject { ["kind"] = "call", ["title"] = "Call Alice back", ["ownerId"] = "agt_ada", ["onSite"] = false },
+        });
+
+        private readonly JsonArray _costLines = new(CostLine("cl_1", "product", "Export licence", 1, 100, true), CostLine("cl_2", "expense", "Courier", 1, 50, false));
+
+        private string? _mergedInto;
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var path = request.RequestUri!.AbsolutePath;
@@ -194,11 +281,96 @@ public sealed class TicketPagePartsTests : IAsyncLifetime
                 ("POST", "/api/tickets/t_1/messages") => Post(JsonNode.Parse(body)!),
                 ("GET", "/api/tickets/t_1/time-entries") => Json(new JsonObject { ["items"] = new JsonArray(), ["nextCursor"] = null, ["totals"] = new JsonObject { ["minutes"] = 0, ["billableMinutes"] = 0 } }),
                 ("GET", "/api/tickets/t_1/history") => Json(new JsonObject { ["items"] = new JsonArray(), ["nextCursor"] = null }),
+                ("GET", "/api/tickets/t_1/activities") => Json(new JsonObject { ["items"] = _activities.DeepClone(), ["nextCursor"] = null }),
+                ("POST", "/api/tickets/t_1/activities") => AddActivity(JsonNode.Parse(body)!),
+                ("GET", "/api/tickets/t_1/approvals") => Json(new JsonObject { ["items"] = new JsonArray(Approval()), ["nextCursor"] = null }),
+                ("POST", "/api/tickets/t_1/approvals") => Problem(HttpStatusCode.Conflict, "The ticket waits for an approval.", "The ticket already waits for an approval."),
+                ("GET", "/api/tickets/t_1/cost-lines") => CostLines(),
+                ("POST", "/api/tickets/t_1/cost-lines") => AddCostLine(JsonNode.Parse(body)!),
+                ("GET", "/api/tickets/t_0") => Json(Summary("t_0", "HD-2026-00000", "Old export issue")),
+                ("GET", "/api/tickets/t_2") => Json(Summary("t_2", "HD-2026-00002", "Export empty again")),
+                ("GET", "/api/tickets/t_9") => Problem(HttpStatusCode.NotFound, "Not found", "No ticket has this id."),
+                ("POST", "/api/tickets/t_1/merge") => Merge(request),
+                ("GET", "/api/tickets/t_1/context") => Context(),
                 ("POST", _) when segments is ["api", "tickets", "t_1", "messages", var messageId, "attachments"] => await UploadAsync(messageId, request, cancellationToken),
                 ("GET", _) when segments is ["api", "tickets", "t_1", "attachments", var fileId] && _files.TryGetValue(fileId, out var file) => Download(file),
                 _ => new HttpResponseMessage(HttpStatusCode.NotFound),
             };
         }
+
+        private HttpResponseMessage AddActivity(JsonNode request)
+        {
+            if (string.IsNullOrWhiteSpace(request["title"]?.GetValue<string>()))
+            {
+                return Problem(HttpStatusCode.BadRequest, "One or more validation errors occurred.", "The title is required.");
+            }
+
+            _activities.Add(new JsonObject
+            {
+                ["id"] = $"act_{_activities.Count + 1}", ["ticketId"] = "t_1", ["createdBy"] = "agt_bob", ["done"] = false,
+                ["details"] = new JsonObject { ["kind"] = request["kind"]?.DeepClone(), ["title"] = request["title"]!.DeepClone(), ["ownerId"] = "agt_bob", ["onSite"] = false },
+            });
+            return Json(_activities[^1]!.DeepClone(), HttpStatusCode.Created);
+        }
+
+        private static JsonObject Approval() => new()
+        {
+            ["id"] = "apr_1", ["ticketId"] = "t_1", ["requestedBy"] = "agt_bob", ["reason"] = "Refund over 500 EUR", ["currentStep"] = 0, ["status"] = "pending", ["isPending"] = true,
+            ["createdAt"] = Opened.ToString("O"), ["expiresAt"] = Opened.AddDays(3).ToString("O"),
+            ["steps"] = new JsonArray(new JsonObject { ["mode"] = "anyOf", ["approverIds"] = new JsonArray("agt_ada"), ["decisions"] = new JsonArray(), ["status"] = "pending", ["waiting"] = new JsonArray("agt_ada") }),
+            ["current"] = new JsonObject { ["mode"] = "anyOf", ["approverIds"] = new JsonArray("agt_ada"), ["decisions"] = new JsonArray(), ["status"] = "pending", ["waiting"] = new JsonArray("agt_ada") },
+        };
+
+        private HttpResponseMessage CostLines()
+        {
+            var lines = _costLines.Select(l => l!).ToList();
+            return Json(new JsonObject
+            {
+                ["items"] = _costLines.DeepClone(), ["nextCursor"] = null,
+                ["totals"] = new JsonArray(new JsonObject
+                {
+                    ["currency"] = "EUR", ["amount"] = lines.Sum(l => l["amount"]!.GetValue<double>()),
+                    ["billableAmount"] = lines.Where(l => l["billable"]!.GetValue<bool>()).Sum(l => l["amount"]!.GetValue<double>()),
+                }),
+            });
+        }
+
+        private HttpResponseMessage AddCostLine(JsonNode request)
+        {
+            _costLines.Add(CostLine($"cl_{_costLines.Count + 1}", request["kind"]!.GetValue<string>(), request["description"]!.GetValue<string>(),
+                request["quantity"]!.GetValue<double>(), request["unitPrice"]!.GetValue<double>(), request["billable"]!.GetValue<bool>()));
+            return Json(_costLines[^1]!.DeepClone(), HttpStatusCode.Created);
+        }
+
+        private static JsonObject CostLine(string id, string kind, string description, double quantity, double unitPrice, bool billable) => new()
+        {
+            ["id"] = id, ["ticketId"] = "t_1", ["agentId"] = "agt_bob", ["kind"] = kind, ["description"] = description, ["quantity"] = quantity, ["unitPrice"] = unitPrice,
+            ["currency"] = "EUR", ["billable"] = billable, ["date"] = "2026-12-07", ["amount"] = quantity * unitPrice,
+        };
+
+        private HttpResponseMessage Merge(HttpRequestMessage request)
+        {
+            MergeIfMatch = request.Headers.TryGetValues("If-Match", out var values) ? values.Single() : null;
+            _mergedInto = "t_2";
+            return Ticket();
+        }
+
+        private static HttpResponseMessage Context() => Json(new JsonObject
+        {
+            ["ticketId"] = "t_1",
+            ["requester"] = new JsonObject { ["name"] = "Alice Durand", ["email"] = "alice@contoso.com" },
+            ["account"] = new JsonObject { ["id"] = "acc_contoso", ["name"] = "Contoso", ["domains"] = new JsonArray("contoso.com"), ["contacts"] = new JsonArray(), ["openTickets"] = 2, ["totalTickets"] = 5 },
+            ["slaPolicy"] = new JsonObject { ["id"] = "sla_standard", ["name"] = "Standard" },
+            ["previousTickets"] = new JsonObject { ["items"] = new JsonArray(Summary("t_0", "HD-2026-00000", "Old export issue")), ["nextCursor"] = null },
+            ["extensions"] = new JsonObject(),
+            ["extensionsStatus"] = "unavailable",
+        });
+
+        private static JsonObject Summary(string id, string number, string subject) => new()
+        {
+            ["id"] = id, ["number"] = number, ["subject"] = subject, ["status"] = "closed", ["priority"] = "normal",
+            ["createdAt"] = Opened.ToString("O"), ["updatedAt"] = Opened.ToString("O"),
+        };
 
         private HttpResponseMessage Post(JsonNode request)
         {
@@ -237,7 +409,7 @@ public sealed class TicketPagePartsTests : IAsyncLifetime
             return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
         }
 
-        private static HttpResponseMessage Ticket()
+        private HttpResponseMessage Ticket()
         {
             var response = Json(new JsonObject
             {
@@ -250,6 +422,8 @@ public sealed class TicketPagePartsTests : IAsyncLifetime
                 ["requester"] = new JsonObject { ["name"] = "Alice Durand", ["email"] = "alice@contoso.com" },
                 ["createdAt"] = Opened.ToString("O"),
                 ["updatedAt"] = Opened.ToString("O"),
+                ["mergedFromIds"] = new JsonArray("t_0"),
+                ["mergedIntoId"] = _mergedInto,
                 ["sla"] = new JsonObject
                 {
                     ["policyId"] = "sla_standard",
