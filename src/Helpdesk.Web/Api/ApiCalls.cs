@@ -25,6 +25,25 @@ public sealed class ApiCalls(ApiHttp http)
         SendAsync(HttpMethod.Post, $"api/tickets/{Uri.EscapeDataString(ticketId)}/messages",
             JsonContent.Create(new NewMessage(visibility, body), ApiJson.Default.NewMessage), ApiJson.Default.ThreadMessage, cancellationToken);
 
+    /// <summary>
+    /// One file for a message already posted (multipart/form-data, one part named <c>file</c>),
+    /// streamed as the browser reads it: the API decides whether it is too large (413, its reason
+    /// shown as written).
+    /// </summary>
+    public async Task<MessageFile> AttachToMessageAsync(string ticketId, string messageId, string fileName, string contentType, Stream content, CancellationToken cancellationToken)
+    {
+        using var file = new StreamContent(content);
+        file.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type) ? type : new("application/octet-stream");
+        using var form = new MultipartFormDataContent { { file, "file", fileName } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/tickets/{Uri.EscapeDataString(ticketId)}/messages/{Uri.EscapeDataString(messageId)}/attachments") { Content = form };
+        using var response = await http.Client.SendAsync(request, cancellationToken);
+        return await ReadAsync(response, ApiJson.Default.MessageFile, cancellationToken);
+    }
+
+    /// <summary>A file of the ticket as the API stored it (its bytes, name and type), for the browser to save or show.</summary>
+    public Task<DownloadedFile> AttachmentAsync(string ticketId, MessageFile file, CancellationToken cancellationToken) =>
+        DownloadAsync(new Uri($"api/tickets/{Uri.EscapeDataString(ticketId)}/attachments/{Uri.EscapeDataString(file.Id)}", UriKind.Relative), file.FileName, cancellationToken);
+
     public Task<TimeEntryPage> TimeEntriesAsync(string ticketId, CancellationToken cancellationToken) =>
         GetAsync($"api/tickets/{Uri.EscapeDataString(ticketId)}/time-entries?limit={PageLimit}", ApiJson.Default.TimeEntryPage, cancellationToken);
 
@@ -73,6 +92,10 @@ public sealed class ApiCalls(ApiHttp http)
 
     public Task<PortalTicketDetail> PortalTicketAsync(string ticketId, CancellationToken cancellationToken) =>
         GetAsync($"api/portal/tickets/{Uri.EscapeDataString(ticketId)}", ApiJson.Default.PortalTicketDetail, cancellationToken);
+
+    /// <summary>A file of a customer's ticket through the portal's route.</summary>
+    public Task<DownloadedFile> PortalAttachmentAsync(string ticketId, MessageFile file, CancellationToken cancellationToken) =>
+        DownloadAsync(new Uri($"api/portal/tickets/{Uri.EscapeDataString(ticketId)}/attachments/{Uri.EscapeDataString(file.Id)}", UriKind.Relative), file.FileName, cancellationToken);
 
     public Task<PortalTicketDetail> OpenPortalTicketAsync(string subject, string description, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, "api/portal/tickets",
@@ -150,7 +173,11 @@ public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 
 public sealed record MessageAuthor(string Type, string Id, string? Name);
 
-public sealed record MessageFile(string Id, string FileName, string ContentType, long Size, bool Inline);
+/// <summary>A file of a message; an inline image of a mail carries the Content-ID its HTML refers to (<c>cid:</c>).</summary>
+public sealed record MessageFile(string Id, string FileName, string ContentType, long Size, bool Inline, string? ContentId = null)
+{
+    public bool IsImage => ContentType.StartsWith("image/", StringComparison.OrdinalIgnoreCase);
+}
 
 /// <summary>A message of the thread: <c>Body</c> is the API's sanitised HTML.</summary>
 public sealed record ThreadMessage(string Id, string TicketId, DateTimeOffset At, MessageAuthor Author, string Visibility, string Body, string Text, IReadOnlyList<MessageFile>? Attachments)
@@ -200,6 +227,7 @@ internal sealed record ProblemBody(string? Title, string? Detail, Dictionary<str
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(Page<ThreadMessage>))]
 [JsonSerializable(typeof(ThreadMessage))]
+[JsonSerializable(typeof(MessageFile))]
 [JsonSerializable(typeof(TimeEntryPage))]
 [JsonSerializable(typeof(TimeEntryItem))]
 [JsonSerializable(typeof(NewTimeEntry))]

@@ -14,7 +14,7 @@ namespace Helpdesk.Web.Tests.Browser;
 public sealed class TicketScenarios(ConsoleServer server)
 {
     [Fact]
-    public async Task An_agent_triages_the_unassigned_view_takes_a_ticket_replies_adds_a_note_logs_time_and_resolves()
+    public async Task An_agent_triages_the_unassigned_view_takes_a_ticket_replies_with_a_file_adds_a_note_logs_time_and_resolves()
     {
         await using var console = await ConsolePage.OpenAsync(server);
         await console.RunAsync(async page =>
@@ -39,8 +39,11 @@ public sealed class TicketScenarios(ConsoleServer server)
             await Expect(page.Locator("#assignee")).ToHaveValueAsync("agt_bob");
 
             await page.Locator("#message-body").FillAsync("We are looking into it and will come back to you today.");
+            await page.Locator("#reply-files").SetInputFilesAsync(new FilePayload { Name = "steps.txt", MimeType = "text/plain", Buffer = "1. Open the export\n2. Pick November\n"u8.ToArray() });
             await Button(page, "Send reply").ClickAsync();
-            await Expect(page.Locator(".message-public", new() { HasText = "We are looking into it" })).ToBeVisibleAsync();
+            var reply = page.Locator(".message-public", new() { HasText = "We are looking into it" });
+            await Expect(reply).ToBeVisibleAsync();
+            await Expect(reply.Locator(".message-files")).ToContainTextAsync("steps.txt");
 
             await page.GetByLabel("Internal note").CheckAsync();
             await page.Locator("#message-body").FillAsync("The customer still runs the old client; check the version first.");

@@ -18,7 +18,7 @@ namespace Helpdesk.Web.Tests.Components;
 /// is exact: a version the server recorded on its own (an SLA breach, no field changed) is taken
 /// and the agent's change sent again; a version made by a person shows the conflict.
 /// </summary>
-public sealed class TicketPageConflictTests : IDisposable
+public sealed class TicketPageConflictTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Opened = new(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
     private readonly BunitContext _context = new();
@@ -34,6 +34,7 @@ public sealed class TicketPageConflictTests : IDisposable
         _context.Services.AddSingleton(new HelpdeskApiClient(new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: http) { BaseUrl = "http://api.test" }));
         _context.Services.AddSingleton<ApiCalls>();
         _context.Services.AddSingleton<StaffDirectory>();
+        _context.Services.AddScoped<BrowserFiles>();
     }
 
     [Fact]
@@ -95,9 +96,12 @@ public sealed class TicketPageConflictTests : IDisposable
     private static void Take(IRenderedComponent<TicketPage> page) =>
         page.FindAll("fluent-button").Single(b => b.TextContent.Trim() == "Take").Click();
 
-    public void Dispose()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Asynchronously, as the browser does: the thread's file saver releases its JavaScript module that way only.</summary>
+    public async Task DisposeAsync()
     {
-        _context.Dispose();
+        await _context.DisposeAsync();
         _api.Dispose();
     }
 
