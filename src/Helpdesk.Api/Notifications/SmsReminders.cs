@@ -54,9 +54,10 @@ public interface ISmsDeliveries
 /// with <c>Notifications:Sms:Secret</c>), carrying its id in <c>Idempotency-Key</c> so the provider
 /// can drop a repeat. Transient failures are retried (<see cref="Retries.AddSmsResilience"/>); a
 /// failure left after that fails the delivery, which the notifications queue tries again. Once the
-/// provider accepted it the SMS is recorded and never sent again.
+/// provider accepted it the SMS gets its line in the ticket's history (once) and is recorded as
+/// sent, never to be sent again.
 /// </summary>
-public sealed partial class SmsReminders(IOptions<SmsOptions> options, ISmsDeliveries deliveries, IDirectoryStore directory, ITicketStore tickets, IHttpClientFactory http, TimeProvider clock, ILogger<SmsReminders> logger)
+public sealed partial class SmsReminders(IOptions<SmsOptions> options, ISmsDeliveries deliveries, IDirectoryStore directory, ITicketStore tickets, TicketRunner runner, IHttpClientFactory http, TimeProvider clock, ILogger<SmsReminders> logger)
 {
     public const string HttpClientName = "sms";
     public const string Channel = "sms";
@@ -110,6 +111,17 @@ public sealed partial class SmsReminders(IOptions<SmsOptions> options, ISmsDeliv
             throw new HttpRequestException($"The SMS provider answered {(int)response.StatusCode} to SMS {id}; it is tried again.", null, response.StatusCode);
         }
 
+        await runner.RunAsync<bool>(
+            ticketId,
+            Domain.Common.Actor.System("notifications"),
+            TicketPrecondition.None,
+            c =>
+            {
+                c.Ticket.RecordSms(id, owner.Email, text, c.Now);
+                return true;
+            },
+            cancellationToken,
+            TicketLookup.IncludingDeleted);
         await deliveries.MarkSentAsync(id, ticketId, clock.GetUtcNow(), cancellationToken);
     }
 

@@ -213,6 +213,8 @@ public sealed class NotificationInboxTests(InboxApp app) : IClassFixture<InboxAp
         body["text"]!.GetValue<string>().ShouldContain("Text Alice");
         body["ticketId"]!.GetValue<string>().ShouldBe(id);
         app.SentTo("hal.inbox@inbox.test").ShouldNotContain(m => m.Headers != null && m.Headers.GetValueOrDefault("X-Helpdesk-Trigger") == "activity.reminder");
+        var logged = (await app.NotifiedOnAsync(id)).Where(e => e.Contains("sms:hal.inbox@inbox.test", StringComparison.Ordinal)).ShouldHaveSingleItem();
+        logged.ShouldNotContain("+33612345678");
     }
 }
 
