@@ -2,6 +2,7 @@ using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Notifications;
 using Helpdesk.Api.Storage;
 using Helpdesk.Api.Storage.Sqlite;
 using Helpdesk.Api.Tickets;
@@ -9,6 +10,7 @@ using Helpdesk.Api.Triggers;
 using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Work;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Helpdesk.Api.Activities;
 
@@ -28,7 +30,7 @@ public sealed record ActivityRequest(
 
 internal sealed class ActivityValidator : AbstractValidator<ActivityRequest>
 {
-    public ActivityValidator()
+    public ActivityValidator(IOptions<SmsOptions> sms)
     {
         RuleFor(r => r.Kind).NotNull();
         RuleFor(r => r.Title).NotEmpty().MaximumLength(Activity.MaxTitleLength);
@@ -42,9 +44,9 @@ internal sealed class ActivityValidator : AbstractValidator<ActivityRequest>
         RuleFor(r => r.Reminder!.Channels).NotEmpty().When(r => r.Reminder is not null).OverridePropertyName("reminder.channels")
             .WithMessage("Name at least one channel: email, sms or popup.");
 
-        // No SMS provider is wired yet: an sms reminder is refused rather than accepted and never sent.
-        RuleFor(r => r.Reminder!.Channels).Must(c => c is null || !c.Contains(ReminderChannel.Sms)).When(r => r.Reminder is not null).OverridePropertyName("reminder.channels")
-            .WithMessage("No SMS provider is configured, so an sms reminder could never be sent: use email or popup.");
+        // Without an SMS provider an sms reminder is refused rather than accepted and never sent.
+        RuleFor(r => r.Reminder!.Channels).Must(c => c is null || !c.Contains(ReminderChannel.Sms)).When(r => r.Reminder is not null && !sms.Value.Configured).OverridePropertyName("reminder.channels")
+            .WithMessage("No SMS provider is configured (Notifications:Sms), so an sms reminder could never be sent: use email or popup.");
     }
 }
 
@@ -114,7 +116,7 @@ public static class ActivityEndpoints
             TicketPrecondition.None,
             async c =>
             {
-                if (await CheckOwnerAsync(request.OwnerId, directory, ct) is { } missing)
+                if (await CheckOwnerAsync(request, request.OwnerId ?? c.Actor.Id, directory, ct) is { } missing)
                 {
                     return missing;
                 }
@@ -139,7 +141,7 @@ public static class ActivityEndpoints
                 (by, activity) => MayChange(by, caller, activity),
                 async (c, found) =>
                 {
-                    if (await CheckOwnerAsync(request.OwnerId, directory, ct) is { } missing)
+                    if (await CheckOwnerAsync(request, request.OwnerId ?? found.Value.Details.OwnerId, directory, ct) is { } missing)
                     {
                         return missing;
                     }
@@ -200,10 +202,19 @@ public static class ActivityEndpoints
             ? null
             : Problems.Create(StatusCodes.Status403Forbidden, ProblemTypes.Rule("not-activity-owner"), "Only the creator, the owner or a supervisor may change an activity.", null);
 
-    private static async Task<ProblemDetails?> CheckOwnerAsync(string? ownerId, IDirectoryStore directory, CancellationToken ct) =>
-        ownerId is not null && await directory.FindAsync(DirectoryKinds.Agent, ownerId, ct) is not { Value.Active: true }
-            ? Problems.Validation("ownerId", "No active agent has this id.")
+    /// <summary>The owner is an active agent; an sms reminder needs the owner's SMS number (their notification preferences).</summary>
+    private static async Task<ProblemDetails?> CheckOwnerAsync(ActivityRequest request, string ownerId, IDirectoryStore directory, CancellationToken ct)
+    {
+        if (request.OwnerId is not null && await directory.FindAsync(DirectoryKinds.Agent, ownerId, ct) is not { Value.Active: true })
+        {
+            return Problems.Validation("ownerId", "No active agent has this id.");
+        }
+
+        return request.Reminder?.Channels is { } channels && channels.Contains(ReminderChannel.Sms)
+            && (await directory.FindAsync(NotificationKinds.Preferences, ownerId, ct))?.Value.SmsNumber is null
+            ? Problems.Validation("reminder.channels", "The owner has no SMS number in their notification preferences (PUT /api/notifications/preferences, smsNumber), so an sms reminder could never reach them.")
             : null;
+    }
 
     private static ActivityDetails Details(ActivityRequest r, string ownerId) =>
         new(

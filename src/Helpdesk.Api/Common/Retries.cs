@@ -89,6 +89,27 @@ public static class Retries
             totalTimeout: TimeSpan.FromSeconds(30));
 
     /// <summary>
+    /// The SMS provider: like the webhooks, two quick retries of a transient failure (Retry-After
+    /// honoured) before the delivery fails back to the <c>notifications</c> queue, which tries it
+    /// again with its own backoff. Each POST carries its SMS id (<c>Idempotency-Key</c>), so a
+    /// provider that did receive an attempt whose answer was lost drops the repeat.
+    /// </summary>
+    public static IHttpClientBuilder AddSmsResilience(this IHttpClientBuilder client) =>
+        client.AddHttpResilience(
+            "sms",
+            options => new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = 2,
+                Delay = options.SmsRetryDelay,
+                MaxDelay = TimeSpan.FromSeconds(10),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldRetryAfterHeader = true,
+            },
+            attemptTimeout: TimeSpan.FromSeconds(10),
+            totalTimeout: TimeSpan.FromSeconds(30));
+
+    /// <summary>
     /// An HTTP pipeline of a total timeout, the retry and a per-attempt timeout, on the wall clock:
     /// the waits are the network's and the remote's Retry-After, never the helpdesk's business
     /// time, which tests move by hand. No circuit breaker: every caller is a queue consumer (mail,
@@ -140,4 +161,7 @@ public sealed class ResilienceOptions
 
     /// <summary>Before a failed webhook POST is tried again within the same delivery.</summary>
     public TimeSpan WebhookRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Before a failed POST to the SMS provider is tried again within the same delivery.</summary>
+    public TimeSpan SmsRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 }

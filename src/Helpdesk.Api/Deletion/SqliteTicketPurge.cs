@@ -58,6 +58,8 @@ internal sealed class SqliteTicketPurge(SqliteDatabase database) : ITicketPurge
         "UPDATE kb_articles SET doc = json_set(doc, '$.sourceTicketId', NULL) WHERE json_extract(doc, '$.sourceTicketId') = $id",
         "DELETE FROM csat_surveys WHERE ticket_id = $id",
         "DELETE FROM notifications WHERE ticket_id = $id",
+        "DELETE FROM notification_inbox WHERE ticket_id = $id",
+        "DELETE FROM sms_deliveries WHERE ticket_id = $id",
         "DELETE FROM mail_inbound WHERE ticket_id = $id",
         "DELETE FROM mail_message_ids WHERE ticket_id = $id",
         "DELETE FROM queue_messages WHERE instr(body, $id) > 0",

@@ -12,11 +12,13 @@ using Helpdesk.Domain.Tickets;
 namespace Helpdesk.Api.Notifications;
 
 /// <summary>
-/// The consumer of the <c>notifications</c> queue. It plans the event's notifications (stored,
-/// idempotently), then sends those not sent yet, recording each in the ticket's history (once)
-/// before it is marked sent. Stopped half-way, the redelivery plans the same ids and sends only the rest.
+/// The consumer of the <c>notifications</c> queue. It writes the agents' inbox entries the event
+/// asks for (idempotently), plans the event's notifications (stored, idempotently), then sends
+/// those not sent yet, recording each in the ticket's history (once) before it is marked sent,
+/// and last sends a reminder's SMS (once). Stopped half-way, the redelivery writes and plans the
+/// same ids and sends only the rest.
 /// </summary>
-public sealed class DeliverNotifications(NotificationPlanner planner, INotificationStore store, NotificationSettingsSource settings, IEmailSender sender, TicketRunner tickets) : IEventConsumer
+public sealed class DeliverNotifications(NotificationPlanner planner, INotificationStore store, NotificationSettingsSource settings, IEmailSender sender, TicketRunner tickets, NotificationInboxWriter inbox, SmsReminders sms) : IEventConsumer
 {
     public const string FunctionName = "DeliverNotification";
 
@@ -25,6 +27,7 @@ public sealed class DeliverNotifications(NotificationPlanner planner, INotificat
 
     public async Task HandleAsync(EventMessage message, CancellationToken cancellationToken)
     {
+        await inbox.WriteAsync(message, cancellationToken);
         var planned = await planner.PlanAsync(message, await settings.GetAsync(cancellationToken), cancellationToken);
         await store.PlanAsync(planned, cancellationToken);
         Common.CrashPoints.Reach(Common.CrashPoints.NotificationPlanned);
@@ -34,6 +37,8 @@ public sealed class DeliverNotifications(NotificationPlanner planner, INotificat
             await RecordAsync(tickets, ticketId, id, email, digest: false, cancellationToken);
             await store.MarkSentAsync(id, ticketId, cancellationToken);
         }
+
+        await sms.SendAsync(message, cancellationToken);
     }
 
     /// <summary>The history line of a notification sent, on its ticket (deleted or not), once per notification; nothing when the ticket is gone.</summary>

@@ -45,12 +45,16 @@ public sealed class NotificationContent(ApprovalLinks approvalLinks, Notificatio
         };
     }
 
-    /// <remarks><paramref name="agentId"/> is the agent the email goes to, if it goes to one: only the approver an approval request names gets its links.</remarks>
-    public async Task<EmailMessage> ForStaffAsync(NotificationContext context, EmailAddress to, string messageId, string? agentId, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="agentId"/> is the agent the email goes to, if it goes to one: only the approver an approval request names gets its links.
+    /// <paramref name="note"/>, for an internal note, is the note: its text is <c>{{message.text}}</c>.
+    /// </remarks>
+    public async Task<EmailMessage> ForStaffAsync(NotificationContext context, EmailAddress to, string messageId, string? agentId, TicketMessage? note, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(to);
         var values = Values(context, to);
+        values["message.text"] = note?.Text;
         if (context.Trigger == NotificationTriggers.ApprovalRequested && ApprovalLinks.FromEvent(context.Message.Data) is { } link && link.ApproverId == agentId)
         {
             var (approve, reject) = approvalLinks.UrlsFor(link);

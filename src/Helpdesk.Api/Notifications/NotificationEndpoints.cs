@@ -18,9 +18,18 @@ public static class NotificationEndpoints
     {
         // The standalone sender; the email channel registers the Microsoft Graph one over it.
         services.TryAddSingleton<IEmailSender, PickupFolderEmailSender>();
+        services.AddHttpClient(SmsReminders.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).AddSmsResilience();
+        services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.Section)
+            .Validate(o => o.IsValid(), "Notifications:Sms needs both Url (absolute http or https) and Secret (16 characters or more), or neither.")
+            .ValidateOnStart();
         return services
             .AddSingleton(SqliteNotificationStore.Migration)
+            .AddSingleton(SqliteNotificationInbox.Migration)
             .AddSingleton(StoreSelection.Of<INotificationStore, SqliteNotificationStore, CosmosNotificationStore>())
+            .AddSingleton(StoreSelection.Of<INotificationInbox, SqliteNotificationInbox, CosmosNotificationInbox>())
+            .AddSingleton(StoreSelection.Of<ISmsDeliveries, SqliteSmsDeliveries, CosmosSmsDeliveries>())
+            .AddScoped<NotificationInboxWriter>()
+            .AddScoped<SmsReminders>()
             .AddSingleton<NotificationContent>()
             .AddSingleton<NotificationTemplateSource>()
             .AddSingleton<NotificationSettingsSource>()
@@ -54,7 +63,7 @@ public static class NotificationEndpoints
             .Produces<NotificationPreferences>().ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed);
         api.MapGet("/tickets/{id}/notifications", ListForTicketAsync).RequireAuthorization(Policies.Staff).WithTags("notifications").WithName("ListTicketNotifications")
             .Produces<Page<NotificationRecord>>().ProducesProblems(StatusCodes.Status404NotFound);
-        return api;
+        return api.MapNotificationInboxEndpoints();
     }
 
     private static async Task<Ok<NotificationSettings>> GetSettingsAsync(IDirectoryStore directory, HttpResponse response, CancellationToken cancellationToken)
@@ -207,7 +216,7 @@ public static class NotificationEndpoints
             return Problems.Result(refused);
         }
 
-        var preferences = new NotificationPreferences(agent.Id, request.Muted ?? false, request.MutedTriggers ?? [], request.Digest ?? DigestFrequency.Off);
+        var preferences = new NotificationPreferences(agent.Id, request.Muted ?? false, request.MutedTriggers ?? [], request.Digest ?? DigestFrequency.Off, request.SmsNumber);
         var version = await SaveAsync(directory, NotificationKinds.Preferences, preferences, stored?.Version, cancellationToken);
         ETags.Set(response, version);
         return TypedResults.Ok(preferences);
@@ -244,7 +253,7 @@ public static class NotificationEndpoints
         }
     }
 
-    private static IResult NotAnAgent(Caller caller) =>
+    internal static IResult NotAnAgent(Caller caller) =>
         Problems.Result(Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.Rule("not-an-agent"), "Only an active agent of the directory has notification preferences.", $"No active agent has the email {caller.User.Email}."));
 
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -41,6 +41,7 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
 
     public static string? TriggerOf(EventMessage message) => message.Type switch
     {
+        NotificationTriggers.MessageAddedEvent when message.Value("visibility") == "internal" => NotificationTriggers.InternalNote,
         NotificationTriggers.MessageAddedEvent when message.Value("visibility") == "public" && message.Value("authorType") == "agent" => NotificationTriggers.PublicReply,
         NotificationTriggers.MessageAddedEvent when message.Value("authorType") == "customer" => NotificationTriggers.CustomerMessage,
         NotificationTriggers.MessageAddedEvent => null,
@@ -144,6 +145,9 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
                 case NotificationRecipients.Owner:
                     agentIds.AddIfSet(message.Value("ownerId"));
                     break;
+                case NotificationRecipients.Mentioned when trigger == NotificationTriggers.InternalNote:
+                    agentIds.AddRange(await AgentsCopiedAsync(cc, cancellationToken));
+                    break;
                 default:
                     break;
             }
@@ -151,6 +155,9 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
 
         var reply = trigger == NotificationTriggers.PublicReply && customers.Count > 0 && message.Value("messageId") is { } replyId
             ? await conversation.FindAsync(ticket.Id, replyId, cancellationToken)
+            : null;
+        var note = trigger == NotificationTriggers.InternalNote && agentIds.Count > 0 && message.Value("messageId") is { } noteId
+            ? await conversation.FindAsync(ticket.Id, noteId, cancellationToken)
             : null;
         var context = new NotificationContext(trigger, message, ticket, settings, await LanguageOfAsync(ticket, settings, cancellationToken), await ActingAgentAsync(message, cancellationToken));
         var planned = new List<PlannedNotification>();
@@ -162,7 +169,7 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
 
         foreach (var address in addresses.DistinctBy(a => EmailAddresses.Normalize(a.Address)).Where(a => !customers.Any(c => SameAddress(c, a))))
         {
-            planned.Add(Plan(message, trigger, address, null, NotificationState.Pending, await content.ForStaffAsync(context, address, MessageIdFor(message, address.Address, trigger), null, cancellationToken)));
+            planned.Add(Plan(message, trigger, address, null, NotificationState.Pending, await content.ForStaffAsync(context, address, MessageIdFor(message, address.Address, trigger), null, null, cancellationToken)));
         }
 
         foreach (var agentId in agentIds.Distinct(StringComparer.Ordinal))
@@ -191,7 +198,7 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
                 continue;
             }
 
-            planned.Add(Plan(message, trigger, to, agent.Id, state, await content.ForStaffAsync(context, to, MessageIdFor(message, agent.Email, trigger), agent.Id, cancellationToken)));
+            planned.Add(Plan(message, trigger, to, agent.Id, state, await content.ForStaffAsync(context, to, MessageIdFor(message, agent.Email, trigger), agent.Id, note, cancellationToken)));
         }
 
         return planned;
@@ -214,7 +221,7 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
 
     /// <summary>
     /// Whether the customer side (the requester and the addresses in copy) hears of the event. Never
-    /// on an internal ticket. Otherwise the ticket's notify flag decides every customer email — as
+    /// of an internal note, never on an internal ticket. Otherwise the ticket's notify flag decides every customer email — as
     /// the event carries it (as it was then, not as it is now) — and the settings narrow it: the
     /// acknowledgement of a new ticket, the resolved and closed emails, and the status changes the
     /// admin enabled. A resolution record emailed on purpose (<c>emailContact</c>) is the agent's
@@ -222,7 +229,7 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
     /// </summary>
     private static bool CustomerMayHear(string trigger, EventMessage message, Ticket ticket, NotificationSettings settings)
     {
-        if (ticket.IsInternal || ticket.Requester is null)
+        if (trigger == NotificationTriggers.InternalNote || ticket.IsInternal || ticket.Requester is null)
         {
             return false;
         }
@@ -297,6 +304,21 @@ public sealed class NotificationPlanner(ITicketStore tickets, IConversationStore
                     break;
                 default:
                     break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The active agents among the addresses a note copies (its cc, which holds the agents it @mentions too).</summary>
+    private async Task<IEnumerable<string>> AgentsCopiedAsync(IEnumerable<EmailAddress> copied, CancellationToken cancellationToken)
+    {
+        var result = new List<string>();
+        foreach (var address in copied)
+        {
+            if (await directory.FindByKeyAsync(DirectoryKinds.Agent, EmailAddresses.Normalize(address.Address), cancellationToken) is { Active: true } agent)
+            {
+                result.Add(agent.Id);
             }
         }
 

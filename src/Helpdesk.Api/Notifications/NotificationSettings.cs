@@ -35,12 +35,13 @@ public sealed record NotificationSettings(
     public static readonly IReadOnlyList<string> StatusChangeStatuses = ["open", "assigned", "inProgress", "waitingOnCustomer"];
 
     /// <summary>
-    /// The enabled rules of a trigger. Settings saved before status-change emails existed have no
-    /// rule for them: the default one (the customer) applies, so the admin's status list alone decides.
+    /// The enabled rules of a trigger. Settings saved before a trigger existed (status-change
+    /// emails, internal notes) have no rule for it: its default rule applies (for status changes
+    /// the customer, so the admin's status list alone decides; for notes the agents they name).
     /// </summary>
     public IEnumerable<NotificationRule> RulesFor(string trigger) =>
-        trigger == NotificationTriggers.StatusChanged && !Rules.Any(r => r.Trigger == trigger)
-            ? [new NotificationRule(trigger, [NotificationRecipients.Customer], true)]
+        NotificationTriggers.AddedLater.Contains(trigger) && !Rules.Any(r => r.Trigger == trigger)
+            ? NotificationDefaults.Settings.Rules.Where(r => string.Equals(r.Trigger, trigger, StringComparison.Ordinal))
             : Rules.Where(r => r.Enabled && string.Equals(r.Trigger, trigger, StringComparison.Ordinal));
 
     /// <summary>Whether the admin enabled customer emails for tickets entering <paramref name="status"/>.</summary>
@@ -55,8 +56,11 @@ public enum DigestFrequency
     Daily,
 }
 
-/// <summary>An agent's own choices: everything muted, some triggers muted, or a digest instead of one email each.</summary>
-public sealed record NotificationPreferences(string Id, bool Muted, IReadOnlyList<string> MutedTriggers, DigestFrequency Digest)
+/// <summary>
+/// An agent's own choices: everything muted, some triggers muted, or a digest instead of one email
+/// each; and the number (E.164, <c>+</c> and digits) their <c>sms</c> reminders are sent to.
+/// </summary>
+public sealed record NotificationPreferences(string Id, bool Muted, IReadOnlyList<string> MutedTriggers, DigestFrequency Digest, string? SmsNumber = null)
 {
     public static NotificationPreferences Default(string agentId) => new(agentId, false, [], DigestFrequency.Off);
 
@@ -80,6 +84,9 @@ public static class NotificationTriggers
     public const string ApprovalDecided = "approval.decided";
     public const string ActivityReminder = "activity.reminder";
 
+    /// <summary>An internal note was added: staff only, never the customer (by default the agents it @mentions or copies).</summary>
+    public const string InternalNote = "message.internalNote";
+
     /// <summary>A satisfaction survey was made for a resolved ticket: its signed link goes to the requester.</summary>
     public const string SurveyRequested = "satisfaction.surveyRequested";
 
@@ -102,8 +109,11 @@ public static class NotificationTriggers
     [
         TicketCreated, TicketAssigned, TicketEscalated, TicketResolved, TicketClosed, PublicReply, CustomerMessage,
         SlaWarning, SlaBreached, SlaEscalated, ApprovalRequested, ApprovalDecided, ActivityReminder,
-        SurveyRequested, ResolutionRecorded, StatusChanged,
+        SurveyRequested, ResolutionRecorded, StatusChanged, InternalNote,
     ];
+
+    /// <summary>Triggers added after settings could be saved: settings saved without a rule for one follow its default rule.</summary>
+    public static readonly IReadOnlyList<string> AddedLater = [StatusChanged, InternalNote];
 }
 
 /// <summary>Whom a rule can name.</summary>
@@ -135,8 +145,11 @@ public static class NotificationRecipients
     /// <summary>The owner of the activity a reminder is about.</summary>
     public const string Owner = "owner";
 
+    /// <summary>The active agents an internal note @mentions or copies (its cc); nobody outside the staff.</summary>
+    public const string Mentioned = "mentioned";
+
     public static readonly IReadOnlyList<string> All =
-        [Customer, Cc, NewTicketAddress, Assignee, Team, TeamLead, Supervisors, EscalationTarget, Escalation, Approver, RequestingAgent, Owner];
+        [Customer, Cc, NewTicketAddress, Assignee, Team, TeamLead, Supervisors, EscalationTarget, Escalation, Approver, RequestingAgent, Owner, Mentioned];
 }
 
 public static class NotificationDefaults
@@ -170,6 +183,7 @@ public static class NotificationDefaults
             new(NotificationTriggers.SurveyRequested, [NotificationRecipients.Customer], true),
             new(NotificationTriggers.ResolutionRecorded, [NotificationRecipients.Customer], true),
             new(NotificationTriggers.StatusChanged, [NotificationRecipients.Customer], true),
+            new(NotificationTriggers.InternalNote, [NotificationRecipients.Mentioned], true),
         ]);
 }
 
@@ -193,7 +207,8 @@ public sealed record NotificationSettingsRequest(
     string? TicketLinkBase = null,
     IReadOnlyList<string>? CustomerStatusEmails = null);
 
-public sealed record NotificationPreferencesRequest(bool? Muted, IReadOnlyList<string>? MutedTriggers, DigestFrequency? Digest);
+/// <summary>A PUT replaces the preferences whole; <c>smsNumber</c> left out (or null) means no SMS number.</summary>
+public sealed record NotificationPreferencesRequest(bool? Muted, IReadOnlyList<string>? MutedTriggers, DigestFrequency? Digest, string? SmsNumber = null);
 
 internal sealed class NotificationSettingsValidator : AbstractValidator<NotificationSettingsRequest>
 {
@@ -232,6 +247,8 @@ internal sealed class NotificationPreferencesValidator : AbstractValidator<Notif
         RuleFor(r => r.MutedTriggers).NotNull().WithMessage("List the muted triggers ([] for none).");
         RuleFor(r => r.Digest).NotNull().WithMessage("Choose the digest: off, hourly or daily.");
         RuleForEach(r => r.MutedTriggers).Must(NotificationTriggers.All.Contains).WithMessage($"The trigger is one of: {string.Join(", ", NotificationTriggers.All)}.");
+        RuleFor(r => r.SmsNumber).Matches(@"^\+[1-9][0-9]{6,14}$").When(r => r.SmsNumber is not null)
+            .WithMessage("The SMS number is in international format: + and 7 to 15 digits, no spaces (+33612345678).");
     }
 }
 

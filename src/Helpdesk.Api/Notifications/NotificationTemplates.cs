@@ -132,6 +132,9 @@ public static partial class NotificationTemplateCatalog
         [NotificationTriggers.ActivityReminder] = (
             new("Reminder", "{{#event.title}}Reminder: {{event.title}} (\"{{ticket.subject}}\").{{/event.title}}{{^event.title}}Reminder about \"{{ticket.subject}}\".{{/event.title}}"),
             new("Rappel", "{{#event.title}}Rappel : {{event.title}} (« {{ticket.subject}} »).{{/event.title}}{{^event.title}}Rappel concernant « {{ticket.subject}} ».{{/event.title}}")),
+        [NotificationTriggers.InternalNote] = (
+            new("Internal note", "{{#agent.name}}{{agent.name}} wrote an internal note{{/agent.name}}{{^agent.name}}An internal note was written{{/agent.name}} on \"{{ticket.subject}}\" (ticket {{ticket.number}}) that names you. The customer does not see it.", "{{#message.text}}{{message.text}}{{/message.text}}", "{{#ticket.link}}Open the ticket: {{ticket.link}}{{/ticket.link}}"),
+            new("Note interne", "{{#agent.name}}{{agent.name}} a écrit une note interne{{/agent.name}}{{^agent.name}}Une note interne a été écrite{{/agent.name}} sur « {{ticket.subject}} » (ticket {{ticket.number}}) qui vous nomme. Le client ne la voit pas.", "{{#message.text}}{{message.text}}{{/message.text}}", "{{#ticket.link}}Ouvrir le ticket : {{ticket.link}}{{/ticket.link}}")),
     };
 
     private static readonly (Entry En, Entry Fr) AgentUpdate = (

@@ -97,6 +97,24 @@ public sealed partial class Ticket
                 digest ? $"Digest email to {to}: {subject}" : $"Email to {to}: {subject}")));
     }
 
+    /// <summary>
+    /// An SMS about the ticket was handed to the SMS provider for an agent: its history line
+    /// (naming the agent, not their number), recorded once per <paramref name="smsId"/>.
+    /// </summary>
+    public void RecordSms(string smsId, string agent, string text, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(smsId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(agent);
+        _pendingNotes.Add(new HistoryNote(
+            smsId,
+            new HistoryEntry(
+                now,
+                Actor.System("notifications"),
+                NotificationAction,
+                [new FieldChange("notification", null, string.Create(CultureInfo.InvariantCulture, $"sms:{agent}"))],
+                $"SMS to {agent}: {text}")));
+    }
+
     /// <summary>The history action of a notification sent.</summary>
     public const string NotificationAction = "notified";
 

@@ -16,6 +16,7 @@ using Helpdesk.Web.Api.Client.Api.Hooks;
 using Helpdesk.Web.Api.Client.Api.Kb;
 using Helpdesk.Web.Api.Client.Api.Lists;
 using Helpdesk.Web.Api.Client.Api.Mail;
+using Helpdesk.Web.Api.Client.Api.Me;
 using Helpdesk.Web.Api.Client.Api.Notifications;
 using Helpdesk.Web.Api.Client.Api.Portal;
 using Helpdesk.Web.Api.Client.Api.Realtime;
@@ -116,6 +117,11 @@ namespace Helpdesk.Web.Api.Client.Api
         public global::Helpdesk.Web.Api.Client.Api.Mail.MailRequestBuilder Mail
         {
             get => new global::Helpdesk.Web.Api.Client.Api.Mail.MailRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The me property</summary>
+        public global::Helpdesk.Web.Api.Client.Api.Me.MeRequestBuilder Me
+        {
+            get => new global::Helpdesk.Web.Api.Client.Api.Me.MeRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The notifications property</summary>
         public global::Helpdesk.Web.Api.Client.Api.Notifications.NotificationsRequestBuilder Notifications

@@ -8,7 +8,7 @@ using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
     /// <summary>
-    /// An agent&apos;s own choices: everything muted, some triggers muted, or a digest instead of one email each.
+    /// An agent&apos;s own choices: everything muted, some triggers muted, or a digest instead of one emaileach; and the number (E.164, `+` and digits) their `sms` reminders are sent to.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class NotificationPreferences : IParsable
@@ -33,6 +33,14 @@ namespace Helpdesk.Web.Api.Client.Models
 #else
         public List<string> MutedTriggers { get; set; }
 #endif
+        /// <summary>The smsNumber property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? SmsNumber { get; set; }
+#nullable restore
+#else
+        public string SmsNumber { get; set; }
+#endif
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -55,6 +63,7 @@ namespace Helpdesk.Web.Api.Client.Models
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "muted", n => { Muted = n.GetBoolValue(); } },
                 { "mutedTriggers", n => { MutedTriggers = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
+                { "smsNumber", n => { SmsNumber = n.GetStringValue(); } },
             };
         }
         /// <summary>
@@ -68,6 +77,7 @@ namespace Helpdesk.Web.Api.Client.Models
             writer.WriteStringValue("id", Id);
             writer.WriteBoolValue("muted", Muted);
             writer.WriteCollectionOfPrimitiveValues<string>("mutedTriggers", MutedTriggers);
+            writer.WriteStringValue("smsNumber", SmsNumber);
         }
     }
 }

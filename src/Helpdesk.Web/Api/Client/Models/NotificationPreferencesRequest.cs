@@ -7,10 +7,11 @@ using System.IO;
 using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
+    /// <summary>
+    /// A PUT replaces the preferences whole; `smsNumber` left out (or null) means no SMS number.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class NotificationPreferencesRequest : IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>The digest property</summary>
         public global::Helpdesk.Web.Api.Client.Models.DigestFrequency? Digest { get; set; }
@@ -23,6 +24,14 @@ namespace Helpdesk.Web.Api.Client.Models
 #nullable restore
 #else
         public List<string> MutedTriggers { get; set; }
+#endif
+        /// <summary>The smsNumber property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? SmsNumber { get; set; }
+#nullable restore
+#else
+        public string SmsNumber { get; set; }
 #endif
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -45,6 +54,7 @@ namespace Helpdesk.Web.Api.Client.Models
                 { "digest", n => { Digest = n.GetEnumValue<global::Helpdesk.Web.Api.Client.Models.DigestFrequency>(); } },
                 { "muted", n => { Muted = n.GetBoolValue(); } },
                 { "mutedTriggers", n => { MutedTriggers = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
+                { "smsNumber", n => { SmsNumber = n.GetStringValue(); } },
             };
         }
         /// <summary>
@@ -57,6 +67,7 @@ namespace Helpdesk.Web.Api.Client.Models
             writer.WriteEnumValue<global::Helpdesk.Web.Api.Client.Models.DigestFrequency>("digest", Digest);
             writer.WriteBoolValue("muted", Muted);
             writer.WriteCollectionOfPrimitiveValues<string>("mutedTriggers", MutedTriggers);
+            writer.WriteStringValue("smsNumber", SmsNumber);
         }
     }
 }

@@ -66,7 +66,7 @@ namespace Helpdesk.Web.Api.Client.Api.Notifications.Preferences
         /// Update my notification preferences
         /// </summary>
         /// <returns>A <see cref="global::Helpdesk.Web.Api.Client.Models.NotificationPreferences"/></returns>
-        /// <param name="body">The request body</param>
+        /// <param name="body">A PUT replaces the preferences whole; `smsNumber` left out (or null) means no SMS number.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Helpdesk.Web.Api.Client.Models.Problem">When receiving a 400 status code</exception>
@@ -124,7 +124,7 @@ namespace Helpdesk.Web.Api.Client.Api.Notifications.Preferences
         /// Update my notification preferences
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">The request body</param>
+        /// <param name="body">A PUT replaces the preferences whole; `smsNumber` left out (or null) means no SMS number.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
