@@ -1,6 +1,4 @@
-using Helpdesk.Api.Attachments;
 using Helpdesk.Api.Auth;
-using Helpdesk.Api.Calendar;
 using Helpdesk.Api.Common;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Helpdesk.Api.Storage;
@@ -23,6 +21,7 @@ public static class DeletionEndpoints
         services
             .AddSqliteMigration(SqliteTicketPurge.Migration.Name, SqliteTicketPurge.Migration.Sql)
             .AddSingleton<SqliteTicketPurge>()
+            .AddScoped<TicketPurges>()
             .AddSingleton(StoreSelection.Of<ITicketPurge, SqliteTicketPurge, CosmosTicketPurge>());
 
     public static RouteGroupBuilder MapDeletionEndpoints(this RouteGroupBuilder api)
@@ -57,9 +56,7 @@ public static class DeletionEndpoints
     private static async Task<Results<NoContent, ApiProblem>> PurgeAsync(
         string id,
         ITicketStore store,
-        ITicketPurge purge,
-        AttachmentContents contents,
-        CalendarCleanup calendar,
+        TicketPurges purges,
         Caller caller,
         TimeProvider clock,
         CancellationToken cancellationToken)
@@ -79,28 +76,7 @@ public static class DeletionEndpoints
                 $"Ticket {ticket.Number} was merged into another ticket, which now holds its content: purge that one (it takes this one along), or undo the merge first."));
         }
 
-        // The tombstones merged into this ticket go with it: their content is on it now.
-        var group = new List<Ticket> { ticket };
-        foreach (var fromId in ticket.MergedFromIds)
-        {
-            if (await store.FindIncludingDeletedAsync(fromId, cancellationToken) is { } tombstone)
-            {
-                group.Add(tombstone);
-            }
-        }
-
-        // The Outlook events of its on-site visits go first: purged, nothing would point at them any more.
-        foreach (var erased in group)
-        {
-            await calendar.RemoveVisitsOfAsync(erased.Id, cancellationToken);
-        }
-
-        var purged = await purge.PurgeAsync(group, await caller.ActorAsync(cancellationToken), clock.GetUtcNow(), cancellationToken);
-        foreach (var hash in purged.AttachmentHashes)
-        {
-            await contents.ForgetUnlessReferencedAsync(hash, cancellationToken);
-        }
-
+        await purges.PurgeAsync(ticket, await caller.ActorAsync(cancellationToken), clock.GetUtcNow(), cancellationToken);
         return TypedResults.NoContent();
     }
 }

@@ -14,7 +14,9 @@ namespace Helpdesk.Api.Privacy;
 public sealed record ErasureReport(string ContactId, string Pseudonym, int Tickets, int Messages, int Attachments, int Mails);
 
 /// <summary>
-/// Erases a contact (GDPR article 17). Order matters for a retry after a failure half-way: the
+/// Erases a contact (GDPR article 17) on every ticket holding their data: those they asked for,
+/// soft-deleted ones included, and those a message copied them on (<see cref="ContactTickets"/>).
+/// Order matters for a retry after a failure half-way: the
 /// mail journal first (it is found by the address the contact record still holds), then each
 /// ticket through the ticket write path (one history entry and one event per ticket, its messages
 /// and files written with it), and the contact record last. Every step finds nothing left to do
@@ -45,7 +47,7 @@ public sealed class ContactErasure(
 
         var (ticketCount, messageCount, attachmentCount) = (0, 0, 0);
         var forgotten = new List<string>();
-        await foreach (var ticket in tickets.OfAsync(contact.Id, cancellationToken))
+        await foreach (var (ticket, _) in tickets.OfAsync(contact, cancellationToken))
         {
             var outcome = await EraseOnTicketAsync(ticket.Id, contact, pseudonym, pseudonymEmail, by, cancellationToken);
             if (outcome.Succeeded && outcome.Value is { } erased)
@@ -110,7 +112,8 @@ public sealed class ContactErasure(
                 var changed = c.Ticket.ErasePerson(new PersonErasure(contact.Id, pseudonym, pseudonymEmail, messages, hashes.Count), c.Actor, c.Now);
                 return changed ? new ErasedOnTicket(messages, hashes) : null;
             },
-            cancellationToken);
+            cancellationToken,
+            TicketLookup.IncludingDeleted);
 
     /// <summary>
     /// The message with the contact's personal data erased, or null when it holds none: the body

@@ -14,8 +14,9 @@ namespace Helpdesk.Api.Privacy;
 
 /// <summary>
 /// A contact's data as one ZIP archive (GDPR article 15), written straight to the response:
-/// <c>contact.json</c>, <c>tickets.json</c> (the tickets they asked for, with their public
-/// conversation, or every message with <c>includeInternal</c>, their files and their history),
+/// <c>contact.json</c>, <c>tickets.json</c> (the tickets they asked for, soft-deleted ones too, with
+/// their public conversation, or every message with <c>includeInternal</c>, their files and their
+/// history; and the tickets a message copied them on, without the requester, description and history),
 /// <c>mail.json</c> (the mail journal's rows of mail from their address) and the files they sent
 /// under <c>files/</c>, each copied from the attachment store as it is read.
 /// </summary>
@@ -43,7 +44,7 @@ public sealed class ContactExport(
         var account = contact.AccountId is null ? null : (await directory.FindAsync(DirectoryKinds.Account, contact.AccountId, cancellationToken))?.Value;
         var exported = new List<TicketExport>();
         var sent = new List<(Attachment File, string Path)>();
-        await foreach (var ticket in tickets.OfAsync(contact.Id, cancellationToken))
+        await foreach (var (ticket, requested) in tickets.OfAsync(contact, cancellationToken))
         {
             var messages = await AllAsync<TicketMessage>((cursor, ct) => conversation.ListAsync(ticket.Id, includeInternal, PageSize, cursor, ct), cancellationToken);
             var history = await AllAsync<HistoryEntry>((cursor, ct) => store.HistoryAsync(ticket.Id, PageSize, cursor, ct), cancellationToken);
@@ -63,20 +64,24 @@ public sealed class ContactExport(
                 }
             }
 
+            // On a ticket they were only copied on, the requester, the description and the history are
+            // another person's data: the archive holds what was sent to them and what they sent.
             exported.Add(new TicketExport(
                 ticket.Id,
                 ticket.Number,
+                requested ? "requester" : "copied",
+                ticket.IsDeleted,
                 ticket.Subject,
-                ticket.Description,
+                requested ? ticket.Description : null,
                 Names.Of(ticket.Status),
-                ticket.Requester,
+                requested ? ticket.Requester : null,
                 ticket.AccountId,
                 ticket.CreatedAt,
                 ticket.UpdatedAt,
                 ticket.EndAt,
                 [.. messages.Select(m => new MessageExport(m.Id, m.At, Names.Of(m.Author.Type), m.Author == Actor.Customer(contact.Id), m.AuthorName, Names.Of(m.Visibility), m.Source, m.Text, m.Html, m.Cc))],
                 fileExports,
-                history));
+                requested ? history : []));
         }
 
         var mails = await journal.FromSenderAsync(contact.Email, cancellationToken);
@@ -142,6 +147,8 @@ public sealed class ContactExport(
     private sealed record TicketExport(
         string Id,
         string Number,
+        string Relation,
+        bool Deleted,
         string Subject,
         string? Description,
         string Status,

@@ -1,26 +1,27 @@
 using Helpdesk.Api.Tickets;
+using Helpdesk.Domain.Directory;
 using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Privacy;
 
-/// <summary>The tickets a contact asked for, every status, read page by page (export and erasure walk them all).</summary>
-public sealed class ContactTickets(ITicketStore store, TimeProvider clock)
+/// <summary>A ticket holding a contact's data: one they asked for, or one where a message copied them.</summary>
+public sealed record ContactTicket(Ticket Ticket, bool Requested);
+
+/// <summary>
+/// The tickets that hold a contact's data, every status, soft-deleted ones too (export and erasure
+/// walk them all): those they asked for, then those a message copied them on.
+/// </summary>
+public sealed class ContactTickets(IPersonTicketIndex index, ITicketStore store)
 {
-    private const int PageSize = 100;
-
-    public async IAsyncEnumerable<Ticket> OfAsync(string contactId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ContactTicket> OfAsync(Contact contact, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        string? cursor = null;
-        do
+        ArgumentNullException.ThrowIfNull(contact);
+        foreach (var id in await index.TicketIdsAsync(contact.Id, EmailAddresses.Normalize(contact.Email), cancellationToken))
         {
-            var page = await store.QueryAsync(new TicketQuery(TicketView.All, clock.GetUtcNow(), PageSize, cursor, ContactId: contactId), cancellationToken);
-            foreach (var ticket in page.Items)
+            if (await store.FindIncludingDeletedAsync(id, cancellationToken) is { } ticket)
             {
-                yield return ticket;
+                yield return new ContactTicket(ticket, ticket.Requester?.ContactId == contact.Id);
             }
-
-            cursor = page.NextCursor;
         }
-        while (cursor is not null);
     }
 }

@@ -1,6 +1,7 @@
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
+using Helpdesk.Api.Storage;
 
 namespace Helpdesk.Api.Privacy;
 
@@ -16,6 +17,7 @@ public static class PrivacyEndpoints
 {
     public static IServiceCollection AddPrivacy(this IServiceCollection services) =>
         services
+            .AddSingleton(StoreSelection.Of<IPersonTicketIndex, SqlitePersonTicketIndex, CosmosPersonTicketIndex>())
             .AddSingleton<ContactTickets>()
             .AddScoped<ContactExport>()
             .AddScoped<ContactErasure>();

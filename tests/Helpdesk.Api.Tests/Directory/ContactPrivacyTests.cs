@@ -147,6 +147,52 @@ public sealed class ContactPrivacyTests(SharedMailApp shared) : IClassFixture<Sh
         (await (await App.Admin.GetAsync($"/api/contacts/{contactId}")).Json())["name"]!.GetValue<string>().ShouldBe("Rita Roles");
     }
 
+    [Fact]
+    public async Task Export_and_erasure_reach_the_tickets_a_contact_was_only_copied_on_and_their_soft_deleted_tickets()
+    {
+        var (requested, contactId) = await MailFromAsync("carla.copied@contoso.com", "Carla Copied", "Toner question of the copied contact");
+        var ada = App.ClientFor(Roles.Agent, "lead@helpdesk.test");
+        var supervisor = App.ClientFor(Roles.Supervisor, "sam@helpdesk.test");
+        var copied = (await ada.OpenTicketAsync(new { subject = "Laptop of another person", description = "Dorothea's own words", requester = new { email = "dorothea.other@contoso.com", name = "Dorothea Other" } }))["id"]!.GetValue<string>();
+        (await ada.PostAsJsonAsync($"/api/tickets/{copied}/messages", new { visibility = "public", body = "Copying your manager.", cc = new[] { "Carla.Copied@contoso.com" } })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var deleted = (await ada.OpenTicketAsync(new { subject = "Later question, deleted", description = "Private details", contactId }))["id"]!.GetValue<string>();
+        (await supervisor.DeleteAsync($"/api/tickets/{deleted}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var export = await ArchiveAsync(await App.Admin.GetAsync($"/api/contacts/{contactId}/export"));
+
+        var tickets = export.Json("tickets.json").AsArray();
+        tickets.Select(t => t!["id"]!.GetValue<string>()).ShouldBe([requested, deleted, copied], ignoreOrder: true);
+        var onlyCopied = tickets.Single(t => t!["id"]!.GetValue<string>() == copied)!;
+        onlyCopied["relation"]!.GetValue<string>().ShouldBe("copied");
+        onlyCopied["messages"]!.AsArray().ShouldContain(m => m!["text"]!.GetValue<string>().Contains("Copying your manager."));
+        export.Text("tickets.json").ShouldNotContain("Dorothea", Case.Insensitive, "the requester of a ticket they were copied on is another person");
+        var softDeleted = tickets.Single(t => t!["id"]!.GetValue<string>() == deleted)!;
+        (softDeleted["relation"]!.GetValue<string>(), softDeleted["deleted"]!.GetValue<bool>()).ShouldBe(("requester", true));
+
+        var erased = await EraseAsync(contactId);
+
+        erased.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var report = await erased.Json();
+        report["tickets"]!.GetValue<int>().ShouldBe(3);
+        var pseudonym = report["pseudonym"]!.GetValue<string>();
+        var messages = await Mail.MessagesAsync(copied);
+        messages.Select(m => m!.ToJsonString()).ShouldAllBe(m => !m.Contains("carla", StringComparison.OrdinalIgnoreCase));
+        messages.ShouldContain(m => m!["cc"]!.AsArray().Any(a => a!.GetValue<string>() == $"{pseudonym}@erased.invalid"));
+        var other = await (await ada.GetAsync($"/api/tickets/{copied}")).Json();
+        other["requester"]!["email"]!.GetValue<string>().ShouldBe("dorothea.other@contoso.com", "the ticket's own requester stays");
+        (await (await ada.GetAsync($"/api/tickets/{copied}/history?limit=200")).Json())["items"]!.AsArray()[^1]!["action"]!.GetValue<string>().ShouldBe("personalDataErased");
+        var restored = await supervisor.PostAsync($"/api/tickets/{deleted}/restore", null);
+        restored.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var restoredTicket = await restored.Json();
+        restoredTicket["requester"]!["email"]!.GetValue<string>().ShouldBe($"{pseudonym}@erased.invalid");
+        restoredTicket["description"]!.GetValue<string>().ShouldBe("[erased]");
+        var after = await ArchiveAsync(await App.Admin.GetAsync($"/api/contacts/{contactId}/export?includeInternal=true"));
+        foreach (var name in after.Names)
+        {
+            after.Text(name).ShouldNotContain("carla", Case.Insensitive, $"{name} still names the erased contact");
+        }
+    }
+
     /// <summary>The contact writes in by mail, which opens a ticket (and the contact): the ticket's and the contact's ids.</summary>
     private async Task<(string TicketId, string ContactId)> MailFromAsync(string from, string name, string subject, params FakeAttachment[] files)
     {
