@@ -6,7 +6,7 @@ using Helpdesk.Domain.Directory;
 
 namespace Helpdesk.Api.Directory;
 
-public sealed record AccountRequest(string? Name, IReadOnlyList<string>? Domains, bool? Active);
+public sealed record AccountRequest(string? Name, IReadOnlyList<string>? Domains, bool? Active, string? Address = null);
 
 public sealed record ContactRequest(string? Email, string? Name, string? AccountId, bool? Active, string? Language = null);
 
@@ -19,6 +19,7 @@ internal sealed class AccountRequestValidator : AbstractValidator<AccountRequest
     public AccountRequestValidator()
     {
         RuleFor(r => r.Name).NotEmpty().MaximumLength(200);
+        RuleFor(r => r.Address).MaximumLength(Domain.Work.Intervention.MaxAddressLength);
         RuleForEach(r => r.Domains).NotEmpty().MaximumLength(253)
             .Matches(@"^(?=.{1,253}$)([a-zA-Z0-9-]{1,63}\.)+[a-zA-Z]{2,63}$").WithMessage("'{PropertyValue}' is not a domain name.");
     }
@@ -62,7 +63,7 @@ internal sealed class Accounts : DirectoryResource<Account, AccountRequest>
         Task.FromResult<IDictionary<string, string[]>?>(null);
 
     protected override Account Build(string id, AccountRequest request) =>
-        new(id, request.Name!.Trim(), (request.Domains ?? []).Select(EmailAddresses.Normalize).Distinct().ToArray(), request.Active ?? true);
+        new(id, request.Name!.Trim(), (request.Domains ?? []).Select(EmailAddresses.Normalize).Distinct().ToArray(), request.Active ?? true, string.IsNullOrWhiteSpace(request.Address) ? null : request.Address.Trim());
 
     protected override Account Deactivate(Account entry) => entry with { Active = false };
 }

@@ -35,11 +35,12 @@ public sealed record NotificationSettings(
     public static readonly IReadOnlyList<string> StatusChangeStatuses = ["open", "assigned", "inProgress", "waitingOnCustomer"];
 
     /// <summary>
-    /// The enabled rules of a trigger. Settings saved before status-change emails existed have no
-    /// rule for them: the default one (the customer) applies, so the admin's status list alone decides.
+    /// The enabled rules of a trigger. Settings saved before status-change emails or intervention
+    /// reports existed have no rule for them: the default one (the customer) applies, so the admin's
+    /// status list (and the ticket's notify flag) alone decide.
     /// </summary>
     public IEnumerable<NotificationRule> RulesFor(string trigger) =>
-        trigger == NotificationTriggers.StatusChanged && !Rules.Any(r => r.Trigger == trigger)
+        (trigger is NotificationTriggers.StatusChanged or NotificationTriggers.InterventionCompleted) && !Rules.Any(r => r.Trigger == trigger)
             ? [new NotificationRule(trigger, [NotificationRecipients.Customer], true)]
             : Rules.Where(r => r.Enabled && string.Equals(r.Trigger, trigger, StringComparison.Ordinal));
 
@@ -86,6 +87,9 @@ public static class NotificationTriggers
     /// <summary>A resolution record was written; only when it asks (<c>emailContact</c>) is it sent to the requester.</summary>
     public const string ResolutionRecorded = "ticket.resolutionRecorded";
 
+    /// <summary>An on-site intervention was completed: its report goes to the requester (as the ticket's notify flag allows).</summary>
+    public const string InterventionCompleted = "ticket.interventionCompleted";
+
     /// <summary>
     /// A ticket's status changed (any event carrying <c>statusTo</c>, beside its own trigger): the
     /// customer hears of it only for the statuses the settings list in <c>customerStatusEmails</c>.
@@ -102,7 +106,7 @@ public static class NotificationTriggers
     [
         TicketCreated, TicketAssigned, TicketEscalated, TicketResolved, TicketClosed, PublicReply, CustomerMessage,
         SlaWarning, SlaBreached, SlaEscalated, ApprovalRequested, ApprovalDecided, ActivityReminder,
-        SurveyRequested, ResolutionRecorded, StatusChanged,
+        SurveyRequested, ResolutionRecorded, StatusChanged, InterventionCompleted,
     ];
 }
 
@@ -170,6 +174,7 @@ public static class NotificationDefaults
             new(NotificationTriggers.SurveyRequested, [NotificationRecipients.Customer], true),
             new(NotificationTriggers.ResolutionRecorded, [NotificationRecipients.Customer], true),
             new(NotificationTriggers.StatusChanged, [NotificationRecipients.Customer], true),
+            new(NotificationTriggers.InterventionCompleted, [NotificationRecipients.Customer], true),
         ]);
 }
 

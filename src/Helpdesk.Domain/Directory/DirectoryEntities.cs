@@ -1,7 +1,10 @@
 namespace Helpdesk.Domain.Directory;
 
-/// <summary>A customer organisation; mail from one of its domains is linked to it.</summary>
-public sealed record Account(string Id, string Name, IReadOnlyList<string> Domains, bool Active);
+/// <summary>
+/// A customer organisation; mail from one of its domains is linked to it. <see cref="Address"/>
+/// is where its on-site interventions take place unless one says otherwise.
+/// </summary>
+public sealed record Account(string Id, string Name, IReadOnlyList<string> Domains, bool Active, string? Address = null);
 
 /// <summary>
 /// A person at a customer who opens tickets; the email is unique, compared case-insensitively.
