@@ -12,6 +12,13 @@ public sealed record Account(string Id, string Name, IReadOnlyList<string> Domai
 /// </summary>
 public sealed record Contact(string Id, string Email, string? Name, string? AccountId, bool Active, string? Language = null);
 
+/// <summary>
+/// Someone not yet a customer (Axelor's lead): a name, an email and the company they speak for,
+/// with no account. Tickets can be opened for them; converting makes them a contact of an account
+/// (<see cref="ConvertedToContactId"/>), and their tickets follow.
+/// </summary>
+public sealed record Lead(string Id, string Email, string? Name, string? CompanyName, bool Active, string? ConvertedToContactId = null, DateTimeOffset? ConvertedAt = null);
+
 /// <summary>A member of the support staff.</summary>
 public sealed record Agent(string Id, string Email, string Name, IReadOnlyList<string> TeamIds, IReadOnlyList<string> Roles, bool Active);
 
