@@ -29,6 +29,8 @@ internal abstract class DirectoryResource<TEntity, TRequest>
 
     protected abstract TEntity Deactivate(TEntity entry);
 
+    /// <summary>The entry a replace stores: built from the request, unless the kind keeps something the request cannot say.</summary>
+    protected virtual TEntity Rebuild(TEntity existing, TRequest request) => Build(Kind.Id(existing), request);
 
     public void Map(RouteGroupBuilder api, string path)
     {
@@ -117,7 +119,7 @@ internal abstract class DirectoryResource<TEntity, TRequest>
             return new ApiProblem(Problems.Validation(errors));
         }
 
-        var entry = Build(id, request);
+        var entry = Rebuild(found.Value, request);
         var version = await store.ReplaceAsync(Kind, entry, found.Version, cancellationToken);
         await ChangedAsync(changes, cancellationToken);
         ETags.Set(response, version);

@@ -17,6 +17,9 @@ public static class DirectoryKinds
     public static readonly DirectoryKind<Contact> Contact =
         new("contact", c => c.Id, c => $"{c.Name} {c.Email}", "email", c => [EmailAddresses.Normalize(c.Email)]);
 
+    public static readonly DirectoryKind<Lead> Lead =
+        new("lead", l => l.Id, l => $"{l.Name} {l.Email} {l.CompanyName}", "email", l => [EmailAddresses.Normalize(l.Email)]);
+
     public static readonly DirectoryKind<Agent> Agent =
         new("agent", a => a.Id, a => $"{a.Name} {a.Email}", "email", a => [EmailAddresses.Normalize(a.Email)]);
 

@@ -36,8 +36,8 @@ public sealed record NotificationSettings(
 
     /// <summary>
     /// The enabled rules of a trigger. Settings saved before a trigger existed (status-change
-    /// emails, internal notes) have no rule for it: its default rule applies (for status changes
-    /// the customer, so the admin's status list alone decides; for notes the agents they name).
+    /// emails, internal notes, intervention reports) have no rule for it: its default rule applies (for status changes
+    /// and intervention reports the customer, so the admin's status list alone decides; for notes the agents they name).
     /// </summary>
     public IEnumerable<NotificationRule> RulesFor(string trigger) =>
         NotificationTriggers.AddedLater.Contains(trigger) && !Rules.Any(r => r.Trigger == trigger)
@@ -93,6 +93,9 @@ public static class NotificationTriggers
     /// <summary>A resolution record was written; only when it asks (<c>emailContact</c>) is it sent to the requester.</summary>
     public const string ResolutionRecorded = "ticket.resolutionRecorded";
 
+    /// <summary>An on-site intervention was completed: its report goes to the requester (as the ticket's notify flag allows).</summary>
+    public const string InterventionCompleted = "ticket.interventionCompleted";
+
     /// <summary>
     /// A ticket's status changed (any event carrying <c>statusTo</c>, beside its own trigger): the
     /// customer hears of it only for the statuses the settings list in <c>customerStatusEmails</c>.
@@ -109,11 +112,11 @@ public static class NotificationTriggers
     [
         TicketCreated, TicketAssigned, TicketEscalated, TicketResolved, TicketClosed, PublicReply, CustomerMessage,
         SlaWarning, SlaBreached, SlaEscalated, ApprovalRequested, ApprovalDecided, ActivityReminder,
-        SurveyRequested, ResolutionRecorded, StatusChanged, InternalNote,
+        SurveyRequested, ResolutionRecorded, StatusChanged, InternalNote, InterventionCompleted,
     ];
 
     /// <summary>Triggers added after settings could be saved: settings saved without a rule for one follow its default rule.</summary>
-    public static readonly IReadOnlyList<string> AddedLater = [StatusChanged, InternalNote];
+    public static readonly IReadOnlyList<string> AddedLater = [StatusChanged, InternalNote, InterventionCompleted];
 }
 
 /// <summary>Whom a rule can name.</summary>
@@ -184,6 +187,7 @@ public static class NotificationDefaults
             new(NotificationTriggers.ResolutionRecorded, [NotificationRecipients.Customer], true),
             new(NotificationTriggers.StatusChanged, [NotificationRecipients.Customer], true),
             new(NotificationTriggers.InternalNote, [NotificationRecipients.Mentioned], true),
+            new(NotificationTriggers.InterventionCompleted, [NotificationRecipients.Customer], true),
         ]);
 }
 

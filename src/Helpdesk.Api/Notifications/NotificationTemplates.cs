@@ -73,6 +73,9 @@ public static partial class NotificationTemplateCatalog
         [NotificationTriggers.ResolutionRecorded] = (
             new("How your request was resolved", "Ticket {{ticket.number}} was resolved as follows:", "{{#event.details}}{{event.details}}{{/event.details}}"),
             new("Comment votre demande a été résolue", "Le ticket {{ticket.number}} a été résolu ainsi :", "{{#event.details}}{{event.details}}{{/event.details}}")),
+        [NotificationTriggers.InterventionCompleted] = (
+            new("Report of the on-site intervention", "The on-site intervention for ticket {{ticket.number}} (\"{{ticket.subject}}\") is complete. Its report:", "{{#event.details}}{{event.details}}{{/event.details}}"),
+            new("Rapport d'intervention", "L'intervention sur site pour le ticket {{ticket.number}} (« {{ticket.subject}} ») est terminée. Son rapport :", "{{#event.details}}{{event.details}}{{/event.details}}")),
         [NotificationTriggers.StatusChanged] = (
             new("Your request is {{event.status}}", "Ticket {{ticket.number}} (\"{{ticket.subject}}\") is now {{event.status}}.", TicketLinkEn),
             new("Votre demande est {{event.status}}", "Le ticket {{ticket.number}} (« {{ticket.subject}} ») est maintenant {{event.status}}.", TicketLinkFr)),
@@ -129,6 +132,9 @@ public static partial class NotificationTemplateCatalog
         [NotificationTriggers.StatusChanged] = (
             new("Ticket {{event.status}}", "\"{{ticket.subject}}\" is now {{event.status}}."),
             new("Ticket {{event.status}}", "« {{ticket.subject}} » est maintenant {{event.status}}.")),
+        [NotificationTriggers.InterventionCompleted] = (
+            new("Intervention completed", "The on-site intervention for \"{{ticket.subject}}\" is complete.", "{{#event.details}}{{event.details}}{{/event.details}}"),
+            new("Intervention terminée", "L'intervention sur site pour « {{ticket.subject}} » est terminée.", "{{#event.details}}{{event.details}}{{/event.details}}")),
         [NotificationTriggers.ActivityReminder] = (
             new("Reminder", "{{#event.title}}Reminder: {{event.title}} (\"{{ticket.subject}}\").{{/event.title}}{{^event.title}}Reminder about \"{{ticket.subject}}\".{{/event.title}}"),
             new("Rappel", "{{#event.title}}Rappel : {{event.title}} (« {{ticket.subject}} »).{{/event.title}}{{^event.title}}Rappel concernant « {{ticket.subject}} ».{{/event.title}}")),

@@ -27,7 +27,8 @@ public sealed record CreateTicketRequest(
     DateTimeOffset? StartAt,
     DateTimeOffset? DueAt,
     IReadOnlyList<string>? Tags,
-    bool? NotifyCustomer);
+    bool? NotifyCustomer,
+    string? LeadId = null);
 
 internal sealed class CreateTicketValidator : AbstractValidator<CreateTicketRequest>
 {
@@ -35,9 +36,11 @@ internal sealed class CreateTicketValidator : AbstractValidator<CreateTicketRequ
     {
         RuleFor(r => r.Subject).NotEmpty().MaximumLength(Ticket.MaxSubjectLength);
         RuleFor(r => r.Description).MaximumLength(Ticket.MaxDescriptionLength);
-        RuleFor(r => r.Requester).NotNull().When(r => r.ContactId is null && !IsInternal(r.Type))
-            .WithMessage($"Give the requester's email, or a contactId (only an internal ticket, of type {Ticket.InternalType}, has none).");
+        RuleFor(r => r.Requester).NotNull().When(r => r.ContactId is null && r.LeadId is null && !IsInternal(r.Type))
+            .WithMessage($"Give the requester's email, a contactId or a leadId (only an internal ticket, of type {Ticket.InternalType}, has none).");
         RuleFor(r => r.ContactId).Null().When(r => r.Requester is not null).WithMessage("Give either requester or contactId, not both.");
+        RuleFor(r => r.LeadId).Null().When(r => r.Requester is not null || r.ContactId is not null).WithMessage("Give one of requester, contactId or leadId.");
+        RuleFor(r => r.LeadId).MaximumLength(100);
         RuleFor(r => r.Requester!.Email).ValidEmail().When(r => r.Requester is not null).OverridePropertyName("requester.email");
         RuleFor(r => r.Requester!.Name).MaximumLength(200).When(r => r.Requester is not null).OverridePropertyName("requester.name");
         RuleFor(r => r.Priority).Must(p => p is null || Names.TryParse<Priority>(p, out _)).WithMessage("The priority is urgent, high, normal or low.");
@@ -83,8 +86,13 @@ internal static class CreateTicket
             errors,
             cancellationToken);
 
+        Requester? lead = null;
         Contact? contact = null;
-        if (request.ContactId is not null)
+        if (request.LeadId is not null)
+        {
+            lead = await LeadRequesterAsync(request.LeadId, directory, errors, cancellationToken);
+        }
+        else if (request.ContactId is not null)
         {
             contact = (await directory.FindAsync(DirectoryKinds.Contact, request.ContactId, cancellationToken))?.Value;
             if (contact is null)
@@ -109,7 +117,7 @@ internal static class CreateTicket
             return new ApiProblem(Problems.Validation(errors));
         }
 
-        var draft = Draft(request, contact, accountId) with
+        var draft = Draft(request, lead ?? Of(contact), accountId ?? contact?.AccountId) with
         {
             Type = listed[TicketListField.Type],
             Group = listed[TicketListField.Group],
@@ -121,13 +129,34 @@ internal static class CreateTicket
         return TypedResults.Created($"/api/tickets/{ticket.Id}", await presenter.PresentAsync(ticket, cancellationToken));
     }
 
+    /// <summary>A lead still to convert, as a requester; a converted or deactivated one is refused, naming the contact it became.</summary>
+    private static async Task<Requester?> LeadRequesterAsync(string leadId, IDirectoryStore directory, Dictionary<string, string[]> errors, CancellationToken cancellationToken)
+    {
+        var lead = (await directory.FindAsync(DirectoryKinds.Lead, leadId, cancellationToken))?.Value;
+        if (lead is { ConvertedToContactId: { } contactId })
+        {
+            errors["leadId"] = [$"The lead became contact {contactId}: open the ticket for the contact."];
+            return null;
+        }
+
+        if (lead is not { Active: true })
+        {
+            errors["leadId"] = ["No active lead with this id."];
+            return null;
+        }
+
+        return new Requester(lead.Id, lead.Email, lead.Name, Lead: true);
+    }
+
+    private static Requester? Of(Contact? contact) => contact is null ? null : new Requester(contact.Id, contact.Email, contact.Name);
+
     /// <summary>An internal ticket may come without a requester (the validator let it through).</summary>
-    private static TicketDraft Draft(CreateTicketRequest request, Contact? contact, string? accountId) =>
+    private static TicketDraft Draft(CreateTicketRequest request, Requester? requester, string? accountId) =>
         new(
             Subject: request.Subject!,
             Description: request.Description,
-            Requester: contact is null ? null : new Requester(contact.Id, contact.Email, contact.Name),
-            AccountId: accountId ?? contact?.AccountId,
+            Requester: requester,
+            AccountId: accountId,
             Priority: request.Priority is null ? Priority.Normal : Enum.Parse<Priority>(request.Priority, ignoreCase: true),
             Type: request.Type,
             Group: request.Group,

@@ -2,11 +2,17 @@ using Helpdesk.Domain.Tickets;
 
 namespace Helpdesk.Api.Tickets;
 
-public sealed record RequesterResponse(string ContactId, string Email, string? Name)
+/// <summary>Who a ticket is for: a contact (<c>contactId</c>), or a lead not yet converted (<c>leadId</c>, and no contact).</summary>
+public sealed record RequesterResponse(string? ContactId, string Email, string? Name, string? LeadId = null)
 {
     /// <summary>Null for an internal ticket, which has no requester.</summary>
     public static RequesterResponse? Of(Requester? requester) =>
-        requester is null ? null : new RequesterResponse(requester.ContactId, requester.Email, requester.Name);
+        requester switch
+        {
+            null => null,
+            { Lead: true } => new RequesterResponse(null, requester.Email, requester.Name, requester.ContactId),
+            _ => new RequesterResponse(requester.ContactId, requester.Email, requester.Name),
+        };
 }
 
 /// <summary>The ticket representation of API.md; in a searched list (<c>q</c>), with where the text was found (match).</summary>

@@ -20,6 +20,7 @@ public static class TicketItemKinds
     public const string Approval = "approval";
     public const string Resolution = "resolution";
     public const string Survey = "survey";
+    public const string Intervention = "intervention";
 
     /// <summary>What a merge moves to the ticket merged into (and its undo moves back): the thread, the files, the work and running timers.</summary>
     public static IReadOnlySet<string> MovedByMerge { get; } = new HashSet<string>([Message, Attachment, TimeEntry, CostLine, Activity, Timer], StringComparer.Ordinal);

@@ -2,12 +2,13 @@ using Helpdesk.Domain.Common;
 
 namespace Helpdesk.Domain.Work;
 
-/// <summary>How a time entry came to be: typed in, recorded by the timer, or gathered from heartbeats.</summary>
+/// <summary>How a time entry came to be: typed in, recorded by the timer, gathered from heartbeats, or reported by an on-site intervention.</summary>
 public enum TimeEntrySource
 {
     Manual,
     Timer,
     Heartbeat,
+    Intervention,
 }
 
 /// <summary>
@@ -40,6 +41,14 @@ public sealed record TimeEntry(
 
     public static TimeEntry DraftFromPresence(string id, Presence presence, DateOnly workDate, DateTimeOffset now) =>
         new(id, presence.TicketId, presence.AgentId, presence.Minutes, Billable: false, Note: null, workDate, TimeEntrySource.Heartbeat, Draft: true, Capped: false, now, now);
+
+    /// <summary>The time a completed intervention reports, counted for its technician on the day of the visit.</summary>
+    public static TimeEntry FromIntervention(string id, Intervention intervention, DateOnly workDate, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(intervention);
+        var report = intervention.Report ?? throw new ArgumentException("The intervention is not completed.", nameof(intervention));
+        return new(id, intervention.TicketId, intervention.Plan.TechnicianId, CheckMinutes(report.ActualMinutes), report.Billable, $"On-site intervention {intervention.Id}", workDate, TimeEntrySource.Intervention, Draft: false, Capped: false, now, now);
+    }
 
     public TimeEntry Edit(int minutes, bool billable, string? note, DateOnly workDate, DateTimeOffset now) =>
         Draft

@@ -13,7 +13,9 @@ using Helpdesk.Web.Api.Client.Api.Csat;
 using Helpdesk.Web.Api.Client.Api.Graph;
 using Helpdesk.Web.Api.Client.Api.Health;
 using Helpdesk.Web.Api.Client.Api.Hooks;
+using Helpdesk.Web.Api.Client.Api.Interventions;
 using Helpdesk.Web.Api.Client.Api.Kb;
+using Helpdesk.Web.Api.Client.Api.Leads;
 using Helpdesk.Web.Api.Client.Api.Lists;
 using Helpdesk.Web.Api.Client.Api.Mail;
 using Helpdesk.Web.Api.Client.Api.Me;
@@ -103,10 +105,20 @@ namespace Helpdesk.Web.Api.Client.Api
         {
             get => new global::Helpdesk.Web.Api.Client.Api.Hooks.HooksRequestBuilder(PathParameters, RequestAdapter);
         }
+        /// <summary>The interventions property</summary>
+        public global::Helpdesk.Web.Api.Client.Api.Interventions.InterventionsRequestBuilder Interventions
+        {
+            get => new global::Helpdesk.Web.Api.Client.Api.Interventions.InterventionsRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The kb property</summary>
         public global::Helpdesk.Web.Api.Client.Api.Kb.KbRequestBuilder Kb
         {
             get => new global::Helpdesk.Web.Api.Client.Api.Kb.KbRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The leads property</summary>
+        public global::Helpdesk.Web.Api.Client.Api.Leads.LeadsRequestBuilder Leads
+        {
+            get => new global::Helpdesk.Web.Api.Client.Api.Leads.LeadsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The lists property</summary>
         public global::Helpdesk.Web.Api.Client.Api.Lists.ListsRequestBuilder Lists

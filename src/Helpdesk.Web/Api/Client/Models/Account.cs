@@ -8,13 +8,21 @@ using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
     /// <summary>
-    /// A customer organisation; mail from one of its domains is linked to it.
+    /// A customer organisation; mail from one of its domains is linked to it. string? Account.Addressis where its on-site interventions take place unless one says otherwise.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class Account : IParsable
     {
         /// <summary>The active property</summary>
         public bool? Active { get; set; }
+        /// <summary>The address property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Address { get; set; }
+#nullable restore
+#else
+        public string Address { get; set; }
+#endif
         /// <summary>The domains property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -58,6 +66,7 @@ namespace Helpdesk.Web.Api.Client.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "active", n => { Active = n.GetBoolValue(); } },
+                { "address", n => { Address = n.GetStringValue(); } },
                 { "domains", n => { Domains = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
@@ -71,6 +80,7 @@ namespace Helpdesk.Web.Api.Client.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteBoolValue("active", Active);
+            writer.WriteStringValue("address", Address);
             writer.WriteCollectionOfPrimitiveValues<string>("domains", Domains);
             writer.WriteStringValue("id", Id);
             writer.WriteStringValue("name", Name);

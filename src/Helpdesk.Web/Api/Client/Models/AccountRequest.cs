@@ -14,6 +14,14 @@ namespace Helpdesk.Web.Api.Client.Models
     {
         /// <summary>The active property</summary>
         public bool? Active { get; set; }
+        /// <summary>The address property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Address { get; set; }
+#nullable restore
+#else
+        public string Address { get; set; }
+#endif
         /// <summary>The domains property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -49,6 +57,7 @@ namespace Helpdesk.Web.Api.Client.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "active", n => { Active = n.GetBoolValue(); } },
+                { "address", n => { Address = n.GetStringValue(); } },
                 { "domains", n => { Domains = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
             };
@@ -61,6 +70,7 @@ namespace Helpdesk.Web.Api.Client.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteBoolValue("active", Active);
+            writer.WriteStringValue("address", Address);
             writer.WriteCollectionOfPrimitiveValues<string>("domains", Domains);
             writer.WriteStringValue("name", Name);
         }

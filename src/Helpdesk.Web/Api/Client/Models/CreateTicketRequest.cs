@@ -62,6 +62,14 @@ namespace Helpdesk.Web.Api.Client.Models
 #else
         public string Impact { get; set; }
 #endif
+        /// <summary>The leadId property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? LeadId { get; set; }
+#nullable restore
+#else
+        public string LeadId { get; set; }
+#endif
         /// <summary>The notifyCustomer property</summary>
         public bool? NotifyCustomer { get; set; }
         /// <summary>The priority property</summary>
@@ -147,6 +155,7 @@ namespace Helpdesk.Web.Api.Client.Models
                 { "dueAt", n => { DueAt = n.GetDateTimeOffsetValue(); } },
                 { "group", n => { Group = n.GetStringValue(); } },
                 { "impact", n => { Impact = n.GetStringValue(); } },
+                { "leadId", n => { LeadId = n.GetStringValue(); } },
                 { "notifyCustomer", n => { NotifyCustomer = n.GetBoolValue(); } },
                 { "priority", n => { Priority = n.GetStringValue(); } },
                 { "requester", n => { Requester = n.GetObjectValue<global::Helpdesk.Web.Api.Client.Models.RequesterRequest>(global::Helpdesk.Web.Api.Client.Models.RequesterRequest.CreateFromDiscriminatorValue); } },
@@ -172,6 +181,7 @@ namespace Helpdesk.Web.Api.Client.Models
             writer.WriteDateTimeOffsetValue("dueAt", DueAt);
             writer.WriteStringValue("group", Group);
             writer.WriteStringValue("impact", Impact);
+            writer.WriteStringValue("leadId", LeadId);
             writer.WriteBoolValue("notifyCustomer", NotifyCustomer);
             writer.WriteStringValue("priority", Priority);
             writer.WriteObjectValue<global::Helpdesk.Web.Api.Client.Models.RequesterRequest>("requester", Requester);

@@ -7,10 +7,11 @@ using System.IO;
 using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
+    /// <summary>
+    /// Who a ticket is for: a contact (`contactId`), or a lead not yet converted (`leadId`, and no contact).
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class RequesterResponse : IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>The contactId property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -27,6 +28,14 @@ namespace Helpdesk.Web.Api.Client.Models
 #nullable restore
 #else
         public string Email { get; set; }
+#endif
+        /// <summary>The leadId property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? LeadId { get; set; }
+#nullable restore
+#else
+        public string LeadId { get; set; }
 #endif
         /// <summary>The name property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -56,6 +65,7 @@ namespace Helpdesk.Web.Api.Client.Models
             {
                 { "contactId", n => { ContactId = n.GetStringValue(); } },
                 { "email", n => { Email = n.GetStringValue(); } },
+                { "leadId", n => { LeadId = n.GetStringValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
             };
         }
@@ -68,6 +78,7 @@ namespace Helpdesk.Web.Api.Client.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("contactId", ContactId);
             writer.WriteStringValue("email", Email);
+            writer.WriteStringValue("leadId", LeadId);
             writer.WriteStringValue("name", Name);
         }
     }

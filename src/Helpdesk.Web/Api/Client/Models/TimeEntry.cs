@@ -48,7 +48,7 @@ namespace Helpdesk.Web.Api.Client.Models
 #else
         public string Note { get; set; }
 #endif
-        /// <summary>How a time entry came to be: typed in, recorded by the timer, or gathered from heartbeats.</summary>
+        /// <summary>How a time entry came to be: typed in, recorded by the timer, gathered from heartbeats, or reported by an on-site intervention.</summary>
         public global::Helpdesk.Web.Api.Client.Models.TimeEntrySource? Source { get; set; }
         /// <summary>The ticketId property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER

@@ -3,7 +3,7 @@ using System.Runtime.Serialization;
 using System;
 namespace Helpdesk.Web.Api.Client.Models
 {
-    /// <summary>How a time entry came to be: typed in, recorded by the timer, or gathered from heartbeats.</summary>
+    /// <summary>How a time entry came to be: typed in, recorded by the timer, gathered from heartbeats, or reported by an on-site intervention.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public enum TimeEntrySource
     {
@@ -18,6 +18,10 @@ namespace Helpdesk.Web.Api.Client.Models
         [EnumMember(Value = "heartbeat")]
         #pragma warning disable CS1591
         Heartbeat,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "intervention")]
+        #pragma warning disable CS1591
+        Intervention,
         #pragma warning restore CS1591
     }
 }

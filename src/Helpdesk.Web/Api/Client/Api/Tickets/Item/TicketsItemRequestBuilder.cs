@@ -9,6 +9,7 @@ using Helpdesk.Web.Api.Client.Api.Tickets.Item.Context;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.CostLines;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Escalate;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.History;
+using Helpdesk.Web.Api.Client.Api.Tickets.Item.Interventions;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Merge;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Messages;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Notifications;
@@ -86,6 +87,11 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item
         public global::Helpdesk.Web.Api.Client.Api.Tickets.Item.History.HistoryRequestBuilder History
         {
             get => new global::Helpdesk.Web.Api.Client.Api.Tickets.Item.History.HistoryRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The interventions property</summary>
+        public global::Helpdesk.Web.Api.Client.Api.Tickets.Item.Interventions.InterventionsRequestBuilder Interventions
+        {
+            get => new global::Helpdesk.Web.Api.Client.Api.Tickets.Item.Interventions.InterventionsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The merge property</summary>
         public global::Helpdesk.Web.Api.Client.Api.Tickets.Item.Merge.MergeRequestBuilder Merge
