@@ -206,6 +206,6 @@ public sealed partial class PowerAutomateConnectorTests : IClassFixture<PowerAut
         return (process.ExitCode, await output + await errors);
     }
 
-    [GeneratedRegex("^(List|Get|Create|Update|Delete|Put|Post|Mark|Start|Take|Wait|Reopen|Assign|Escalate|Resolve|Close|Subscribe|Unsubscribe|Search|Answer|Render|Upload|Download|Release|Drop|Redrive|Confirm|Stop|Discard|Record|Complete|Open|Receive|Merge|Unmerge|Undo|Restore|Purge|Approve|Reject|Cancel|Decide|Request|Move|Split|Send|Import|Export|Erase|Pause|Resume|Set|Remove|Add|Show|Negotiate)[A-Z]")]
+    [GeneratedRegex("^(List|Get|Create|Update|Delete|Put|Post|Mark|Start|Take|Wait|Reopen|Assign|Escalate|Resolve|Close|Subscribe|Unsubscribe|Search|Answer|Render|Upload|Download|Release|Drop|Redrive|Confirm|Stop|Discard|Record|Complete|Open|Receive|Merge|Unmerge|Undo|Restore|Purge|Approve|Reject|Cancel|Decide|Request|Move|Split|Send|Import|Export|Erase|Pause|Resume|Set|Remove|Add|Show|Negotiate|Convert|Reschedule|Preview|Read)[A-Z]")]
     private static partial Regex VerbFirst();
 }
