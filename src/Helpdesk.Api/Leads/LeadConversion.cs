@@ -1,3 +1,4 @@
+using FluentValidation;
 using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Directory;
@@ -9,6 +10,15 @@ namespace Helpdesk.Api.Leads;
 
 /// <summary>Into which account the lead goes: an existing one, or a new one named <c>accountName</c> (else the lead's company name).</summary>
 public sealed record LeadConversionRequest(string? AccountId, string? AccountName);
+
+internal sealed class LeadConversionRequestValidator : AbstractValidator<LeadConversionRequest>
+{
+    public LeadConversionRequestValidator()
+    {
+        RuleFor(r => r.AccountId).MaximumLength(100);
+        RuleFor(r => r.AccountName).MaximumLength(200);
+    }
+}
 
 /// <summary>What the conversion made: the contact, its account, and the tickets whose requester moved to the contact by this call.</summary>
 public sealed record LeadConversionResponse(string LeadId, string ContactId, string? AccountId, IReadOnlyList<string> Tickets);
@@ -27,7 +37,7 @@ public static class LeadConversion
 
     public static RouteGroupBuilder MapLeadEndpoints(this RouteGroupBuilder api)
     {
-        api.MapPost("/leads/{id}/convert", ConvertAsync).WithTags("leads").RequireAuthorization(Policies.Staff).WithName("ConvertLead")
+        api.MapPost("/leads/{id}/convert", ConvertAsync).Validate<LeadConversionRequest>().WithTags("leads").RequireAuthorization(Policies.Staff).WithName("ConvertLead")
             .Produces<LeadConversionResponse>()
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed);
         return api;
