@@ -75,6 +75,7 @@ public static class RealtimeEndpoints
             o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
         return services
             .AddSingleton<RealtimeTokens>()
+            .AddSingleton<TypingThrottle>()
             .AddQueueConsumer<PushChat>(PushChat.Queue, PushChat.FunctionName, "chat.push", ChatPushes.Accepts);
     }
 
@@ -92,6 +93,7 @@ public static class RealtimeEndpoints
     {
         app.MapHub<ChatHub>(ChatHub.Path).ExcludeFromDescription();
         app.MapAzureNegotiate();
+        app.MapAzureTyping();
         return app;
     }
 
