@@ -3,8 +3,9 @@
 // (signalRConnectionInfo makes a client's connection info in RealtimeConnect, signalR sends in
 // PushChat and adds staff to their group). Access keys are off: the bindings sign in with the
 // app's identity (AzureSignalRConnectionString__serviceUri, __credential, __clientId).
-// The upstream sends the clients' Typing invocations (hub chat, category messages, event typing)
-// to the Function App's SignalR webhook, which runs the RealtimeTyping function (signalRTrigger);
+// The upstream sends the clients' hub method invocations (hub chat, category messages, any event)
+// to the Function App's SignalR webhook, which dispatches them by event to the signalRTrigger
+// functions (RealtimeTyping for typing);
 // the webhook takes the host's signalr_extension system key, so the upstream's auth is none.
 param name string
 param location string
@@ -25,7 +26,7 @@ var upstreamTemplates = empty(signalrExtensionKey) ? [] : [
   {
     hubPattern: 'chat'
     categoryPattern: 'messages'
-    eventPattern: 'typing'
+    eventPattern: '*'
     urlTemplate: 'https://${functionAppHostName}/runtime/webhooks/signalr?code=${signalrExtensionKey}'
     auth: { type: 'None' }
   }
