@@ -88,7 +88,7 @@ public static class AzureTyping
         var session = (await chats.FindAsync(chatId, cancellationToken))?.Value;
         TypingPush? push = null;
         string? toUser = null;
-        if (session is { Open: true } && userId.StartsWith(RealtimeUsers.Staff(string.Empty), StringComparison.Ordinal))
+        if (session is { Open: true } && RealtimeUsers.IsStaff(userId))
         {
             push = new TypingPush(session.Id, session.TicketId, "agent", null);
             toUser = RealtimeUsers.Contact(session.ContactId);
