@@ -87,6 +87,10 @@ param consoleLocation string = 'westeurope'
 @allowed([ 'Free', 'Standard' ])
 param consoleSku string = 'Free'
 
+@description('The Function App\'s signalr_extension system key, for the SignalR Service\'s upstream to the RealtimeTyping function (typing on Azure, docs/adr/0011-chat-push.md). The host makes the key once the code with a signalRTrigger runs, so the first deployment leaves it empty (no upstream) and a second one passes it: az functionapp keys list -g <rg> -n <app> --query systemKeys.signalr_extension -o tsv.')
+@secure()
+param signalrExtensionKey string = ''
+
 var tags = { application: 'helpdesk', environment: environmentName }
 var suffix = uniqueString(resourceGroup().id, environmentName)
 var functionAppName = '${environmentName}-func-${suffix}'
@@ -194,6 +198,8 @@ module signalR 'modules/signalr.bicep' = {
     tags: tags
     identityPrincipalId: identity.outputs.principalId
     allowedOrigins: browserOrigins
+    functionAppHostName: '${functionAppName}.azurewebsites.net'
+    signalrExtensionKey: signalrExtensionKey
   }
 }
 

@@ -3,6 +3,10 @@
 // (signalRConnectionInfo makes a client's connection info in RealtimeConnect, signalR sends in
 // PushChat and adds staff to their group). Access keys are off: the bindings sign in with the
 // app's identity (AzureSignalRConnectionString__serviceUri, __credential, __clientId).
+// The upstream sends the clients' hub method invocations (hub chat, category messages, any event)
+// to the Function App's SignalR webhook, which dispatches them by event to the signalRTrigger
+// functions (RealtimeTyping for typing);
+// the webhook takes the host's signalr_extension system key, so the upstream's auth is none.
 param name string
 param location string
 param tags object
@@ -10,6 +14,23 @@ param identityPrincipalId string
 
 @description('Origins of the front ends that connect from a browser; empty = none.')
 param allowedOrigins array
+
+@description('The Function App\'s host name (the upstream\'s target).')
+param functionAppHostName string
+
+@description('The Function App\'s signalr_extension system key; empty = no upstream yet (the first deployment, before the host made the key).')
+@secure()
+param signalrExtensionKey string
+
+var upstreamTemplates = empty(signalrExtensionKey) ? [] : [
+  {
+    hubPattern: 'chat'
+    categoryPattern: 'messages'
+    eventPattern: '*'
+    urlTemplate: 'https://${functionAppHostName}/runtime/webhooks/signalr?code=${signalrExtensionKey}'
+    auth: { type: 'None' }
+  }
+]
 
 resource signalR 'Microsoft.SignalRService/signalR@2023-02-01' = {
   name: name
@@ -23,6 +44,7 @@ resource signalR 'Microsoft.SignalRService/signalR@2023-02-01' = {
       { flag: 'EnableConnectivityLogs', value: 'True' }
     ]
     cors: { allowedOrigins: allowedOrigins }
+    upstream: { templates: upstreamTemplates }
     disableLocalAuth: true
     disableAadAuth: false
     publicNetworkAccess: 'Enabled'

@@ -2,6 +2,7 @@ using Helpdesk.Api.Chat;
 using Helpdesk.Api.Conversation;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Triggers;
+using Helpdesk.Domain.Common;
 using Helpdesk.Domain.Tickets;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -75,9 +76,16 @@ public sealed class PushChat(IChatStore chats, IConversationStore messages, IHub
         if (options.Value.Service == RealtimeService.AzureSignalR)
         {
             List<SignalRBindingMessage> sends = [new(target, [payload], GroupName: RealtimeUsers.StaffGroup)];
-            if (toCustomer && (message.Value("contactId") ?? (await chats.FindAsync(chatId, cancellationToken))?.Value.ContactId) is { } contactId)
+            var session = (await chats.FindAsync(chatId, cancellationToken))?.Value;
+            if (toCustomer && (message.Value("contactId") ?? session?.ContactId) is { } contactId)
             {
-                sends.Add(new SignalRBindingMessage(target, [payload], UserId: RealtimeUsers.Contact(contactId)));
+                var customer = RealtimeUsers.Contact(contactId);
+                if (payload is ChatMessagePush { Message: var answer } && session is { Open: true } && await FirstAgentAnswerAsync(session, answer.Id, cancellationToken) is { } joined)
+                {
+                    sends.Add(new SignalRBindingMessage(ChatPushes.AgentJoined, [joined], UserId: customer));
+                }
+
+                sends.Add(new SignalRBindingMessage(target, [payload], UserId: customer));
             }
 
             outputs.Set(OutputBinding, sends);
@@ -89,6 +97,29 @@ public sealed class PushChat(IChatStore chats, IConversationStore messages, IHub
         {
             await hub.Clients.Group(ChatHub.ChatGroup(chatId)).SendAsync(target, payload, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// On Azure no hub hears an agent open the ticket, so the customer hears that an agent joined
+    /// with the agent's first public answer in the open chat (no public agent message since the
+    /// chat opened before this one); null for any later answer or a customer's message.
+    /// </summary>
+    private async Task<AgentJoinedPush?> FirstAgentAnswerAsync(ChatSession session, string messageId, CancellationToken cancellationToken)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await messages.ListAsync(session.TicketId, includeInternal: false, 200, cursor, cancellationToken);
+            if (page.Items.FirstOrDefault(m => m.Author.Type == ActorType.Agent && m.At >= session.OpenedAt) is { } first)
+            {
+                return first.Id == messageId ? new AgentJoinedPush(session.Id, session.TicketId, first.AuthorName ?? "An agent") : null;
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        return null;
     }
 
     private async Task<object?> MessageAsync(string chatId, string ticketId, EventMessage message, CancellationToken cancellationToken)

@@ -40,9 +40,14 @@ public static class RealtimeUsers
 {
     public const string StaffGroup = "staff";
 
+    private const string StaffPrefix = "staff:";
+
     public static string Contact(string contactId) => "contact:" + contactId;
 
-    public static string Staff(string subject) => "staff:" + subject;
+    public static string Staff(string subject) => StaffPrefix + subject;
+
+    /// <summary>Whether a user id is a staff member's (RealtimeConnect makes them only for validated staff tokens).</summary>
+    public static bool IsStaff(string userId) => userId.StartsWith(StaffPrefix, StringComparison.Ordinal) && userId.Length > StaffPrefix.Length;
 
     /// <summary>The user id of a caller: staff by their token's subject, a customer by their contact; null for anyone else.</summary>
     public static string? For(CurrentUser user)
@@ -75,6 +80,7 @@ public static class RealtimeEndpoints
             o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
         return services
             .AddSingleton<RealtimeTokens>()
+            .AddSingleton<TypingThrottle>()
             .AddQueueConsumer<PushChat>(PushChat.Queue, PushChat.FunctionName, "chat.push", ChatPushes.Accepts);
     }
 
@@ -92,6 +98,7 @@ public static class RealtimeEndpoints
     {
         app.MapHub<ChatHub>(ChatHub.Path).ExcludeFromDescription();
         app.MapAzureNegotiate();
+        app.MapAzureTyping();
         return app;
     }
 

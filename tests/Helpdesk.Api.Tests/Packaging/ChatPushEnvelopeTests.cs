@@ -24,7 +24,7 @@ public sealed class ChatPushEnvelopeTests(AzureRealtimeApp app) : IClassFixture<
     private readonly HttpClient _agent = app.ClientFor(Roles.Agent, "agent@azurepush.test");
 
     [Fact]
-    public async Task PushChat_answers_a_public_chat_message_as_signalR_messages_to_the_customer_and_the_staff_and_a_note_as_nothing()
+    public async Task PushChat_answers_a_public_chat_message_as_signalR_messages_to_the_customer_and_the_staff_and_a_note_as_nothing_and_the_first_answer_says_an_agent_joined()
     {
         var ticket = await _agent.OpenTicketAsync(new { subject = "Azure chat", requester = new { email = "azure@azurepush.test" } });
         var ticketId = ticket["id"]!.GetValue<string>();
@@ -33,14 +33,23 @@ public sealed class ChatPushEnvelopeTests(AzureRealtimeApp app) : IClassFixture<
         var chat = await (await customer.PostAsJsonAsync("/api/portal/chats", new { message = "Hello from Azure", ticketId })).Json();
         (await _agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "Answered live" })).EnsureSuccessStatusCode();
         (await _agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "internal", body = "SECRET-NOTE" })).EnsureSuccessStatusCode();
+
+        (await _agent.PostAsJsonAsync($"/api/tickets/{ticketId}/messages", new { visibility = "public", body = "Still here" })).EnsureSuccessStatusCode();
         var added = (await app.StoredEventsAsync(ticketId)).Where(e => e["type"]!.GetValue<string>() == "ticket.messageAdded").ToList();
 
+        var customerMessage = await PushAsync(added[0]);
         var reply = await PushAsync(added[1]);
         var note = await PushAsync(added[2]);
+        var secondReply = await PushAsync(added[3]);
 
         var sends = reply["Outputs"]!["signalRMessages"]!.AsArray();
-        sends.Select(s => s!["target"]!.GetValue<string>()).ShouldAllBe(t => t == "chatMessage");
-        sends.Select(s => s!["userId"]?.GetValue<string>() ?? "group:" + s["groupName"]!.GetValue<string>()).ShouldBe(["group:staff", $"contact:{contactId}"], ignoreOrder: true);
+        sends.Select(s => s!["target"]!.GetValue<string>() + "@" + (s["userId"]?.GetValue<string>() ?? "group:" + s["groupName"]!.GetValue<string>()))
+            .ShouldBe(["chatMessage@group:staff", $"agentJoined@contact:{contactId}", $"chatMessage@contact:{contactId}"], "the agent's first answer in the chat tells the customer an agent joined, before the answer");
+        var joined = sends[1]!["arguments"]![0]!;
+        (joined["chatId"]!.GetValue<string>(), joined["ticketId"]!.GetValue<string>()).ShouldBe((chat["id"]!.GetValue<string>(), ticketId));
+        joined["agentName"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace();
+        Targets(customerMessage).ShouldNotContain("agentJoined");
+        Targets(secondReply).ShouldBe(["chatMessage", "chatMessage"], "an agent joins once");
         var pushed = sends[0]!["arguments"]![0]!;
         pushed["chatId"]!.GetValue<string>().ShouldBe(chat["id"]!.GetValue<string>());
         pushed["message"]!["text"]!.GetValue<string>().ShouldBe("Answered live");
@@ -81,6 +90,79 @@ public sealed class ChatPushEnvelopeTests(AzureRealtimeApp app) : IClassFixture<
         staff["Outputs"]!["res"]!["statusCode"]!.GetValue<int>().ShouldBe(200);
         var action = staff["Outputs"]!["signalRGroupActions"]!.AsArray().Single()!;
         (action["userId"]!.GetValue<string>(), action["groupName"]!.GetValue<string>(), action["action"]!.GetValue<string>()).ShouldBe((staffUser, "staff", "add"));
+    }
+
+    [Fact]
+    public async Task RealtimeTyping_relays_typing_to_the_other_side_of_a_chat_the_sender_may_see_at_most_once_per_interval()
+    {
+        var ticket = await _agent.OpenTicketAsync(new { subject = "Typing", requester = new { email = "typing@azurepush.test" } });
+        var ticketId = ticket["id"]!.GetValue<string>();
+        var contactId = ticket["requester"]!["contactId"]!.GetValue<string>();
+        var customer = app.ClientFor(Roles.Customer, "typing@azurepush.test", contactId);
+        var chatId = (await (await customer.PostAsJsonAsync("/api/portal/chats", new { message = "Are you there?", ticketId })).Json())["id"]!.GetValue<string>();
+        var stranger = (await _agent.OpenTicketAsync(new { subject = "Nosy", requester = new { email = "nosy@azurepush.test" } }))["requester"]!["contactId"]!.GetValue<string>();
+        var customerConnection = "conn-" + chatId;
+
+        var typed = await TypingAsync($"contact:{contactId}", customerConnection, chatId);
+        var send = typed["Outputs"]!["signalRMessages"]!.AsArray().ShouldHaveSingleItem()!;
+        (send["target"]!.GetValue<string>(), send["groupName"]!.GetValue<string>(), send["userId"]).ShouldBe(("typing", "staff", null));
+        var push = send["arguments"]![0]!;
+        (push["chatId"]!.GetValue<string>(), push["ticketId"]!.GetValue<string>(), push["from"]!.GetValue<string>()).ShouldBe((chatId, ticketId, "customer"));
+        typed["ReturnValue"]!.GetValue<bool>().ShouldBeTrue();
+
+        var again = await TypingAsync($"contact:{contactId}", customerConnection, chatId);
+        again["Outputs"]!.AsObject().ShouldBeEmpty("at most once per Realtime:TypingIntervalSeconds per connection");
+        again["ReturnValue"]!.GetValue<bool>().ShouldBeFalse();
+        app.Clock.Advance(TimeSpan.FromSeconds(2));
+        (await TypingAsync($"contact:{contactId}", customerConnection, chatId))["ReturnValue"]!.GetValue<bool>().ShouldBeTrue("the interval has passed");
+
+        var agentTyped = await TypingAsync("staff:agent-sub", "conn-agent-" + chatId, chatId);
+        var toCustomer = agentTyped["Outputs"]!["signalRMessages"]!.AsArray().ShouldHaveSingleItem()!;
+        (toCustomer["userId"]!.GetValue<string>(), toCustomer["arguments"]![0]!["from"]!.GetValue<string>()).ShouldBe(($"contact:{contactId}", "agent"));
+
+        foreach (var (user, chat, arguments) in new[]
+        {
+            ($"contact:{stranger}", chatId, new JsonArray(chatId)),
+            ("someone", chatId, new JsonArray(chatId)),
+            ($"contact:{contactId}", "no-such-chat", new JsonArray("no-such-chat")),
+            ($"contact:{contactId}", chatId, new JsonArray()),
+        })
+        {
+            var refused = await TypingAsync(user, "conn-refused-" + Guid.NewGuid(), chat, arguments);
+            refused["Outputs"]!.AsObject().ShouldBeEmpty($"{user} may not type in {chat}");
+            refused["ReturnValue"]!.GetValue<bool>().ShouldBeFalse();
+        }
+
+        (await customer.PostAsync($"/api/portal/chats/{chatId}/close", null)).EnsureSuccessStatusCode();
+        (await TypingAsync("staff:agent-sub", "conn-late-" + chatId, chatId))["Outputs"]!.AsObject().ShouldBeEmpty("nobody types in a closed chat");
+    }
+
+    private static string[] Targets(JsonNode answer) =>
+        answer["Outputs"]!["signalRMessages"]!.AsArray().Select(s => s!["target"]!.GetValue<string>()).ToArray();
+
+    /// <summary>What the host sends RealtimeTyping for a client's <c>Typing(chatId)</c>: the service's invocation context, serialized again.</summary>
+    private async Task<JsonNode> TypingAsync(string userId, string connectionId, string chatId, JsonArray? arguments = null)
+    {
+        var invocation = new JsonObject
+        {
+            ["Arguments"] = arguments ?? new JsonArray(chatId),
+            ["Category"] = "messages",
+            ["Event"] = "typing",
+            ["Hub"] = "chat",
+            ["ConnectionId"] = connectionId,
+            ["UserId"] = userId,
+            ["Headers"] = new JsonObject(),
+            ["Query"] = new JsonObject(),
+            ["Claims"] = new JsonObject(),
+        };
+        var envelope = new JsonObject
+        {
+            ["Data"] = new JsonObject { ["invocation"] = invocation.ToJsonString(), ["chatId"] = chatId },
+            ["Metadata"] = new JsonObject(),
+        };
+        var response = await app.CreateClient().PostAsync("/RealtimeTyping", new StringContent(envelope.ToJsonString(), Encoding.UTF8, "application/json"));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return await response.Json();
     }
 
     /// <summary>A stored event as the Service Bus message the relay sends, delivered to PushChat.</summary>

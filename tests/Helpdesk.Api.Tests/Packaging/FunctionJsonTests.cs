@@ -5,7 +5,7 @@ namespace Helpdesk.Api.Tests.Packaging;
 /// <summary>Each function.json is one the Functions host accepts for a custom handler.</summary>
 public sealed partial class FunctionJsonTests
 {
-    private static readonly HashSet<string> Triggers = new(StringComparer.Ordinal) { "httpTrigger", "timerTrigger", "serviceBusTrigger", "cosmosDBTrigger" };
+    private static readonly HashSet<string> Triggers = new(StringComparer.Ordinal) { "httpTrigger", "timerTrigger", "serviceBusTrigger", "cosmosDBTrigger", "signalRTrigger" };
     private static readonly HashSet<string> Inputs = new(StringComparer.Ordinal) { "signalRConnectionInfo" };
     private static readonly HashSet<string> Outputs = new(StringComparer.Ordinal) { "http", "serviceBus", "signalR" };
 

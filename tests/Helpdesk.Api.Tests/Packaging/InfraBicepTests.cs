@@ -223,6 +223,12 @@ public sealed partial class InfraBicepTests
         service.Properties!["features"]!.AsArray().ShouldContain(f => f!["flag"]!.GetValue<string>() == "ServiceMode" && f["value"]!.GetValue<string>() == "Serverless");
         settings["AzureSignalRConnectionString__serviceUri"].ShouldStartWith("https://");
         settings["Realtime__Service"].ShouldBe("AzureSignalR");
+        service.Properties!["upstream"]!["templates"]!.AsArray().ShouldBeEmpty("no upstream before the host made its signalr_extension key");
+
+        var upstream = Deploy(p => p["signalrExtensionKey"] = "extension-key").Single("Microsoft.SignalRService/signalR").Properties!["upstream"]!["templates"]!.AsArray().ShouldHaveSingleItem()!;
+        upstream["urlTemplate"]!.GetValue<string>().ShouldBe($"https://{Site(deployment).Name}.azurewebsites.net/runtime/webhooks/signalr?code=extension-key", "the Function App's SignalR webhook, which runs the signalRTrigger functions");
+        (upstream["hubPattern"]!.GetValue<string>(), upstream["categoryPattern"]!.GetValue<string>(), upstream["eventPattern"]!.GetValue<string>()).ShouldBe(("chat", "messages", "*"), "the clients' hub method invocations; the webhook dispatches them by event to the signalRTrigger functions");
+        upstream["auth"]!["type"]!.GetValue<string>().ShouldBe("None", "the webhook checks the system key in the URL");
     }
 
     [Fact]
