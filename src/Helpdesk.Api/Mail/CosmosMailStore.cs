@@ -177,7 +177,115 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
             released += await retry.TryReplaceAsync(container, next, next.Id, row.ETag!, cancellationToken) ? 1 : 0;
         }
 
+        // The conversation leases the dead process held (LeaseAsync).
+        var ids = await containers.GetAsync(CosmosContainers.MailMessageIds, cancellationToken);
+        var leases = await ReadAllAsync<LeaseDocument>(ids, new QueryDefinition("SELECT * FROM c WHERE IS_STRING(c.leaseOwner)"), retry, cancellationToken);
+        foreach (var lease in leases.Where(l => claimant.IsStale(l.LeaseOwner)))
+        {
+            released += await TryDeleteAsync(ids, lease.Id, lease.ETag!, cancellationToken) ? 1 : 0;
+        }
+
         return released;
+    }
+
+    public Task PutBackAsync(long seq, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        return UpdateAsync(
+            seq,
+            d => d.State != InboundStates.Pending ? null : d with
+            {
+                Attempts = Math.Max(d.Attempts - 1, 0),
+                Reason = reason.Length > 500 ? reason[..500] : reason,
+                NextAttemptAt = TicketDocument.Time(retryAt),
+                ClaimedBy = null,
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// One lease document per key in <c>mailMessageIds</c>, created if absent (409: held); a held
+    /// one is taken over with an ETag-guarded replace when it is this mail's, expired or of a
+    /// settled mail. A key held by another mail gives back the ones this call took.
+    /// </summary>
+    public async Task<long?> LeaseAsync(string mailbox, IReadOnlyList<string> keys, long seq, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var container = await containers.GetAsync(CosmosContainers.MailMessageIds, cancellationToken);
+        var taken = new List<string>();
+        foreach (var key in keys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var lease = new LeaseDocument(LeaseKey(key, mailbox), mailbox, key, seq, owner.Name, TicketDocument.Time(until));
+            if (await TakeLeaseAsync(container, lease, now, cancellationToken) is { } holder)
+            {
+                await ReleaseLeasesAsync(mailbox, taken, seq, cancellationToken);
+                return holder;
+            }
+
+            taken.Add(key);
+        }
+
+        return null;
+    }
+
+    public async Task ReleaseLeasesAsync(string mailbox, IReadOnlyList<string> keys, long seq, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var container = await containers.GetAsync(CosmosContainers.MailMessageIds, cancellationToken);
+        foreach (var key in keys)
+        {
+            if (await ReadWithETagAsync<LeaseDocument>(container, LeaseKey(key, mailbox), cancellationToken) is { Document.Seq: var holder } stored && holder == seq)
+            {
+                await TryDeleteAsync(container, stored.Document.Id, stored.ETag, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Null when <paramref name="lease"/> is stored (created, or taken over); else the seq of the mail holding the key.</summary>
+    private async Task<long?> TakeLeaseAsync(Container container, LeaseDocument lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await retry.RunAsync(ct => container.CreateItemAsync(lease, new PartitionKey(lease.Id), new ItemRequestOptions { EnableContentResponseOnWrite = false }, ct), cancellationToken);
+                return null;
+            }
+            catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Conflict)
+            {
+                // Held: whose it is decides below.
+            }
+
+            if (await ReadWithETagAsync<LeaseDocument>(container, lease.Id, cancellationToken) is not { } stored)
+            {
+                continue;
+            }
+
+            var held = stored.Document;
+            if (held.Seq != lease.Seq && Time(held.Until) > now && await FindInboundAsync(held.Seq, cancellationToken) is not { State: not InboundStates.Pending })
+            {
+                return held.Seq;
+            }
+
+            if (await retry.TryReplaceAsync(container, lease, lease.Id, stored.ETag, cancellationToken))
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Deletes a document partitioned by its own id if it still has <paramref name="etag"/>: false when it changed or is gone.</summary>
+    private async Task<bool> TryDeleteAsync(Container container, string id, string etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await retry.RunAsync(ct => container.DeleteItemAsync<LeaseDocument>(id, new PartitionKey(id), new ItemRequestOptions { IfMatchEtag = etag, EnableContentResponseOnWrite = false }, ct), cancellationToken);
+            return true;
+        }
+        catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            return false;
+        }
     }
 
     public Task FailAsync(long seq, string reason, DateTimeOffset? retryAt, DateTimeOffset now, CancellationToken cancellationToken)
@@ -648,6 +756,8 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
 
     private static string MessageIdKey(string messageId, string mailbox) => CosmosIds.Hash(messageId + "\n" + mailbox);
 
+    private static string LeaseKey(string key, string mailbox) => CosmosIds.Hash("lease\n" + key + "\n" + mailbox);
+
     private static string StateId(string type, string mailbox) => CosmosIds.Hash(type + "\n" + mailbox);
 
     private sealed record Read<T>(T Document);
@@ -694,6 +804,20 @@ internal sealed class CosmosMailStore(CosmosContainers containers, CosmosSequenc
         string At,
         long? Seq,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Cites = null);
+
+    /// <summary>
+    /// A conversation key leased to journal mail <see cref="Seq"/> by process <see cref="LeaseOwner"/>
+    /// until <see cref="Until"/>; it has no <c>messageId</c>, <c>ticketId</c> or <c>direction</c>, so
+    /// no query for Message-ID records finds it.
+    /// </summary>
+    private sealed record LeaseDocument(
+        string Id,
+        string Mailbox,
+        string Key,
+        long Seq,
+        string LeaseOwner,
+        string Until,
+        [property: JsonPropertyName("_etag"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ETag = null);
 
     private sealed record SubscriptionDocument(string Id, string Type, string SubscriptionId, MailSubscription Subscription);
 

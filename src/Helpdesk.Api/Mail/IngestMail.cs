@@ -18,7 +18,8 @@ public sealed partial class IngestMail(IMailJournal journal, MailIntake intake, 
 
     /// <summary>Graph serves at most four concurrent requests per mailbox; more only earns 429s.</summary>
     private const int GraphConcurrencyPerMailbox = 4;
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    /// <summary>How long a claimed mail (and its conversation's leases) stays with its process.</summary>
+    internal static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 
     public async Task<IReadOnlyList<string>> RunAsync(TimerInfo timer, CancellationToken cancellationToken)
     {

@@ -8,7 +8,8 @@ namespace Helpdesk.Api.Mail;
 /// and its Graph conversationId while it is deduplicated, threaded and written, so whichever of
 /// the two comes second finds the ticket of the first (by In-Reply-To, by the citing reply, or by
 /// the conversation). Gates are entered in one order, so two mails never wait for each other.
-/// Instances sharing a Cosmos DB account do not share these gates (docs/adr/0006).
+/// Instances sharing a Cosmos DB account do not share these gates: across them the conversation's
+/// leases in the store (<see cref="IMailThreadIds.LeaseAsync"/>) do the same (docs/adr/0006).
 /// </summary>
 public sealed class MailConversationLocks
 {

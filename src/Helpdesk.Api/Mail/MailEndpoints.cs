@@ -54,6 +54,7 @@ public static class MailEndpoints
             .AddSqliteMigration(SqliteOutboundMailStore.HandoffSchema.Name, SqliteOutboundMailStore.HandoffSchema.Sql)
             .AddSqliteMigration(SqliteMailStore.ClaimsSchema.Name, SqliteMailStore.ClaimsSchema.Sql)
             .AddSqliteMigration(SqliteMailStore.TakingSchema.Name, SqliteMailStore.TakingSchema.Sql)
+            .AddSqliteMigration(SqliteMailStore.LeasesSchema.Name, SqliteMailStore.LeasesSchema.Sql)
             .AddStaleClaims<IMailJournal>()
             .AddStaleClaims<IOutboundMailStore>()
             .AddSingleton(StoreSelection.Of<IOutboundMailStore, SqliteOutboundMailStore, CosmosOutboundMailStore>())

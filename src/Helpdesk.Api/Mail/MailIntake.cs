@@ -34,6 +34,9 @@ public sealed partial class MailIntake(
     TimeProvider clock,
     ILogger<MailIntake> logger)
 {
+    /// <summary>How soon a mail that found its conversation leased to another mail is tried again.</summary>
+    internal static readonly TimeSpan LeaseRetry = TimeSpan.FromSeconds(5);
+
     /// <summary>Takes one mail in, in a <c>mail.ingest</c> span (mailbox, journal seq, outcome, ticket id; never the sender or the subject).</summary>
     public async Task IngestAsync(InboundMail mail, CancellationToken cancellationToken)
     {
@@ -91,10 +94,36 @@ public sealed partial class MailIntake(
         }
 
         // One mail of a conversation at a time from here to its settling: an original and its
-        // reply taken in side by side would each miss the other's ticket.
+        // reply taken in side by side would each miss the other's ticket. Within this process the
+        // conversation's gates order them; across instances its leases in the store do, and a mail
+        // finding a lease held by another mail goes back to the journal for a moment, its attempt
+        // not counted, and then threads onto that mail's ticket.
         var cites = MailThreading.Cites(message, internetMessageId);
-        using var turn = await conversations.EnterAsync(MailConversationLocks.KeysOf(internetMessageId, cites, message.ConversationId), cancellationToken);
+        var keys = MailConversationLocks.KeysOf(internetMessageId, cites, message.ConversationId).Distinct(StringComparer.Ordinal).ToList();
+        using var turn = await conversations.EnterAsync(keys, cancellationToken);
+        var now = clock.GetUtcNow();
+        if (await threadIds.LeaseAsync(mailbox.Id, keys, mail.Seq, now, now + IngestMail.Lease, cancellationToken) is { } holder)
+        {
+            LogWaiting(logger, mail.Seq, holder);
+            var reason = string.Create(CultureInfo.InvariantCulture, $"Waiting: inbound mail {holder} of this conversation is being taken in.");
+            await journal.PutBackAsync(mail.Seq, reason, now + LeaseRetry, cancellationToken);
+            return (InboundStates.Pending, null);
+        }
 
+        try
+        {
+            return await TakeInLeasedAsync(mail, mailbox, message, from, internetMessageId, cites, outcome, cancellationToken);
+        }
+        finally
+        {
+            await ReleaseLeasesAsync(mailbox.Id, keys, mail.Seq);
+        }
+    }
+
+    /// <summary>Deduplicates, threads, writes and settles a mail holding its conversation's leases.</summary>
+    private async Task<(string State, string? TicketId)> TakeInLeasedAsync(
+        InboundMail mail, SupportMailbox mailbox, Microsoft.Graph.Models.Message message, string from, string internetMessageId, IReadOnlyList<string> cites, InboundOutcome outcome, CancellationToken cancellationToken)
+    {
         // Deduplicate: the first mail to take the Message-ID holds it; only the holder may finish
         // an attempt of its own that stopped after its ticket write.
         var record = new MessageIdRecord(internetMessageId, mailbox.Id, string.Empty, MessageIdRecord.In, mail.GraphId, message.ConversationId, cites);
@@ -154,6 +183,23 @@ public sealed partial class MailIntake(
         return "msg_" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
     }
 
+    /// <summary>
+    /// Gives up the mail's leases once its attempt ended: settled, or failed before its ticket
+    /// write (nothing to find) or after it (its <c>taking</c> record and stored message lead to the
+    /// ticket). A lease left behind ends with the claim lease or at the next start-up.
+    /// </summary>
+    private async Task ReleaseLeasesAsync(string mailbox, IReadOnlyList<string> keys, long seq)
+    {
+        try
+        {
+            await threadIds.ReleaseLeasesAsync(mailbox, keys, seq, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            LogLeaseReleaseFailed(logger, e, seq);
+        }
+    }
+
     private Task SettleAsync(InboundMail mail, InboundOutcome outcome, CancellationToken cancellationToken) =>
         journal.SettleAsync(mail.Seq, outcome, clock.GetUtcNow(), cancellationToken);
 
@@ -182,6 +228,12 @@ public sealed partial class MailIntake(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Inbound mail {Seq} went to ticket {TicketId} (threaded by {Signal})")]
     private static partial void LogIngested(ILogger logger, long seq, string ticketId, string signal);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inbound mail {Seq} waits for inbound mail {Holder} of its conversation")]
+    private static partial void LogWaiting(ILogger logger, long seq, long holder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing the conversation leases of inbound mail {Seq} failed; they end with its claim lease")]
+    private static partial void LogLeaseReleaseFailed(ILogger logger, Exception exception, long seq);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Inbound mail {Seq} filtered: {Reason}")]
     private static partial void LogFiltered(ILogger logger, long seq, string reason);

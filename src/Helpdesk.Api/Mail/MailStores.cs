@@ -88,6 +88,13 @@ public interface IMailJournal : Common.IStaleClaims
     Task SettleAsync(long seq, InboundOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Puts a claimed mail back, due again at <paramref name="retryAt"/>, without counting the
+    /// attempt: it waited for another mail of its conversation (<see cref="IMailThreadIds.LeaseAsync"/>)
+    /// and did nothing.
+    /// </summary>
+    Task PutBackAsync(long seq, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Takes this mail in as one from <paramref name="from"/> and counts the others from that
     /// sender taken in since <paramref name="since"/> (the burst breaker's count); mails ingested
     /// in parallel count each other.
@@ -139,6 +146,20 @@ public interface IMailThreadIds : IMessageSubjects
     /// it, and only the holder may finish an interrupted attempt's ticket write.
     /// </summary>
     Task<string?> TakeAsync(MessageIdRecord record, long seq, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Leases the keys of a mail's conversation (<see cref="MailConversationLocks.KeysOf"/>) in
+    /// this mailbox to journal mail <paramref name="seq"/>, held by this process until
+    /// <paramref name="until"/>: each lease is created if absent. Null when the mail holds them
+    /// all (its own lease from an earlier attempt, an expired one, or one of a mail that settled
+    /// is taken over); else the journal seq of the other mail, not settled, that holds one, and
+    /// this mail then holds none. Instances sharing the store take a conversation's mails one at a
+    /// time this way, as <see cref="MailConversationLocks"/> does within a process (docs/adr/0006).
+    /// </summary>
+    Task<long?> LeaseAsync(string mailbox, IReadOnlyList<string> keys, long seq, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken);
+
+    /// <summary>Gives up the leases journal mail <paramref name="seq"/> holds on these keys (another mail's stay).</summary>
+    Task ReleaseLeasesAsync(string mailbox, IReadOnlyList<string> keys, long seq, CancellationToken cancellationToken);
 
     /// <summary>The ticket of the first of these Message-IDs (in the order given) that the helpdesk sent or received.</summary>
     Task<string?> TicketOfMessageIdsAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken);

@@ -87,6 +87,25 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
         CREATE INDEX ix_mail_message_ids_taking ON mail_message_ids (mailbox) WHERE direction = 'taking';
         """);
 
+    /// <summary>
+    /// The leases on the keys of the conversations being taken in (<see cref="LeaseAsync"/>): the
+    /// journal mail holding each, the process it runs in (released at start-up when that process
+    /// died) and until when (taken over after that, like the mail's claim).
+    /// </summary>
+    public static SqliteMigration LeasesSchema { get; } = new(
+        "lease-25-mail-leases",
+        """
+        CREATE TABLE mail_leases (
+            lease_key  TEXT NOT NULL,
+            mailbox    TEXT NOT NULL,
+            seq        INTEGER NOT NULL,
+            owner      TEXT NOT NULL,
+            until      TEXT NOT NULL,
+            PRIMARY KEY (lease_key, mailbox)
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_mail_leases_owner ON mail_leases (owner);
+        """);
+
     /// <summary>The installation's secret for signing reply tokens, drawn once when the table is created.</summary>
     public static SqliteMigration SecretSchema { get; } = new(
         "0401-mail-secret",
@@ -265,12 +284,46 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
         return [.. claimed.OrderBy(c => c.Seq)];
     }
 
-    /// <summary>Makes the mails that a dead process of this host was ingesting due again at once.</summary>
+    /// <summary>
+    /// Makes the mails that a dead process of this host was ingesting due again at once, and
+    /// gives up the conversation leases it held (<see cref="LeaseAsync"/>).
+    /// </summary>
     public async Task<int> ReleaseStaleAsync(ClaimOwner claimant, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claimant);
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await SqliteClaims.ReleaseStaleAsync(connection, "mail_inbound", "next_attempt_at", claimant, now, cancellationToken);
+        var released = await SqliteClaims.ReleaseStaleAsync(connection, "mail_inbound", "next_attempt_at", claimant, now, cancellationToken);
+        var owners = new List<string>();
+        await using (var read = connection.Command("SELECT DISTINCT owner FROM mail_leases"))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                owners.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var dead in owners.Where(claimant.IsStale))
+        {
+            await using var release = connection.Command("DELETE FROM mail_leases WHERE owner = $owner", null, ("$owner", dead));
+            released += await release.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return released;
+    }
+
+    /// <summary>Counts the attempt back off and clears the claim: the mail did nothing.</summary>
+    public async Task PutBackAsync(long seq, string reason, DateTimeOffset retryAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
+        await using var command = connection.Command(
+            "UPDATE mail_inbound SET attempts = max(attempts - 1, 0), reason = $reason, next_attempt_at = $next, claimed_by = NULL WHERE seq = $seq AND state = 'pending'",
+            null,
+            ("$seq", seq),
+            ("$reason", reason.Length > 500 ? reason[..500] : reason),
+            ("$next", SqliteTime.Format(retryAt)));
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>A failed attempt: due again at <paramref name="retryAt"/>, or dead-lettered with the reason when <paramref name="retryAt"/> is null.</summary>
@@ -359,6 +412,62 @@ public sealed class SqliteMailStore(SqliteDatabase database, ClaimOwner owner) :
 
         await transaction.CommitAsync(cancellationToken);
         return null;
+    }
+
+    /// <summary>All the leases or none, in one write transaction: a key held by another mail rolls back the ones taken before it.</summary>
+    public async Task<long?> LeaseAsync(string mailbox, IReadOnlyList<string> keys, long seq, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        foreach (var key in keys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            await using (var read = connection.Command(
+                """
+                SELECT l.seq FROM mail_leases l
+                WHERE l.lease_key = $key AND l.mailbox = $mailbox AND l.seq <> $seq AND l.until > $now
+                  AND NOT EXISTS (SELECT 1 FROM mail_inbound i WHERE i.seq = l.seq AND i.state <> 'pending')
+                """,
+                transaction,
+                ("$key", key),
+                ("$mailbox", mailbox),
+                ("$seq", seq),
+                ("$now", SqliteTime.Format(now))))
+            {
+                if (await read.ExecuteScalarAsync(cancellationToken) is long holder)
+                {
+                    return holder;
+                }
+            }
+
+            await using var take = connection.Command(
+                """
+                INSERT INTO mail_leases (lease_key, mailbox, seq, owner, until) VALUES ($key, $mailbox, $seq, $owner, $until)
+                ON CONFLICT (lease_key, mailbox) DO UPDATE SET seq = excluded.seq, owner = excluded.owner, until = excluded.until
+                """,
+                transaction,
+                ("$key", key),
+                ("$mailbox", mailbox),
+                ("$seq", seq),
+                ("$owner", owner.Name),
+                ("$until", SqliteTime.Format(until)));
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    public async Task ReleaseLeasesAsync(string mailbox, IReadOnlyList<string> keys, long seq, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
+        await using var command = connection.Command("DELETE FROM mail_leases WHERE lease_key = $key AND mailbox = $mailbox AND seq = $seq", null, ("$key", string.Empty), ("$mailbox", mailbox), ("$seq", seq));
+        foreach (var key in keys)
+        {
+            command.Parameters["$key"].Value = key;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     /// <summary>The ticket of the first of these Message-IDs (in the order given) that the helpdesk sent or received.</summary>

@@ -55,7 +55,7 @@ public sealed class CosmosContainers(CosmosClient client, IOptions<CosmosOptions
         Indexing(new ContainerProperties(WebhookDeliveries, "/eventId") { DefaultTimeToLive = -1 }, "/at/?"),
         Indexing(new ContainerProperties(Notifications, "/ticketId"), "/type/?", "/eventId/?", "/state/?", "/agentId/?", "/seq/?"),
         Indexing(new ContainerProperties(MailInbound, "/id"), "/seq/?", "/state/?", "/nextAttemptAt/?", "/ticketId/?"),
-        Indexing(new ContainerProperties(MailMessageIds, "/id"), "/messageId/?", "/ticketId/?", "/conversationId/?"),
+        Indexing(new ContainerProperties(MailMessageIds, "/id"), "/messageId/?", "/ticketId/?", "/conversationId/?", "/leaseOwner/?"),
         Indexing(new ContainerProperties(MailOutbound, "/id") { DefaultTimeToLive = -1 }, "/state/?", "/dueAt/?", "/coalesceKey/?", "/mailbox/?", "/sentAt/?"),
         Indexing(new ContainerProperties(MailState, "/id"), "/type/?", "/subscriptionId/?"),
         WithPointReadsOnly(new ContainerProperties(ProcessedEvents, "/id") { DefaultTimeToLive = -1 }),
