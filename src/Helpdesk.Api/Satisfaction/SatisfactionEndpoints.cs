@@ -1,4 +1,5 @@
 using FluentValidation;
+using Helpdesk.Api.Auth;
 using Helpdesk.Api.Common;
 using Helpdesk.Api.Events;
 using Helpdesk.Api.Storage;
@@ -14,6 +15,29 @@ public sealed record SurveyAnswerRequest(int? Score, string? Comment);
 
 public sealed record SurveyAnswered(int Score, string? Comment, DateTimeOffset AnsweredAt);
 
+/// <summary>Where a ticket's survey stands, as staff see it.</summary>
+public enum SurveyState
+{
+    NotSent,
+    Sent,
+    Expired,
+    Answered,
+}
+
+/// <summary>
+/// A ticket's satisfaction survey for staff: when it was sent and until when it can be answered
+/// (absent when not sent), and the customer's score and comment once answered.
+/// </summary>
+public sealed record TicketSatisfaction(SurveyState State, DateTimeOffset? SentAt, DateTimeOffset? ExpiresAt, int? Score, string? Comment, DateTimeOffset? AnsweredAt)
+{
+    public static TicketSatisfaction Of(Survey? survey, DateTimeOffset now) => survey switch
+    {
+        null => new(SurveyState.NotSent, null, null, null, null, null),
+        { AnsweredAt: not null } => new(SurveyState.Answered, survey.SentAt, survey.ExpiresAt, survey.Score, survey.Comment, survey.AnsweredAt),
+        _ => new(now > survey.ExpiresAt ? SurveyState.Expired : SurveyState.Sent, survey.SentAt, survey.ExpiresAt, null, null, null),
+    };
+}
+
 public sealed record SurveyView(string TicketNumber, string Subject, bool Answered, DateTimeOffset ExpiresAt);
 
 internal sealed class SurveyAnswerValidator : AbstractValidator<SurveyAnswerRequest>
@@ -27,7 +51,8 @@ internal sealed class SurveyAnswerValidator : AbstractValidator<SurveyAnswerRequ
 
 /// <summary>
 /// The customer answers the survey without logging in: the signed token is the credential. A
-/// forged token is 404, an answered or expired survey 409.
+/// forged token is 404, an answered or expired survey 409. Staff read where a ticket's survey stands
+/// (GET /tickets/{id}/satisfaction).
 /// </summary>
 public static class SatisfactionEndpoints
 {
@@ -50,7 +75,20 @@ public static class SatisfactionEndpoints
             .Produces<SurveyView>().ProducesProblems(StatusCodes.Status404NotFound);
         csat.MapPost("/", AnswerAsync).Validate<SurveyAnswerRequest>().WithName("AnswerSurvey")
             .Produces<SurveyAnswered>().ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        api.MapGet("/tickets/{id}/satisfaction", TicketSatisfactionAsync).WithTags("satisfaction").RequireAuthorization(Policies.Staff)
+            .WithName("GetTicketSatisfaction").Produces<TicketSatisfaction>().ProducesProblems(StatusCodes.Status404NotFound);
         return api;
+    }
+
+    private static async Task<IResult> TicketSatisfactionAsync(string id, ITicketStore tickets, ISurveyStore store, TimeProvider clock, CancellationToken ct)
+    {
+        if (await tickets.FindAsync(id, ct) is null)
+        {
+            return Problems.NotFound("ticket");
+        }
+
+        var survey = await store.FindAsync(id, ct);
+        return TypedResults.Ok(TicketSatisfaction.Of(survey?.Value, clock.GetUtcNow()));
     }
 
     private static async Task<IResult> GetAsync(string token, ISurveyStore store, ITicketStore tickets, CancellationToken ct)

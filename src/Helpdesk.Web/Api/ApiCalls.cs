@@ -21,9 +21,10 @@ public sealed class ApiCalls(ApiHttp http)
     public Task<Page<ThreadMessage>> MessagesAsync(string ticketId, CancellationToken cancellationToken) =>
         GetAsync($"api/tickets/{Uri.EscapeDataString(ticketId)}/messages?limit={PageLimit}", ApiJson.Default.PageThreadMessage, cancellationToken);
 
-    public Task<ThreadMessage> PostMessageAsync(string ticketId, string visibility, string body, CancellationToken cancellationToken) =>
+    /// <summary>A message of the given visibility; <paramref name="to"/> names a private message's recipients (null otherwise).</summary>
+    public Task<ThreadMessage> PostMessageAsync(string ticketId, string visibility, string body, IReadOnlyList<string>? to, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, $"api/tickets/{Uri.EscapeDataString(ticketId)}/messages",
-            JsonContent.Create(new NewMessage(visibility, body), ApiJson.Default.NewMessage), ApiJson.Default.ThreadMessage, cancellationToken);
+            JsonContent.Create(new NewMessage(visibility, body, to), ApiJson.Default.NewMessage), ApiJson.Default.ThreadMessage, cancellationToken);
 
     /// <summary>
     /// One file for a message already posted (multipart/form-data, one part named <c>file</c>),
@@ -179,10 +180,15 @@ public sealed record MessageFile(string Id, string FileName, string ContentType,
     public bool IsImage => ContentType.StartsWith("image/", StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>A message of the thread: <c>Body</c> is the API's sanitised HTML.</summary>
-public sealed record ThreadMessage(string Id, string TicketId, DateTimeOffset At, MessageAuthor Author, string Visibility, string Body, string Text, IReadOnlyList<MessageFile>? Attachments)
+/// <summary>
+/// A message of the thread: <c>Body</c> is the API's sanitised HTML; <c>To</c> names the recipients
+/// of a private message (ADR 0013), mailed to them alone and never shown to the customer.
+/// </summary>
+public sealed record ThreadMessage(string Id, string TicketId, DateTimeOffset At, MessageAuthor Author, string Visibility, string Body, string Text, IReadOnlyList<MessageFile>? Attachments, IReadOnlyList<string>? To = null)
 {
     public bool IsInternal => Visibility == "internal";
+
+    public bool IsPrivate => Visibility == "private";
 }
 
 public sealed record TimeEntryItem(string Id, string AgentId, int Minutes, bool Billable, string? Note, DateOnly WorkDate, bool Draft);
@@ -216,7 +222,7 @@ public sealed record PortalTicketDetail(
     DateTimeOffset UpdatedAt,
     IReadOnlyList<ThreadMessage>? Messages);
 
-internal sealed record NewMessage(string Visibility, string Body);
+internal sealed record NewMessage(string Visibility, string Body, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? To);
 
 internal sealed record NewPortalTicket(string Subject, string Description);
 

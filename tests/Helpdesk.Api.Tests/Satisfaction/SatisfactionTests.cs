@@ -38,6 +38,39 @@ public sealed class SatisfactionTests(SurveyingApp app) : IClassFixture<Surveyin
     }
 
     [Fact]
+    public async Task Staff_read_where_a_tickets_survey_stands_and_customers_may_not()
+    {
+        var agent = app.ClientFor(Roles.Agent);
+        var open = (await agent.OpenTicketAsync(new { subject = "Survey not yet", requester = new { email = "alice@contoso.com" } }))["id"]!.GetValue<string>();
+        var (ticketId, token) = await ResolvedWithSurveyAsync("staff view");
+        var path = $"/api/tickets/{ticketId}/satisfaction";
+
+        var notSent = await (await agent.GetAsync($"/api/tickets/{open}/satisfaction")).Json();
+        var sent = await (await agent.GetAsync(path)).Json();
+        (await app.CreateClient().PostAsJsonAsync($"/api/csat/{token}", new { score = 2, comment = "  Slow to answer  " })).EnsureSuccessStatusCode();
+        var answered = await (await app.ClientFor(Roles.Supervisor).GetAsync(path)).Json();
+        var byAdmin = await app.ClientFor(Roles.Admin).GetAsync(path);
+        var customer = app.ClientFor(Roles.Customer, "alice@contoso.com", (await (await agent.GetAsync($"/api/tickets/{ticketId}")).Json())["requester"]!["contactId"]!.GetValue<string>());
+
+        notSent["state"]!.GetValue<string>().ShouldBe("notSent");
+        notSent["sentAt"].ShouldBeNull();
+        notSent["score"].ShouldBeNull();
+        sent["state"]!.GetValue<string>().ShouldBe("sent");
+        var sentAt = sent["sentAt"]!.GetValue<DateTimeOffset>();
+        sent["expiresAt"]!.GetValue<DateTimeOffset>().ShouldBe(sentAt.AddDays(30));
+        sent["score"].ShouldBeNull();
+        answered["state"]!.GetValue<string>().ShouldBe("answered");
+        answered["score"]!.GetValue<int>().ShouldBe(2);
+        answered["comment"]!.GetValue<string>().ShouldBe("Slow to answer");
+        answered["answeredAt"]!.GetValue<DateTimeOffset>().ShouldBe(app.Clock.GetUtcNow());
+        answered["sentAt"]!.GetValue<DateTimeOffset>().ShouldBe(sentAt);
+        byAdmin.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await customer.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await app.CreateClient().GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await (await agent.GetAsync("/api/tickets/tkt_unknown/satisfaction")).ShouldBeProblem(404);
+    }
+
+    [Fact]
     public async Task A_forged_or_altered_token_finds_no_survey()
     {
         var (_, token) = await ResolvedWithSurveyAsync("forged");
@@ -57,8 +90,9 @@ public sealed class SatisfactionTests(SurveyingApp app) : IClassFixture<Surveyin
     public async Task The_score_is_from_1_to_5_and_the_link_expires()
     {
         await using var own = new SurveyingApp();
-        var (_, token) = await ResolvedWithSurveyAsync(own, "score");
+        var (ticketId, token) = await ResolvedWithSurveyAsync(own, "score");
         var anonymous = own.CreateClient();
+        var agent = own.ClientFor(Roles.Agent);
 
         await (await anonymous.PostAsJsonAsync($"/api/csat/{token}", new { score = 6 })).ShouldBeProblem(400, "score");
         await (await anonymous.PostAsJsonAsync($"/api/csat/{token}", new { score = 0 })).ShouldBeProblem(400, "score");
@@ -68,6 +102,9 @@ public sealed class SatisfactionTests(SurveyingApp app) : IClassFixture<Surveyin
 
         await expired.ShouldBeProblem(409);
         (await expired.Json())["type"]!.GetValue<string>().ShouldBe("urn:helpdesk:problem:survey-expired");
+        var state = await (await agent.GetAsync($"/api/tickets/{ticketId}/satisfaction")).Json();
+        state["state"]!.GetValue<string>().ShouldBe("expired");
+        state["score"].ShouldBeNull();
     }
 
     [Fact]

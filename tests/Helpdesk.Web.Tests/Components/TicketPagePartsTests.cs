@@ -6,6 +6,7 @@ using AngleSharp.Dom;
 using Bunit;
 using Helpdesk.Web.Api;
 using Helpdesk.Web.Api.Client;
+using Helpdesk.Web.Components;
 using Helpdesk.Web.Pages.Tickets;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,7 +20,7 @@ namespace Helpdesk.Web.Tests.Components;
 /// <summary>
 /// The ticket page's parts against the API's operations played in memory (their JSON, their
 /// refusals as problem+json): the reply editor's canned responses, @mentions and files, the
-/// thread's files and inline images, the SLA panel.
+/// thread's files and inline images, the SLA panel, private messages and the satisfaction panel.
 /// </summary>
 public sealed class TicketPagePartsTests : IAsyncLifetime
 {
@@ -194,6 +195,77 @@ public sealed class TicketPagePartsTests : IAsyncLifetime
         page.Find("[data-testid=provider]").TextContent.Trim().ShouldBe("The customer's systems are unavailable right now.");
     }
 
+    [Fact]
+    public void A_private_message_goes_to_the_agents_and_addresses_listed_and_the_thread_shows_it_apart_with_its_recipients()
+    {
+        var page = Open();
+        page.Find("input[name=visibility][value=private]").Change("private");
+        page.Find("#message-body").ClassList.ShouldContain("editor-private");
+        page.Find("#message-body").Input("Can you ship a replacement disk?");
+        page.Find("form.editor fluent-button").HasAttribute("disabled").ShouldBeTrue("a private message needs a recipient");
+        page.FindAll("#agent-addresses option").Select(o => o.GetAttribute("value")).ShouldBe(["agt_ada@helpdesk.example", "agt_bob@helpdesk.example"], "by name");
+
+        page.Find("#private-recipient").Input("agt_ada@helpdesk.example");
+        page.Find("[data-testid=add-recipient]").Click();
+        page.Find("#private-recipient").Input("supplier at example.com");
+        page.Find("[data-testid=add-recipient]").Click();
+        page.Find("[data-testid=editor-error]").TextContent.ShouldBe("supplier at example.com is not an email address.");
+        page.Find("#private-recipient").Input("AGT_ADA@helpdesk.example");
+        page.Find("[data-testid=add-recipient]").Click();
+        page.Find("#private-recipient").Input("orders@supplier.example");
+        page.Find("form.editor").Submit();
+
+        page.WaitForAssertion(() => page.Find(".message-private").TextContent.ShouldContain("Can you ship a replacement disk?"));
+        var posted = JsonNode.Parse(_api.Requests.Single(r => r.Method == "POST" && r.Path == "/api/tickets/t_1/messages").Body)!;
+        posted["visibility"]!.GetValue<string>().ShouldBe("private");
+        posted["to"]!.AsArray().Select(a => a!.GetValue<string>()).ShouldBe(["agt_ada@helpdesk.example", "orders@supplier.example"]);
+        var shown = page.Find(".message-private");
+        shown.QuerySelector(".message-kind")!.TextContent.ShouldBe("Private message");
+        shown.QuerySelector("[data-testid=message-to]")!.TextContent.ShouldBe("To: agt_ada@helpdesk.example, orders@supplier.example");
+        page.FindAll("[data-testid=recipients]").ShouldBeEmpty();
+
+        page.Find("input[name=visibility][value=public]").Change("public");
+        page.Find("#message-body").Input("We are shipping a new disk.");
+        page.Find("form.editor").Submit();
+        page.WaitForAssertion(() => page.FindAll(".message").Count.ShouldBe(2));
+        JsonNode.Parse(_api.Requests.Last(r => r.Method == "POST" && r.Path == "/api/tickets/t_1/messages").Body)!["to"].ShouldBeNull();
+        page.Find(".message-public").QuerySelector("[data-testid=message-to]").ShouldBeNull();
+    }
+
+    [Fact]
+    public void The_satisfaction_panel_shows_the_score_and_comment_the_waiting_or_expired_survey_and_a_refusal_in_french()
+    {
+        UseCulture(French);
+        _api.Satisfaction = new JsonObject
+        {
+            ["state"] = "answered", ["sentAt"] = Opened.ToString("O"), ["expiresAt"] = Opened.AddDays(30).ToString("O"),
+            ["score"] = 2, ["comment"] = "Trop lent", ["answeredAt"] = Opened.AddDays(1).ToString("O"),
+        };
+        var page = Open();
+        page.WaitForAssertion(() => page.Find("[data-testid=csat-score]").TextContent.ShouldBe("2 / 5"));
+        page.Find("[data-testid=csat-panel] h2").TextContent.ShouldBe("Satisfaction client");
+        page.Find("[data-testid=csat-comment]").TextContent.ShouldBe("Trop lent");
+        page.Find("[data-testid=csat-panel] .csat-when").TextContent.ShouldBe($"Répondu le {Opened.AddDays(1).ToLocalTime().ToString("g", French)}");
+
+        _api.Satisfaction = new JsonObject { ["state"] = "sent", ["sentAt"] = Opened.ToString("O"), ["expiresAt"] = Opened.AddDays(30).ToString("O") };
+        var sent = _context.Render<SatisfactionPanel>(p => p.Add(c => c.TicketId, "t_1"));
+        sent.WaitForAssertion(() => sent.Find("[data-testid=csat-state]").TextContent.ShouldBe(
+            $"Enquête envoyée le {Opened.ToLocalTime().ToString("g", French)}, ouverte jusqu'au {Opened.AddDays(30).ToLocalTime().ToString("g", French)} ; pas encore de réponse."));
+
+        _api.Satisfaction = new JsonObject { ["state"] = "expired", ["sentAt"] = Opened.ToString("O"), ["expiresAt"] = Opened.AddDays(30).ToString("O") };
+        var expired = _context.Render<SatisfactionPanel>(p => p.Add(c => c.TicketId, "t_1"));
+        expired.WaitForAssertion(() => expired.Find("[data-testid=csat-state]").TextContent.ShouldStartWith("Enquête envoyée le "));
+        expired.Find("[data-testid=csat-state]").TextContent.ShouldContain("expirée le");
+
+        _api.Satisfaction = new JsonObject { ["state"] = "notSent" };
+        var none = _context.Render<SatisfactionPanel>(p => p.Add(c => c.TicketId, "t_1"));
+        none.WaitForAssertion(() => none.Find("[data-testid=csat-state]").TextContent.ShouldBe("Aucune enquête n'a été envoyée."));
+
+        _api.Satisfaction = null;
+        var refused = _context.Render<SatisfactionPanel>(p => p.Add(c => c.TicketId, "t_1"));
+        refused.WaitForAssertion(() => refused.Find("[data-testid=part-error]").TextContent.ShouldStartWith("L'enquête de satisfaction n'a pas pu être lue"));
+    }
+
     private IRenderedComponent<TicketPage> Open()
     {
         var page = _context.Render<TicketPage>(p => p.Add(c => c.Id, "t_1"));
@@ -248,6 +320,9 @@ public sealed class TicketPagePartsTests : IAsyncLifetime
 
         public string? MergeIfMatch { get; private set; }
 
+        /// <summary>The ticket's survey as the API answers it; null: the API refuses (403).</summary>
+        public JsonObject? Satisfaction { get; set; } = new() { ["state"] = "notSent" };
+
         private readonly JsonArray _activities = new(new JsonObject
         {
             ["id"] = "act_1", ["ticketId"] = "t_1", ["createdBy"] = "agt_bob", ["done"] = false, ["datedAt"] = Opened.AddDays(1).ToString("O"),
@@ -292,6 +367,9 @@ public sealed class TicketPagePartsTests : IAsyncLifetime
                 ("GET", "/api/tickets/t_9") => Problem(HttpStatusCode.NotFound, "Not found", "No ticket has this id."),
                 ("POST", "/api/tickets/t_1/merge") => Merge(request),
                 ("GET", "/api/tickets/t_1/context") => Context(),
+                ("GET", "/api/tickets/t_1/satisfaction") => Satisfaction is { } survey
+                    ? Json(survey.DeepClone())
+                    : Problem(HttpStatusCode.Forbidden, "Forbidden", "Staff only."),
                 ("POST", _) when segments is ["api", "tickets", "t_1", "messages", var messageId, "attachments"] => await UploadAsync(messageId, request, cancellationToken),
                 ("GET", _) when segments is ["api", "tickets", "t_1", "attachments", var fileId] && _files.TryGetValue(fileId, out var file) => Download(file),
                 _ => new HttpResponseMessage(HttpStatusCode.NotFound),
@@ -375,6 +453,11 @@ public sealed class TicketPagePartsTests : IAsyncLifetime
         private HttpResponseMessage Post(JsonNode request)
         {
             var message = Message($"m_{Messages.Count + 1}", "agent", request["body"]!.GetValue<string>(), new JsonArray());
+            message["visibility"] = request["visibility"]!.DeepClone();
+            if (request["to"] is JsonArray to)
+            {
+                message["to"] = to.DeepClone();
+            }
             Messages.Add(message);
             return Json(message.DeepClone(), HttpStatusCode.Created);
         }

@@ -21,6 +21,7 @@ using Helpdesk.Web.Api.Client.Api.Tickets.Item.Reopen;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Resolution;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Resolve;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Restore;
+using Helpdesk.Web.Api.Client.Api.Tickets.Item.Satisfaction;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Start;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.Take;
 using Helpdesk.Web.Api.Client.Api.Tickets.Item.TimeEntries;
@@ -147,6 +148,11 @@ namespace Helpdesk.Web.Api.Client.Api.Tickets.Item
         public global::Helpdesk.Web.Api.Client.Api.Tickets.Item.Restore.RestoreRequestBuilder Restore
         {
             get => new global::Helpdesk.Web.Api.Client.Api.Tickets.Item.Restore.RestoreRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The satisfaction property</summary>
+        public global::Helpdesk.Web.Api.Client.Api.Tickets.Item.Satisfaction.SatisfactionRequestBuilder Satisfaction
+        {
+            get => new global::Helpdesk.Web.Api.Client.Api.Tickets.Item.Satisfaction.SatisfactionRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The start property</summary>
         public global::Helpdesk.Web.Api.Client.Api.Tickets.Item.Start.StartRequestBuilder Start
